@@ -1,0 +1,100 @@
+/**
+ * Optimizers over the network's flat parameter and gradient arrays (one loop over contiguous
+ * memory, no allocation per step), and learning-rate schedules.
+ *
+ *   sgd       W ← W − lr·g
+ *   momentum  v ← μv + g;  W ← W − lr·v            (Nesterov: W ← W − lr·(g + μv))
+ *   adam      m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;
+ *             W ← W − lr · m̂ / (√v̂ + ε),  m̂ = m/(1−β1^t), v̂ = v/(1−β2^t)
+ * L2 weight decay is folded into g by Network.backward (weights only).
+ *
+ * When `norms` is given, the step also measures, per layer, ‖ΔW‖_F² and ‖W‖_F² (before the
+ * step) for the update-to-weight ratio probe, in the same pass.
+ */
+import type { FloatArray } from './kernels';
+import type { Layer } from './network';
+import type { OptimizerSpec, ScheduleSpec } from './types';
+
+export interface UpdateNorms {
+  /** per layer: ‖ΔW‖_F² */
+  update: Float64Array;
+  /** per layer: ‖W‖_F² before the step */
+  weight: Float64Array;
+}
+
+export class Optimizer {
+  private readonly v: FloatArray | null;
+  private readonly m: FloatArray | null;
+  private t = 0;
+
+  constructor(readonly spec: OptimizerSpec, private readonly params: FloatArray, private readonly grads: FloatArray) {
+    const make = () => (params instanceof Float64Array ? new Float64Array(params.length) : new Float32Array(params.length));
+    this.v = spec.type === 'sgd' ? null : make();
+    this.m = spec.type === 'adam' ? make() : null;
+  }
+
+  step(lr: number, layers: Layer[], norms: UpdateNorms | null): void {
+    this.t++;
+    const { params: P, grads: G } = this;
+    const s = this.spec;
+    let c1 = 1, c2 = 1;
+    if (s.type === 'adam') { c1 = 1 / (1 - Math.pow(s.beta1, this.t)); c2 = 1 / (1 - Math.pow(s.beta2, this.t)); }
+    for (const layer of layers) {
+      const start = layer.offset, wEnd = start + layer.W.length, end = wEnd + layer.b.length;
+      // Weights [start, wEnd) with optional norms, then biases [wEnd, end) without.
+      let upd = 0, wsq = 0;
+      for (let pass = 0; pass < 2; pass++) {
+        const lo = pass === 0 ? start : wEnd, hi = pass === 0 ? wEnd : end;
+        const measure = norms !== null && pass === 0;
+        switch (s.type) {
+          case 'sgd':
+            for (let i = lo; i < hi; i++) {
+              const d = lr * G[i]!;
+              if (measure) { const w = P[i]!; wsq += w * w; upd += d * d; }
+              P[i]! -= d;
+            }
+            break;
+          case 'momentum': {
+            const V = this.v!, mu = s.momentum;
+            for (let i = lo; i < hi; i++) {
+              const g = G[i]!;
+              const vi = mu * V[i]! + g;
+              V[i] = vi;
+              const d = lr * (s.nesterov ? g + mu * vi : vi);
+              if (measure) { const w = P[i]!; wsq += w * w; upd += d * d; }
+              P[i]! -= d;
+            }
+            break;
+          }
+          case 'adam': {
+            const V = this.v!, Mo = this.m!, b1 = s.beta1, b2 = s.beta2, eps = s.epsilon;
+            for (let i = lo; i < hi; i++) {
+              const g = G[i]!;
+              const mi = b1 * Mo[i]! + (1 - b1) * g;
+              const vi = b2 * V[i]! + (1 - b2) * g * g;
+              Mo[i] = mi;
+              V[i] = vi;
+              const d = (lr * mi * c1) / (Math.sqrt(vi * c2) + eps);
+              if (measure) { const w = P[i]!; wsq += w * w; upd += d * d; }
+              P[i]! -= d;
+            }
+            break;
+          }
+        }
+      }
+      if (norms) { norms.update[layer.index] = upd; norms.weight[layer.index] = wsq; }
+    }
+  }
+}
+
+/** Learning rate at a step (0-based) of a run of totalSteps, stepsPerEpoch steps an epoch. */
+export function learningRate(base: number, schedule: ScheduleSpec, step: number, stepsPerEpoch: number, totalSteps: number): number {
+  switch (schedule.type) {
+    case 'constant': return base;
+    case 'step': return base * Math.pow(schedule.gamma, Math.floor(Math.floor(step / stepsPerEpoch) / schedule.every));
+    case 'cosine': {
+      const t = totalSteps > 1 ? Math.min(step / (totalSteps - 1), 1) : 1;
+      return schedule.minLr + 0.5 * (base - schedule.minLr) * (1 + Math.cos(Math.PI * t));
+    }
+  }
+}

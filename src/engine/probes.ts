@@ -1,0 +1,170 @@
+/**
+ * Probes: the per-layer numbers the heatmaps show, measured inside the training step.
+ * Definitions follow shared/specs/gradient-dump.md section 2.
+ *
+ * Values land in preallocated typed arrays (ProbeBuffers); turning them into a JSON record
+ * (snapshotProbes) is the consumer's business, outside the step.
+ */
+import { histogramRange, SIGMOID_HIGH, SIGMOID_LOW, TANH_ABS } from './activations';
+import type { FloatArray } from './kernels';
+import type { Network } from './network';
+import type { UpdateNorms } from './optimizers';
+import type { HiddenActivation } from './types';
+
+export interface LayerProbe {
+  /** 0-based weight-layer index k (the output layer is the last) */
+  layer: number;
+  /** hidden activation, or the output kind for the last layer */
+  activation: HiddenActivation | 'softmax' | 'sigmoid';
+  /** fraction of the batch x units entries that are saturated; null for the output layer */
+  saturation: number | null;
+  /** per unit: fraction of the batch in which the unit is saturated (hidden layers, when enabled) */
+  unitSaturation?: number[];
+  /** mean and standard deviation of a_k over batch and units (output layer: probabilities) */
+  mean: number;
+  std: number;
+  /** fixed-range histogram of a_k (hidden layers); values outside [min, max] count in the edge bins */
+  histogram?: { min: number; max: number; counts: number[] };
+  /** ‖dW_k‖_F, biases excluded */
+  gradW: number;
+  /** ‖db_k‖_2 */
+  gradB: number;
+  /** ‖δ_k‖_F: the gradient w.r.t. the layer's pre-activations over the batch */
+  delta: number;
+  /** ‖ΔW_k‖_F / ‖W_k‖_F of the step's update (0 when not measured) */
+  updateRatio: number;
+}
+
+export class ProbeBuffers {
+  readonly L: number;
+  readonly saturation: Float64Array;
+  readonly mean: Float64Array;
+  readonly std: Float64Array;
+  readonly gradW: Float64Array;
+  readonly gradB: Float64Array;
+  readonly delta: Float64Array;
+  readonly updateRatio: Float64Array;
+  readonly unitSat: Float64Array[];
+  readonly hist: Float64Array[];
+  readonly norms: UpdateNorms;
+
+  constructor(net: Network, readonly bins: number, readonly unitLevel: boolean) {
+    const L = (this.L = net.layers.length);
+    this.saturation = new Float64Array(L);
+    this.mean = new Float64Array(L);
+    this.std = new Float64Array(L);
+    this.gradW = new Float64Array(L);
+    this.gradB = new Float64Array(L);
+    this.delta = new Float64Array(L);
+    this.updateRatio = new Float64Array(L);
+    this.unitSat = net.layers.map((l) => new Float64Array(l.outSize));
+    this.hist = net.layers.map(() => new Float64Array(bins));
+    this.norms = { update: new Float64Array(L), weight: new Float64Array(L) };
+  }
+}
+
+/**
+ * One pass over a hidden layer's activations a [M, N]: saturation (total and per unit), mean,
+ * std and histogram. Returns nothing; writes into P at layer k.
+ */
+export function activationStats(kind: HiddenActivation, a: FloatArray, M: number, N: number, P: ProbeBuffers, k: number): void {
+  const unit = P.unitSat[k]!;
+  const hist = P.hist[k]!;
+  unit.fill(0);
+  hist.fill(0);
+  const bins = P.bins;
+  const [lo, hi] = histogramRange(kind);
+  const scale = bins / (hi - lo);
+  let sum = 0, sumSq = 0, sat = 0;
+  for (let m = 0; m < M; m++) {
+    const r = m * N;
+    for (let j = 0; j < N; j++) {
+      const x = a[r + j]!;
+      sum += x;
+      sumSq += x * x;
+      let s: boolean;
+      switch (kind) {
+        case 'sigmoid': s = x < SIGMOID_LOW || x > SIGMOID_HIGH; break;
+        case 'tanh': s = x > TANH_ABS || x < -TANH_ABS; break;
+        case 'relu': s = x === 0; break;
+        case 'leaky_relu': s = x <= 0; break;
+        default: s = false;
+      }
+      if (s) { sat++; unit[j]!++; }
+      let b = Math.floor((x - lo) * scale);
+      if (b < 0 || b !== b) b = 0; else if (b >= bins) b = bins - 1;
+      hist[b]!++;
+    }
+  }
+  const count = M * N;
+  P.saturation[k] = sat / count;
+  const mean = sum / count;
+  P.mean[k] = mean;
+  P.std[k] = Math.sqrt(Math.max(sumSq / count - mean * mean, 0));
+  for (let j = 0; j < N; j++) unit[j]! /= M;
+}
+
+/** Mean and std of the output probabilities (no saturation for the output layer). */
+export function outputStats(p: FloatArray, count: number, P: ProbeBuffers, k: number): void {
+  let sum = 0, sumSq = 0;
+  for (let i = 0; i < count; i++) { const x = p[i]!; sum += x; sumSq += x * x; }
+  const mean = sum / count;
+  P.mean[k] = mean;
+  P.std[k] = Math.sqrt(Math.max(sumSq / count - mean * mean, 0));
+  P.saturation[k] = NaN;
+}
+
+/** Σ x² over an array, in float64. */
+export function sumSquares(x: FloatArray): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) { const v = x[i]!; s += v * v; }
+  return s;
+}
+
+/** Everything measured after forward and backward of the current batch (before the update). */
+export function measureLayers(net: Network, M: number, P: ProbeBuffers): void {
+  const L = net.layers.length;
+  for (let k = 0; k < L; k++) {
+    const layer = net.layers[k]!;
+    if (layer.activation) activationStats(layer.activation, net.acts[k]!, M, layer.outSize, P, k);
+    else outputStats(net.acts[k]!, M * layer.outSize, P, k);
+    P.gradW[k] = Math.sqrt(sumSquares(layer.dW));
+    P.gradB[k] = Math.sqrt(sumSquares(layer.db));
+    P.delta[k] = Math.sqrt(net.deltaSq[k]!);
+  }
+}
+
+/** After the optimizer measured its update: ratios ‖ΔW‖/‖W‖. */
+export function measureUpdates(P: ProbeBuffers): void {
+  for (let k = 0; k < P.L; k++) {
+    const w = P.norms.weight[k]!;
+    P.updateRatio[k] = w > 0 ? Math.sqrt(P.norms.update[k]! / w) : 0;
+  }
+}
+
+/** A plain-object copy of the buffers (allocates: call outside the step). */
+export function snapshotProbes(net: Network, P: ProbeBuffers): LayerProbe[] {
+  const out: LayerProbe[] = [];
+  for (let k = 0; k < P.L; k++) {
+    const layer = net.layers[k]!;
+    const hiddenKind = layer.activation;
+    const probe: LayerProbe = {
+      layer: k,
+      activation: hiddenKind ?? net.output,
+      saturation: hiddenKind ? P.saturation[k]! : null,
+      mean: P.mean[k]!,
+      std: P.std[k]!,
+      gradW: P.gradW[k]!,
+      gradB: P.gradB[k]!,
+      delta: P.delta[k]!,
+      updateRatio: P.updateRatio[k]!,
+    };
+    if (hiddenKind) {
+      const [min, max] = histogramRange(hiddenKind);
+      probe.histogram = { min, max, counts: Array.from(P.hist[k]!) };
+      if (P.unitLevel) probe.unitSaturation = Array.from(P.unitSat[k]!);
+    }
+    out.push(probe);
+  }
+  return out;
+}

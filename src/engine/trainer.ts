@@ -1,0 +1,281 @@
+/**
+ * The training loop: seeded minibatches, forward, backward, probes, optimizer step,
+ * divergence detection and evaluation. One Trainer per variant; the caller drives it a few
+ * steps at a time (runSteps) so a worker can stay responsive and stream records.
+ */
+import { type FloatArray } from './kernels';
+import { Network, type BackwardInfo, type DType } from './network';
+import { learningRate, Optimizer } from './optimizers';
+import { measureLayers, measureUpdates, ProbeBuffers, snapshotProbes, type LayerProbe } from './probes';
+import { Rng } from './rng';
+import { InputError, type Dataset, type ResolvedConfig } from './types';
+
+export type RunStatus = 'running' | 'completed' | 'stopped' | 'diverged';
+
+export interface StepRecord {
+  kind: 'step';
+  /** training steps done, counting this one (1-based) */
+  step: number;
+  /** 0-based epoch this step belongs to */
+  epoch: number;
+  /** mean minibatch loss and accuracy over the steps since the previous record */
+  loss: number;
+  accuracy: number;
+  lr: number;
+  layers: LayerProbe[];
+}
+
+export interface EvalResult {
+  loss: number;
+  accuracy: number;
+}
+
+export interface EpochRecord {
+  kind: 'epoch';
+  /** epochs done (1-based) */
+  epoch: number;
+  step: number;
+  /** running mean over the epoch's minibatches */
+  train: EvalResult;
+  /** full pass over the test split; null when there is none */
+  test: EvalResult | null;
+}
+
+export interface Divergence {
+  step: number;
+  epoch: number;
+  /** 0-based weight-layer index where a non-finite value first showed, or null for the loss itself */
+  layer: number | null;
+  /** human words: "loss", "hidden layer 2 activations", "gradient of hidden layer 1" ... */
+  where: string;
+  message: string;
+}
+
+export interface RecordSink {
+  step?(rec: StepRecord): void;
+  epoch?(rec: EpochRecord): void;
+}
+
+/** "hidden layer 2" or "output layer" for a 0-based weight-layer index. */
+export function layerName(net: Network, k: number): string {
+  return k === net.layers.length - 1 ? 'output layer' : `hidden layer ${k + 1}`;
+}
+
+/** Network shape for a config on a dataset (validates what only the data can tell). */
+export function networkSpecFor(cfg: ResolvedConfig, data: Dataset) {
+  if (cfg.output === 'sigmoid' && data.classes !== 2) {
+    throw new InputError(`output "sigmoid" is for 2-class data, but dataset "${data.name}" has ${data.classes} classes; use "softmax"`);
+  }
+  if (cfg.activation.length !== cfg.layers.length) {
+    throw new InputError(`activation lists ${cfg.activation.length} entries for ${cfg.layers.length} hidden layers`);
+  }
+  return {
+    sizes: [data.features, ...cfg.layers, cfg.output === 'sigmoid' ? 1 : data.classes],
+    hidden: cfg.activation,
+    output: cfg.output,
+    leakyReluSlope: cfg.leakyReluSlope,
+  };
+}
+
+export class Trainer {
+  readonly net: Network;
+  readonly probes: ProbeBuffers;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  status: RunStatus = 'running';
+  divergence: Divergence | null = null;
+  /** completed steps */
+  step = 0;
+  /** current 0-based epoch */
+  epoch = 0;
+  lastEpoch: EpochRecord | null = null;
+
+  private readonly opt: Optimizer;
+  private readonly shuffleRng: Rng;
+  private readonly order: Uint32Array;
+  private readonly xb: FloatArray;
+  private readonly yb: Int32Array;
+  private readonly info: BackwardInfo = { loss: 0, correct: 0 };
+  private posInEpoch = 0;
+  private sinceLoss = 0;
+  private sinceCorrect = 0;
+  private sinceCount = 0;
+  private epochLoss = 0;
+  private epochCorrect = 0;
+  private epochCount = 0;
+
+  constructor(readonly cfg: ResolvedConfig, readonly data: Dataset, dtype: DType = 'float32') {
+    const nTrain = data.trainY.length;
+    if (nTrain === 0) throw new InputError(`dataset "${data.name}" has no training examples`);
+    const B = Math.min(cfg.batchSize, nTrain);
+    this.net = new Network(networkSpecFor(cfg, data), B, dtype);
+    const rng = new Rng(cfg.seed);
+    this.net.initialize(cfg.init, rng.fork('init'));
+    this.shuffleRng = rng.fork('shuffle');
+    this.opt = new Optimizer(cfg.optimizer, this.net.params, this.net.grads);
+    this.probes = new ProbeBuffers(this.net, cfg.probes.histogramBins, cfg.probes.unitSaturation);
+    this.stepsPerEpoch = Math.ceil(nTrain / B);
+    this.totalSteps = this.stepsPerEpoch * cfg.epochs;
+    this.order = new Uint32Array(nTrain);
+    for (let i = 0; i < nTrain; i++) this.order[i] = i;
+    this.shuffleRng.shuffle(this.order);
+    this.xb = dtype === 'float64' ? new Float64Array(B * data.features) : new Float32Array(B * data.features);
+    this.yb = new Int32Array(B);
+  }
+
+  get batchSize(): number {
+    return this.net.maxBatch;
+  }
+
+  get done(): boolean {
+    return this.status !== 'running';
+  }
+
+  get lr(): number {
+    return learningRate(this.cfg.lr, this.cfg.schedule, this.step, this.stepsPerEpoch, this.totalSteps);
+  }
+
+  /** Copy the next minibatch into xb/yb; returns its size. */
+  loadBatch(): number {
+    const { data, order, xb, yb } = this;
+    const F = data.features;
+    const M = Math.min(this.net.maxBatch, order.length - this.posInEpoch);
+    for (let m = 0; m < M; m++) {
+      const idx = order[this.posInEpoch + m]!;
+      yb[m] = data.trainY[idx]!;
+      const src = idx * F, dst = m * F;
+      for (let j = 0; j < F; j++) xb[dst + j] = data.trainX[src + j]!;
+    }
+    return M;
+  }
+
+  /** The current minibatch buffers (valid after loadBatch). */
+  get batch(): { X: FloatArray; y: Int32Array } {
+    return { X: this.xb, y: this.yb };
+  }
+
+  private isProbeStep(step: number): boolean {
+    return step === 1 || step % this.cfg.probes.every === 0 || step === this.totalSteps;
+  }
+
+  /** One training step. Returns a StepRecord on steps that record probes, else null. */
+  trainStep(): StepRecord | null {
+    if (this.done) return null;
+    const net = this.net;
+    const M = this.loadBatch();
+    const stepNo = this.step + 1;
+    const probe = this.isProbeStep(stepNo);
+    const lr = this.lr;
+    net.forward(this.xb, M);
+    net.lossAndCorrect(this.yb, M, this.info);
+    if (!Number.isFinite(this.info.loss)) return this.diverge(stepNo, 'forward');
+    net.backward(this.yb, M, this.cfg.optimizer.weightDecay);
+    for (let k = 0; k < net.layers.length; k++) {
+      if (!Number.isFinite(net.deltaSq[k]!)) return this.diverge(stepNo, 'backward');
+    }
+    if (probe) measureLayers(net, M, this.probes);
+    this.opt.step(lr, net.layers, probe ? this.probes.norms : null);
+    if (probe) measureUpdates(this.probes);
+
+    this.step = stepNo;
+    this.sinceLoss += this.info.loss * M;
+    this.sinceCorrect += this.info.correct;
+    this.sinceCount += M;
+    this.epochLoss += this.info.loss * M;
+    this.epochCorrect += this.info.correct;
+    this.epochCount += M;
+    this.posInEpoch += M;
+
+    let rec: StepRecord | null = null;
+    if (probe) {
+      rec = {
+        kind: 'step', step: stepNo, epoch: this.epoch,
+        loss: this.sinceLoss / this.sinceCount, accuracy: this.sinceCorrect / this.sinceCount, lr,
+        layers: snapshotProbes(net, this.probes),
+      };
+      this.sinceLoss = this.sinceCorrect = this.sinceCount = 0;
+    }
+    return rec;
+  }
+
+  /** True when the last trainStep finished an epoch (call endEpoch next). */
+  get atEpochEnd(): boolean {
+    return this.posInEpoch >= this.order.length;
+  }
+
+  /** Close the epoch: evaluate the test split, reshuffle, maybe complete the run. */
+  endEpoch(): EpochRecord {
+    const rec: EpochRecord = {
+      kind: 'epoch', epoch: this.epoch + 1, step: this.step,
+      train: { loss: this.epochLoss / this.epochCount, accuracy: this.epochCorrect / this.epochCount },
+      test: this.data.testY.length > 0 ? this.evaluate(this.data.testX, this.data.testY) : null,
+    };
+    this.epoch++;
+    this.posInEpoch = 0;
+    this.epochLoss = this.epochCorrect = this.epochCount = 0;
+    this.shuffleRng.shuffle(this.order);
+    if (this.epoch >= this.cfg.epochs) this.status = 'completed';
+    this.lastEpoch = rec;
+    return rec;
+  }
+
+  /** Run up to maxSteps steps, sending records to the sink. Returns the steps done. */
+  runSteps(maxSteps: number, sink: RecordSink): number {
+    let n = 0;
+    while (n < maxSteps && !this.done) {
+      const rec = this.trainStep();
+      if (this.status === 'diverged') break;
+      n++;
+      if (rec) sink.step?.(rec);
+      if (this.atEpochEnd) {
+        const epochRec = this.endEpoch(); // not inside the optional call: it must run without a sink too
+        sink.epoch?.(epochRec);
+      }
+    }
+    return n;
+  }
+
+  /** Mark the run stopped by the user (the weights stay as they are). */
+  stop(): void {
+    if (this.status === 'running') this.status = 'stopped';
+  }
+
+  /** Mean loss and accuracy over a whole split, in batches, with the current weights. */
+  evaluate(X: Float32Array, Y: Int32Array): EvalResult {
+    const net = this.net, F = this.data.features, B = net.maxBatch, n = Y.length;
+    let loss = 0, correct = 0;
+    for (let start = 0; start < n; start += B) {
+      const M = Math.min(B, n - start);
+      for (let i = 0; i < M * F; i++) this.xb[i] = X[start * F + i]!;
+      for (let m = 0; m < M; m++) this.yb[m] = Y[start + m]!;
+      net.forward(this.xb, M);
+      net.lossAndCorrect(this.yb, M, this.info);
+      loss += this.info.loss * M;
+      correct += this.info.correct;
+    }
+    return { loss: n ? loss / n : NaN, accuracy: n ? correct / n : NaN };
+  }
+
+  private diverge(stepNo: number, phase: 'forward' | 'backward'): null {
+    const net = this.net;
+    let layer: number | null = null;
+    let where = 'loss';
+    if (phase === 'forward') {
+      for (let k = 0; k < net.layers.length; k++) {
+        if (!Number.isFinite(net.actSum[k]!)) { layer = k; where = `${layerName(net, k)} activations`; break; }
+      }
+    } else {
+      // The gradient flows from the output down: the first non-finite δ from the top is where it started.
+      for (let k = net.layers.length - 1; k >= 0; k--) {
+        if (!Number.isFinite(net.deltaSq[k]!)) { layer = k; where = `gradient of ${layerName(net, k)}`; break; }
+      }
+    }
+    this.status = 'diverged';
+    const lossText = Number.isFinite(this.info.loss) ? this.info.loss.toPrecision(4) : String(this.info.loss);
+    this.divergence = {
+      step: stepNo, epoch: this.epoch, layer, where,
+      message: `diverged at step ${stepNo} (epoch ${this.epoch + 1}): non-finite ${where} (loss ${lossText}); try a smaller learning rate (lr ${this.cfg.lr})`,
+    };
+    return null;
+  }
+}
