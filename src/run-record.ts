@@ -1,0 +1,113 @@
+/**
+ * Run records on disk, written as training goes, so a run killed at any moment leaves every
+ * line already written readable:
+ *   config.json    the resolved config (seed included)
+ *   metrics.jsonl  one JSON object per line: step records and epoch records
+ *   summary.json   status and results; rewritten atomically (temp file + rename) at every epoch
+ *   model.json     the weights, when the run ends (completed, stopped or diverged)
+ * Each metrics line goes out in a single write() call, so a line is either whole or absent.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Network } from './engine/network';
+import type { Divergence, EpochRecord, EvalResult, RunStatus, StepRecord } from './engine/trainer';
+import type { ResolvedConfig } from './engine/types';
+
+export interface RunSummary {
+  format: 'mlp-lens-run/v1';
+  name: string;
+  variant: string;
+  configFile: string | null;
+  status: RunStatus;
+  /** epochs completed */
+  epochs: number;
+  epochsPlanned: number;
+  steps: number;
+  stepsPlanned: number;
+  batchSize: number;
+  parameters: number;
+  train: EvalResult | null;
+  test: EvalResult | null;
+  samplesPerSecond: number;
+  seconds: number;
+  startedAt: string;
+  finishedAt: string | null;
+  /** which kernel path trained this run */
+  kernel: string;
+  divergence?: Divergence;
+}
+
+export function slug(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'run';
+}
+
+/** 2026-11-27T21-05-09 (local time is ambiguous; UTC, file-name safe). */
+export function timeStamp(d = new Date()): string {
+  return d.toISOString().slice(0, 19).replace(/:/g, '-');
+}
+
+export function writeJsonAtomic(file: string, value: unknown): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  fs.renameSync(tmp, file);
+}
+
+export class RunRecorder {
+  private readonly fd: number;
+  summary: RunSummary;
+
+  constructor(readonly dir: string, cfg: ResolvedConfig, configFile: string | null, meta: { parameters: number; stepsPlanned: number; batchSize: number; kernel: string }) {
+    fs.mkdirSync(dir, { recursive: true });
+    writeJsonAtomic(path.join(dir, 'config.json'), cfg);
+    this.fd = fs.openSync(path.join(dir, 'metrics.jsonl'), 'a');
+    this.summary = {
+      format: 'mlp-lens-run/v1', name: cfg.name, variant: cfg.variant, configFile,
+      status: 'running', epochs: 0, epochsPlanned: cfg.epochs, steps: 0, stepsPlanned: meta.stepsPlanned,
+      batchSize: meta.batchSize, parameters: meta.parameters,
+      train: null, test: null, samplesPerSecond: 0, seconds: 0,
+      startedAt: new Date().toISOString(), finishedAt: null, kernel: meta.kernel,
+    };
+    this.writeSummary();
+  }
+
+  line(rec: StepRecord | EpochRecord): void {
+    fs.writeSync(this.fd, JSON.stringify(rec) + '\n');
+  }
+
+  writeSummary(): void {
+    writeJsonAtomic(path.join(this.dir, 'summary.json'), this.summary);
+  }
+
+  writeModel(net: Network): void {
+    writeJsonAtomic(path.join(this.dir, 'model.json'), {
+      format: 'mlp-lens-model/v1',
+      layer_sizes: net.sizes,
+      activations: [...net.hidden, net.output],
+      leakyReluSlope: net.slope,
+      weights: net.layers.map((l) => Array.from(l.W)),
+      biases: net.layers.map((l) => Array.from(l.b)),
+    });
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}
+
+/** Read a run folder back (for Open Run and tests). Lines that fail to parse are reported, not fatal. */
+export function readRun(dir: string): { summary: RunSummary; config: ResolvedConfig; records: (StepRecord | EpochRecord)[]; badLines: number[] } {
+  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
+  const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as ResolvedConfig;
+  const records: (StepRecord | EpochRecord)[] = [];
+  const badLines: number[] = [];
+  const text = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8');
+  text.split('\n').forEach((l, i) => {
+    if (!l.trim()) return;
+    try {
+      records.push(JSON.parse(l));
+    } catch {
+      badLines.push(i + 1);
+    }
+  });
+  return { summary, config, records, badLines };
+}

@@ -1,0 +1,98 @@
+/**
+ * Drives one variant's Trainer to the end in time slices, recording to disk and reporting
+ * progress, and yields to the event loop between slices so Ctrl-C (CLI) or a Stop message
+ * (worker) is seen promptly. Shared by the CLI and the training worker.
+ */
+import type { EpochRecord, StepRecord, Trainer } from './engine/trainer';
+import type { RunRecorder, RunSummary } from './run-record';
+
+export const KERNEL = 'typescript-f32';
+
+export interface SessionHooks {
+  recorder?: RunRecorder;
+  onStep?(rec: StepRecord): void;
+  onEpoch?(rec: EpochRecord): void;
+  /** called after every slice */
+  onSlice?(trainer: Trainer): void;
+  shouldStop?(): boolean;
+  /** target length of a slice in milliseconds (default 50) */
+  sliceMs?: number;
+}
+
+export interface VariantOutcome {
+  summary: RunSummary;
+  /** the first recorded step: probes at initialization (measured before the first update) */
+  first: StepRecord | null;
+  last: StepRecord | null;
+}
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export function baseSummary(trainer: Trainer, configFile: string | null): RunSummary {
+  return {
+    format: 'mlp-lens-run/v1', name: trainer.cfg.name, variant: trainer.cfg.variant, configFile,
+    status: trainer.status, epochs: trainer.epoch, epochsPlanned: trainer.cfg.epochs, steps: trainer.step,
+    stepsPlanned: trainer.totalSteps, batchSize: trainer.batchSize, parameters: trainer.net.parameterCount,
+    train: null, test: null, samplesPerSecond: 0, seconds: 0, startedAt: new Date().toISOString(), finishedAt: null, kernel: KERNEL,
+  };
+}
+
+export async function trainVariant(trainer: Trainer, configFile: string | null, hooks: SessionHooks = {}): Promise<VariantOutcome> {
+  const rec = hooks.recorder;
+  const summary = rec ? rec.summary : baseSummary(trainer, configFile);
+  let first: StepRecord | null = null;
+  let last: StepRecord | null = null;
+  const sliceMs = hooks.sliceMs ?? 50;
+  const t0 = performance.now();
+  let samples = 0;
+  let perSlice = 1;
+  const sink = {
+    step(r: StepRecord) {
+      first ??= r;
+      last = r;
+      rec?.line(r);
+      hooks.onStep?.(r);
+    },
+    epoch(r: EpochRecord) {
+      rec?.line(r);
+      summary.epochs = r.epoch;
+      summary.steps = r.step;
+      summary.test = r.test;
+      summary.seconds = (performance.now() - t0) / 1000;
+      rec?.writeSummary();
+      hooks.onEpoch?.(r);
+    },
+  };
+  while (!trainer.done) {
+    if (hooks.shouldStop?.()) {
+      trainer.stop();
+      break;
+    }
+    const s0 = performance.now();
+    const before = trainer.step;
+    trainer.runSteps(perSlice, sink);
+    samples += (trainer.step - before) * trainer.batchSize;
+    const dt = performance.now() - s0;
+    // aim each slice at sliceMs: grow or shrink the step count by at most 2x
+    perSlice = Math.max(1, Math.min(perSlice * 2, Math.round((perSlice * sliceMs) / Math.max(dt, 0.01))));
+    hooks.onSlice?.(trainer);
+    await tick();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const data = trainer.data;
+  summary.status = trainer.status;
+  summary.steps = trainer.step;
+  summary.epochs = trainer.epoch;
+  summary.seconds = seconds;
+  summary.samplesPerSecond = seconds > 0 ? samples / seconds : 0;
+  summary.train = trainer.evaluate(data.trainX, data.trainY);
+  summary.test = data.testY.length ? trainer.evaluate(data.testX, data.testY) : null;
+  if (trainer.divergence) summary.divergence = trainer.divergence;
+  summary.finishedAt = new Date().toISOString();
+  if (rec) {
+    rec.writeModel(trainer.net);
+    rec.writeSummary();
+    rec.close();
+  }
+  return { summary, first, last };
+}

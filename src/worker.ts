@@ -1,0 +1,76 @@
+/**
+ * The training worker (worker_threads): trains every variant of a config off the host's
+ * thread, writes run records as the CLI does, and posts batched records to the host at most
+ * every postIntervalMs. A 'stop' message ends training at the next slice (about 50 ms) and
+ * keeps the run as "stopped".
+ */
+import * as path from 'node:path';
+import { parentPort } from 'node:worker_threads';
+import { resolveConfig, withOverrides } from './engine/config';
+import { loadDataset } from './engine/datasets';
+import type { EpochRecord, StepRecord } from './engine/trainer';
+import { Trainer } from './engine/trainer';
+import { InputError } from './engine/types';
+import { nodeDataIO } from './node-io';
+import type { HostToWorker, WorkerToHost } from './protocol';
+import { RunRecorder, slug, timeStamp } from './run-record';
+import { KERNEL, trainVariant } from './train-session';
+
+const port = parentPort;
+if (!port) throw new Error('worker.js must run in a worker thread');
+
+let stopRequested = false;
+const post = (m: WorkerToHost) => port.postMessage(m);
+
+async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void> {
+  const cfgs = withOverrides(resolveConfig(msg.configText, msg.configFile), { variant: msg.variant });
+  const data = await loadDataset(cfgs[0]!.dataset, nodeDataIO(path.dirname(msg.configFile), msg.assetDir), msg.configFile);
+  const trainers = cfgs.map((c) => {
+    try {
+      return new Trainer(c, data);
+    } catch (e) {
+      if (e instanceof InputError && !e.file) throw new InputError(`variant "${c.variant}": ${e.message}`, msg.configFile);
+      throw e;
+    }
+  });
+  const stamp = timeStamp();
+  const dirs = cfgs.map((c) => path.join(msg.outDir, `${stamp}-${slug(c.name)}-${slug(c.variant)}`));
+  post({ type: 'started', variants: cfgs.map((c) => c.variant), runDirs: dirs, dataset: data.description });
+  for (let v = 0; v < trainers.length && !stopRequested; v++) {
+    const trainer = trainers[v]!;
+    const variant = trainer.cfg.variant;
+    const recorder = new RunRecorder(dirs[v]!, trainer.cfg, msg.configFile, {
+      parameters: trainer.net.parameterCount, stepsPlanned: trainer.totalSteps, batchSize: trainer.batchSize, kernel: KERNEL,
+    });
+    let steps: StepRecord[] = [];
+    let epochs: EpochRecord[] = [];
+    let lastPost = 0;
+    const flush = () => {
+      post({ type: 'records', variant, steps, epochs, progress: { step: trainer.step, totalSteps: trainer.totalSteps, epoch: trainer.epoch } });
+      steps = [];
+      epochs = [];
+      lastPost = performance.now();
+    };
+    const outcome = await trainVariant(trainer, msg.configFile, {
+      recorder,
+      shouldStop: () => stopRequested,
+      onStep: (r) => steps.push(r),
+      onEpoch: (r) => epochs.push(r),
+      onSlice: () => { if (performance.now() - lastPost >= msg.postIntervalMs) flush(); },
+    });
+    flush();
+    post({ type: 'variantDone', variant, runDir: dirs[v]!, summary: outcome.summary });
+  }
+  post({ type: 'finished', stopped: stopRequested });
+}
+
+port.on('message', (msg: HostToWorker) => {
+  if (msg.type === 'stop') {
+    stopRequested = true;
+    return;
+  }
+  run(msg).catch((e: unknown) => {
+    if (e instanceof InputError) post({ type: 'inputError', message: e.message, file: e.file, line: e.line, column: e.column });
+    else post({ type: 'crashed', message: (e as Error).message ?? String(e), stack: (e as Error).stack });
+  });
+});
