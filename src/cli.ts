@@ -138,7 +138,7 @@ async function cmdTrain(args: Args): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  log(`${cfgs[0]!.name}: ${data.description}; ${data.trainY.length} train / ${data.testY.length} test, ${data.features} features, ${data.classes} classes`);
+  log(`${cfgs[0]!.name}: ${data.description}; ${data.features} features, ${data.classes} classes`);
   const stamp = timeStamp();
   const outcomes: { dir: string; outcome: VariantOutcome }[] = [];
   for (const trainer of trainers) {
