@@ -16,6 +16,8 @@ const node = {
   minify: prod,
   logLevel: 'warning',
   absWorkingDir: root,
+  // jsonc-parser's UMD build (its "main") loads modules by computed paths esbuild cannot follow
+  mainFields: ['module', 'main'],
 };
 
 /** [entry, outfile, extra options] for every Node target that exists. */

@@ -239,7 +239,9 @@ export async function main(argv: string[]): Promise<number> {
     return cmdValidate(args);
   } catch (e) {
     if (e instanceof InputError) {
-      process.stderr.write(`mlp-lens: ${e.format()}\n`);
+      // an error that names no file is about the config itself
+      const located = e.file ? e : new InputError(e.message, args.config, e.line, e.column);
+      process.stderr.write(`mlp-lens: ${located.format()}\n`);
       return 2;
     }
     if (e instanceof UsageError) {

@@ -1,0 +1,621 @@
+/**
+ * Experiment config files (*.mlp.json): JSONC parsing, validation with precise positions, and
+ * resolution into the ResolvedConfig objects the trainer consumes.
+ *
+ * media/mlp-config.schema.json is the one source of truth. The editor uses it for completion and
+ * hovers; this module interprets the same file (the subset of draft-07 it uses: see
+ * SCHEMA_KEYWORDS), takes the defaults from it, and adds the semantic checks a schema cannot
+ * express (unique variant names, one activation per layer, ...).
+ */
+// The ESM build: esbuild cannot follow the UMD build's runtime require('./impl/...') for Node targets.
+import { getNodePath, getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
+import type { JSONPath, Node, ParseError } from 'jsonc-parser';
+import schemaJson from '../../media/mlp-config.schema.json';
+import { InputError } from './types';
+import type { DatasetSpec, HiddenActivation, InitSpec, OptimizerSpec, ProbeSpec, ResolvedConfig, ScheduleSpec } from './types';
+
+export interface ConfigIssue {
+  /** JSON path of the offending value, like $.optimizer.lr or $.variants[1].activation ('' for syntax errors) */
+  path: string;
+  /** what is wrong and what is allowed */
+  message: string;
+  /** 1-based start and (exclusive) end of the offending text */
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  severity: 'error' | 'warning';
+  /** syntax: not JSON(C); schema: breaks mlp-config.schema.json; semantic: a rule beyond the schema */
+  kind: 'syntax' | 'schema' | 'semantic';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The schema interpreter
+
+type JsonType = 'null' | 'boolean' | 'integer' | 'number' | 'string' | 'array' | 'object';
+type Obj = Record<string, unknown>;
+
+interface Schema {
+  $ref?: string;
+  type?: JsonType | JsonType[];
+  enum?: unknown[];
+  const?: unknown;
+  properties?: Record<string, Schema>;
+  additionalProperties?: boolean | Schema;
+  required?: string[];
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  items?: Schema;
+  oneOf?: Schema[];
+  anyOf?: Schema[];
+  not?: Schema;
+  /** message used when `not` matches (also understood by VS Code) */
+  errorMessage?: string;
+  default?: unknown;
+  definitions?: Record<string, Schema>;
+}
+
+const SCHEMA = schemaJson as unknown as Schema;
+
+/** Keywords the interpreter implements; any other keyword in the schema must be an annotation. */
+export const SCHEMA_KEYWORDS: readonly string[] = [
+  '$ref', 'definitions', 'type', 'enum', 'const', 'properties', 'additionalProperties', 'required',
+  'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'minItems', 'maxItems',
+  'items', 'oneOf', 'anyOf', 'not', 'errorMessage',
+];
+
+/** A problem found in the parsed value; positions are attached later from the syntax tree. */
+interface Problem {
+  path: JSONPath;
+  message: string;
+  /** point at the property's key (unknown or forbidden property) or at the object (missing property) */
+  at?: 'key' | 'object';
+  warning?: boolean;
+  /** an explicit node to point at (duplicate keys, which a path cannot tell apart) */
+  node?: Node;
+}
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const has = (o: Obj, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+const equal = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
+
+/** Follows local `$ref`s ("#/definitions/x"). */
+function deref(s: Schema): Schema {
+  for (let hops = 0; s.$ref !== undefined; hops++) {
+    if (!s.$ref.startsWith('#/') || hops > 32) throw new Error(`mlp-config schema: unsupported $ref ${s.$ref}`);
+    let target: unknown = SCHEMA;
+    for (const part of s.$ref.slice(2).split('/')) target = isObj(target) ? target[part.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+    if (!isObj(target)) throw new Error(`mlp-config schema: unresolved $ref ${s.$ref}`);
+    s = target as Schema;
+  }
+  return s;
+}
+
+function hasType(v: unknown, type: JsonType | JsonType[]): boolean {
+  const one = (t: JsonType): boolean =>
+    t === 'integer' ? Number.isInteger(v)
+    : t === 'array' ? Array.isArray(v)
+    : t === 'object' ? isObj(v)
+    : t === 'null' ? v === null
+    : typeof v === t;
+  return Array.isArray(type) ? type.some(one) : one(type);
+}
+
+const TYPE_NAMES: Record<JsonType, string> = {
+  null: 'null', boolean: 'true or false', integer: 'an integer', number: 'a number',
+  string: 'a string', array: 'an array', object: 'an object',
+};
+const typeName = (t: JsonType | JsonType[]): string => (Array.isArray(t) ? t : [t]).map((x) => TYPE_NAMES[x]).join(' or ');
+
+/** A value as quoted in messages: primitives literally, containers by kind. */
+function show(v: unknown): string {
+  if (Array.isArray(v)) return 'an array';
+  if (isObj(v)) return 'an object';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 37) + '...' : v);
+  return String(v);
+}
+const names = (values: unknown[]): string => values.map((x) => (typeof x === 'string' ? x : show(x))).join(', ');
+
+function problems(s: Schema, v: unknown, path: JSONPath): Problem[] {
+  const out: Problem[] = [];
+  check(s, v, path, out);
+  return out;
+}
+
+function check(schema: Schema, v: unknown, path: JSONPath, out: Problem[]): void {
+  const s = deref(schema);
+  if (s.not !== undefined && problems(s.not, v, path).length === 0) {
+    out.push({ path, at: 'key', message: s.errorMessage ?? 'is not allowed here' });
+  }
+  const alternatives = s.oneOf ?? s.anyOf;
+  if (alternatives) checkAlternatives(alternatives, s.oneOf !== undefined, v, path, out);
+  if (s.type !== undefined && !hasType(v, s.type)) {
+    out.push({ path, message: `must be ${typeName(s.type)} (got ${show(v)})` });
+    return;
+  }
+  if (has(s as Obj, 'const') && !equal(v, s.const)) out.push({ path, message: `must be ${show(s.const)} (got ${show(v)})` });
+  if (s.enum && !s.enum.some((e) => equal(e, v))) {
+    const near = typeof v === 'string' ? closest(v, s.enum.filter((e): e is string => typeof e === 'string')) : undefined;
+    out.push({ path, message: `must be one of ${names(s.enum)} (got ${show(v)})${near ? `; did you mean "${near}"?` : ''}` });
+  }
+  if (typeof v === 'number') checkRange(s, v, path, out);
+  if (typeof v === 'string' && s.minLength !== undefined && v.length < s.minLength) {
+    out.push({ path, message: s.minLength === 1 ? 'must not be empty' : `must have at least ${s.minLength} characters` });
+  }
+  if (Array.isArray(v)) {
+    if (s.minItems !== undefined && v.length < s.minItems) out.push({ path, message: `must have at least ${s.minItems} items (got ${v.length})` });
+    if (s.maxItems !== undefined && v.length > s.maxItems) out.push({ path, message: `must have at most ${s.maxItems} items (got ${v.length})` });
+    if (s.items) for (let i = 0; i < v.length; i++) check(s.items, v[i], [...path, i], out);
+  }
+  if (isObj(v)) {
+    for (const k of s.required ?? []) if (!has(v, k)) out.push({ path, at: 'object', message: `missing required property "${k}"` });
+    for (const [k, x] of Object.entries(v)) {
+      const p = s.properties && has(s.properties, k) ? s.properties[k] : undefined;
+      if (p) check(p, x, [...path, k], out);
+      else if (s.additionalProperties === false) out.push({ path: [...path, k], at: 'key', message: unknownProperty(k, s) });
+      else if (isObj(s.additionalProperties)) check(s.additionalProperties, x, [...path, k], out);
+    }
+  }
+}
+
+function checkRange(s: Schema, v: number, path: JSONPath, out: Problem[]): void {
+  const bounds: [number | undefined, string, boolean][] = [
+    [s.minimum, '>=', v >= (s.minimum ?? -Infinity)],
+    [s.exclusiveMinimum, '>', v > (s.exclusiveMinimum ?? -Infinity)],
+    [s.maximum, '<=', v <= (s.maximum ?? Infinity)],
+    [s.exclusiveMaximum, '<', v < (s.exclusiveMaximum ?? Infinity)],
+  ];
+  if (bounds.every(([, , ok]) => ok)) return;
+  const range = bounds.filter(([b]) => b !== undefined).map(([b, op]) => `${op} ${b}`).join(' and ');
+  out.push({ path, message: `must be ${range} (got ${v})` });
+}
+
+/** Properties a user may write in an object (not the forbidden `not` ones). */
+const allowedProperties = (s: Schema): string[] =>
+  Object.entries(s.properties ?? {}).filter(([, p]) => deref(p).not === undefined).map(([k]) => k);
+
+function unknownProperty(key: string, s: Schema): string {
+  const allowed = allowedProperties(s);
+  const near = closest(key, allowed);
+  return `unknown property "${key}"${near ? ` (did you mean "${near}"?)` : ''}; allowed: ${allowed.join(', ')}`;
+}
+
+/**
+ * oneOf/anyOf: one message that explains the likely intended form instead of every branch's failure.
+ * The form is chosen by JSON type, then (for objects) by the discriminator property ("type", "scheme").
+ */
+function checkAlternatives(alts: Schema[], exactlyOne: boolean, v: unknown, path: JSONPath, out: Problem[]): void {
+  const results = alts.map((a) => problems(a, v, path));
+  const passed = results.filter((r) => r.length === 0).length;
+  if (passed === 1 || (passed > 1 && !exactlyOne)) return;
+  if (passed > 1) {
+    out.push({ path, message: `matches ${passed} of the allowed forms; expected exactly one` });
+    return;
+  }
+  const fits = alts.map((_, i) => i).filter((i) => typeFits(alts[i], v));
+  const objectHint = typeof v === 'string' ? objectFormFor(alts, v) : undefined;
+  if (fits.length === 0) {
+    out.push({ path, message: `must be ${objectHint ? `an object ${objectHint}` : describeAlternatives(alts)} (got ${show(v)})` });
+    return;
+  }
+  if (fits.length === 1) {
+    const s = deref(alts[fits[0]]);
+    if (objectHint && s.enum) out.push({ path, message: `must be one of ${names(s.enum)}, or an object ${objectHint} (got ${show(v)})` });
+    else out.push(...results[fits[0]]);
+    return;
+  }
+  const d = discriminator(fits.map((i) => alts[i]));
+  if (d && isObj(v)) {
+    if (!has(v, d.key)) {
+      out.push({ path, at: 'object', message: `missing required property "${d.key}" (one of ${names(d.values)})` });
+      return;
+    }
+    const hit = fits.find((i) => discriminatorValues(alts[i], d.key).some((x) => equal(x, v[d.key])));
+    if (hit !== undefined) out.push(...results[hit]);
+    else {
+      const got = v[d.key];
+      const near = typeof got === 'string' ? closest(got, d.values.filter((x): x is string => typeof x === 'string')) : undefined;
+      out.push({ path: [...path, d.key], message: `must be one of ${names(d.values)} (got ${show(got)})${near ? `; did you mean "${near}"?` : ''}` });
+    }
+    return;
+  }
+  // no discriminator: explain the form that came closest
+  out.push(...results[fits.reduce((best, i) => (results[i].length < results[best].length ? i : best))]);
+}
+
+/** Could `v` be meant as this form, judging by its JSON type alone? */
+function typeFits(a: Schema, v: unknown): boolean {
+  const s = deref(a);
+  if (s.type !== undefined) return hasType(v, s.type);
+  const values = s.enum ?? (has(s as Obj, 'const') ? [s.const] : undefined);
+  return !values || values.some((x) => typeof x === typeof v && Array.isArray(x) === Array.isArray(v));
+}
+
+function discriminatorValues(a: Schema, key: string): unknown[] {
+  const p = deref(a).properties?.[key];
+  if (!p) return [];
+  const s = deref(p);
+  return s.enum ?? (has(s as Obj, 'const') ? [s.const] : []);
+}
+
+/** The property every object form pins to constants ("type" for optimizers, "scheme" for init). */
+function discriminator(alts: Schema[]): { key: string; values: unknown[] } | undefined {
+  const objects = alts.filter((a) => deref(a).type === 'object');
+  if (objects.length < 2 || objects.length !== alts.length) return undefined;
+  for (const key of Object.keys(deref(objects[0]).properties ?? {})) {
+    const values = objects.map((a) => discriminatorValues(a, key));
+    if (values.every((x) => x.length > 0)) return { key, values: values.flat() };
+  }
+  return undefined;
+}
+
+/** '{ "type": "step", ... }' when the string `v` names an object form (e.g. schedule "step"). */
+function objectFormFor(alts: Schema[], v: string): string | undefined {
+  const d = discriminator(alts.filter((a) => deref(a).type === 'object'));
+  return d?.values.includes(v) ? `{ "${d.key}": "${v}", ... }` : undefined;
+}
+
+/** "one of sgd, momentum, adam, or an object { "type": "sgd" | "momentum" | "adam", ... }" */
+function describeAlternatives(alts: Schema[]): string {
+  const forms = alts.map(deref);
+  const enums = forms.filter((s) => s.enum);
+  const objects = forms.filter((s) => s.type === 'object');
+  const parts = enums.length ? [`one of ${names(enums.flatMap((s) => s.enum ?? []))}`] : [];
+  for (const s of forms) {
+    if (s.type === 'array') parts.push(s.items && enums.includes(deref(s.items)) ? 'an array of those' : 'an array');
+    else if (s.type !== undefined && s.type !== 'object' && !s.enum) parts.push(typeName(s.type));
+  }
+  if (objects.length) {
+    const d = discriminator(objects);
+    parts.push(d ? `an object { "${d.key}": ${d.values.map((x) => JSON.stringify(x)).join(' | ')}, ... }` : 'an object');
+  }
+  return parts.join(', or ');
+}
+
+/** Common misnamings that edit distance alone would not catch (keys are normalized). */
+const ALIASES: Record<string, string> = { learningrate: 'lr', hiddenlayers: 'layers', hidden: 'layers' };
+
+/** The candidate a typo most likely meant (case, '_' and '-' ignored), if one is near. */
+function closest(word: string, candidates: string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[_\-\s]/g, '');
+  const w = norm(word);
+  const options: [string, string][] = candidates.map((c) => [norm(c), c]);
+  for (const [alias, target] of Object.entries(ALIASES)) if (candidates.includes(target)) options.push([alias, target]);
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(w.length / 3)) + 1;
+  for (const [n, c] of options) {
+    const d = editDistance(w, n);
+    if (d < bestDistance && d < Math.max(n.length, 2)) [best, bestDistance] = [c, d];
+  }
+  return best === word ? undefined : best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing and positions
+
+const SYNTAX_MESSAGES: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'expected a property name in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: "expected ':' after the property name",
+  CommaExpected: "expected ','",
+  CloseBraceExpected: "expected ',' or '}'",
+  CloseBracketExpected: "expected ',' or ']'",
+  EndOfFileExpected: 'expected the end of the file (only one top-level value is allowed)',
+  InvalidCommentToken: 'invalid comment',
+  UnexpectedEndOfComment: "unterminated comment: expected '*/'",
+  UnexpectedEndOfString: 'unterminated string: expected a closing \'"\'',
+  UnexpectedEndOfNumber: 'incomplete number',
+  InvalidUnicode: 'invalid \\u escape in string',
+  InvalidEscapeCharacter: 'invalid escape sequence in string',
+  InvalidCharacter: 'invalid character in string (control characters must be escaped)',
+};
+
+interface Parsed {
+  value: unknown;
+  tree: Node | undefined;
+  lineStarts: number[];
+  syntax: ConfigIssue[];
+}
+
+function parse(text: string): Parsed {
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  const lineStarts = [0];
+  for (const m of text.matchAll(/\r\n|\r|\n/g)) lineStarts.push(m.index + m[0].length);
+  const syntax = errors.map((e): ConfigIssue => {
+    const code = printParseErrorCode(e.error);
+    const token = text.slice(e.offset, e.offset + e.length);
+    const found = !/Expected$/.test(code) ? '' : token ? ` but found ${token.length > 20 ? token.slice(0, 17) + '...' : token}` : ' but found the end of the file';
+    const unquoted = /^['A-Za-z_]/.test(token) ? ': property names and strings need double quotes' : '';
+    const message = (code === 'InvalidSymbol' && token ? `unexpected ${token}${unquoted}` : SYNTAX_MESSAGES[code] ?? code) + found;
+    return { path: '', message, ...span(lineStarts, e.offset, e.offset + Math.max(e.length, 1)), severity: 'error', kind: 'syntax' };
+  });
+  // getNodeValue builds null-prototype objects: hand out plain ones
+  const value: unknown = tree && !syntax.length ? JSON.parse(JSON.stringify(getNodeValue(tree))) : undefined;
+  return { value, tree, lineStarts, syntax };
+}
+
+function position(lineStarts: number[], offset: number): [number, number] {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lineStarts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return [lo + 1, offset - lineStarts[lo] + 1];
+}
+
+function span(lineStarts: number[], start: number, end: number) {
+  const [line, column] = position(lineStarts, start);
+  const [endLine, endColumn] = position(lineStarts, end);
+  return { line, column, endLine, endColumn };
+}
+
+/** $.optimizer.lr, $.variants[1].activation, $["odd key"] */
+function formatPath(path: JSONPath): string {
+  return '$' + path.map((s) => (typeof s === 'number' ? `[${s}]` : /^[A-Za-z_$][\w$]*$/.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`)).join('');
+}
+
+/** Like jsonc-parser's findNodeAtLocation, but a duplicated key resolves to its last occurrence, as values do. */
+function nodeAt(root: Node, path: JSONPath): Node | undefined {
+  let node: Node | undefined = root;
+  for (const seg of path) {
+    const children: Node[] = node?.children ?? [];
+    if (typeof seg === 'number') node = node?.type === 'array' ? children[seg] : undefined;
+    else node = node?.type === 'object' ? [...children].reverse().find((p) => p.children?.[0]?.value === seg)?.children?.[1] : undefined;
+  }
+  return node;
+}
+
+function toIssue(p: Problem, parsed: Parsed, kind: ConfigIssue['kind']): ConfigIssue {
+  let node = p.node;
+  for (let path = p.path; !node && parsed.tree; path = path.slice(0, -1)) node = nodeAt(parsed.tree, path);
+  let [start, end] = node ? [node.offset, node.offset + node.length] : [0, 0];
+  const key = node?.parent?.type === 'property' ? node.parent.children?.[0] : undefined;
+  if (key && node !== key && p.at) [start, end] = [key.offset, key.offset + key.length];
+  else if (p.at === 'object') end = start + 1;
+  return { path: formatPath(p.path), message: p.message, ...span(parsed.lineStarts, start, end), severity: p.warning ? 'warning' : 'error', kind };
+}
+
+/** Later duplicates win (as in JSON.parse); warn at the ones that are ignored. */
+function duplicateKeys(node: Node, out: Problem[]): void {
+  if (node.type === 'object') {
+    const seen = new Set<string>();
+    for (const prop of [...(node.children ?? [])].reverse()) {
+      const [key, value] = prop.children ?? [];
+      if (!key || !value) continue;
+      if (seen.has(key.value)) out.push({ path: getNodePath(value), node: key, warning: true, message: `duplicate property "${key.value}": only the last one counts` });
+      seen.add(key.value);
+    }
+  }
+  for (const child of node.children ?? []) duplicateKeys(child, out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resolution: defaults come from the schema
+
+const ADAM_DEFAULT_LR = 0.001;
+const BUILTIN_CLASSES: Record<string, number> = { digits: 10, mnist: 10, iris: 3, wine: 3 };
+
+const defaultOf = (key: string): unknown => deref(SCHEMA.properties![key]).default;
+
+/** "adam" -> { type: "adam" }; objects pass through. */
+const objectForm = (v: unknown, key: string): Obj => (isObj(v) ? v : { [key]: v });
+
+/** `v` with the schema defaults of its object form filled in (the oneOf branch matching its discriminator). */
+function withDefaults(key: string, v: Obj): Obj {
+  let s = deref(SCHEMA.definitions![key]);
+  const forms = (s.oneOf ?? s.anyOf)?.filter((a) => typeFits(a, v));
+  const d = forms && discriminator(forms);
+  if (forms) s = deref((d && forms.find((a) => discriminatorValues(a, d.key).some((x) => equal(x, v[d.key])))) || forms[0]);
+  const out: Obj = {};
+  for (const [k, p] of Object.entries(s.properties ?? {})) {
+    const value = has(v, k) ? v[k] : deref(p).default;
+    if (value !== undefined) out[k] = value;
+  }
+  return out;
+}
+
+function resolveRun(cfg: Obj, variant: Obj | undefined, file: string): ResolvedConfig {
+  const raw: Obj = { ...cfg, ...variant };
+  const get = (k: string): unknown => (has(raw, k) ? raw[k] : defaultOf(k));
+  const layers = [...(raw.layers as number[])];
+  const activation = get('activation') as HiddenActivation | HiddenActivation[];
+  // InitSpec and OptimizerSpec carry every parameter: take the unused ones from their forms' defaults
+  const init = {
+    ...withDefaults('init', { scheme: 'normal' }),
+    ...withDefaults('init', { scheme: 'uniform' }),
+    ...withDefaults('init', objectForm(get('init'), 'scheme')),
+  } as unknown as InitSpec;
+  const optimizer = {
+    ...withDefaults('optimizer', { type: 'momentum' }),
+    ...withDefaults('optimizer', { type: 'adam' }),
+    ...withDefaults('optimizer', objectForm(get('optimizer'), 'type')),
+  } as unknown as OptimizerSpec;
+  return {
+    name: typeof cfg.name === 'string' ? cfg.name : fileStem(file),
+    variant: typeof variant?.name === 'string' ? variant.name : 'base',
+    dataset: withDefaults('dataset', raw.dataset as Obj) as unknown as DatasetSpec,
+    layers,
+    activation: typeof activation === 'string' ? layers.map(() => activation) : [...activation],
+    leakyReluSlope: get('leakyReluSlope') as number,
+    output: get('output') as ResolvedConfig['output'],
+    init,
+    optimizer,
+    lr: has(raw, 'lr') ? (raw.lr as number) : optimizer.type === 'adam' ? ADAM_DEFAULT_LR : (defaultOf('lr') as number),
+    schedule: withDefaults('schedule', objectForm(get('schedule'), 'type')) as unknown as ScheduleSpec,
+    batchSize: get('batchSize') as number,
+    epochs: get('epochs') as number,
+    seed: get('seed') as number,
+    probes: withDefaults('probes', isObj(raw.probes) ? raw.probes : {}) as unknown as ProbeSpec,
+  };
+}
+
+function fileStem(file: string): string {
+  const base = file.split(/[\\/]/).pop() ?? file;
+  return base.replace(/\.mlp\.json$/i, '').replace(/\.jsonc?$/i, '') || base;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Semantic checks: rules the schema cannot express, on each resolved variant
+
+function semanticProblems(cfg: unknown, schemaProblems: Problem[], file: string): Problem[] {
+  const out: Problem[] = [];
+  if (!isObj(cfg)) return out;
+  const variants = Array.isArray(cfg.variants) ? cfg.variants : [];
+
+  const firstWithName = new Map<string, number>();
+  variants.forEach((v, i) => {
+    if (!isObj(v) || typeof v.name !== 'string') return;
+    const j = firstWithName.get(v.name);
+    if (j === undefined) firstWithName.set(v.name, i);
+    else out.push({ path: ['variants', i, 'name'], message: `duplicate variant name "${v.name}" (variants[${j}] has it too); names must be unique` });
+  });
+
+  // Each remaining check looks at one resolved variant; findings at the same place are merged.
+  if (schemaProblems.some((p) => p.path[0] !== 'variants')) return out;
+  const found = new Map<string, Problem & { variants: string[] }>();
+  let baseSlopeUsed = false;
+  let allChecked = true;
+  const runs: [Obj | undefined, number][] = variants.length ? variants.map((v, i) => [v as Obj, i]) : [[undefined, -1]];
+  for (const [variant, i] of runs) {
+    if (schemaProblems.some((p) => p.path[1] === i)) {
+      allChecked = false;
+      continue;
+    }
+    const r = resolveRun(cfg, variant, file);
+    const own = (k: string) => variant !== undefined && has(variant, k);
+    /** where field k of this variant comes from: the variant, the base config, or (a default) the variant itself */
+    const from = (k: string): JSONPath => (own(k) ? ['variants', i, k] : has(cfg, k) ? [k] : variant ? ['variants', i] : []);
+    const report = (path: JSONPath, message: string, warning = false) => {
+      const key = `${formatPath(path)} ${message}`;
+      const entry = found.get(key) ?? { path, message, warning, variants: [] };
+      if (variant) entry.variants.push(r.variant);
+      found.set(key, entry);
+    };
+
+    if (r.activation.length !== r.layers.length) {
+      const at = own('activation') || !own('layers') ? from('activation') : from('layers');
+      const n = r.layers.length;
+      report(at, `activation lists ${r.activation.length} functions but layers has ${n} hidden layer${n === 1 ? '' : 's'}; give one per layer, or one name for all`);
+    }
+    const ds = r.dataset as { type: string; classes?: number };
+    const classes = BUILTIN_CLASSES[ds.type] ?? ds.classes;
+    if (r.output === 'sigmoid' && classes !== undefined && classes !== 2) {
+      report(from('output'), `output "sigmoid" is a single unit for 2 classes, but dataset "${ds.type}" has ${classes} classes; use "softmax"`);
+    }
+    const usesLeaky = r.activation.includes('leaky_relu');
+    if (own('leakyReluSlope') && !usesLeaky) report(from('leakyReluSlope'), 'has no effect: no hidden layer uses leaky_relu', true);
+    if (!own('leakyReluSlope') && usesLeaky) baseSlopeUsed = true;
+
+    const schedule = valueAt(from('schedule'), cfg);
+    if (r.schedule.type === 'step' && r.schedule.every >= r.epochs) {
+      const at = isObj(schedule) && has(schedule, 'every') ? [...from('schedule'), 'every'] : from('schedule');
+      report(at, `the learning rate never decays: it steps every ${r.schedule.every} epochs but training runs ${r.epochs}`, true);
+    }
+    if (r.schedule.type === 'cosine' && r.schedule.minLr >= r.lr) {
+      const at = isObj(schedule) && has(schedule, 'minLr') ? [...from('schedule'), 'minLr'] : from('schedule');
+      report(at, `minLr ${r.schedule.minLr} is not below lr ${r.lr}: the learning rate never decreases`, true);
+    }
+  }
+  if (has(cfg, 'leakyReluSlope') && !baseSlopeUsed && allChecked) {
+    const message = variants.length ? 'has no effect: no variant that inherits it uses leaky_relu' : 'has no effect: no hidden layer uses leaky_relu';
+    out.push({ path: ['leakyReluSlope'], message, warning: true });
+  }
+  for (const p of found.values()) {
+    const who = p.variants.length ? `${p.variants.length > 1 ? 'variants' : 'variant'} ${p.variants.map((n) => JSON.stringify(n)).join(', ')}: ` : '';
+    out.push({ path: p.path, message: who + p.message, warning: p.warning });
+  }
+  return out;
+}
+
+function valueAt(path: JSONPath, v: unknown): unknown {
+  for (const s of path) v = isObj(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[s] : undefined;
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+
+function analyze(text: string, file: string): { parsed: Parsed; issues: ConfigIssue[] } {
+  const parsed = parse(text);
+  if (parsed.syntax.length) return { parsed, issues: parsed.syntax };
+  const schemaProblems = problems(SCHEMA, parsed.value, []);
+  const semantic = semanticProblems(parsed.value, schemaProblems, file);
+  if (parsed.tree) duplicateKeys(parsed.tree, semantic);
+  const issues = [
+    ...schemaProblems.map((p) => toIssue(p, parsed, 'schema')),
+    ...semantic.map((p) => toIssue(p, parsed, 'semantic')),
+  ].sort((a, b) => a.line - b.line || a.column - b.column);
+  return { parsed, issues };
+}
+
+function issuesError(file: string, issues: ConfigIssue[]): InputError {
+  const [first] = issues;
+  const more = issues.length - 1;
+  const tail = more ? ` (and ${more} more problem${more > 1 ? 's' : ''})` : '';
+  return new InputError((first.path ? `${first.path}: ` : '') + first.message + tail, file, first.line, first.column);
+}
+
+/** Parses JSONC (comments and trailing commas allowed); a syntax error throws an InputError with its position. */
+export function parseConfigText(text: string, file: string): unknown {
+  const parsed = parse(text);
+  if (parsed.syntax.length) throw issuesError(file, parsed.syntax);
+  return parsed.value;
+}
+
+/** Every problem in a config text, in document order: syntax errors alone, else schema and semantic issues. */
+export function validateConfig(text: string, file: string): ConfigIssue[] {
+  return analyze(text, file).issues;
+}
+
+/** One ResolvedConfig per variant ("base" without variants), defaults filled; throws an InputError if invalid. */
+export function resolveConfig(text: string, file: string): ResolvedConfig[] {
+  const { parsed, issues } = analyze(text, file);
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (errors.length) throw issuesError(file, errors);
+  const cfg = parsed.value as Obj;
+  const variants = (cfg.variants ?? []) as Obj[];
+  return variants.length ? variants.map((v) => resolveRun(cfg, v, file)) : [resolveRun(cfg, undefined, file)];
+}
+
+/** "file:line:col: $.path: message", as compilers print it (the severity is the caller's to show). */
+export function formatIssue(file: string, issue: ConfigIssue): string {
+  return `${file}:${issue.line}:${issue.column}: ${issue.path ? `${issue.path}: ` : ''}${issue.message}`;
+}
+
+/** Command-line overrides: pick one variant, and/or replace the training seed or epochs of all. */
+export function withOverrides(cfgs: ResolvedConfig[], o: { seed?: number; epochs?: number; variant?: string }): ResolvedConfig[] {
+  let picked = cfgs;
+  if (o.variant !== undefined) {
+    picked = cfgs.filter((c) => c.variant === o.variant);
+    if (!picked.length) {
+      const all = cfgs.map((c) => c.variant);
+      const near = closest(o.variant, all);
+      throw new InputError(`unknown variant "${o.variant}"${near ? ` (did you mean "${near}"?)` : ''}; the config has: ${all.join(', ')}`);
+    }
+  }
+  for (const key of ['seed', 'epochs'] as const) {
+    const p = o[key] === undefined ? [] : problems(SCHEMA.properties![key], o[key], []);
+    if (p.length) throw new InputError(`--${key} ${p[0].message}`);
+  }
+  return picked.map((c) => ({ ...c, seed: o.seed ?? c.seed, epochs: o.epochs ?? c.epochs }));
+}
