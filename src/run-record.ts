@@ -59,7 +59,7 @@ export class RunRecorder {
   constructor(readonly dir: string, cfg: ResolvedConfig, configFile: string | null, meta: { parameters: number; stepsPlanned: number; batchSize: number; kernel: string }) {
     fs.mkdirSync(dir, { recursive: true });
     writeJsonAtomic(path.join(dir, 'config.json'), cfg);
-    this.fd = fs.openSync(path.join(dir, 'metrics.jsonl'), 'a');
+    this.fd = fs.openSync(path.join(dir, 'metrics.jsonl'), 'w'); // a run folder reused with --out starts afresh
     this.summary = {
       format: 'mlp-lens-run/v1', name: cfg.name, variant: cfg.variant, configFile,
       status: 'running', epochs: 0, epochsPlanned: cfg.epochs, steps: 0, stepsPlanned: meta.stepsPlanned,
