@@ -1,11 +1,18 @@
 // Builds one bundle per target into dist/ with esbuild. Type-checking is separate (npm run typecheck).
+//   src/cli.ts -> dist/cli.js, src/worker.ts -> dist/worker.js, src/extension.ts -> dist/extension.js
+//   webview/<name>/main.ts -> dist/webview/<name>.js (browser, IIFE)
+//   test/<suite>/*.test.ts -> dist/test/<suite>/*.test.js (node test runner suites)
+//   test/vscode/index.ts -> dist/test/vscode/index.js (mocha inside the extension host)
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const watch = process.argv.includes('--watch');
 const prod = process.argv.includes('--production');
+const has = (p) => existsSync(join(root, p));
+const dirs = (p) => (has(p) ? readdirSync(join(root, p)).filter((d) => statSync(join(root, p, d)).isDirectory()) : []);
+const files = (p, suffix) => (has(p) ? readdirSync(join(root, p)).filter((f) => f.endsWith(suffix)) : []);
 
 const node = {
   bundle: true,
@@ -18,25 +25,36 @@ const node = {
   absWorkingDir: root,
   // jsonc-parser's UMD build (its "main") loads modules by computed paths esbuild cannot follow
   mainFields: ['module', 'main'],
+  external: ['vscode'],
 };
 
-/** [entry, outfile, extra options] for every Node target that exists. */
-const targets = [
+const browser = {
+  ...node,
+  platform: 'browser',
+  target: ['chrome120'],
+  format: 'iife',
+  external: [],
+};
+
+const builds = [];
+for (const [entry, outfile, extra] of [
   ['src/cli.ts', 'dist/cli.js', { banner: { js: '#!/usr/bin/env node' } }],
   ['src/worker.ts', 'dist/worker.js', {}],
+  ['src/extension.ts', 'dist/extension.js', {}],
   ['scripts/bench.ts', 'dist/bench.js', {}],
-].filter(([entry]) => existsSync(join(root, entry)));
-
-const testDir = join(root, 'test/unit');
-const tests = existsSync(testDir) ? readdirSync(testDir).filter((f) => f.endsWith('.test.ts')) : [];
-
-rmSync(join(root, 'dist/test'), { recursive: true, force: true });
-const builds = [
-  ...targets.map(([entry, outfile, extra]) => ({ ...node, entryPoints: [entry], outfile, ...extra })),
-  ...(tests.length
-    ? [{ ...node, entryPoints: tests.map((f) => `test/unit/${f}`), outdir: 'dist/test/unit', sourcemap: 'inline' }]
-    : []),
-];
+  ['test/vscode/index.ts', 'dist/test/vscode/index.js', {}],
+]) {
+  if (has(entry)) builds.push({ ...node, entryPoints: [entry], outfile, ...extra });
+}
+for (const name of dirs('webview')) {
+  if (has(`webview/${name}/main.ts`)) builds.push({ ...browser, entryPoints: [`webview/${name}/main.ts`], outfile: `dist/webview/${name}.js` });
+}
+for (const suite of dirs('test')) {
+  const tests = files(`test/${suite}`, '.test.ts');
+  if (!tests.length) continue;
+  rmSync(join(root, `dist/test/${suite}`), { recursive: true, force: true });
+  builds.push({ ...node, entryPoints: tests.map((f) => `test/${suite}/${f}`), outdir: `dist/test/${suite}`, sourcemap: 'inline' });
+}
 
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
