@@ -228,8 +228,12 @@ export async function main(argv: string[]): Promise<number> {
     args = parseArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write((e.message ? `mlp-lens: ${e.message}\n` : '') + USAGE + '\n');
-      return e.message ? 2 : 0;
+      if (!e.message) {
+        process.stdout.write(USAGE + '\n');
+        return 0;
+      }
+      process.stderr.write(`mlp-lens: ${e.message} (see 'mlp-lens --help')\n`);
+      return 2;
     }
     throw e;
   }
