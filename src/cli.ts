@@ -149,15 +149,17 @@ async function cmdTrain(args: Args): Promise<number> {
     });
     log(`\n== ${cfg.variant}: ${[data.features, ...cfg.layers, trainer.net.sizes.at(-1)].join('-')} ${cfg.activation.join(',')} init ${cfg.init.scheme}, ${cfg.optimizer.type} lr ${cfg.lr}, batch ${trainer.batchSize}, ${cfg.epochs} epochs`);
     let lastDraw = 0;
+    let lastLoss = NaN;
     const outcome = await trainVariant(trainer, recorder.summary.configFile, {
       recorder,
       shouldStop: () => interrupted,
+      onStep: (r) => { lastLoss = r.loss; },
       onSlice: (t) => {
         if (!tty) return;
         const now = performance.now();
         if (now - lastDraw < 100) return;
         lastDraw = now;
-        process.stderr.write(`\r${progressBar(t)} ${cfg.variant} epoch ${Math.min(t.epoch + 1, cfg.epochs)}/${cfg.epochs} step ${t.step}/${t.totalSteps}\x1b[K`);
+        process.stderr.write(`\r${progressBar(t)} ${cfg.variant} epoch ${Math.min(t.epoch + 1, cfg.epochs)}/${cfg.epochs} step ${t.step}/${t.totalSteps} loss ${fmt(lastLoss)}\x1b[K`);
       },
       onEpoch: (r) => {
         if (tty) process.stderr.write('\r\x1b[K');
