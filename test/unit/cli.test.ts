@@ -5,42 +5,17 @@
  * the CLI runs with that folder as its working directory, so nothing is written into the repo;
  * the folders are removed afterwards unless MLP_LENS_KEEP_TMP=1.
  */
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-
-// the bundle lives in dist/test/unit/: the repository root is three levels up
-const ROOT = resolve(__dirname, '..', '..', '..');
-const CLI = join(ROOT, 'dist', 'cli.js');
+import { CLI, cli, show, tmp as makeTmp } from '../support/cli';
 
 before(() => {
   assert.ok(existsSync(CLI), `${CLI} is missing: build first with 'node scripts/build.mjs'`);
 });
-
-const TMP_DIRS: string[] = [];
-
-/** A fresh temp folder; all are removed after the tests unless MLP_LENS_KEEP_TMP=1 (to inspect failures). */
-function tmp(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mlp-lens-cli-'));
-  TMP_DIRS.push(dir);
-  return dir;
-}
-
-after(() => {
-  if (process.env.MLP_LENS_KEEP_TMP === '1') return;
-  for (const dir of TMP_DIRS) rmSync(dir, { recursive: true, force: true });
-});
-
-function cli(args: string[], cwd: string): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
-}
-
-function show(r: SpawnSyncReturns<string>): string {
-  return `exit ${r.status}${r.signal ? ` (signal ${r.signal})` : ''}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}${r.error ? `\n--- error\n${r.error.message}` : ''}`;
-}
+const tmp = () => makeTmp('mlp-lens-cli-');
 
 function writeConfig(dir: string, cfg: unknown, name = 'tiny.mlp.json'): string {
   const file = join(dir, name);

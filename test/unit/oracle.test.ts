@@ -7,39 +7,15 @@
  * Needs `node scripts/build.mjs` first (runs dist/cli.js) and a python3 with numpy
  * (apt-get install python3-numpy): without numpy these tests FAIL, they are never skipped.
  */
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, ROOT, cli, show, tmp as makeTmp } from '../support/cli';
 
-// the bundle lives in dist/test/unit/: the repository root is three levels up
-const ROOT = resolve(__dirname, '..', '..', '..');
-const CLI = join(ROOT, 'dist', 'cli.js');
 const ORACLE = join(ROOT, 'test', 'oracle', 'mlp_oracle.py');
-
-const TMP_DIRS: string[] = [];
-
-/** A fresh temp folder; all are removed after the tests unless MLP_LENS_KEEP_TMP=1 (to inspect failures). */
-function tmp(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mlp-lens-oracle-'));
-  TMP_DIRS.push(dir);
-  return dir;
-}
-
-after(() => {
-  if (process.env.MLP_LENS_KEEP_TMP === '1') return;
-  for (const dir of TMP_DIRS) rmSync(dir, { recursive: true, force: true });
-});
-
-function cli(args: string[], cwd: string): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
-}
-
-function show(r: SpawnSyncReturns<string>): string {
-  return `exit ${r.status}${r.signal ? ` (signal ${r.signal})` : ''}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}${r.error ? `\n--- error\n${r.error.message}` : ''}`;
-}
+const tmp = () => makeTmp('mlp-lens-oracle-');
 
 /** The python interpreter that imports numpy: /usr/bin/python3 first (Debian's), else python3 on PATH. */
 function findPython(): { python: string | null; tried: string[] } {
