@@ -42,7 +42,8 @@ for (const [entry, outfile, extra] of [
   ['src/worker.ts', 'dist/worker.js', {}],
   ['src/extension.ts', 'dist/extension.js', {}],
   ['scripts/bench.ts', 'dist/bench.js', {}],
-  ['test/vscode/index.ts', 'dist/test/vscode/index.js', {}],
+  // mocha and playwright-core load their own files at run time: keep them external for tests
+  ['test/vscode/index.ts', 'dist/test/vscode/index.js', { external: ['vscode', 'mocha'] }],
 ]) {
   if (has(entry)) builds.push({ ...node, entryPoints: [entry], outfile, ...extra });
 }
@@ -53,7 +54,7 @@ for (const suite of dirs('test')) {
   const tests = files(`test/${suite}`, '.test.ts');
   if (!tests.length) continue;
   rmSync(join(root, `dist/test/${suite}`), { recursive: true, force: true });
-  builds.push({ ...node, entryPoints: tests.map((f) => `test/${suite}/${f}`), outdir: `dist/test/${suite}`, sourcemap: 'inline' });
+  builds.push({ ...node, entryPoints: tests.map((f) => `test/${suite}/${f}`), outdir: `dist/test/${suite}`, sourcemap: 'inline', external: ['vscode', 'playwright-core', 'mocha'] });
 }
 
 if (watch) {

@@ -2,8 +2,9 @@
  * Every message between the extension host, the training worker and the webviews, typed as
  * discriminated unions on `type`. One place: host, worker and webview code import from here.
  */
-import type { EpochRecord, StepRecord } from './engine/trainer';
+import type { Divergence, EpochRecord, StepRecord } from './engine/trainer';
 import type { RunSummary } from './run-record';
+import type { LayerMeta, PackedColumns } from './run-history';
 
 /** Host -> training worker. */
 export type HostToWorker =
@@ -20,6 +21,8 @@ export type HostToWorker =
       assetDir: string;
       /** how often, at most, the worker posts batched records (ms) */
       postIntervalMs: number;
+      /** train the variants side by side, interleaving their time slices (default: one after another) */
+      parallel?: boolean;
     }
   | { type: 'stop' };
 
@@ -38,3 +41,93 @@ export type WorkerToHost =
   | { type: 'finished'; stopped: boolean }
   | ({ type: 'inputError'; message: string } & ErrorLocation)
   | { type: 'crashed'; message: string; stack?: string };
+
+// ---------------------------------------------------------------------------------------------
+// Training panel (webview "panel": webview/panel/main.ts) <-> extension host (src/host/panel.ts).
+// The host sends a snapshot when the webview says it is ready (first load, reload after being
+// hidden or moved, window reload), then deltas, at most mlpLens.updateRate per second.
+
+/** A variant's state as the panel shows it. */
+export type PanelVariantStatus = 'waiting' | 'running' | 'completed' | 'stopped' | 'diverged' | 'interrupted' | 'crashed';
+/** The whole run's state. */
+export type PanelRunStatus = 'starting' | 'running' | 'completed' | 'stopped' | 'diverged' | 'interrupted' | 'crashed';
+
+export interface PanelVariant {
+  name: string;
+  status: PanelVariantStatus;
+  runDir: string | null;
+  /** known once the first step record arrived */
+  layers: LayerMeta[] | null;
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  epochsPlanned: number;
+  /** the history's column capacity (columns merge pairwise beyond it) */
+  capacity: number;
+  divergence: Divergence | null;
+  summary: RunSummary | null;
+}
+
+export interface PanelRun {
+  /** unique per run (and per opened run folder set) */
+  id: string;
+  title: string;
+  configFile: string | null;
+  dataset: string | null;
+  status: PanelRunStatus;
+  /** a line for the user: why it stopped, crashed, ... */
+  message: string | null;
+  /** true while a worker trains it in this window */
+  live: boolean;
+  startedAt: string;
+  variants: PanelVariant[];
+}
+
+export interface PanelSettings {
+  gradientScale: 'window' | 'fixed';
+  gradientDomain: [number, number];
+  /** columns the windowed scale looks at */
+  colorWindow: number;
+}
+
+export interface PanelVariantDelta {
+  index: number;
+  meta: PanelVariant;
+  /** changed columns (null: none) */
+  columns: PackedColumns | null;
+  /** epoch records not sent before */
+  epochs: EpochRecord[];
+}
+
+export type HostToPanel =
+  | { type: 'snapshot'; run: PanelRun; columns: (PackedColumns | null)[]; epochs: EpochRecord[][]; settings: PanelSettings }
+  | { type: 'delta'; runId: string; status: PanelRunStatus; message: string | null; live: boolean; variants: PanelVariantDelta[] }
+  | { type: 'settings'; settings: PanelSettings };
+
+export type PanelToHost =
+  /** loaded (or reloaded) and wants a snapshot; runId from its saved state, if any */
+  | { type: 'ready'; runId: string | null }
+  /** its columns do not line up with a delta: send a snapshot again */
+  | { type: 'resync'; runId: string }
+  | { type: 'stop'; runId: string }
+  | { type: 'export'; runId: string }
+  | { type: 'openConfig'; runId: string }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+/** The webview's saved state (getState/setState), also what the WebviewPanelSerializer gets back. */
+export interface PanelState {
+  runId: string | null;
+  /** run folders, to reload the run from disk after a window reload */
+  runDirs: string[];
+  title: string;
+  ui: PanelUiState;
+}
+
+export interface PanelUiState {
+  gradient: 'delta' | 'gradW';
+  /** per variant: the layer whose units are shown */
+  unitLayer: number;
+  /** null: follow the settings */
+  scale: 'window' | 'fixed' | null;
+  showTable: boolean;
+}

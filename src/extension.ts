@@ -1,0 +1,23 @@
+/**
+ * MLP Lens extension entry point. Keep this file small: each feature registers itself with one
+ * line in activate() and pushes its disposables on context.subscriptions.
+ */
+import * as vscode from 'vscode';
+import { registerTraining, type TrainingApi } from './host/training';
+
+/** What activate() returns: used by the in-host tests. */
+export interface MlpLensApi {
+  training: TrainingApi;
+}
+
+export function activate(context: vscode.ExtensionContext): MlpLensApi {
+  const log = vscode.window.createOutputChannel('MLP Lens', { log: true });
+  context.subscriptions.push(log);
+  const training = registerTraining(context, log);
+  // Other features register here, one line each.
+  return { training };
+}
+
+export function deactivate(): void {
+  // every resource is on context.subscriptions (the training worker included)
+}

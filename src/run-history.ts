@@ -1,0 +1,355 @@
+/**
+ * A variant's training history as bounded, downsampled time columns, shared by the extension
+ * host (which keeps it while a run trains), the CLI's HTML report, and the webview (which
+ * mirrors it from snapshots and deltas).
+ *
+ * Each column holds the mean of `n` consecutive step records (struct of arrays, typed): loss,
+ * accuracy and per layer saturation, ‖δ‖, ‖dW‖, ‖db‖, mean, std, update ratio, per-unit
+ * saturation and the activation histogram (as fractions). Columns fill up to `capacity`; then
+ * neighbouring pairs merge and every later column holds twice as many records, so memory is
+ * bounded however long the run, and the whole run stays visible. The last column may be
+ * partly filled ("provisional") and keeps absorbing records until it holds `stride` of them.
+ *
+ * Columns travel as PackedColumns: typed arrays as base64 strings (compact, JSON-safe, the
+ * same in a postMessage, a webview state or an HTML file).
+ *
+ * Pure: no vscode, node or DOM imports.
+ */
+import type { LayerProbe } from './engine/probes';
+import type { StepRecord } from './engine/trainer';
+
+export const SCALARS = ['step', 'stepFrom', 'epoch', 'loss', 'accuracy', 'lr', 'n'] as const;
+export type Scalar = (typeof SCALARS)[number];
+export const LAYER_QUANTITIES = ['sat', 'delta', 'gradW', 'gradB', 'mean', 'std', 'updateRatio'] as const;
+export type LayerQuantity = (typeof LAYER_QUANTITIES)[number];
+
+export interface LayerMeta {
+  /** 0-based weight-layer index (the output layer is the last) */
+  index: number;
+  /** "hidden 1", ..., "output" */
+  name: string;
+  activation: string;
+  hidden: boolean;
+  /** units with per-unit saturation recorded (0 when not recorded) */
+  units: number;
+  histBins: number;
+  histRange: [number, number] | null;
+}
+
+export interface LayerColumns {
+  q: Record<LayerQuantity, Float64Array>;
+  /** count x units, column-major: unit u of column c at c * units + u */
+  units: Float32Array;
+  /** count x bins, fractions of the layer's activations per bin */
+  hist: Float32Array;
+}
+
+export interface PackedLayer {
+  q: Record<LayerQuantity, string>;
+  units: string;
+  hist: string;
+}
+
+export interface PackedColumns {
+  /** index of the first column in the block; the receiver drops its columns from here on */
+  from: number;
+  count: number;
+  /** records per full column */
+  stride: number;
+  scalars: Record<Scalar, string>;
+  layers: PackedLayer[];
+}
+
+/** Where a consumer (a panel) is in a history, to send it only what changed. */
+export interface HistoryCursor {
+  gen: number;
+  /** columns the consumer has that can no longer change */
+  final: number;
+  count: number;
+  lastN: number;
+}
+
+export const freshCursor = (): HistoryCursor => ({ gen: -1, final: 0, count: 0, lastN: 0 });
+
+export function layersFromRecord(rec: StepRecord): LayerMeta[] {
+  const L = rec.layers.length;
+  return rec.layers.map((l: LayerProbe, k) => ({
+    index: l.layer,
+    name: k === L - 1 ? 'output' : `hidden ${k + 1}`,
+    activation: l.activation,
+    hidden: k < L - 1,
+    units: l.unitSaturation?.length ?? 0,
+    histBins: l.histogram?.counts.length ?? 0,
+    histRange: l.histogram ? [l.histogram.min, l.histogram.max] : null,
+  }));
+}
+
+function grow<T extends Float64Array | Float32Array>(a: T, n: number): T {
+  if (a.length >= n) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(n, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+export class ColumnStore {
+  count = 0;
+  /** records a full column holds (doubles at each compaction) */
+  stride = 1;
+  /** bumped at each compaction: columns before it no longer mean what they meant */
+  gen = 0;
+  /** columns allocated */
+  private alloc = 0;
+  s: Record<Scalar, Float64Array>;
+  layers: LayerColumns[] = [];
+  meta: LayerMeta[] | null = null;
+
+  constructor(readonly capacity: number) {
+    if (capacity < 2) throw new Error('history capacity must be at least 2');
+    this.capacity = capacity - (capacity % 2);
+    this.s = Object.fromEntries(SCALARS.map((k) => [k, new Float64Array(0)])) as Record<Scalar, Float64Array>;
+  }
+
+  setLayers(meta: LayerMeta[]): void {
+    this.meta = meta;
+    this.layers = meta.map((m) => ({
+      q: Object.fromEntries(LAYER_QUANTITIES.map((k) => [k, new Float64Array(this.alloc)])) as Record<LayerQuantity, Float64Array>,
+      units: new Float32Array(this.alloc * m.units),
+      hist: new Float32Array(this.alloc * m.histBins),
+    }));
+  }
+
+  private reserve(n: number): void {
+    if (n <= this.alloc) return;
+    const alloc = Math.min(Math.max(n, this.alloc * 2, 16), Math.max(n, this.capacity));
+    for (const k of SCALARS) this.s[k] = grow(this.s[k], alloc);
+    this.layers.forEach((l, i) => {
+      for (const k of LAYER_QUANTITIES) l.q[k] = grow(l.q[k], alloc);
+      l.units = grow(l.units, alloc * this.meta![i]!.units);
+      l.hist = grow(l.hist, alloc * this.meta![i]!.histBins);
+    });
+    this.alloc = alloc;
+  }
+
+  /** Add one step record: into the open column, or a new one (compacting first when full). */
+  push(rec: StepRecord): void {
+    if (!this.meta) this.setLayers(layersFromRecord(rec));
+    const last = this.count - 1;
+    if (last >= 0 && this.s.n[last]! < this.stride) {
+      this.mergeRecord(last, rec);
+      return;
+    }
+    if (this.count >= this.capacity) this.compact();
+    const c = this.count++;
+    this.reserve(this.count);
+    this.writeRecord(c, rec);
+  }
+
+  private writeRecord(c: number, rec: StepRecord): void {
+    const s = this.s;
+    s.step[c] = rec.step;
+    s.stepFrom[c] = rec.step;
+    s.epoch[c] = rec.epoch;
+    s.loss[c] = rec.loss;
+    s.accuracy[c] = rec.accuracy;
+    s.lr[c] = rec.lr;
+    s.n[c] = 1;
+    this.layers.forEach((L, k) => {
+      const p = rec.layers[k];
+      const m = this.meta![k]!;
+      L.q.sat[c] = p?.saturation ?? NaN;
+      L.q.delta[c] = p?.delta ?? NaN;
+      L.q.gradW[c] = p?.gradW ?? NaN;
+      L.q.gradB[c] = p?.gradB ?? NaN;
+      L.q.mean[c] = p?.mean ?? NaN;
+      L.q.std[c] = p?.std ?? NaN;
+      L.q.updateRatio[c] = p?.updateRatio ?? NaN;
+      const us = p?.unitSaturation;
+      for (let u = 0; u < m.units; u++) L.units[c * m.units + u] = us?.[u] ?? NaN;
+      const h = p?.histogram?.counts;
+      let total = 0;
+      if (h) for (const x of h) total += x;
+      for (let b = 0; b < m.histBins; b++) L.hist[c * m.histBins + b] = h && total > 0 ? h[b]! / total : NaN;
+    });
+  }
+
+  private mergeRecord(c: number, rec: StepRecord): void {
+    // write the record into a scratch column at the end, then merge it in
+    const scratch = this.count;
+    this.reserve(scratch + 1);
+    this.writeRecord(scratch, rec);
+    this.mergeColumns(c, scratch, c);
+  }
+
+  /** Column dst := weighted mean of columns a and b (weights n). */
+  private mergeColumns(a: number, b: number, dst: number): void {
+    const s = this.s;
+    const na = s.n[a]!, nb = s.n[b]!, n = na + nb;
+    const mix = (x: number, y: number) => (x * na + y * nb) / n;
+    s.stepFrom[dst] = Math.min(s.stepFrom[a]!, s.stepFrom[b]!);
+    s.step[dst] = Math.max(s.step[a]!, s.step[b]!);
+    s.epoch[dst] = Math.max(s.epoch[a]!, s.epoch[b]!);
+    s.loss[dst] = mix(s.loss[a]!, s.loss[b]!);
+    s.accuracy[dst] = mix(s.accuracy[a]!, s.accuracy[b]!);
+    s.lr[dst] = mix(s.lr[a]!, s.lr[b]!);
+    s.n[dst] = n;
+    this.layers.forEach((L, k) => {
+      for (const q of LAYER_QUANTITIES) L.q[q][dst] = mix(L.q[q][a]!, L.q[q][b]!);
+      const U = this.meta![k]!.units, B = this.meta![k]!.histBins;
+      for (let u = 0; u < U; u++) L.units[dst * U + u] = mix(L.units[a * U + u]!, L.units[b * U + u]!);
+      for (let i = 0; i < B; i++) L.hist[dst * B + i] = mix(L.hist[a * B + i]!, L.hist[b * B + i]!);
+    });
+  }
+
+  /** Merge neighbouring pairs: half the columns, each twice as long. */
+  private compact(): void {
+    const half = Math.ceil(this.count / 2);
+    for (let j = 0; j < half; j++) {
+      const a = 2 * j, b = 2 * j + 1;
+      if (b < this.count) this.mergeColumns(a, b, j);
+      else this.copyColumn(a, j);
+    }
+    this.count = half;
+    this.stride *= 2;
+    this.gen++;
+  }
+
+  private copyColumn(from: number, to: number): void {
+    for (const k of SCALARS) this.s[k][to] = this.s[k][from]!;
+    this.layers.forEach((L, i) => {
+      for (const q of LAYER_QUANTITIES) L.q[q][to] = L.q[q][from]!;
+      const U = this.meta![i]!.units, B = this.meta![i]!.histBins;
+      L.units.copyWithin(to * U, from * U, from * U + U);
+      L.hist.copyWithin(to * B, from * B, from * B + B);
+    });
+  }
+
+  /** Columns that can no longer change (all but a partly filled last one). */
+  get finalCount(): number {
+    if (this.count === 0) return 0;
+    return this.s.n[this.count - 1]! >= this.stride ? this.count : this.count - 1;
+  }
+
+  /** The column holding a step (the last column whose stepFrom <= step), or -1. */
+  columnOfStep(step: number): number {
+    let lo = 0, hi = this.count - 1, ans = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.s.stepFrom[mid]! <= step) {
+        ans = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return ans;
+  }
+
+  /** What a consumer at `cursor` lacks, as a block (null if nothing changed); advances the cursor. */
+  takeSince(cursor: HistoryCursor): PackedColumns | null {
+    const lastN = this.count ? this.s.n[this.count - 1]! : 0;
+    const same = cursor.gen === this.gen && cursor.count === this.count && cursor.lastN === lastN;
+    if (same) return null;
+    const from = cursor.gen === this.gen ? Math.min(cursor.final, this.count) : 0;
+    const block = this.pack(from, this.count);
+    cursor.gen = this.gen;
+    cursor.count = this.count;
+    cursor.final = this.finalCount;
+    cursor.lastN = lastN;
+    return block;
+  }
+
+  pack(from = 0, to = this.count): PackedColumns {
+    const n = Math.max(0, to - from);
+    const f64 = (a: Float64Array) => toBase64(new Uint8Array(a.buffer, a.byteOffset + from * 8, n * 8));
+    return {
+      from, count: n, stride: this.stride,
+      scalars: Object.fromEntries(SCALARS.map((k) => [k, f64(this.s[k])])) as Record<Scalar, string>,
+      layers: this.layers.map((L, i) => {
+        const U = this.meta![i]!.units, B = this.meta![i]!.histBins;
+        return {
+          q: Object.fromEntries(LAYER_QUANTITIES.map((k) => [k, f64(L.q[k])])) as Record<LayerQuantity, string>,
+          units: toBase64(new Uint8Array(L.units.buffer, L.units.byteOffset + from * U * 4, n * U * 4)),
+          hist: toBase64(new Uint8Array(L.hist.buffer, L.hist.byteOffset + from * B * 4, n * B * 4)),
+        };
+      }),
+    };
+  }
+
+  /** Apply a block (receiver side): columns from block.from on are replaced. Layers must be set. */
+  apply(block: PackedColumns): void {
+    if (!this.meta) throw new Error('ColumnStore.apply before setLayers');
+    const { from, count } = block;
+    if (from > this.count) throw new Error(`history block starts at column ${from} but only ${this.count} are here`);
+    this.reserve(from + count);
+    const put64 = (dst: Float64Array, b64: string) => dst.set(new Float64Array(bytes(b64, count * 8).buffer), from);
+    for (const k of SCALARS) put64(this.s[k], block.scalars[k]);
+    block.layers.forEach((P, i) => {
+      const L = this.layers[i];
+      if (!L) return;
+      const U = this.meta![i]!.units, B = this.meta![i]!.histBins;
+      for (const k of LAYER_QUANTITIES) put64(L.q[k], P.q[k]);
+      L.units.set(new Float32Array(bytes(P.units, count * U * 4).buffer), from * U);
+      L.hist.set(new Float32Array(bytes(P.hist, count * B * 4).buffer), from * B);
+    });
+    this.count = from + count;
+    this.stride = block.stride;
+  }
+
+  /** Approximate bytes held (for the memory-bound test and the log). */
+  get bytes(): number {
+    let b = SCALARS.length * 8 * this.alloc;
+    this.layers.forEach((L) => {
+      b += LAYER_QUANTITIES.length * 8 * this.alloc + L.units.byteLength + L.hist.byteLength;
+    });
+    return b;
+  }
+}
+
+function bytes(b64: string, expected: number): Uint8Array {
+  const out = fromBase64(b64);
+  if (out.length !== expected) throw new Error(`history block: expected ${expected} bytes, got ${out.length}`);
+  // a fresh, aligned buffer for the typed-array views
+  return out;
+}
+
+const ABC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const REV = new Int16Array(128).fill(-1);
+for (let i = 0; i < ABC.length; i++) REV[ABC.charCodeAt(i)] = i;
+
+export function toBase64(u: Uint8Array): string {
+  const parts: string[] = [];
+  let chunk = '';
+  const n = u.length;
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const x = (u[i]! << 16) | (u[i + 1]! << 8) | u[i + 2]!;
+    chunk += ABC[x >> 18]! + ABC[(x >> 12) & 63]! + ABC[(x >> 6) & 63]! + ABC[x & 63]!;
+    if (chunk.length >= 8192) {
+      parts.push(chunk);
+      chunk = '';
+    }
+  }
+  if (i < n) {
+    const x = (u[i]! << 16) | ((i + 1 < n ? u[i + 1]! : 0) << 8);
+    chunk += ABC[x >> 18]! + ABC[(x >> 12) & 63]! + (i + 1 < n ? ABC[(x >> 6) & 63]! : '=') + '=';
+  }
+  parts.push(chunk);
+  return parts.join('');
+}
+
+export function fromBase64(s: string): Uint8Array {
+  let len = s.length;
+  while (len > 0 && s[len - 1] === '=') len--;
+  const out = new Uint8Array(Math.floor((len * 3) / 4));
+  let o = 0, acc = 0, bits = 0;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    const v = c < 128 ? REV[c]! : -1;
+    if (v < 0) throw new Error('bad base64 in a history block');
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 255;
+    }
+  }
+  return out;
+}
