@@ -42,6 +42,8 @@ for (const [entry, outfile, extra] of [
   ['src/worker.ts', 'dist/worker.js', {}],
   ['src/extension.ts', 'dist/extension.js', {}],
   ['scripts/bench.ts', 'dist/bench.js', {}],
+  ['src/sideview/inspect-worker.ts', 'dist/inspect-worker.js', {}],
+  ['scripts/bench-inspect.ts', 'dist/bench-inspect.js', {}],
   // mocha and playwright-core load their own files at run time: keep them external for tests
   ['test/vscode/index.ts', 'dist/test/vscode/index.js', { external: ['vscode', 'mocha'] }],
 ]) {

@@ -5,6 +5,8 @@
 import type { Divergence, EpochRecord, StepRecord } from './engine/trainer';
 import type { RunSummary } from './run-record';
 import type { LayerMeta, PackedColumns } from './run-history';
+import type { Inspection } from './engine/inspect';
+import type { InspectOutcome, InspectTimings } from './engine/inspect-session';
 
 /** Host -> training worker. */
 export type HostToWorker =
@@ -131,3 +133,88 @@ export interface PanelUiState {
   scale: 'window' | 'fixed' | null;
   showTable: boolean;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Inspector side view (webview "inspector": webview/inspector/main.ts) <-> extension host
+// (src/sideview/), and the host <-> inspection worker (src/sideview/inspect-worker.ts).
+
+/** Host -> inspection worker. */
+export type HostToInspectWorker =
+  | {
+      type: 'init';
+      /** media/datasets */
+      assetDir: string;
+      /** Int32Array(1) view: the id of the newest request; a running older one stops at its next check */
+      generation: SharedArrayBuffer;
+    }
+  | { type: 'inspect'; id: number; text: string; file: string };
+
+/** Inspection worker -> host. */
+export type InspectWorkerToHost =
+  | { type: 'result'; id: number; outcome: InspectOutcome }
+  | { type: 'crashed'; id: number; message: string; stack?: string };
+
+/** The latest run record of one variant of the inspected config. */
+export interface InspectorRun {
+  variant: string;
+  runDir: string;
+  status: string;
+  epochs: number;
+  epochsPlanned: number;
+  trainAccuracy: number | null;
+  testAccuracy: number | null;
+  finishedAt: string | null;
+}
+
+/** A problem of the current config text, as the view lists it. */
+export interface InspectorProblem {
+  severity: 'error' | 'warning';
+  message: string;
+  path: string;
+  line: number;
+  column: number;
+  /** a problem inside another file (a CSV) */
+  file?: string;
+}
+
+export interface InspectorView {
+  /** the config's fsPath (or URI string for untitled documents) and its base name */
+  file: string;
+  fileName: string;
+  /** document version the inspection is of */
+  version: number;
+  /** fresh: of the current text; stale: the current text is broken, this is the last good result */
+  state: 'fresh' | 'stale';
+  inspection: Inspection | null;
+  /** problems of the current text (errors make the result stale) */
+  problems: InspectorProblem[];
+  /** where each warning's JSON path is in the text: [line, column], 1-based */
+  locations: Record<string, [number, number]>;
+  timings: InspectTimings | null;
+  /** ms from the last edit to the result (debounce included), when an edit triggered it */
+  latencyMs: number | null;
+}
+
+export type HostToInspector =
+  /** no *.mlp.json editor is active */
+  | { type: 'empty' }
+  | { type: 'view'; view: InspectorView }
+  /** a recomputation started (true) or ended (false) for this file */
+  | { type: 'busy'; file: string; busy: boolean }
+  | { type: 'runs'; file: string; runs: InspectorRun[]; training: boolean };
+
+export type InspectorToHost =
+  | { type: 'ready' }
+  | { type: 'newConfig' }
+  | { type: 'openExample' }
+  | { type: 'train'; file: string }
+  | { type: 'openRun'; runDirs: string[] }
+  /** show this position of the config in its editor */
+  | { type: 'reveal'; file: string; line: number; column: number }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+/** The inspector webview's saved state. */
+export interface InspectorState {
+  last: HostToInspector[];
+}
+

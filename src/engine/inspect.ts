@@ -151,6 +151,8 @@ export interface VariantInspection {
   warnings: InspectWarning[];
   /** wall time of this variant's inspection, ms */
   ms?: number;
+  /** the init-time pass came from the cache (nothing it depends on changed) */
+  cached?: boolean;
 }
 
 export interface FeatureStat {
@@ -389,6 +391,7 @@ export function inspectVariant(cfg: ResolvedConfig, data: Dataset, index: number
   };
   const key = measureKey(cfg);
   let m = opts.cache?.get(data, key);
+  const cached = m !== undefined;
   let architecture: Architecture | undefined;
   try {
     architecture = architectureOf(cfg, data);
@@ -400,13 +403,14 @@ export function inspectVariant(cfg: ResolvedConfig, data: Dataset, index: number
     opts.cache?.set(data, key, m);
   }
   if (m.error !== undefined) {
-    return { ...base, error: m.error, errorPath: formatJsonPath(fieldPath(opts.config, index, m.errorKey!)), ms: now() - t0 };
+    return { ...base, error: m.error, errorPath: formatJsonPath(fieldPath(opts.config, index, m.errorKey!)), ms: now() - t0, cached };
   }
   const { errorKey: _unused, ...numbers } = m;
   void _unused;
   const result: VariantInspection = { ...base, architecture, ...numbers };
   result.warnings = variantWarnings(cfg, data, result, opts.config);
   result.ms = now() - t0;
+  result.cached = cached;
   return result;
 }
 

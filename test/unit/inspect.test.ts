@@ -240,7 +240,7 @@ describe('cache: unchanged networks are not recomputed', () => {
     assert.deepEqual(c.variants[1]!.warnings.map((w) => w.code), ['learning-rate']);
     const d = inspect(lecture.cfgs.map((c2, i) => (i === 1 ? { ...c2, seed: 3 } : c2)), lecture.data, { config: lecture.raw, cache });
     assert.notEqual(d.variants[1]!.layers, a.variants[1]!.layers, 'a new seed is a new network');
-    assert.deepEqual(d.variants[0], { ...a.variants[0], ms: d.variants[0]!.ms });
+    assert.deepEqual(d.variants[0], { ...a.variants[0], ms: d.variants[0]!.ms, cached: true });
   });
 });
 
