@@ -4,18 +4,21 @@
  */
 import * as vscode from 'vscode';
 import { registerTraining, type TrainingApi } from './host/training';
+import { registerInspector, type InspectorApi } from './sideview';
 
 /** What activate() returns: used by the in-host tests. */
 export interface MlpLensApi {
   training: TrainingApi;
+  inspector: InspectorApi;
 }
 
 export function activate(context: vscode.ExtensionContext): MlpLensApi {
   const log = vscode.window.createOutputChannel('MLP Lens', { log: true });
   context.subscriptions.push(log);
   const training = registerTraining(context, log);
+  const inspector = registerInspector(context, log);
   // Other features register here, one line each.
-  return { training };
+  return { training, inspector };
 }
 
 export function deactivate(): void {

@@ -211,6 +211,8 @@ export type InspectorToHost =
   | { type: 'openRun'; runDirs: string[] }
   /** show this position of the config in its editor */
   | { type: 'reveal'; file: string; line: number; column: number }
+  /** a view message is on screen (for the update-latency measurement) */
+  | { type: 'rendered'; file: string; version: number; state: 'fresh' | 'stale' }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
 /** The inspector webview's saved state. */

@@ -521,11 +521,13 @@ function render(): void {
   const v = view;
   app.dataset.state = v.state;
   app.dataset.file = v.fileName;
+  app.dataset.version = String(v.version);
   app.append(header(v));
   const pr = problemsSection(v);
   if (pr) app.append(pr);
   if (!v.inspection) {
     app.append(el('p', 'muted', busy ? 'Inspecting…' : 'Nothing to show until the config is valid.'));
+    post({ type: 'rendered', file: v.file, version: v.version, state: v.state });
     return;
   }
   const body = el('div', `result${v.state === 'stale' ? ' stale' : ''}`);
@@ -535,7 +537,10 @@ function render(): void {
   const warnings = [...ins.warnings, ...ins.variants.flatMap((x) => x.warnings)];
   body.append(warningsSection(warnings), networkSection(ins.variants), datasetSection(ins.dataset), variantsSection(ins.variants));
   app.append(body, runsSection(v.file));
-  requestAnimationFrame(() => redrawers.forEach((d) => d()));
+  requestAnimationFrame(() => {
+    redrawers.forEach((d) => d());
+    post({ type: 'rendered', file: v.file, version: v.version, state: v.state });
+  });
 }
 
 function save(): void {

@@ -1,0 +1,114 @@
+/**
+ * The MLP Lens side view and its authoring help, registered from extension.ts with one call:
+ *   const inspector = registerInspector(context, log);
+ * - the "Inspector" webview view in the "MLP Lens" activity-bar container (view.ts),
+ * - the controller that follows the active *.mlp.json and inspects it off the host's thread
+ *   (controller.ts, inspect-client.ts -> dist/inspect-worker.js), diagnostics included,
+ * - commands: New Experiment Config, Open the Lecture Example, Inspect Config,
+ * - the CodeLens above configs (authoring.ts).
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { InspectorView } from '../protocol';
+import { ConfigCodeLens, newExperimentConfig, openLectureExample, type NewConfigArgs } from './authoring';
+import { InspectorController, isConfigDoc, type LatencySample } from './controller';
+import { InspectClient } from './inspect-client';
+import { INSPECTOR_VIEW_ID, InspectorViewProvider } from './view';
+
+/** What the in-host tests use. */
+export interface InspectorApi {
+  /** the document the view follows */
+  document(): vscode.TextDocument | null;
+  /** the view message last sent for a document */
+  view(uri: vscode.Uri): InspectorView | undefined;
+  /** resolves when a result (fresh or stale) for this document is published after now */
+  nextResult(uri: vscode.Uri, timeoutMs?: number): Promise<InspectorView>;
+  /** update latencies measured in the host (and on screen, when the view is visible) */
+  latencies(): LatencySample[];
+  /** is the webview view resolved and visible */
+  viewVisible(): boolean;
+}
+
+/** Run folders to look for a config's runs in, as the training side writes them (mlpLens.runFolder). */
+function runFolders(storage: vscode.Uri) {
+  return (configFile: string): string[] => {
+    const uri = vscode.Uri.file(configFile);
+    const ws = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath;
+    const setting = vscode.workspace.getConfiguration('mlpLens', uri).get<string>('runFolder', '').trim();
+    const out: string[] = [];
+    if (setting) out.push(path.isAbsolute(setting) ? setting : path.join(ws ?? path.dirname(configFile), setting));
+    if (ws) out.push(path.join(ws, '.mlp-lens', 'runs'));
+    else out.push(vscode.Uri.joinPath(storage, 'runs').fsPath);
+    // the CLI's default, when run from the config's folder
+    out.push(path.join(path.dirname(configFile), '.mlp-lens', 'runs'));
+    return [...new Set(out)];
+  };
+}
+
+export function registerInspector(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): InspectorApi {
+  const ext = context.extensionUri;
+  const storage = context.globalStorageUri;
+  const provider = new InspectorViewProvider(ext, log);
+  const client = new InspectClient(vscode.Uri.joinPath(ext, 'dist', 'inspect-worker.js').fsPath, vscode.Uri.joinPath(ext, 'media', 'datasets').fsPath, (m) => log.warn(m));
+  const controller = new InspectorController(client, provider, runFolders(storage), log);
+  const lens = new ConfigCodeLens(controller);
+  context.subscriptions.push(
+    provider,
+    { dispose: () => client.dispose() },
+    controller,
+    lens,
+    vscode.window.registerWebviewViewProvider(INSPECTOR_VIEW_ID, provider, { webviewOptions: { retainContextWhenHidden: false } }),
+    vscode.languages.registerCodeLensProvider({ pattern: '**/*.mlp.json' }, lens),
+    vscode.commands.registerCommand('mlpLens.newConfig', (args?: NewConfigArgs) => newExperimentConfig(storage, args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : {})),
+    vscode.commands.registerCommand('mlpLens.openLectureExample', () => openLectureExample(ext, storage)),
+    vscode.commands.registerCommand('mlpLens.inspect', async (uri?: vscode.Uri) => {
+      const doc = uri instanceof vscode.Uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
+      if (isConfigDoc(doc)) controller.follow(doc);
+      await provider.reveal(false);
+      await vscode.commands.executeCommand('setContext', 'mlpLens.inspected', true);
+    }),
+    provider.onMessage(async (m) => {
+      try {
+        switch (m.type) {
+          case 'newConfig': await vscode.commands.executeCommand('mlpLens.newConfig'); break;
+          case 'openExample': await vscode.commands.executeCommand('mlpLens.openLectureExample'); break;
+          case 'train': await vscode.commands.executeCommand('mlpLens.train', vscode.Uri.file(m.file)); break;
+          case 'openRun': await vscode.commands.executeCommand('mlpLens.openRun', vscode.Uri.file(path.join(m.runDirs[0]!, 'summary.json')), m.runDirs.map((d) => vscode.Uri.file(d))); break;
+          case 'reveal': {
+            const doc = controller.document?.uri.fsPath === m.file || fileMatches(controller.document, m.file) ? controller.document! : await vscode.workspace.openTextDocument(vscode.Uri.file(m.file));
+            const pos = new vscode.Position(Math.max(0, m.line - 1), Math.max(0, m.column - 1));
+            const editor = await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preserveFocus: false });
+            editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+            break;
+          }
+          case 'ready': if (!controller.document) provider.post({ type: 'empty' }); break;
+        }
+      } catch (e) {
+        log.error(`inspector: ${m.type}: ${(e as Error).message}`);
+      }
+    }),
+    provider.onVisibility((visible) => {
+      if (visible) void vscode.commands.executeCommand('setContext', 'mlpLens.inspected', true);
+    }),
+  );
+
+  return {
+    document: () => controller.document,
+    view: (uri) => controller.viewOf(uri),
+    nextResult: (uri, timeoutMs = 20_000) => new Promise((resolve, reject) => {
+      const t = setTimeout(() => { sub.dispose(); reject(new Error(`no inspection result for ${uri.fsPath} within ${timeoutMs} ms`)); }, timeoutMs);
+      const sub = controller.onDidChange((u) => {
+        if (u.toString() !== uri.toString()) return;
+        clearTimeout(t);
+        sub.dispose();
+        resolve(controller.viewOf(uri)!);
+      });
+    }),
+    latencies: () => controller.latencies.slice(),
+    viewVisible: () => provider.visible,
+  };
+}
+
+function fileMatches(doc: vscode.TextDocument | null, file: string): boolean {
+  return !!doc && path.basename(doc.uri.path) === path.basename(file) && doc.uri.scheme !== 'file';
+}
