@@ -37,6 +37,7 @@ const edits: Edit[] = [
     // the relu+he variant alternates relu / leaky_relu with a fresh slope each time
     text: (i) => base.replace('{ "name": "relu+he", "activation": "relu"', `{ "name": "relu+he", "activation": "leaky_relu", "leakyReluSlope": ${(0.01 + i * 1e-3).toFixed(3)}`),
   },
+  // i >= 0: the measured edits (33, 34, ...); warm-ups pass negative i (batch 30, 29, ...)
   { name: 'batchSize', text: (i) => base.replace('"batchSize": 32', `"batchSize": ${33 + i}`) },
 ];
 
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
   const session = new InspectSession((f) => nodeDataIO(path.dirname(f), assetDir));
   const cold = check(await session.run(base, file));
   out.cold = { totalMs: r1(cold.total), datasetMs: r1(cold.dataset), inspectMs: r1(cold.inspect) };
-  for (let i = 0; i < 3; i++) check(await session.run(edits[2]!.text(1000 + i), file)); // warm-up
+  for (let i = 1; i <= 3; i++) check(await session.run(edits[2]!.text(-2 - i), file)); // warm-up: batch 30, 29, 28
   const inProcess: Record<string, unknown> = {};
   for (const e of edits) {
     const t: InspectTimings[] = [];
@@ -76,12 +77,12 @@ async function main(): Promise<void> {
     let t0 = performance.now();
     check(await client.request(base, file));
     out.workerCold = { roundTripMs: r1(performance.now() - t0) };
-    for (let i = 0; i < 3; i++) check(await client.request(edits[2]!.text(2000 + i), file));
+    for (let i = 1; i <= 3; i++) check(await client.request(edits[2]!.text(-2 - i), file)); // the worker has its own caches
     for (const e of edits) {
       const rt: number[] = [];
       for (let i = 0; i < reps; i++) {
         t0 = performance.now();
-        check(await client.request(e.text(500 + i), file));
+        check(await client.request(e.text(i), file));
         rt.push(performance.now() - t0);
       }
       viaWorker[e.name] = { medianMs: r1(q(rt, 0.5)), p90Ms: r1(q(rt, 0.9)), maxMs: r1(Math.max(...rt)) };

@@ -155,7 +155,8 @@ export class ConfigCodeLens implements vscode.CodeLensProvider {
   }
 }
 
+/** 0.051 -> "1/19.6", 0.98 -> "0.98", 34 -> "34" */
 function ratio(r: number): string {
   if (!Number.isFinite(r)) return String(r);
-  return r >= 1 ? `${r.toFixed(r < 10 ? 2 : 0)}` : `1/${(1 / r).toFixed(1 / r < 10 ? 1 : 0)}`;
+  return r >= 0.8 ? `${r.toFixed(r < 10 ? 2 : 0)}` : `1/${(1 / r).toFixed(1 / r < 10 ? 1 : 0)}`;
 }

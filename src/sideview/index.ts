@@ -9,7 +9,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { InspectorView } from '../protocol';
+import type { InspectorRun, InspectorView } from '../protocol';
 import { ConfigCodeLens, newExperimentConfig, openLectureExample, type NewConfigArgs } from './authoring';
 import { InspectorController, isConfigDoc, type LatencySample } from './controller';
 import { InspectClient } from './inspect-client';
@@ -27,6 +27,8 @@ export interface InspectorApi {
   latencies(): LatencySample[];
   /** is the webview view resolved and visible */
   viewVisible(): boolean;
+  /** the last run of the followed config, as the view shows it */
+  runs(): InspectorRun[];
 }
 
 /** Run folders to look for a config's runs in, as the training side writes them (mlpLens.runFolder). */
@@ -64,6 +66,7 @@ export function registerInspector(context: vscode.ExtensionContext, log: vscode.
     vscode.commands.registerCommand('mlpLens.inspect', async (uri?: vscode.Uri) => {
       const doc = uri instanceof vscode.Uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
       if (isConfigDoc(doc)) controller.follow(doc);
+      controller.refreshRuns();
       await provider.reveal(false);
       await vscode.commands.executeCommand('setContext', 'mlpLens.inspected', true);
     }),
@@ -88,7 +91,10 @@ export function registerInspector(context: vscode.ExtensionContext, log: vscode.
       }
     }),
     provider.onVisibility((visible) => {
-      if (visible) void vscode.commands.executeCommand('setContext', 'mlpLens.inspected', true);
+      if (!visible) return;
+      void vscode.commands.executeCommand('setContext', 'mlpLens.inspected', true);
+      // run folders outside the workspace are not watched: look again when the view shows
+      controller.refreshRuns();
     }),
   );
 
@@ -106,6 +112,7 @@ export function registerInspector(context: vscode.ExtensionContext, log: vscode.
     }),
     latencies: () => controller.latencies.slice(),
     viewVisible: () => provider.visible,
+    runs: () => controller.lastRuns,
   };
 }
 

@@ -4,7 +4,7 @@
  */
 
 /** Quiet time after the last keystroke before an inspection starts. */
-export const INSPECT_DEBOUNCE_MS = 100;
+export const INSPECT_DEBOUNCE_MS = 50;
 
 /** The update budget the bench checks against. */
 export const UPDATE_BUDGET_MS = 300;

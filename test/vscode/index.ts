@@ -13,8 +13,9 @@
 import { writeFileSync } from 'node:fs';
 import Mocha from 'mocha';
 import training from './suite/training';
+import inspector from './suite/inspector';
 
-const SUITES: (() => void)[] = [training];
+const SUITES: (() => void)[] = [training, inspector];
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', timeout: 120_000, color: false, reporter: 'spec' });

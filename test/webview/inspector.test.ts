@@ -62,7 +62,7 @@ test('the lecture config: architecture, dataset, warnings and every number from 
   await wv.waitFor(() => document.getElementById('app')?.dataset.state === 'fresh');
   const p = wv.page;
   assert.equal(await p.locator('.file-name').innerText(), 'lecture.mlp.json');
-  assert.match(await p.locator('#status').innerText(), /up to date · 120 ms/);
+  assert.match(await p.locator('#status').innerText(), /up to date · 120 ms after the last edit/);
   const net = await p.locator('#network').innerText();
   assert.match(net, /64 → 64 → 64 → 64 → 10/);
   assert.match(net, /13,130 parameters/);
@@ -188,7 +188,8 @@ test('last run: its accuracy and status; Open in panel posts its run folders', a
   assert.match(await wv.page.locator('.runs tr[data-variant="relu+he"]').innerText(), /relu\+he\s+completed\s+91%\s+5\/5/);
   await wv.page.click('#open-run');
   assert.deepEqual((await wv.posted<{ type: string; runDirs?: string[] }>()).find((m) => m.type === 'openRun')!.runDirs, ['/r/a', '/r/b']);
-  // the state survives a reload (VS Code reloads a hidden webview)
+  // the state survives a reload (VS Code reloads a hidden webview); saving is debounced
+  for (let i = 0; i < 50 && !((await wv.state<{ last: { type: string }[] }>())?.last ?? []).some((m) => m.type === 'runs'); i++) await wv.page.waitForTimeout(50);
   await wv.reload();
   await wv.waitFor(() => document.querySelectorAll('.runs tr[data-variant]').length === 2 && document.querySelectorAll('.warn-item').length === 2);
   await wv.close();

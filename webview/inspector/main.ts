@@ -57,7 +57,8 @@ function button(label: string, onClick: () => void, cls = '', title = ''): HTMLB
 
 const pct = (x: number | null | undefined): string => (x == null || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(x > 0 && x < 0.01 ? 1 : 0)}%`);
 const num = (x: number | null | undefined, digits = 3): string => (x == null || !Number.isFinite(x) ? '–' : formatNumber(x, digits));
-const int = (x: number): string => x.toLocaleString('en-US');
+/** 13130 -> "13,130" (toLocaleString is slow enough to show in a profile) */
+const int = (x: number): string => String(Math.round(x)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -84,11 +85,18 @@ function activationText(v: VariantInspection): string {
   return a.every((x) => x === a[0]) ? (a[0] ?? '') : a.join('/');
 }
 
-/** The background the side bar paints (the view sits on it), for canvases and "zero" colours. */
+let surfaceColor = '';
+/**
+ * The background the side bar paints (the view sits on it), for canvases and "zero" colours.
+ * Read once per render (getComputedStyle while the DOM is being rebuilt forces a style pass).
+ */
 function surface(): string {
-  const s = getComputedStyle(document.documentElement).getPropertyValue('--vscode-sideBar-background').trim();
-  return s || theme.background;
+  if (!surfaceColor) surfaceColor = getComputedStyle(document.documentElement).getPropertyValue('--vscode-sideBar-background').trim() || theme.background;
+  return surfaceColor;
 }
+
+/** The dataset section only changes with the dataset (and the theme): built once, reused. */
+let datasetCache: { key: string; node: HTMLElement; draw: (() => void)[] } | null = null;
 
 function post(m: InspectorToHost): void {
   api.postMessage(m);
@@ -143,7 +151,8 @@ function header(v: InspectorView | null): HTMLElement {
   if (v) {
     if (busy) status.textContent = 'inspecting…';
     else if (v.state === 'stale') status.textContent = 'stale';
-    else if (v.timings) status.textContent = `up to date · ${Math.round(v.latencyMs ?? v.timings.total)} ms`;
+    else if (v.latencyMs != null) status.textContent = `up to date · ${Math.round(v.latencyMs)} ms after the last edit`;
+    else if (v.timings) status.textContent = `up to date · inspected in ${Math.round(v.timings.total)} ms`;
     status.classList.add(busy ? 'busy' : v.state);
     status.setAttribute('role', 'status');
   }
@@ -248,6 +257,18 @@ function networkSection(variants: VariantInspection[]): HTMLElement {
 }
 
 function datasetSection(d: DatasetSummary): HTMLElement {
+  const key = JSON.stringify([d.name, d.description, d.train, d.test, d.features, d.classes, theme.kind, surface(), theme.foreground, theme.series]);
+  if (datasetCache?.key === key) {
+    redrawers.push(...datasetCache.draw);
+    return datasetCache.node;
+  }
+  const before = redrawers.length;
+  const node = buildDatasetSection(d);
+  datasetCache = { key, node, draw: redrawers.slice(before) };
+  return node;
+}
+
+function buildDatasetSection(d: DatasetSummary): HTMLElement {
   const s = el('section', 'dataset');
   s.id = 'dataset';
   s.append(el('h2', '', 'Dataset'));
@@ -512,6 +533,8 @@ function emptyState(): HTMLElement {
 function render(): void {
   tip.hide();
   redrawers = [];
+  surfaceColor = '';
+  surface();
   app.replaceChildren();
   if (empty || !view) {
     app.dataset.state = 'empty';
@@ -543,7 +566,15 @@ function render(): void {
   });
 }
 
+let saveTimer: ReturnType<typeof setTimeout> | null = null;
+/** Persist the latest messages for a reload; debounced: serializing a view costs a few ms. */
 function save(): void {
+  if (saveTimer) clearTimeout(saveTimer);
+  saveTimer = setTimeout(saveNow, 400);
+}
+
+function saveNow(): void {
+  saveTimer = null;
   const last: HostToInspector[] = [];
   if (empty) last.push({ type: 'empty' });
   else if (view) last.push({ type: 'view', view });
@@ -587,6 +618,9 @@ function handle(m: HostToInspector, persist = true): void {
   render();
 }
 
+// flush a pending save before the webview goes away (VS Code unloads hidden views)
+window.addEventListener('beforeunload', () => { if (saveTimer) saveNow(); });
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden' && saveTimer) saveNow(); });
 for (const m of api.getState()?.last ?? []) handle(m, false);
 onHostMessage<HostToInspector>((m) => handle(m));
 onThemeChange((t) => {
