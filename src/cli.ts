@@ -1,7 +1,7 @@
 /**
  * mlp-lens: the engine headless, for scripts and CI.
  *
- *   mlp-lens train <config> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json]
+ *   mlp-lens train <config> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json] [--report FILE.html]
  *   mlp-lens dump <config> --out PREFIX [--variant NAME] [--no-probs]
  *   mlp-lens validate <config>
  *
@@ -19,14 +19,18 @@ import { findAssetDir, nodeDataIO } from './node-io';
 import { formatVariantReport, formatComparison } from './report';
 import { RunRecorder, slug, timeStamp, writeJsonAtomic } from './run-record';
 import { KERNEL, trainVariant, type VariantOutcome } from './train-session';
+import { reportHtml } from './html-report';
+import { DEFAULT_PANEL_SETTINGS, RunModel } from './run-view';
 
 const USAGE = `usage:
   mlp-lens train <config.mlp.json> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json]
+                [--report FILE.html]
   mlp-lens dump <config.mlp.json> --out PREFIX [--variant NAME] [--no-probs]
   mlp-lens validate <config.mlp.json>
 
 train     trains every variant (or one) and writes a run record per variant:
-          DIR/<variant>/ with --out, else .mlp-lens/runs/<time>-<config>-<variant>/
+          DIR/<variant>/ with --out, else .mlp-lens/runs/<time>-<config>-<variant>/;
+          --report also writes the training panel as one self-contained HTML file
 dump      one forward/backward pass on the first training batch, written as
           PREFIX.in.json and PREFIX.out.json (format mlp-oracle/v1)
 validate  checks a config against the schema and prints every problem
@@ -47,6 +51,7 @@ const FLAGS: Record<string, { value: boolean; commands: string[] }> = {
   epochs: { value: true, commands: ['train'] },
   variant: { value: true, commands: ['train', 'dump'] },
   json: { value: false, commands: ['train', 'validate'] },
+  report: { value: true, commands: ['train'] },
   'no-probs': { value: false, commands: ['dump'] },
 };
 
@@ -141,6 +146,10 @@ async function cmdTrain(args: Args): Promise<number> {
   log(`${cfgs[0]!.name}: ${data.description}; ${data.features} features, ${data.classes} classes`);
   const stamp = timeStamp();
   const outcomes: { dir: string; outcome: VariantOutcome }[] = [];
+  const reportFile = args.flags.get('report') as string | undefined;
+  // the same model the extension's panel gets, for the HTML report
+  const view = reportFile ? new RunModel(`cli-${stamp}`, cfgs[0]!.name, path.resolve(args.config), cfgs, 1000) : null;
+  view?.started(cfgs.map((c) => c.variant), [], data.description);
   for (const trainer of trainers) {
     const cfg = trainer.cfg;
     const dir = out ? path.join(out, slug(cfg.variant)) : path.join('.mlp-lens', 'runs', `${stamp}-${slug(cfg.name)}-${slug(cfg.variant)}`);
@@ -153,7 +162,10 @@ async function cmdTrain(args: Args): Promise<number> {
     const outcome = await trainVariant(trainer, recorder.summary.configFile, {
       recorder,
       shouldStop: () => interrupted,
-      onStep: (r) => { lastLoss = r.loss; },
+      onStep: (r) => {
+        lastLoss = r.loss;
+        view?.records(cfg.variant, [r], [], null);
+      },
       onSlice: (t) => {
         if (!tty) return;
         const now = performance.now();
@@ -163,11 +175,13 @@ async function cmdTrain(args: Args): Promise<number> {
       },
       onEpoch: (r) => {
         if (tty) process.stderr.write('\r\x1b[K');
+        view?.records(cfg.variant, [], [r], null);
         log(`  epoch ${r.epoch}/${cfg.epochs}  train loss ${fmt(r.train.loss)} acc ${fmt(r.train.accuracy, 3)}  test loss ${fmt(r.test?.loss)} acc ${fmt(r.test?.accuracy, 3)}`);
       },
     });
     if (tty) process.stderr.write('\r\x1b[K');
     outcomes.push({ dir, outcome });
+    view?.variantDone(cfg.variant, path.resolve(dir), outcome.summary);
     if (!json) log(formatVariantReport(outcome));
     if (outcome.summary.divergence) {
       const d = outcome.summary.divergence;
@@ -178,6 +192,12 @@ async function cmdTrain(args: Args): Promise<number> {
   }
   process.off('SIGINT', onSigint);
   process.off('SIGTERM', onSigint);
+  if (view && reportFile) {
+    view.finish(interrupted ? 'stopped' : RunModel.overall(view.variants.map((v) => v.meta.status)));
+    fs.mkdirSync(path.dirname(path.resolve(reportFile)), { recursive: true });
+    fs.writeFileSync(reportFile, reportHtml(view.snapshot(DEFAULT_PANEL_SETTINGS)));
+    log(`\nreport: ${reportFile}`);
+  }
   if (json) process.stdout.write(JSON.stringify({ runs: outcomes.map(({ dir, outcome }) => ({ dir, ...outcome.summary })) }, null, 2) + '\n');
   else if (outcomes.length > 1) log('\n' + formatComparison(outcomes.map((o) => o.outcome)));
   if (interrupted) {

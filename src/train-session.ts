@@ -17,6 +17,8 @@ export interface SessionHooks {
   shouldStop?(): boolean;
   /** target length of a slice in milliseconds (default 50) */
   sliceMs?: number;
+  /** evaluate train and test sets when the run was stopped (default true; the worker skips it to stop fast) */
+  evaluateOnStop?: boolean;
 }
 
 export interface VariantOutcome {
@@ -85,8 +87,10 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
   summary.epochs = trainer.epoch;
   summary.seconds = seconds;
   summary.samplesPerSecond = seconds > 0 ? samples / seconds : 0;
-  summary.train = trainer.evaluate(data.trainX, data.trainY);
-  summary.test = data.testY.length ? trainer.evaluate(data.testX, data.testY) : null;
+  if (trainer.status !== 'stopped' || hooks.evaluateOnStop !== false) {
+    summary.train = trainer.evaluate(data.trainX, data.trainY);
+    summary.test = data.testY.length ? trainer.evaluate(data.testX, data.testY) : null;
+  }
   if (trainer.divergence) summary.divergence = trainer.divergence;
   summary.finishedAt = new Date().toISOString();
   if (rec) {

@@ -36,7 +36,8 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
   const stamp = timeStamp();
   const dirs = cfgs.map((c) => path.join(msg.outDir, `${stamp}-${slug(c.name)}-${slug(c.variant)}`));
   post({ type: 'started', variants: cfgs.map((c) => c.variant), runDirs: dirs, dataset: data.description });
-  for (let v = 0; v < trainers.length && !stopRequested; v++) {
+  const runOne = async (v: number): Promise<void> => {
+    if (stopRequested) return;
     const trainer = trainers[v]!;
     const variant = trainer.cfg.variant;
     const recorder = new RunRecorder(dirs[v]!, trainer.cfg, msg.configFile, {
@@ -57,9 +58,18 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
       onStep: (r) => steps.push(r),
       onEpoch: (r) => epochs.push(r),
       onSlice: () => { if (performance.now() - lastPost >= msg.postIntervalMs) flush(); },
+      // a Stop must end the worker promptly: no full pass over the data after it
+      evaluateOnStop: false,
+      sliceMs: msg.parallel ? 20 : 50,
     });
     flush();
     post({ type: 'variantDone', variant, runDir: dirs[v]!, summary: outcome.summary });
+  };
+  if (msg.parallel) {
+    // side by side: each variant's loop yields between slices, so their slices interleave
+    await Promise.all(trainers.map((_, v) => runOne(v)));
+  } else {
+    for (let v = 0; v < trainers.length && !stopRequested; v++) await runOne(v);
   }
   post({ type: 'finished', stopped: stopRequested });
 }

@@ -258,6 +258,19 @@ export class Workbench {
     }
   }
 
+  /** Open a file of the workspace with Quick Open (Ctrl+P) and wait for its editor tab. */
+  async openFile(relPath: string): Promise<void> {
+    await this.page.keyboard.press('Escape');
+    await this.page.keyboard.press('Control+p');
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await this.page.keyboard.type(relPath, { delay: 5 });
+    const name = relPath.split('/').pop()!;
+    await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await this.page.keyboard.press('Enter');
+    await this.page.locator(`.tabs-container .tab[aria-label^="${name}"]`).first().waitFor({ state: 'visible', timeout: 10_000 });
+  }
+
   /** Pick an item in an open quick pick by its visible label. */
   async pick(label: string): Promise<void> {
     const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();

@@ -41,6 +41,11 @@ export interface HeatmapFrame {
   markerColor?: string;
   /** draw thin separators between rows (for few rows, e.g. layers) */
   rowLines?: string | null;
+  /**
+   * fraction of the width the columns cover, from the left (default 1): e.g. steps done / steps
+   * planned, so a heatmap fills from left to right as training goes
+   */
+  fill?: number;
 }
 
 export class Heatmap {
@@ -49,6 +54,8 @@ export class Heatmap {
   private last: HeatmapFrame | null = null;
   cols = 0;
   rows = 0;
+  /** fraction of the width the data covers */
+  fill = 1;
 
   constructor(readonly canvas: HTMLCanvasElement) {
     this.off = document.createElement('canvas');
@@ -71,11 +78,14 @@ export class Heatmap {
     const { cols, rows } = f;
     this.cols = cols;
     this.rows = rows;
+    this.fill = Math.max(0, Math.min(1, f.fill ?? 1));
     const ctx = this.canvas.getContext('2d');
     if (!ctx) return;
-    const W = this.canvas.width, H = this.canvas.height;
+    const H = this.canvas.height;
     ctx.fillStyle = f.background;
-    ctx.fillRect(0, 0, W, H);
+    ctx.fillRect(0, 0, this.canvas.width, H);
+    // the data's width: at least one device pixel per column when there is room
+    const W = cols > 0 ? Math.min(this.canvas.width, Math.max(Math.round(this.canvas.width * this.fill), Math.min(cols, this.canvas.width))) : 0;
     if (cols <= 0 || rows <= 0) return;
     if (!this.img || this.img.width !== cols || this.img.height !== rows) {
       this.off.width = cols;
@@ -149,14 +159,24 @@ export class Heatmap {
     if (this.cols <= 0 || this.rows <= 0) return null;
     const r = this.canvas.getBoundingClientRect();
     const x = clientX - r.left, y = clientY - r.top;
-    if (x < 0 || y < 0 || x >= r.width || y >= r.height) return null;
-    return { col: Math.min(this.cols - 1, Math.floor((x / r.width) * this.cols)), row: Math.min(this.rows - 1, Math.floor((y / r.height) * this.rows)) };
+    const w = this.dataWidth(r.width);
+    if (x < 0 || y < 0 || x >= w || y >= r.height) return null;
+    return { col: Math.min(this.cols - 1, Math.floor((x / w) * this.cols)), row: Math.min(this.rows - 1, Math.floor((y / r.height) * this.rows)) };
   }
 
   /** Centre of a cell in client coordinates (to place a tooltip for keyboard users). */
   cellCenter(cell: Cell): { x: number; y: number } {
     const r = this.canvas.getBoundingClientRect();
-    return { x: r.left + ((cell.col + 0.5) / Math.max(1, this.cols)) * r.width, y: r.top + ((cell.row + 0.5) / Math.max(1, this.rows)) * r.height };
+    const w = this.dataWidth(r.width);
+    return { x: r.left + ((cell.col + 0.5) / Math.max(1, this.cols)) * w, y: r.top + ((cell.row + 0.5) / Math.max(1, this.rows)) * r.height };
+  }
+
+  /** Width in CSS pixels the data covers in a canvas of width w (mirrors draw()). */
+  private dataWidth(w: number): number {
+    const dpr = window.devicePixelRatio || 1;
+    const full = this.canvas.width || Math.round(w * dpr);
+    const px = Math.min(full, Math.max(Math.round(full * this.fill), Math.min(this.cols, full)));
+    return (px / full) * w;
   }
 }
 

@@ -1,0 +1,172 @@
+/**
+ * One training panel (a WebviewPanel) showing one RunModel. It sends the webview a snapshot
+ * whenever the webview says it is ready (first load; reload after being hidden or moved; a
+ * restored panel after a window reload), then deltas: only the columns and epoch records the
+ * webview does not have, batched, at most `updateRate` messages a second.
+ */
+import * as vscode from 'vscode';
+import type { HostToPanel, PanelSettings, PanelToHost } from '../protocol';
+import { freshCursor, type HistoryCursor } from '../run-history';
+import type { RunModel } from '../run-view';
+import { parsePanelMessage } from './validate-message';
+import { makeNonce, webviewHtml } from './webview-html';
+
+export const PANEL_VIEW_TYPE = 'mlpLens.run';
+
+export interface PanelHost {
+  log: vscode.LogOutputChannel;
+  extensionUri: vscode.Uri;
+  settings(): PanelSettings;
+  /** messages per second, at most */
+  updateRate(): number;
+  stop(runId: string): void;
+  exportRun(runId: string): void;
+  openConfig(runId: string): void;
+  disposed(panel: RunPanel): void;
+}
+
+export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    enableFindWidget: true,
+    retainContextWhenHidden: false,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}
+
+export class RunPanel implements vscode.Disposable {
+  private ready = false;
+  private cursors: HistoryCursor[] = [];
+  private epochsSent: number[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastPost = 0;
+  private readonly subs: vscode.Disposable[] = [];
+  private unsubscribe: () => void;
+  private disposed = false;
+  /** for tests and the log: how many messages went to the webview, and when */
+  readonly posts: { type: string; at: number; bytes: number }[] = [];
+  readonly createdAt = Date.now();
+
+  constructor(readonly panel: vscode.WebviewPanel, public model: RunModel, private readonly host: PanelHost) {
+    const webview = panel.webview;
+    webview.options = panelOptions(host.extensionUri);
+    panel.iconPath = vscode.Uri.joinPath(host.extensionUri, 'media', 'icon.png');
+    panel.title = `MLP Lens: ${model.title}`;
+    const asset = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(host.extensionUri, 'dist', 'webview', f)).toString();
+    webview.html = webviewHtml({ title: `MLP Lens: ${model.title}`, cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: asset('panel.js'), styleUri: asset('panel.css') });
+    this.subs.push(
+      webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
+      panel.onDidChangeViewState((e) => {
+        // a hidden webview is torn down (no retained context): it says "ready" again when shown
+        if (!e.webviewPanel.visible) this.ready = false;
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    this.unsubscribe = model.onChange(() => this.schedule());
+  }
+
+  /** Show another run in this panel (e.g. a restored panel attaching to a live run). */
+  attach(model: RunModel): void {
+    this.unsubscribe();
+    this.model = model;
+    this.panel.title = `MLP Lens: ${model.title}`;
+    this.unsubscribe = model.onChange(() => this.schedule());
+    if (this.ready) this.sendSnapshot();
+  }
+
+  private onMessage(raw: unknown): void {
+    const parsed = parsePanelMessage(raw);
+    if (!parsed.ok) {
+      this.host.log.warn(`panel: refused a message from the webview (${parsed.reason})`);
+      return;
+    }
+    const m: PanelToHost = parsed.msg;
+    switch (m.type) {
+      case 'ready':
+      case 'resync':
+        if (!this.ready) this.host.log.info(`panel ${this.model.title}: webview ${m.type} ${Date.now() - this.createdAt} ms after the panel was created`);
+        this.ready = true;
+        this.sendSnapshot();
+        break;
+      case 'stop':
+        if (m.runId === this.model.id) this.host.stop(m.runId);
+        break;
+      case 'export':
+        if (m.runId === this.model.id) this.host.exportRun(m.runId);
+        break;
+      case 'openConfig':
+        if (m.runId === this.model.id) this.host.openConfig(m.runId);
+        break;
+      case 'log':
+        this.host.log[m.level](`panel: ${m.message}`);
+        break;
+    }
+  }
+
+  private post(msg: HostToPanel): void {
+    if (this.disposed) return;
+    const bytes = msg.type === 'settings' ? 0 : JSON.stringify(msg).length;
+    this.posts.push({ type: msg.type, at: Date.now(), bytes });
+    if (this.posts.length > 5000) this.posts.splice(0, 1000);
+    this.lastPost = Date.now();
+    void this.panel.webview.postMessage(msg);
+  }
+
+  private sendSnapshot(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const m = this.model;
+    this.cursors = m.variants.map(() => freshCursor());
+    this.epochsSent = m.variants.map((v) => v.epochs.length);
+    this.post({
+      type: 'snapshot',
+      run: m.runInfo(),
+      columns: m.variants.map((v, i) => (v.store.meta ? v.store.takeSince(this.cursors[i]!) : null)),
+      epochs: m.variants.map((v) => v.epochs.slice()),
+      settings: this.host.settings(),
+    });
+  }
+
+  private schedule(): void {
+    if (!this.ready || this.timer || this.disposed) return;
+    const interval = 1000 / Math.max(1, Math.min(20, this.host.updateRate()));
+    const wait = Math.max(0, this.lastPost + interval - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.sendDelta();
+    }, wait);
+  }
+
+  private sendDelta(): void {
+    if (!this.ready) return;
+    const m = this.model;
+    this.post({
+      type: 'delta', runId: m.id, status: m.status, message: m.message, live: m.live,
+      variants: m.variants.map((v, i) => {
+        const cursor = (this.cursors[i] ??= freshCursor());
+        const columns = v.store.meta ? v.store.takeSince(cursor) : null;
+        const sent = this.epochsSent[i] ?? 0;
+        this.epochsSent[i] = v.epochs.length;
+        return { index: i, meta: { ...v.meta, layers: v.meta.layers ?? v.store.meta }, columns, epochs: v.epochs.slice(sent) };
+      }),
+    });
+  }
+
+  settingsChanged(): void {
+    if (this.ready) this.post({ type: 'settings', settings: this.host.settings() });
+  }
+
+  reveal(preserveFocus = false): void {
+    this.panel.reveal(undefined, preserveFocus);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    clearTimeout(this.timer);
+    this.unsubscribe();
+    for (const s of this.subs) s.dispose();
+    this.host.disposed(this);
+    this.panel.dispose();
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Run folders on disk (written by the CLI or the extension's worker) back into a RunModel, so a
+ * reopened run looks the same as it did live; and grouping of folders into runs for Open Run.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { EpochRecord, StepRecord } from './engine/trainer';
+import { readRun, slug, type RunSummary } from './run-record';
+import { RunModel } from './run-view';
+
+export function isRunDir(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'summary.json')) && fs.existsSync(path.join(dir, 'metrics.jsonl'));
+}
+
+/** Load run folders (the variants of one run) into a finished RunModel. Throws with the folder named if one is unreadable. */
+export function loadRunModel(dirs: string[], capacity: number, id: string): RunModel {
+  if (!dirs.length) throw new Error('no run folders given');
+  const runs = dirs.map((d) => {
+    try {
+      return { dir: d, ...readRun(d) };
+    } catch (e) {
+      throw new Error(`cannot read the run in ${d}: ${(e as Error).message}`);
+    }
+  });
+  const first = runs[0]!;
+  const model = new RunModel(id, first.summary.name, first.summary.configFile, runs.map((r) => r.config), capacity, first.summary.startedAt);
+  model.dataset = null;
+  runs.forEach((r) => {
+    const steps = r.records.filter((x): x is StepRecord => x.kind === 'step');
+    const epochs = r.records.filter((x): x is EpochRecord => x.kind === 'epoch');
+    model.records(r.config.variant, steps, epochs, null);
+    const summary: RunSummary = { ...r.summary };
+    model.variantDone(r.config.variant, r.dir, summary);
+    const v = model.variant(r.config.variant)!;
+    v.meta.totalSteps = summary.stepsPlanned;
+  });
+  const bad = runs.filter((r) => r.badLines.length);
+  const statuses = model.variants.map((v) => v.meta.status);
+  model.finish(RunModel.overall(statuses), bad.length ? `unreadable metrics lines skipped in ${bad.map((r) => `${path.basename(r.dir)} (line ${r.badLines.join(', ')})`).join('; ')}` : null);
+  return model;
+}
+
+export interface RunGroup {
+  /** "lecture · 2026-11-27 21:05:09" */
+  label: string;
+  detail: string;
+  dirs: string[];
+  startedAt: string;
+}
+
+function summaryOf(dir: string): RunSummary | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The runs in some selected folders: a run folder itself, or the run folders directly inside
+ * a folder (the CLI's --out DIR holds DIR/<variant>/; the extension writes
+ * <time>-<config>-<variant>/ side by side). Variants of one run are grouped together.
+ */
+export function findRunGroups(selected: string[]): RunGroup[] {
+  const dirs = new Set<string>();
+  for (const s of selected) {
+    const d = path.basename(s) === 'summary.json' ? path.dirname(s) : s;
+    if (isRunDir(d)) dirs.add(path.resolve(d));
+    else if (fs.existsSync(d) && fs.statSync(d).isDirectory()) {
+      for (const child of fs.readdirSync(d)) {
+        const c = path.join(d, child);
+        if (isRunDir(c)) dirs.add(path.resolve(c));
+      }
+    }
+  }
+  const groups = new Map<string, { dirs: string[]; summaries: RunSummary[] }>();
+  for (const d of dirs) {
+    const s = summaryOf(d);
+    if (!s) continue;
+    const base = path.basename(d);
+    const suffix = `-${slug(s.variant)}`;
+    // <time>-<config>-<variant>: group by <time>-<config>; <out>/<variant>: group by the parent
+    const key = base.endsWith(suffix) && base.length > suffix.length ? `${path.dirname(d)}|${base.slice(0, -suffix.length)}` : `${path.dirname(d)}|`;
+    const g = groups.get(key) ?? { dirs: [], summaries: [] };
+    g.dirs.push(d);
+    g.summaries.push(s);
+    groups.set(key, g);
+  }
+  return [...groups.values()]
+    .map((g) => {
+      const startedAt = g.summaries.map((s) => s.startedAt).sort()[0] ?? '';
+      const order = g.dirs.map((d, i) => ({ d, s: g.summaries[i]! })).sort((a, b) => a.s.startedAt.localeCompare(b.s.startedAt) || a.d.localeCompare(b.d));
+      return {
+        label: `${g.summaries[0]!.name} · ${startedAt.slice(0, 19).replace('T', ' ')}`,
+        detail: order.map((o) => `${o.s.variant} (${o.s.status})`).join(', '),
+        dirs: order.map((o) => o.d),
+        startedAt,
+      };
+    })
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}

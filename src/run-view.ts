@@ -1,0 +1,154 @@
+/**
+ * A run as the training panel shows it: per variant, its status and progress, a bounded
+ * downsampled history (ColumnStore) and its epoch records. The extension host fills one from
+ * the training worker's messages or from run folders on disk; the CLI fills one for its HTML
+ * report. Both then hand the panel the same snapshot.
+ *
+ * Pure: no vscode, node or DOM imports.
+ */
+import type { Divergence, EpochRecord, StepRecord } from './engine/trainer';
+import type { ResolvedConfig } from './engine/types';
+import type { HostToPanel, PanelRun, PanelRunStatus, PanelSettings, PanelVariant, PanelVariantStatus } from './protocol';
+import type { RunSummary } from './run-record';
+import { ColumnStore } from './run-history';
+
+export const DEFAULT_PANEL_SETTINGS: PanelSettings = { gradientScale: 'window', gradientDomain: [1e-5, 10], colorWindow: 100 };
+
+export interface VariantModel {
+  meta: PanelVariant;
+  store: ColumnStore;
+  epochs: EpochRecord[];
+}
+
+export class RunModel {
+  status: PanelRunStatus = 'starting';
+  message: string | null = null;
+  live = false;
+  dataset: string | null = null;
+  readonly variants: VariantModel[];
+  private listeners: (() => void)[] = [];
+
+  constructor(
+    readonly id: string,
+    readonly title: string,
+    readonly configFile: string | null,
+    configs: Pick<ResolvedConfig, 'variant' | 'epochs'>[],
+    readonly capacity: number,
+    readonly startedAt = new Date().toISOString(),
+  ) {
+    this.variants = configs.map((c) => ({
+      meta: {
+        name: c.variant, status: 'waiting', runDir: null, layers: null, step: 0, totalSteps: 0, epoch: 0,
+        epochsPlanned: c.epochs, capacity, divergence: null, summary: null,
+      },
+      store: new ColumnStore(capacity),
+      epochs: [],
+    }));
+  }
+
+  variant(name: string): VariantModel | undefined {
+    return this.variants.find((v) => v.meta.name === name);
+  }
+
+  /** Call fn after every change (the panel schedules a batched update). Returns an unsubscribe. */
+  onChange(fn: () => void): () => void {
+    this.listeners.push(fn);
+    return () => { this.listeners = this.listeners.filter((l) => l !== fn); };
+  }
+
+  changed(): void {
+    for (const l of this.listeners) l();
+  }
+
+  started(variants: string[], runDirs: string[], dataset: string): void {
+    this.status = 'running';
+    this.live = true;
+    this.dataset = dataset;
+    variants.forEach((name, i) => {
+      const v = this.variant(name);
+      if (v) {
+        v.meta.runDir = runDirs[i] ?? null;
+        v.meta.status = 'running';
+      }
+    });
+    this.changed();
+  }
+
+  records(name: string, steps: StepRecord[], epochs: EpochRecord[], progress: { step: number; totalSteps: number; epoch: number } | null): void {
+    const v = this.variant(name);
+    if (!v) return;
+    for (const s of steps) v.store.push(s);
+    v.meta.layers ??= v.store.meta;
+    v.epochs.push(...epochs);
+    if (progress) {
+      v.meta.step = progress.step;
+      v.meta.totalSteps = progress.totalSteps;
+      v.meta.epoch = progress.epoch;
+    } else if (steps.length) {
+      v.meta.step = steps[steps.length - 1]!.step;
+      v.meta.epoch = steps[steps.length - 1]!.epoch;
+    }
+    this.changed();
+  }
+
+  variantDone(name: string, runDir: string | null, summary: RunSummary): void {
+    const v = this.variant(name);
+    if (!v) return;
+    v.meta.runDir = runDir ?? v.meta.runDir;
+    v.meta.summary = summary;
+    v.meta.status = summary.status === 'running' ? 'interrupted' : summary.status;
+    v.meta.step = summary.steps;
+    v.meta.totalSteps = summary.stepsPlanned;
+    v.meta.epoch = summary.epochs;
+    v.meta.divergence = summary.divergence ?? null;
+    this.changed();
+  }
+
+  /** The run ended (worker finished, stopped, crashed, or the run was loaded from disk). */
+  finish(status: PanelRunStatus, message: string | null = null): void {
+    this.live = false;
+    this.status = status;
+    this.message = message;
+    const variantStatus: PanelVariantStatus | null = status === 'crashed' ? 'crashed' : status === 'stopped' ? 'stopped' : status === 'interrupted' ? 'interrupted' : null;
+    for (const v of this.variants) {
+      if ((v.meta.status === 'running' || v.meta.status === 'waiting') && variantStatus) v.meta.status = variantStatus;
+    }
+    this.changed();
+  }
+
+  /** The run's overall status from its variants' (diverged if any diverged, else the least finished). */
+  static overall(variants: PanelVariantStatus[]): PanelRunStatus {
+    if (variants.includes('crashed')) return 'crashed';
+    if (variants.includes('running') || variants.includes('waiting')) return 'running';
+    if (variants.includes('interrupted')) return 'interrupted';
+    if (variants.includes('stopped')) return 'stopped';
+    if (variants.includes('diverged')) return 'diverged';
+    return 'completed';
+  }
+
+  get divergences(): { variant: string; divergence: Divergence }[] {
+    return this.variants.filter((v) => v.meta.divergence).map((v) => ({ variant: v.meta.name, divergence: v.meta.divergence! }));
+  }
+
+  runInfo(): PanelRun {
+    return {
+      id: this.id, title: this.title, configFile: this.configFile, dataset: this.dataset, status: this.status,
+      message: this.message, live: this.live, startedAt: this.startedAt,
+      variants: this.variants.map((v) => ({ ...v.meta, layers: v.meta.layers ?? v.store.meta })),
+    };
+  }
+
+  snapshot(settings: PanelSettings): Extract<HostToPanel, { type: 'snapshot' }> {
+    return {
+      type: 'snapshot',
+      run: this.runInfo(),
+      columns: this.variants.map((v) => (v.store.meta ? v.store.pack() : null)),
+      epochs: this.variants.map((v) => v.epochs.slice()),
+      settings,
+    };
+  }
+
+  get runDirs(): string[] {
+    return this.variants.map((v) => v.meta.runDir).filter((d): d is string => !!d);
+  }
+}

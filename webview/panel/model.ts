@@ -1,0 +1,75 @@
+/**
+ * The panel's copy of a run: snapshot, then deltas. Mirrors the host's RunModel with the same
+ * ColumnStore, so a column index means the same thing on both sides.
+ */
+import type { EpochRecord } from '../../src/engine/trainer';
+import type { HostToPanel, PanelRun, PanelSettings, PanelVariant } from '../../src/protocol';
+import { ColumnStore } from '../../src/run-history';
+
+export interface ClientVariant {
+  meta: PanelVariant;
+  store: ColumnStore;
+  epochs: EpochRecord[];
+}
+
+export type Snapshot = Extract<HostToPanel, { type: 'snapshot' }>;
+export type Delta = Extract<HostToPanel, { type: 'delta' }>;
+
+export class ClientRun {
+  run: PanelRun;
+  settings: PanelSettings;
+  variants: ClientVariant[];
+  /** bumps whenever the set of variants or their layers changes (the DOM must be rebuilt) */
+  shape = 0;
+
+  constructor(s: Snapshot) {
+    this.run = s.run;
+    this.settings = s.settings;
+    this.variants = s.run.variants.map((meta, i) => {
+      const store = new ColumnStore(Math.max(2, meta.capacity));
+      if (meta.layers) store.setLayers(meta.layers);
+      const block = s.columns[i];
+      if (block && meta.layers) store.apply(block);
+      return { meta, store, epochs: s.epochs[i]?.slice() ?? [] };
+    });
+  }
+
+  /** Apply a delta. Returns false when it does not line up (the caller asks for a snapshot). */
+  apply(d: Delta): boolean {
+    if (d.runId !== this.run.id) return false;
+    this.run.status = d.status;
+    this.run.message = d.message;
+    this.run.live = d.live;
+    for (const vd of d.variants) {
+      const v = this.variants[vd.index];
+      if (!v) return false;
+      const hadLayers = !!v.store.meta;
+      v.meta = vd.meta;
+      this.run.variants[vd.index] = vd.meta;
+      if (!hadLayers && vd.meta.layers) {
+        v.store.setLayers(vd.meta.layers);
+        this.shape++;
+      }
+      if (vd.columns) {
+        if (!v.store.meta || vd.columns.from > v.store.count) return false;
+        v.store.apply(vd.columns);
+      }
+      v.epochs.push(...vd.epochs);
+    }
+    return true;
+  }
+
+  /** Steps trained so far, all variants together (the live counter). */
+  get stepsDone(): number {
+    return this.variants.reduce((a, v) => a + v.meta.step, 0);
+  }
+
+  get stepsPlanned(): number {
+    return this.variants.reduce((a, v) => a + v.meta.totalSteps, 0);
+  }
+
+  /** Columns held, all variants together. */
+  get columns(): number {
+    return this.variants.reduce((a, v) => a + v.store.count, 0);
+  }
+}
