@@ -72,7 +72,7 @@ test('the lecture config: architecture, dataset, warnings and every number from 
   // warnings: exactly the two the engine finds, in the engine's words
   const codes = await p.locator('.warn-item').evaluateAll((els) => els.map((e) => `${(e as HTMLElement).dataset.variant}:${(e as HTMLElement).dataset.code}`));
   assert.deepEqual(codes, ['sigmoid+glorot:vanishing-signal', 'sigmoid+normal(1):saturated-init']);
-  const texts = await p.locator('.warn-item').allInnerTexts();
+  const texts = await p.locator('.warn-item').evaluateAll((els) => els.map((e) => e.textContent ?? ''));
   assert.match(texts[0]!, /layer 1 receives 1\/19 of the gradient of layer 3.*try relu with he_normal/s);
   assert.match(texts[1]!, /% of layer-2 units are saturated at init.*use glorot_uniform/s);
   // every per-layer number shown is the engine's
@@ -116,7 +116,9 @@ test('click a warning: the host is asked to reveal its config field; Train posts
   const wv = await openWebview('inspector', { theme: 'light', width: 380, height: 900 });
   await wv.post(msg(fresh));
   await wv.waitFor(() => document.querySelectorAll('.warn-item').length === 2);
-  await wv.page.locator('.warn-item[data-code="saturated-init"] button').click();
+  await wv.page.locator('.warn-item[data-code="saturated-init"] summary').click();
+  assert.match(await wv.page.locator('.warn-item[data-code="saturated-init"] .warn-body').innerText(), /Why: their gradient is ~0.*Fix: use glorot_uniform/s);
+  await wv.page.locator('.warn-item[data-code="saturated-init"] button.goto').click();
   await wv.page.click('#train');
   const sent = await wv.posted<{ type: string; line?: number; column?: number; file?: string }>();
   const reveal = sent.find((m) => m.type === 'reveal')!;

@@ -195,6 +195,10 @@ function problemsSection(v: InspectorView): HTMLElement | null {
   return s;
 }
 
+/** warnings the user opened stay open across updates (keyed by variant, code and path) */
+const openWarnings = new Set<string>();
+const warnKey = (w: InspectWarning) => `${w.variant}|${w.code}|${w.path}`;
+
 function warningsSection(all: InspectWarning[]): HTMLElement {
   const s = el('section', 'warnings');
   s.id = 'warnings';
@@ -204,18 +208,24 @@ function warningsSection(all: InspectWarning[]): HTMLElement {
     s.append(el('p', 'muted ok', 'Nothing looks wrong at initialization.'));
     return s;
   }
+  // compact: what was measured, one line each; why it matters and the fix one click away
   const ul = el('ul', 'warning-list');
   for (const w of all) {
     const li = el('li', 'warn-item');
     li.dataset.code = w.code;
     if (w.variant) li.dataset.variant = w.variant;
-    const b = el('button', 'link warning-text');
-    b.type = 'button';
-    b.title = `${w.path}: click to show it in the config`;
-    if (w.variant) b.append(el('strong', '', `${w.variant}: `));
-    b.append(document.createTextNode(w.measured + ': '), el('span', 'why', w.why + '; '), el('span', 'fix', w.fix));
-    b.addEventListener('click', () => reveal(w.path));
-    li.append(el('span', 'icon warning', '⚠'), b);
+    const d = el('details');
+    d.open = openWarnings.has(warnKey(w));
+    d.addEventListener('toggle', () => (d.open ? openWarnings.add(warnKey(w)) : openWarnings.delete(warnKey(w))));
+    const summary = el('summary');
+    if (w.variant) summary.append(el('strong', '', `${w.variant}: `));
+    summary.append(document.createTextNode(w.measured));
+    const body = el('div', 'warn-body');
+    body.append(el('span', 'why', `Why: ${w.why}. `), el('span', 'fix', `Fix: ${w.fix}.`));
+    const go = button(`Show ${w.path}`, () => reveal(w.path), 'link goto', 'Show this field in the config');
+    body.append(go);
+    d.append(summary, body);
+    li.append(el('span', 'icon warning', '⚠'), d);
     ul.append(li);
   }
   s.append(ul);
@@ -357,7 +367,12 @@ function layerTable(
   const hr = el('tr');
   hr.append(el('th', 'corner', ''));
   for (const v of variants) {
-    const th = el('th', 'variant', v.variant);
+    const th = el('th', 'variant');
+    // break long names after "+" or before "(" rather than anywhere: sigmoid+ / normal(1)
+    v.variant.split(/(?<=[+_\-/])|(?=\()/).forEach((part, i) => {
+      if (i) th.append(el('wbr'));
+      th.append(document.createTextNode(part));
+    });
     th.scope = 'col';
     th.title = `${activationText(v)}, ${initText(v)}, ${v.optimizer} lr ${v.lr}`;
     hr.append(th);
@@ -558,7 +573,7 @@ function render(): void {
   if (v.state === 'stale') body.setAttribute('aria-label', 'stale result: the config has changed since');
   const ins = v.inspection;
   const warnings = [...ins.warnings, ...ins.variants.flatMap((x) => x.warnings)];
-  body.append(warningsSection(warnings), networkSection(ins.variants), datasetSection(ins.dataset), variantsSection(ins.variants));
+  body.append(warningsSection(warnings), networkSection(ins.variants), variantsSection(ins.variants), datasetSection(ins.dataset));
   app.append(body, runsSection(v.file));
   requestAnimationFrame(() => {
     redrawers.forEach((d) => d());
