@@ -1,32 +1,144 @@
 /**
- * npm run bench: training throughput of the engine (not a test; numbers vary by machine).
- * Trains after a warm-up and prints samples/s (median of repetitions, min-max) and GFLOP/s
- * counted as 6 x parameters per sample (forward 2, backward 4 multiply-adds per weight).
+ * npm run bench: training throughput of the engine against TensorFlow.js (not a test; numbers
+ * vary by machine and load). Everything runs in this one process, one thing at a time:
  *
- *   W1  2-8-8-8-2       batch 16   sigmoid
- *   W2  784-256-256-256-10  batch 64   relu, SGD   (goal: >= 1,500 samples/s on one core)
- *   W3  784-1024-1024-1024-10 batch 128 relu  (with --large)
+ *   W1  2-8-8-8-2                 batch 16   sigmoid
+ *   W2  784-256-256-256-10        batch 64   relu, SGD
+ *   W3  784-1024-1024-1024-10     batch 128  relu, SGD
+ *
+ * For each workload, after a warm-up, it runs `--reps` rounds (default 5); a round trains for a
+ * fixed time slice with each contender in turn, so drift and other load hit all alike:
+ *   engine, probes every step  (the records are built, as the worker builds them)
+ *   engine, probes off
+ *   engine on two cores        (when the engine uses a second core for this batch)
+ *   tfjs-cpu, tfjs-wasm        (@tensorflow/tfjs-core with its cpu / wasm backend, each in its own
+ *                               worker thread so the two never share a tfjs instance; same sizes,
+ *                               batch, init family, SGD, softmax cross-entropy; one thread each)
+ * and prints the median samples/s (min-max over rounds), GFLOP/s counted as 6 x parameters per
+ * sample (forward 2, backward 4 flops per weight), the ratios to tfjs, and the probe cost.
+ *
+ *   npm run bench [-- --reps N] [--only W1,W2] [--paths] [--no-tfjs] [--json FILE]
+ *     --paths   also measure the other available kernel paths (wasm-simd-f32, typescript-f32)
  */
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { availableKernelPaths, kernelPathProblem, selectedKernelPath, type KernelPath } from '../src/engine/kernel-path';
 import { Rng } from '../src/engine/rng';
-import { Trainer } from '../src/engine/trainer';
+import { Trainer, type StepRecord } from '../src/engine/trainer';
 import type { Dataset, HiddenActivation, ResolvedConfig } from '../src/engine/types';
-import { KERNEL } from '../src/train-session';
+import { setupKernels } from '../src/kernel-setup';
 
 interface Workload {
   name: string;
   sizes: number[];
   batch: number;
   activation: HiddenActivation;
-  seconds: number;
+  /** seconds per contender per round */
+  slice: number;
 }
 
-const large = process.argv.includes('--large');
-const reps = 5;
-const workloads: Workload[] = [
-  { name: 'W1', sizes: [2, 8, 8, 8, 2], batch: 16, activation: 'sigmoid', seconds: 0.4 },
-  { name: 'W2', sizes: [784, 256, 256, 256, 10], batch: 64, activation: 'relu', seconds: 1 },
-  ...(large ? [{ name: 'W3', sizes: [784, 1024, 1024, 1024, 10], batch: 128, activation: 'relu' as const, seconds: 3 }] : []),
+const WORKLOADS: Workload[] = [
+  { name: 'W1', sizes: [2, 8, 8, 8, 2], batch: 16, activation: 'sigmoid', slice: 0.5 },
+  { name: 'W2', sizes: [784, 256, 256, 256, 10], batch: 64, activation: 'relu', slice: 1 },
+  { name: 'W3', sizes: [784, 1024, 1024, 1024, 10], batch: 128, activation: 'relu', slice: 3 },
 ];
+const LR = 0.001;
+
+const parameters = (sizes: number[]) => sizes.slice(1).reduce((a, n, i) => a + n * (sizes[i]! + 1), 0);
+
+// ------------------------------------------------------------------------------------------- tfjs
+// A worker thread per tfjs backend: it builds the same MLP and trains it for the requested time.
+
+type TfjsRequestT = { cmd: 'setup'; workload: Workload } | { cmd: 'run'; seconds: number };
+
+async function tfjsWorker(backend: 'cpu' | 'wasm'): Promise<void> {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-core/dist/register_all_gradients');
+  await import('@tensorflow/tfjs-backend-cpu');
+  if (backend === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    // the .wasm files ship in the package: load them from its dist folder, never from the network
+    const dist = path.join(path.dirname(createRequire(__filename).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+    wasm.setWasmPaths(dist);
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} did not initialize`);
+  await tf.ready();
+  let step: (() => void) | null = null;
+  let batch = 0;
+  const port = parentPort!;
+  port.on('message', (msg: TfjsRequestT) => {
+    if (msg.cmd === 'setup') {
+      const w = msg.workload;
+      batch = w.batch;
+      const vars: ReturnType<typeof tf.variable>[] = [];
+      const L = w.sizes.length - 1;
+      for (let k = 0; k < L; k++) {
+        const fanIn = w.sizes[k]!, fanOut = w.sizes[k + 1]!;
+        const std = w.activation === 'relu' ? Math.sqrt(2 / fanIn) : Math.sqrt(2 / (fanIn + fanOut));
+        vars.push(tf.variable(tf.randomNormal([fanIn, fanOut], 0, std, 'float32', 1 + k)));
+        vars.push(tf.variable(tf.zeros([fanOut])));
+      }
+      const classes = w.sizes[L]!;
+      const X = tf.randomUniform([w.batch, w.sizes[0]!], 0, 1, 'float32', 7);
+      const Y = tf.oneHot(tf.randomUniform([w.batch], 0, classes, 'int32', 8) as ReturnType<typeof tf.randomUniform>, classes);
+      const opt = tf.train.sgd(LR);
+      const act = w.activation === 'relu' ? tf.relu : tf.sigmoid;
+      const loss = () => {
+        let h: ReturnType<typeof tf.add> = X;
+        for (let k = 0; k < L; k++) {
+          h = tf.add(tf.matMul(h, vars[2 * k]!), vars[2 * k + 1]!);
+          if (k < L - 1) h = act(h);
+        }
+        return tf.losses.softmaxCrossEntropy(Y, h) as ReturnType<typeof tf.scalar>;
+      };
+      step = () => tf.tidy(() => { opt.minimize(loss, false, vars as never); });
+      step();
+      vars[0]!.dataSync();
+      port.postMessage({ ok: true });
+    } else {
+      const t0 = performance.now();
+      let steps = 0;
+      do { step!(); steps++; } while (performance.now() - t0 < msg.seconds * 1000);
+      const dt = (performance.now() - t0) / 1000;
+      port.postMessage({ samplesPerSecond: (steps * batch) / dt });
+    }
+  });
+  port.postMessage({ ready: true });
+}
+
+class TfjsContender {
+  private worker: Worker;
+  private ready: Promise<void>;
+  constructor(readonly backend: 'cpu' | 'wasm') {
+    this.worker = new Worker(__filename, { workerData: { role: 'tfjs', backend } });
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.once('message', () => resolve());
+      this.worker.once('error', reject);
+    });
+  }
+  private ask<T>(msg: TfjsRequestT): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.worker.once('message', resolve);
+      this.worker.once('error', reject);
+      this.worker.postMessage(msg);
+    });
+  }
+  async setup(w: Workload): Promise<void> {
+    await this.ready;
+    await this.ask({ cmd: 'setup', workload: w });
+  }
+  async run(seconds: number): Promise<number> {
+    return (await this.ask<{ samplesPerSecond: number }>({ cmd: 'run', seconds })).samplesPerSecond;
+  }
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+// ----------------------------------------------------------------------------------------- engine
 
 function dataset(features: number, classes: number, n: number): Dataset {
   const r = new Rng(1);
@@ -45,40 +157,103 @@ function config(w: Workload, probeEvery: number): ResolvedConfig {
     layers: hidden, activation: hidden.map(() => w.activation), leakyReluSlope: 0.01, output: 'softmax',
     init: { scheme: w.activation === 'relu' ? 'he_normal' : 'glorot_uniform', std: 1, limit: 1, bias: 0 },
     optimizer: { type: 'sgd', momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 },
-    lr: 0.001, schedule: { type: 'constant' }, batchSize: w.batch, epochs: 1_000_000, seed: 0,
+    lr: LR, schedule: { type: 'constant' }, batchSize: w.batch, epochs: 1_000_000, seed: 0,
     probes: { every: probeEvery, histogramBins: 20, unitSaturation: true },
   };
 }
 
-/** samples/s over about `seconds` of training. */
-function measure(t: Trainer, seconds: number): number {
-  const t0 = performance.now();
-  let steps = 0;
-  while (performance.now() - t0 < seconds * 1000) steps += t.runSteps(4, {});
-  return (steps * t.batchSize) / ((performance.now() - t0) / 1000);
+class EngineContender {
+  readonly trainer: Trainer;
+  last: StepRecord | null = null;
+  constructor(w: Workload, data: Dataset, probes: boolean, path: KernelPath) {
+    this.trainer = new Trainer(config(w, probes ? 1 : 1_000_000_000), data, 'float32', path);
+  }
+  run(seconds: number): number {
+    const t = this.trainer;
+    const sink = { step: (r: StepRecord) => { this.last = r; } }; // records are built and kept, as the worker does
+    const t0 = performance.now();
+    let steps = 0;
+    do steps += t.runSteps(4, sink); while (performance.now() - t0 < seconds * 1000);
+    if (t.status !== 'running') throw new Error(`${t.cfg.variant} stopped (${t.status}); the numbers would not be meaningful`);
+    return (steps * t.batchSize) / ((performance.now() - t0) / 1000);
+  }
 }
 
+// ------------------------------------------------------------------------------------------- main
+
+interface Row { name: string; samples: number[] }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 
-console.log(`mlp-lens bench: kernel ${KERNEL}, node ${process.version}, ${reps} repetitions each, probes every step vs never`);
-for (const w of workloads) {
-  const params = w.sizes.slice(1).reduce((a, n, i) => a + n * (w.sizes[i]! + 1), 0);
-  const data = dataset(w.sizes[0]!, w.sizes.at(-1)!, Math.max(w.batch * 64, 4096));
-  const on = new Trainer(config(w, 1), data);
-  const off = new Trainer(config(w, 1_000_000_000), data);
-  measure(on, w.seconds / 2); // warm-up
-  measure(off, w.seconds / 2);
-  const rOn: number[] = [], rOff: number[] = [];
-  for (let i = 0; i < reps; i++) { // interleaved, so drift hits both alike
-    rOn.push(measure(on, w.seconds));
-    rOff.push(measure(off, w.seconds));
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const opt = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+  const reps = Number(opt('--reps') ?? 5);
+  const only = opt('--only')?.split(',');
+  const withTfjs = !argv.includes('--no-tfjs');
+  const jsonOut = opt('--json');
+  const { flags } = setupKernels();
+  const paths = availableKernelPaths();
+  const selected = selectedKernelPath();
+  const extraPaths = argv.includes('--paths') ? paths.filter((p) => p !== selected) : [];
+  console.log(`mlp-lens bench: ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}${flags.length ? ` (${flags.join(' ')})` : ''}`);
+  console.log(`kernel path: ${selected} (available: ${paths.join(', ')}${paths.includes('wasm-relaxed-simd-f32') ? '' : `; wasm-relaxed-simd-f32: ${kernelPathProblem('wasm-relaxed-simd-f32')}`})`);
+  console.log(`${reps} interleaved rounds per workload; median samples/s (min-max); GFLOP/s = 6 x parameters x samples/s; one core unless marked\n`);
+  const tfjs = withTfjs ? [new TfjsContender('cpu'), new TfjsContender('wasm')] : [];
+  const results: Record<string, unknown>[] = [];
+  try {
+    for (const w of WORKLOADS) {
+      if (only && !only.includes(w.name)) continue;
+      const params = parameters(w.sizes);
+      const data = dataset(w.sizes[0]!, w.sizes.at(-1)!, Math.max(w.batch * 64, 4096));
+      const contenders: { name: string; run: (s: number) => number | Promise<number> }[] = [];
+      const on = new EngineContender(w, data, true, selected), off = new EngineContender(w, data, false, selected);
+      contenders.push({ name: 'engine probes on', run: (s) => on.run(s) }, { name: 'engine probes off', run: (s) => off.run(s) });
+      for (const p of extraPaths) {
+        const e = new EngineContender(w, data, true, p);
+        contenders.push({ name: `${p} probes on`, run: (s) => e.run(s) });
+      }
+      for (const t of tfjs) {
+        await t.setup(w);
+        contenders.push({ name: `tfjs-${t.backend}`, run: (s) => t.run(s) });
+      }
+      const rows: Row[] = contenders.map((c) => ({ name: c.name, samples: [] }));
+      for (const c of contenders) await c.run(w.slice / 2); // warm-up (and WebAssembly tier-up)
+      for (let r = 0; r < reps; r++) {
+        for (let i = 0; i < contenders.length; i++) rows[i]!.samples.push(await contenders[i]!.run(w.slice));
+      }
+      const get = (name: string) => rows.find((r) => r.name === name);
+      const mOn = median(get('engine probes on')!.samples), mOff = median(get('engine probes off')!.samples);
+      const cpu = get('tfjs-cpu'), wasm = get('tfjs-wasm');
+      console.log(`${w.name} ${w.sizes.join('-')} batch ${w.batch} ${w.activation}, ${params.toLocaleString('en-US')} parameters`);
+      for (const row of rows) {
+        const m = median(row.samples);
+        const gflops = (m * 6 * params) / 1e9;
+        let extra = '';
+        if (row.name === 'engine probes on' || row.name.endsWith('probes on')) {
+          const ratios = [cpu ? `${(m / median(cpu.samples)).toFixed(1)}x tfjs-cpu` : '', wasm ? `${(m / median(wasm.samples)).toFixed(1)}x tfjs-wasm` : ''].filter(Boolean);
+          extra = ratios.join(', ');
+        }
+        if (row.name === 'engine probes off') extra = `probe cost ${(100 * (1 - mOn / mOff)).toFixed(1)}%`;
+        console.log(`  ${row.name.padEnd(34)} ${fmt(m).padStart(10)} samples/s (${fmt(Math.min(...row.samples))}-${fmt(Math.max(...row.samples))})  ${gflops.toFixed(2).padStart(6)} GFLOP/s  ${extra}`);
+      }
+      console.log('');
+      results.push({
+        workload: w.name, sizes: w.sizes, batch: w.batch, activation: w.activation, parameters: params, kernel: selected,
+        rows: rows.map((r) => ({ name: r.name, median: median(r.samples), min: Math.min(...r.samples), max: Math.max(...r.samples), samples: r.samples })),
+      });
+    }
+  } finally {
+    for (const t of tfjs) await t.close();
   }
-  if (on.status === 'diverged' || off.status === 'diverged') throw new Error(`${w.name} diverged; the numbers are not meaningful`);
-  const mOn = median(rOn), mOff = median(rOff);
-  console.log(
-    `${w.name} ${w.sizes.join('-')} batch ${w.batch} ${w.activation}: ` +
-      `probes on ${fmt(mOn)} samples/s (${fmt(Math.min(...rOn))}-${fmt(Math.max(...rOn))}), ${((mOn * 6 * params) / 1e9).toFixed(2)} GFLOP/s; ` +
-      `probes off ${fmt(mOff)} samples/s; probe cost ${(100 * (1 - mOn / mOff)).toFixed(1)}%`,
-  );
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ node: process.version, cpu: os.cpus()[0]?.model, kernel: selected, available: paths, reps, results }, null, 2) + '\n');
+}
+
+if (isMainThread) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else if ((workerData as { role?: string })?.role === 'tfjs') {
+  void tfjsWorker((workerData as { backend: 'cpu' | 'wasm' }).backend);
 }

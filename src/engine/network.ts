@@ -6,11 +6,22 @@
  * - activations and back-propagated signals in buffers sized once for the largest batch;
  * - forward() and backward() allocate nothing.
  * The same class runs in float32 (training) or float64 (gradient checks).
+ *
+ * Two implementations of the hot loops (kernel-path.ts): in float32 the WebAssembly SIMD
+ * kernels (wasm/kernels-wasm.ts) when the runtime has them, every buffer then living in the
+ * network's own WebAssembly memory (the arrays above are views into it); else, and always in
+ * float64, the TypeScript kernels (kernels.ts). With probe buffers passed to forward/backward,
+ * the WebAssembly path measures the activation statistics and gradient norms inside the
+ * kernels' own passes.
  */
-import { activateInPlace, mulDerivative } from './activations';
+import { activateInPlace, histogramRange, mulDerivative } from './activations';
+import { selectedKernelPath, type KernelPath } from './kernel-path';
 import { gemmAB, gemmABt, gemmAtB, sumRows, type FloatArray } from './kernels';
+import type { ProbeBuffers } from './probes';
 import type { Rng } from './rng';
 import type { HiddenActivation, InitSpec, OutputKind } from './types';
+import { ACT, DESC, DESC_BYTES, EPI } from './wasm/kernels-wasm';
+import { Arena, type KernelExports } from './wasm/runtime';
 
 export type DType = 'float32' | 'float64';
 
@@ -49,6 +60,45 @@ function alloc(dtype: DType, n: number): FloatArray {
   return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
 }
 
+/** Histogram bins the WebAssembly probes count in place (the config allows up to 100). */
+const WASM_MAX_BINS = 128;
+
+/** Byte offsets of a network's buffers in its WebAssembly memory. */
+interface WasmLayout {
+  k: KernelExports;
+  memory: WebAssembly.Memory;
+  params: number;
+  grads: number;
+  /** optimizer state: 2 x parameters (velocity / Adam's v, then Adam's m) */
+  state: number;
+  input: number;
+  acts: number[];
+  deltas: number[];
+  /** δᵀ, aᵀ and Wᵀ scratch */
+  t1: number;
+  t2: number;
+  t3: number;
+  /** per layer: descriptors for forward, input gradient and weight gradient */
+  desc: number[];
+  units: number[];
+  hist: number[];
+  /** per layer: 3 float64 optimizer norms (‖ΔW‖², ‖W‖², ‖G‖²) */
+  norms: number;
+  i32: Int32Array;
+  f32: Float32Array;
+  f64: Float64Array;
+  /** batch stride of the transposed scratch (the batch rounded up to 4, plus 4) */
+  ldT: number;
+  /** histogram bins the descriptors are set up for (0: none yet) */
+  bins: number;
+}
+
+/** The WebAssembly memory behind a parameter array, for the optimizer (same memory, same kernels). */
+const wasmOwners = new WeakMap<FloatArray, WasmLayout>();
+export function wasmLayoutOf(params: FloatArray): WasmLayout | undefined {
+  return wasmOwners.get(params);
+}
+
 export class Network {
   readonly dtype: DType;
   readonly sizes: number[];
@@ -69,8 +119,13 @@ export class Network {
   readonly actSum: Float64Array;
   /** the input batch of the last forward pass */
   private input: FloatArray;
+  /** which kernels run this network */
+  readonly kernelPath: KernelPath | 'typescript-f64';
+  /** a [maxBatch, n_0] buffer for input batches: forward() reads it without a copy */
+  readonly inputBuffer: FloatArray;
+  private readonly wasm: WasmLayout | null;
 
-  constructor(spec: NetworkSpec, maxBatch: number, dtype: DType = 'float32') {
+  constructor(spec: NetworkSpec, maxBatch: number, dtype: DType = 'float32', kernel?: KernelPath) {
     const L = spec.sizes.length - 1;
     if (L < 1) throw new Error('a network needs at least an input and an output size');
     if (spec.hidden.length !== L - 1) throw new Error(`expected ${L - 1} hidden activations, got ${spec.hidden.length}`);
@@ -83,8 +138,14 @@ export class Network {
     this.maxBatch = maxBatch;
     let total = 0;
     for (let k = 0; k < L; k++) total += this.sizes[k + 1]! * (this.sizes[k]! + 1);
-    this.params = alloc(dtype, total);
-    this.grads = alloc(dtype, total);
+    this.kernelPath = dtype === 'float64' ? 'typescript-f64' : (kernel ?? selectedKernelPath());
+    this.wasm = this.kernelPath.startsWith('wasm-') ? this.planWasm(total, this.kernelPath === 'wasm-relaxed-simd-f32') : null;
+    const w = this.wasm;
+    const view = (off: number, n: number) => new Float32Array(w!.memory.buffer, off, n);
+    this.params = w ? view(w.params, total) : alloc(dtype, total);
+    this.grads = w ? view(w.grads, total) : alloc(dtype, total);
+    this.inputBuffer = w ? view(w.input, maxBatch * this.sizes[0]!) : alloc(dtype, maxBatch * this.sizes[0]!);
+    if (w) wasmOwners.set(this.params, w);
     this.layers = [];
     this.acts = [];
     this.deltas = [];
@@ -100,16 +161,50 @@ export class Network {
         offset: off,
       });
       off += nw + outSize;
-      this.acts.push(alloc(dtype, maxBatch * outSize));
-      this.deltas.push(alloc(dtype, maxBatch * outSize));
+      this.acts.push(w ? view(w.acts[k]!, maxBatch * outSize) : alloc(dtype, maxBatch * outSize));
+      this.deltas.push(w ? view(w.deltas[k]!, maxBatch * outSize) : alloc(dtype, maxBatch * outSize));
     }
     this.deltaSq = new Float64Array(L);
     this.actSum = new Float64Array(L);
     this.input = this.acts[0]!; // replaced by the first forward()
+    if (w) this.initDescriptors(w);
   }
 
   get parameterCount(): number {
     return this.params.length;
+  }
+
+  private planWasm(total: number, relaxed: boolean): WasmLayout {
+    const L = this.sizes.length - 1;
+    const B = this.maxBatch;
+    // strides of the transposed scratch are padded past a multiple of 4: a power-of-two row
+    // stride makes the transposes' stores alias their loads (4K aliasing), ten times slower
+    const ldT = Math.ceil(B / 4) * 4 + 4;
+    const r4 = (n: number) => Math.ceil(n / 4) * 4;
+    const a = new Arena();
+    const params = a.reserve(total * 4), grads = a.reserve(total * 4), state = a.reserve(2 * total * 4);
+    const input = a.reserve(B * this.sizes[0]! * 4);
+    const acts: number[] = [], deltas: number[] = [], desc: number[] = [], units: number[] = [], hist: number[] = [];
+    let t1 = 0, t2 = 0, t3 = 0;
+    for (let k = 0; k < L; k++) {
+      const inS = this.sizes[k]!, out = this.sizes[k + 1]!;
+      acts.push(a.reserve(B * out * 4));
+      deltas.push(a.reserve(B * out * 4));
+      desc.push(a.reserve(3 * DESC_BYTES));
+      units.push(a.reserve(r4(out) * 4));
+      hist.push(a.reserve(4 * WASM_MAX_BINS * 4)); // one sub-histogram per SIMD lane
+      t1 = Math.max(t1, out * ldT);
+      t2 = Math.max(t2, inS * ldT);
+      if (k > 0) t3 = Math.max(t3, inS * (r4(out) + 4));
+    }
+    const norms = a.reserve(L * 32);
+    const T1 = a.reserve(t1 * 4), T2 = a.reserve(t2 * 4), T3 = a.reserve(t3 * 4);
+    const { memory, exports } = a.instantiate(relaxed);
+    const w: WasmLayout = {
+      k: exports, memory, params, grads, state, input, acts, deltas, t1: T1, t2: T2, t3: T3, desc, units, hist, norms,
+      i32: new Int32Array(memory.buffer), f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer), ldT, bins: 0,
+    };
+    return w;
   }
 
   /** Initialize weights by the scheme (fan-in/fan-out per layer) and biases to init.bias. */
@@ -134,17 +229,22 @@ export class Network {
    * probabilities (softmax rows, or p(y=1|x) for a sigmoid output) in the last buffer; also
    * keeps the raw output scores for the loss in deltas[L-1] (overwritten by backward()).
    */
-  forward(X: FloatArray, M: number): void {
+  forward(X: FloatArray, M: number, probes: ProbeBuffers | null = null): void {
     if (M > this.maxBatch) throw new Error(`batch of ${M} exceeds the network's maximum ${this.maxBatch}`);
-    this.input = X;
     const L = this.layers.length;
-    let prev: FloatArray = X;
-    for (let k = 0; k < L; k++) {
-      const layer = this.layers[k]!;
-      const out = this.acts[k]!;
-      gemmABt(prev, layer.W, layer.b, out, M, layer.outSize, layer.inSize);
-      if (layer.activation) this.actSum[k] = activateInPlace(layer.activation, out, M * layer.outSize, this.slope);
-      prev = out;
+    if (probes) probes.fusedForward = probes.fusedBackward = false;
+    if (this.wasm) {
+      this.forwardWasm(this.wasm, X, M, probes);
+    } else {
+      this.input = X;
+      let prev: FloatArray = X;
+      for (let k = 0; k < L; k++) {
+        const layer = this.layers[k]!;
+        const out = this.acts[k]!;
+        gemmABt(prev, layer.W, layer.b, out, M, layer.outSize, layer.inSize);
+        if (layer.activation) this.actSum[k] = activateInPlace(layer.activation, out, M * layer.outSize, this.slope);
+        prev = out;
+      }
     }
     // The output layer: keep the scores (logits) for a stable loss, then turn acts into probabilities.
     const n = this.sizes[L]!;
@@ -166,6 +266,92 @@ export class Network {
         for (let j = 0; j < n; j++) probs[r + j]! *= inv;
       }
     }
+    if (this.wasm && probes && probes.bins <= WASM_MAX_BINS) {
+      let ps = 0, pss = 0;
+      for (let i = 0; i < M * n; i++) { const x = probs[i]!; ps += x; pss += x * x; }
+      const mean = ps / (M * n);
+      probes.mean[L - 1] = mean;
+      probes.std[L - 1] = Math.sqrt(Math.max(pss / (M * n) - mean * mean, 0));
+      probes.saturation[L - 1] = NaN;
+      probes.fusedForward = true;
+    }
+  }
+
+  /** The WebAssembly forward of every layer up to the output scores (bias, activation and probes fused). */
+  private forwardWasm(w: WasmLayout, X: FloatArray, M: number, P: ProbeBuffers | null): void {
+    const L = this.layers.length;
+    const n0 = this.sizes[0]!;
+    if (X !== this.inputBuffer) (this.inputBuffer as Float32Array).set(X.length === M * n0 ? X : X.subarray(0, M * n0));
+    this.input = this.inputBuffer;
+    const probe = P !== null && P.bins <= WASM_MAX_BINS;
+    const { i32, f64 } = w;
+    if (probe && w.bins !== P.bins) this.setHistogramBins(w, P.bins);
+    let prev = w.input, prevLd = n0;
+    for (let k = 0; k < L; k++) {
+      const layer = this.layers[k]!;
+      const N = layer.outSize, K = layer.inSize;
+      const d = w.desc[k]!;
+      const hidden = layer.activation !== null;
+      i32[(d + DESC.probe) >> 2] = probe ? 1 : 0;
+      w.k.gemm(prev, prevLd, w.params + layer.offset * 4, K, w.acts[k]!, N, M, N, K, hidden ? EPI.act : EPI.bias, d);
+      if (hidden) {
+        const sum = f64[(d + DESC.sum) >> 3]!;
+        this.actSum[k] = sum;
+        if (probe) {
+          const count = M * N;
+          const mean = sum / count;
+          P.saturation[k] = f64[(d + DESC.sat) >> 3]! / count;
+          P.mean[k] = mean;
+          P.std[k] = Math.sqrt(Math.max(f64[(d + DESC.sumSq) >> 3]! / count - mean * mean, 0));
+          const unit = P.unitSat[k]!, hist = P.hist[k]!;
+          const u0 = w.units[k]! >> 2, h0 = w.hist[k]! >> 2;
+          for (let j = 0; j < N; j++) unit[j] = i32[u0 + j]! / M;
+          for (let b = 0; b < hist.length; b++) hist[b] = i32[h0 + b]!;
+        }
+      }
+      prev = w.acts[k]!;
+      prevLd = N;
+    }
+  }
+
+  /** Descriptor fields that never change: pointers, activations, strides. */
+  private initDescriptors(w: WasmLayout): void {
+    const { i32, f32 } = w;
+    for (let k = 0; k < this.layers.length; k++) {
+      const layer = this.layers[k]!;
+      const N = layer.outSize, K = layer.inSize;
+      const wOff = w.params + layer.offset * 4;
+      const d = w.desc[k]!, dd = d + DESC_BYTES, dg = d + 2 * DESC_BYTES;
+      // forward
+      i32[(d + DESC.bias) >> 2] = wOff + N * K * 4;
+      i32[(d + DESC.units) >> 2] = w.units[k]!;
+      i32[(d + DESC.hist) >> 2] = w.hist[k]!;
+      if (layer.activation) i32[(d + DESC.act) >> 2] = ACT[layer.activation];
+      f32[(d + DESC.slope) >> 2] = this.slope;
+      // input gradient of the layer below: δ ⊙ f'(a_{k-1})
+      if (k > 0) {
+        i32[(dd + DESC.act) >> 2] = ACT[this.layers[k - 1]!.activation!];
+        f32[(dd + DESC.slope) >> 2] = this.slope;
+        i32[(dd + DESC.aux) >> 2] = w.acts[k - 1]!;
+        i32[(dd + DESC.auxLd) >> 2] = K;
+      }
+      // weight gradient: + λW
+      i32[(dg + DESC.aux) >> 2] = wOff;
+      i32[(dg + DESC.auxLd) >> 2] = K;
+    }
+  }
+
+  private setHistogramBins(w: WasmLayout, bins: number): void {
+    for (let k = 0; k < this.layers.length; k++) {
+      const kind = this.layers[k]!.activation;
+      if (!kind) continue;
+      const d = w.desc[k]!;
+      const [lo, hi] = histogramRange(kind);
+      w.i32[(d + DESC.bins) >> 2] = bins;
+      w.f64[(d + DESC.histLo) >> 3] = lo;
+      w.f64[(d + DESC.histScale) >> 3] = bins / (hi - lo);
+    }
+    w.bins = bins;
   }
 
   /**
@@ -206,7 +392,7 @@ export class Network {
    * and deltaSq[k] = ‖δ_k‖_F². Gradients are of the MEAN loss over the M examples.
    * weightDecay adds weightDecay·W to dW (L2; biases excluded).
    */
-  backward(y: Int32Array, M: number, weightDecay = 0): void {
+  backward(y: Int32Array, M: number, weightDecay = 0, probes: ProbeBuffers | null = null): void {
     const L = this.layers.length;
     const n = this.sizes[L]!;
     const probs = this.acts[L - 1]!;
@@ -223,6 +409,10 @@ export class Network {
       }
     }
     this.deltaSq[L - 1] = ss;
+    if (this.wasm) {
+      this.backwardWasm(this.wasm, M, weightDecay, probes);
+      return;
+    }
     for (let k = L - 1; k >= 0; k--) {
       const layer = this.layers[k]!;
       const delta = this.deltas[k]!;
@@ -240,6 +430,40 @@ export class Network {
         this.deltaSq[k - 1] = mulDerivative(below.activation!, prevDelta, prevA, M * below.outSize, this.slope);
       }
     }
+  }
+
+  /** The WebAssembly backward from δ_{L-1} down: dW (+ λW), db, δ_{k-1} = (δ_k·W_k) ⊙ f'(a_{k-1}). */
+  private backwardWasm(w: WasmLayout, M: number, weightDecay: number, P: ProbeBuffers | null): void {
+    const L = this.layers.length;
+    const { i32, f32, f64, k: K_, ldT } = w;
+    const probe = P !== null;
+    for (let k = L - 1; k >= 0; k--) {
+      const layer = this.layers[k]!;
+      const N = layer.outSize, K = layer.inSize;
+      const wOff = w.params + layer.offset * 4, gOff = w.grads + layer.offset * 4;
+      const prevA = k > 0 ? w.acts[k - 1]! : w.input;
+      const dk = w.deltas[k]!;
+      // dW = δᵀ·a as a dot-form product of the transposes
+      K_.transpose(dk, N, w.t1, ldT, M, N);
+      K_.transpose(prevA, K, w.t2, ldT, M, K);
+      const dg = w.desc[k]! + 2 * DESC_BYTES;
+      f32[(dg + DESC.wd) >> 2] = weightDecay;
+      i32[(dg + DESC.probe) >> 2] = probe ? 1 : 0;
+      K_.gemm(w.t1, ldT, w.t2, ldT, gOff, K, N, K, M, EPI.grad, dg);
+      const gb = K_.colsum(dk, N, M, N, gOff + N * K * 4);
+      if (probe) {
+        P.gradW[k] = Math.sqrt(f64[(dg + DESC.sum) >> 3]!);
+        P.gradB[k] = Math.sqrt(gb);
+      }
+      if (k > 0) {
+        const N4 = Math.ceil(N / 4) * 4 + 4; // padded stride, see planWasm
+        K_.transpose(wOff, K, w.t3, N4, N, K);
+        const dd = w.desc[k]! + DESC_BYTES;
+        K_.gemm(dk, N, w.t3, N4, w.deltas[k - 1]!, K, M, K, N, EPI.deriv, dd);
+        this.deltaSq[k - 1] = f64[(dd + DESC.sum) >> 3]!;
+      }
+    }
+    if (P) P.fusedBackward = true;
   }
 
   /** Predicted class of row m of the last forward pass. */

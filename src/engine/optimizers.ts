@@ -12,7 +12,7 @@
  * step) for the update-to-weight ratio probe, in the same pass.
  */
 import type { FloatArray } from './kernels';
-import type { Layer } from './network';
+import { wasmLayoutOf, type Layer } from './network';
 import type { OptimizerSpec, ScheduleSpec } from './types';
 
 export interface UpdateNorms {
@@ -27,10 +27,19 @@ export class Optimizer {
   private readonly m: FloatArray | null;
   private t = 0;
 
+  /** the network's WebAssembly memory when params and grads are its arrays: the SIMD step runs there */
+  private readonly wasm: ReturnType<typeof wasmLayoutOf>;
+
   constructor(readonly spec: OptimizerSpec, private readonly params: FloatArray, private readonly grads: FloatArray) {
-    const make = () => (params instanceof Float64Array ? new Float64Array(params.length) : new Float32Array(params.length));
-    this.v = spec.type === 'sgd' ? null : make();
-    this.m = spec.type === 'adam' ? make() : null;
+    const w = wasmLayoutOf(params);
+    this.wasm = w && grads.buffer === params.buffer && grads.byteOffset === w.grads ? w : undefined;
+    const make = (slot: number) =>
+      this.wasm ? new Float32Array(this.wasm.memory.buffer, this.wasm.state + slot * params.length * 4, params.length)
+        : params instanceof Float64Array ? new Float64Array(params.length) : new Float32Array(params.length);
+    this.v = spec.type === 'sgd' ? null : make(0);
+    this.m = spec.type === 'adam' ? make(1) : null;
+    this.v?.fill(0);
+    this.m?.fill(0);
   }
 
   step(lr: number, layers: Layer[], norms: UpdateNorms | null): void {
@@ -39,6 +48,10 @@ export class Optimizer {
     const s = this.spec;
     let c1 = 1, c2 = 1;
     if (s.type === 'adam') { c1 = 1 / (1 - Math.pow(s.beta1, this.t)); c2 = 1 / (1 - Math.pow(s.beta2, this.t)); }
+    if (this.wasm) {
+      this.stepWasm(this.wasm, lr, layers, norms, c1, c2);
+      return;
+    }
     for (const layer of layers) {
       const start = layer.offset, wEnd = start + layer.W.length, end = wEnd + layer.b.length;
       // Weights [start, wEnd) with optional norms, then biases [wEnd, end) without.
@@ -83,6 +96,27 @@ export class Optimizer {
         }
       }
       if (norms) { norms.update[layer.index] = upd; norms.weight[layer.index] = wsq; }
+    }
+  }
+
+  /** The same step as SIMD over the network's memory; norms measured in the same pass. */
+  private stepWasm(w: NonNullable<ReturnType<typeof wasmLayoutOf>>, lr: number, layers: Layer[], norms: UpdateNorms | null, c1: number, c2: number): void {
+    const s = this.spec, k = w.k, f64 = w.f64;
+    const P = w.params, G = w.grads, V = w.state, Mo = w.state + this.params.length * 4;
+    for (const layer of layers) {
+      const lo = layer.offset, wEnd = lo + layer.W.length, end = wEnd + layer.b.length;
+      const np = w.norms + layer.index * 32;
+      if (norms) f64.fill(0, np >> 3, (np >> 3) + 3);
+      for (let pass = 0; pass < 2; pass++) {
+        const a = pass === 0 ? lo : wEnd, b = pass === 0 ? wEnd : end;
+        const nptr = norms && pass === 0 ? np : 0;
+        switch (s.type) {
+          case 'sgd': k.sgd(P, G, a, b, nptr, lr, 0); break;
+          case 'momentum': k.momentum(P, G, a, b, nptr, lr, V, s.momentum, s.nesterov ? 1 : 0); break;
+          case 'adam': k.adam(P, G, a, b, nptr, lr, V, Mo, s.beta1, s.beta2, s.epsilon, c1, c2); break;
+        }
+      }
+      if (norms) { norms.update[layer.index] = f64[np >> 3]!; norms.weight[layer.index] = f64[(np >> 3) + 1]!; }
     }
   }
 }

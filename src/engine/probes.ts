@@ -47,6 +47,14 @@ export class ProbeBuffers {
   readonly unitSat: Float64Array[];
   readonly hist: Float64Array[];
   readonly norms: UpdateNorms;
+  /** per layer: the histogram's fixed range (hidden layers) */
+  readonly ranges: ([number, number] | null)[];
+  /**
+   * Set by a forward (backward) pass that measured this step's activation statistics (gradient
+   * norms) inside its kernels; measureLayers then only reads them, and clears the flags.
+   */
+  fusedForward = false;
+  fusedBackward = false;
 
   constructor(net: Network, readonly bins: number, readonly unitLevel: boolean) {
     const L = (this.L = net.layers.length);
@@ -60,6 +68,7 @@ export class ProbeBuffers {
     this.unitSat = net.layers.map((l) => new Float64Array(l.outSize));
     this.hist = net.layers.map(() => new Float64Array(bins));
     this.norms = { update: new Float64Array(L), weight: new Float64Array(L) };
+    this.ranges = net.layers.map((l) => (l.activation ? histogramRange(l.activation) : null));
   }
 }
 
@@ -126,12 +135,17 @@ export function measureLayers(net: Network, M: number, P: ProbeBuffers): void {
   const L = net.layers.length;
   for (let k = 0; k < L; k++) {
     const layer = net.layers[k]!;
-    if (layer.activation) activationStats(layer.activation, net.acts[k]!, M, layer.outSize, P, k);
-    else outputStats(net.acts[k]!, M * layer.outSize, P, k);
-    P.gradW[k] = Math.sqrt(sumSquares(layer.dW));
-    P.gradB[k] = Math.sqrt(sumSquares(layer.db));
+    if (!P.fusedForward) {
+      if (layer.activation) activationStats(layer.activation, net.acts[k]!, M, layer.outSize, P, k);
+      else outputStats(net.acts[k]!, M * layer.outSize, P, k);
+    }
+    if (!P.fusedBackward) {
+      P.gradW[k] = Math.sqrt(sumSquares(layer.dW));
+      P.gradB[k] = Math.sqrt(sumSquares(layer.db));
+    }
     P.delta[k] = Math.sqrt(net.deltaSq[k]!);
   }
+  P.fusedForward = P.fusedBackward = false;
 }
 
 /** After the optimizer measured its update: ratios ‖ΔW‖/‖W‖. */
@@ -140,6 +154,13 @@ export function measureUpdates(P: ProbeBuffers): void {
     const w = P.norms.weight[k]!;
     P.updateRatio[k] = w > 0 ? Math.sqrt(P.norms.update[k]! / w) : 0;
   }
+}
+
+/** A plain array copy of a typed array (a plain loop: Array.from's iterator is several times slower). */
+function plain(a: Float64Array): number[] {
+  const out = new Array<number>(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]!;
+  return out;
 }
 
 /** A plain-object copy of the buffers (allocates: call outside the step). */
@@ -160,9 +181,9 @@ export function snapshotProbes(net: Network, P: ProbeBuffers): LayerProbe[] {
       updateRatio: P.updateRatio[k]!,
     };
     if (hiddenKind) {
-      const [min, max] = histogramRange(hiddenKind);
-      probe.histogram = { min, max, counts: Array.from(P.hist[k]!) };
-      if (P.unitLevel) probe.unitSaturation = Array.from(P.unitSat[k]!);
+      const [min, max] = P.ranges[k]!;
+      probe.histogram = { min, max, counts: plain(P.hist[k]!) };
+      if (P.unitLevel) probe.unitSaturation = plain(P.unitSat[k]!);
     }
     out.push(probe);
   }

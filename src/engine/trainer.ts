@@ -3,6 +3,7 @@
  * divergence detection and evaluation. One Trainer per variant; the caller drives it a few
  * steps at a time (runSteps) so a worker can stay responsive and stream records.
  */
+import type { KernelPath } from './kernel-path';
 import { type FloatArray } from './kernels';
 import { Network, type BackwardInfo, type DType } from './network';
 import { learningRate, Optimizer } from './optimizers';
@@ -104,11 +105,12 @@ export class Trainer {
   private epochCorrect = 0;
   private epochCount = 0;
 
-  constructor(readonly cfg: ResolvedConfig, readonly data: Dataset, dtype: DType = 'float32') {
+  /** kernel: force a kernel path for this run's float32 network (default: the best available) */
+  constructor(readonly cfg: ResolvedConfig, readonly data: Dataset, dtype: DType = 'float32', kernel?: KernelPath) {
     const nTrain = data.trainY.length;
     if (nTrain === 0) throw new InputError(`dataset "${data.name}" has no training examples`);
     const B = Math.min(cfg.batchSize, nTrain);
-    this.net = new Network(networkSpecFor(cfg, data), B, dtype);
+    this.net = new Network(networkSpecFor(cfg, data), B, dtype, kernel);
     const rng = new Rng(cfg.seed);
     this.net.initialize(cfg.init, rng.fork('init'));
     this.shuffleRng = rng.fork('shuffle');
@@ -119,7 +121,7 @@ export class Trainer {
     this.order = new Uint32Array(nTrain);
     for (let i = 0; i < nTrain; i++) this.order[i] = i;
     this.shuffleRng.shuffle(this.order);
-    this.xb = dtype === 'float64' ? new Float64Array(B * data.features) : new Float32Array(B * data.features);
+    this.xb = this.net.inputBuffer; // in the network's own memory: forward() reads it in place
     this.yb = new Int32Array(B);
   }
 
@@ -166,10 +168,10 @@ export class Trainer {
     const stepNo = this.step + 1;
     const probe = this.isProbeStep(stepNo);
     const lr = this.lr;
-    net.forward(this.xb, M);
+    net.forward(this.xb, M, probe ? this.probes : null);
     net.lossAndCorrect(this.yb, M, this.info);
     if (!Number.isFinite(this.info.loss)) return this.diverge(stepNo, 'forward');
-    net.backward(this.yb, M, this.cfg.optimizer.weightDecay);
+    net.backward(this.yb, M, this.cfg.optimizer.weightDecay, probe ? this.probes : null);
     for (let k = 0; k < net.layers.length; k++) {
       if (!Number.isFinite(net.deltaSq[k]!)) return this.diverge(stepNo, 'backward');
     }

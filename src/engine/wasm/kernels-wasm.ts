@@ -1,0 +1,644 @@
+/**
+ * The engine's hot loops as WebAssembly SIMD, written here in TypeScript and emitted as module
+ * bytes at start-up (see encoder.ts). Two variants come from this one source: plain SIMD128
+ * (multiply then add) and relaxed SIMD (f32x4.relaxed_madd: one fused multiply-add where the
+ * hardware has it).
+ *
+ * Every matrix product of a dense layer is run by ONE kernel, `gemm`, in "dot" form
+ *   C[m, n] = Σ_k A[m, k] · B[n, k]      (both operands contiguous along k)
+ * with a 2 x 6 register tile (12 accumulators of 4 lanes; the k loop loads 2 + 6 vectors for
+ * 12 multiply-adds) and a transpose-and-add reduction of the lanes at the end of each dot
+ * product. The three products of a layer map onto it as
+ *   forward     z  = a · Wᵀ            A = a [M, in],   B = W  [out, in]
+ *   input grad  g  = δ · W             A = δ [M, out],  B = Wᵀ [in, out]   (W transposed first)
+ *   weight grad dW = δᵀ · a            A = δᵀ [out, M], B = aᵀ [in, M]     (both transposed first)
+ * The transposes cost O(M·n) against the product's O(M·n·n'). Columns are processed in chunks
+ * whose B rows fit the L2 cache; every dot product is still computed whole, in one fixed order,
+ * so results do not depend on the chunking.
+ *
+ * After the last chunk of a block of 2 rows, an epilogue runs over those rows while they are in
+ * L1: bias + activation + Σa (+ the probes: saturation overall and per unit, Σa², histogram),
+ * or δ ⊙ f'(a) + ‖δ‖², or dW + λW (+ ‖dW‖²). Sums of squares and the probes' sums accumulate in
+ * float64 (a vanishing gradient of 1e-25 must not square to 0).
+ *
+ * Nothing here allocates; all pointers are byte offsets into the one imported memory.
+ */
+import {
+  call, f32, f32x4, f64, f64x2, Fn, forLoop, i32, i32x4, if_, memory, seq, shuffle32, T, v128,
+  type Bytes, type Local,
+} from './encoder';
+
+export interface KernelOptions {
+  /** use f32x4.relaxed_madd for multiply-adds */
+  relaxed: boolean;
+}
+
+/** Activation codes shared with runtime.ts. */
+export const ACT = { sigmoid: 0, tanh: 1, relu: 2, leaky_relu: 3, linear: 4 } as const;
+/** Epilogue codes of gemm. */
+export const EPI = { none: 0, bias: 1, act: 2, deriv: 3, grad: 4 } as const;
+
+/**
+ * Descriptor of an epilogue (DESC_BYTES per descriptor, written by runtime.ts):
+ *  i32 @0 bias ptr | i32 @4 activation | f32 @8 slope | i32 @12 probe flag
+ *  i32 @16 aux ptr (a_prev for deriv, W for grad) | i32 @20 aux row stride (elements)
+ *  i32 @24 per-unit saturation counters (i32, padded to 4) | i32 @28 histogram (i32) | i32 @32 bins
+ *  f32 @36 weight decay | f64 @40 histogram lo | f64 @48 histogram scale (bins / (hi - lo))
+ *  f64 @56 out: Σ (Σa, ‖δ‖², or ‖dW‖²) | f64 @64 out: Σa² | f64 @72 out: saturated count
+ */
+export const DESC = {
+  bias: 0, act: 4, slope: 8, probe: 12, aux: 16, auxLd: 20, units: 24, hist: 28, bins: 32, wd: 36,
+  histLo: 40, histScale: 48, sum: 56, sumSq: 64, sat: 72,
+} as const;
+export const DESC_BYTES = 128;
+
+export const GEMM_TILE_ROWS = 4;
+export const GEMM_TILE_COLS = 2;
+/** bytes of B rows per column chunk: about a third of a 1 MB L2 */
+const CHUNK_BYTES = 384 * 1024;
+
+const SIGN = 0x80000000 | 0;
+
+export function buildKernels(o: KernelOptions): Fn[] {
+  const fma = (a: Bytes, b: Bytes, c: Bytes): Bytes => (o.relaxed ? f32x4.relaxed_madd(a, b, c) : f32x4.add(f32x4.mul(a, b), c));
+  const f64Sum2 = (acc: Local, v: Bytes): Bytes[] => [
+    // acc (f64x2) += the 4 lanes of v (f32x4), promoted; v must be a local read
+    acc.set(f64x2.add(acc.get, f64x2.promote_low_f32x4(v))),
+    acc.set(f64x2.add(acc.get, f64x2.promote_low_f32x4(shuffle32(v, v, [2, 3, 2, 3])))),
+  ];
+  const f64SumSq = (acc: Local, v: Local, t: Local): Bytes[] => [
+    t.set(f64x2.promote_low_f32x4(v.get)),
+    acc.set(f64x2.add(acc.get, f64x2.mul(t.get, t.get))),
+    t.set(f64x2.promote_low_f32x4(shuffle32(v.get, v.get, [2, 3, 2, 3]))),
+    acc.set(f64x2.add(acc.get, f64x2.mul(t.get, t.get))),
+  ];
+  /**
+   * Σ v² for probes: float32 multiply-adds, flushed into float64 every 64 vectors (a bounded
+   * float32 sum, relative error about 1e-6; elements below 1e-19 in magnitude count as 0).
+   */
+  const sqAcc = (f: Fn) => {
+    const a32 = f.local(T.v128), a64 = f.local(T.v128), cnt = f.local(T.i32);
+    const flush = (): Bytes[] => [...f64Sum2(a64, a32.get), a32.set(v128.zero())];
+    return {
+      init: (): Bytes[] => [a32.set(v128.zero()), a64.set(v128.zero()), cnt.set(i32.const(64))],
+      add: (v: Bytes): Bytes[] => [
+        a32.set(fma(v, v, a32.get)),
+        cnt.set(i32.sub(cnt.get, i32.const(1))),
+        if_(i32.eqz(cnt.get), [...flush(), cnt.set(i32.const(64))]),
+      ],
+      /** flush and return the float64 total */
+      total: (): Bytes => seq(...flush(), f64.add(f64x2.extract_lane(a64.get, 0), f64x2.extract_lane(a64.get, 1))),
+    };
+  };
+  const hsum64 = (acc: Local): Bytes => f64.add(f64x2.extract_lane(acc.get, 0), f64x2.extract_lane(acc.get, 1));
+  const laneMask = (L: number): Bytes =>
+    v128.const([0, 1, 2, 3].flatMap((l) => (l < L ? [255, 255, 255, 255] : [0, 0, 0, 0])));
+  /** load L (1..4) floats at addr as a vector, zeros in the other lanes */
+  const loadPartial = (addr: Bytes, L: number, offset = 0): Bytes => {
+    if (L === 4) return v128.load(addr, offset);
+    if (L === 1) return v128.load32_zero(addr, offset);
+    if (L === 2) return v128.load64_zero(addr, offset);
+    return f32x4.replace_lane(v128.load64_zero(addr, offset), 2, f32.load(addr, offset + 8));
+  };
+  /** store the first L lanes of a vector (a local) at addr */
+  const storePartial = (addr: Local, v: Local, L: number): Bytes[] => {
+    if (L === 4) return [v128.store(addr.get, v.get)];
+    const out: Bytes[] = [];
+    for (let l = 0; l < L; l++) out.push(f32.store(addr.get, f32x4.extract_lane(v.get, l), 4 * l));
+    return out;
+  };
+
+  // ------------------------------------------------------------------ SIMD math (x in a local)
+  /** e^x for x <= 0 (or NaN, which propagates); Cephes expf, about 1 ulp. Result in `out`. */
+  const expNeg = (f: Fn, x: Local, out: Local): Bytes[] => {
+    const fx = f.local(T.v128), y = f.local(T.v128), z = f.local(T.v128), keep = f.local(T.v128);
+    return [
+      // below -87 the result is under the smallest normal float32: 0 (a NaN x is kept, and propagates)
+      keep.set(v128.not(f32x4.lt(x.get, f32x4.const(-87)))),
+      x.set(f32x4.max(x.get, f32x4.const(-87))),
+      fx.set(f32x4.floor(fma(x.get, f32x4.const(1.44269504088896341), f32x4.const(0.5)))),
+      x.set(fma(fx.get, f32x4.const(-0.693359375), x.get)),
+      x.set(fma(fx.get, f32x4.const(2.12194440e-4), x.get)),
+      z.set(f32x4.mul(x.get, x.get)),
+      y.set(fma(f32x4.const(1.9875691500e-4), x.get, f32x4.const(1.3981999507e-3))),
+      y.set(fma(y.get, x.get, f32x4.const(8.3334519073e-3))),
+      y.set(fma(y.get, x.get, f32x4.const(4.1665795894e-2))),
+      y.set(fma(y.get, x.get, f32x4.const(1.6666665459e-1))),
+      y.set(fma(y.get, x.get, f32x4.const(5.0000001201e-1))),
+      y.set(f32x4.add(fma(y.get, z.get, x.get), f32x4.const(1))),
+      // 2^fx by building the exponent bits; fx >= -127 here, and -127 gives 0
+      out.set(v128.and(f32x4.mul(y.get, i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx.get), i32x4.splat(i32.const(127))), i32.const(23))), keep.get)),
+    ];
+  };
+
+  /** a = f(z) for a runtime activation code, vector form. z, a locals; slope a v128 splat local. */
+  const activate = (f: Fn, act: number, z: Local, a: Local, slope: Local): Bytes[] => {
+    switch (act) {
+      case ACT.sigmoid: {
+        // e = exp(-|z|); a = (z >= 0 ? 1 : e) / (1 + e)
+        const x = f.local(T.v128), e = f.local(T.v128);
+        return [
+          x.set(f32x4.neg(f32x4.abs(z.get))),
+          ...expNeg(f, x, e),
+          a.set(f32x4.div(v128.bitselect(f32x4.const(1), e.get, f32x4.ge(z.get, v128.zero())), f32x4.add(f32x4.const(1), e.get))),
+        ];
+      }
+      case ACT.tanh: {
+        // |z| <= 0.625: odd polynomial (Cephes tanhf); else sign(z)·(1 - e)/(1 + e), e = exp(-2|z|)
+        const x = f.local(T.v128), e = f.local(T.v128), z2 = f.local(T.v128), p = f.local(T.v128), big = f.local(T.v128);
+        return [
+          x.set(f32x4.abs(z.get)),
+          big.set(f32x4.gt(x.get, f32x4.const(0.625))),
+          x.set(f32x4.mul(x.get, f32x4.const(-2))),
+          ...expNeg(f, x, e),
+          e.set(f32x4.div(f32x4.sub(f32x4.const(1), e.get), f32x4.add(f32x4.const(1), e.get))),
+          e.set(v128.or(e.get, v128.and(z.get, i32x4.splat(i32.const(SIGN))))),
+          z2.set(f32x4.mul(z.get, z.get)),
+          p.set(fma(f32x4.const(-5.70498872745e-3), z2.get, f32x4.const(2.06390887954e-2))),
+          p.set(fma(p.get, z2.get, f32x4.const(-5.37397155531e-2))),
+          p.set(fma(p.get, z2.get, f32x4.const(1.33314422036e-1))),
+          p.set(fma(p.get, z2.get, f32x4.const(-3.33332819422e-1))),
+          p.set(fma(f32x4.mul(p.get, z2.get), z.get, z.get)),
+          a.set(v128.bitselect(e.get, p.get, big.get)),
+        ];
+      }
+      case ACT.relu:
+        // z > 0 ? z : 0, so NaN and -0 give 0 as the TypeScript path does (the sum still sees NaN)
+        return [a.set(f32x4.pmax(v128.zero(), z.get))];
+      case ACT.leaky_relu:
+        return [a.set(v128.bitselect(z.get, f32x4.mul(z.get, slope.get), f32x4.gt(z.get, v128.zero())))];
+      default:
+        return [a.set(z.get)];
+    }
+  };
+
+  /** d ⊙ f'(a), f' from the output a */
+  const derivMul = (act: number, d: Local, a: Local, slope: Local): Bytes => {
+    switch (act) {
+      case ACT.sigmoid: return f32x4.mul(d.get, f32x4.mul(a.get, f32x4.sub(f32x4.const(1), a.get)));
+      case ACT.tanh: return f32x4.mul(d.get, f32x4.sub(f32x4.const(1), f32x4.mul(a.get, a.get)));
+      case ACT.relu: return v128.and(d.get, f32x4.gt(a.get, v128.zero()));
+      case ACT.leaky_relu: return v128.bitselect(d.get, f32x4.mul(d.get, slope.get), f32x4.gt(a.get, v128.zero()));
+      default: return d.get;
+    }
+  };
+
+  /** saturation mask (all-ones lanes) of activations a */
+  const satMask = (act: number, a: Local): Bytes => {
+    switch (act) {
+      case ACT.sigmoid: return v128.or(f32x4.lt(a.get, f32x4.const(0.05)), f32x4.gt(a.get, f32x4.const(0.95)));
+      case ACT.tanh: return f32x4.gt(f32x4.abs(a.get), f32x4.const(0.95));
+      case ACT.relu: return f32x4.eq(a.get, v128.zero());
+      case ACT.leaky_relu: return f32x4.le(a.get, v128.zero());
+      default: return v128.zero();
+    }
+  };
+
+  const fns: Fn[] = [];
+  const ids = new Map<string, number>();
+  const add = (f: Fn, exported = true) => { f.exported = exported; ids.set(f.name, fns.length); fns.push(f); return f; };
+
+  // ------------------------------------------------------------------ epilogues
+  // Each takes (d: descriptor, c: byte ptr of the first row in C, ldcB: row stride in bytes,
+  // rows, n: elements per row, m0: index of the first row) and walks each row in vectors of 4
+  // plus one partial vector; sums accumulate over all the rows and land in the descriptor.
+  const EPI_PARAMS = [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32];
+  type EpiParams = [Local, Local, Local, Local, Local, Local];
+  /** for (r = 0; r < rows; r++) { perRow(r); vector loop of body(4) with `advance`; tail body(L) } */
+  const rowsLoop = (f: Fn, rows: Local, n: Local, perRow: (r: Local) => Bytes[], body: (L: number) => Bytes[], advance: Bytes[]): Bytes => {
+    const r = f.local(T.i32), j = f.local(T.i32), n4 = f.local(T.i32);
+    return seq(
+      n4.set(i32.and(n.get, i32.const(~3))),
+      forLoop(r, i32.const(0), rows.get, i32.const(1),
+        ...perRow(r),
+        forLoop(j, i32.const(0), n4.get, i32.const(4), ...body(4), ...advance),
+        tailSwitch(i32.and(n.get, i32.const(3)), body),
+      ),
+    );
+  };
+  /** aux row pointer: aux + (m0 + r) * auxLd * 4 */
+  const auxRow = (d: Local, m0: Local, r: Local): Bytes =>
+    i32.add(i32.load(d.get, DESC.aux), i32.shl(i32.mul(i32.add(m0.get, r.get), i32.load(d.get, DESC.auxLd)), i32.const(2)));
+
+  /** forward of the output layer: z += bias */
+  {
+    const f = add(new Fn('epi_bias', EPI_PARAMS), false);
+    const [d, c, ldcB, rows, n] = f.params as EpiParams;
+    const p = f.local(T.i32), b = f.local(T.i32), b0 = f.local(T.i32), v = f.local(T.v128);
+    const part = (L: number) => [v.set(f32x4.add(loadPartial(p.get, L), loadPartial(b.get, L))), ...storePartial(p, v, L)];
+    f.body = seq(
+      b0.set(i32.load(d.get, DESC.bias)),
+      rowsLoop(f, rows, n, (r) => [p.set(i32.add(c.get, i32.mul(r.get, ldcB.get))), b.set(b0.get)], part,
+        [p.set(i32.add(p.get, i32.const(16))), b.set(i32.add(b.get, i32.const(16)))]),
+    );
+  }
+
+  /** forward of a hidden layer: a = f(z + bias), Σ(a + (z - z)) always; probes when the flag is set */
+  for (const act of [ACT.sigmoid, ACT.tanh, ACT.relu, ACT.leaky_relu, ACT.linear]) {
+    const f = add(new Fn(`epi_act${act}`, EPI_PARAMS), false);
+    const [d, c, ldcB, rows, n] = f.params as EpiParams;
+    const p = f.local(T.i32), b = f.local(T.i32), u = f.local(T.i32), h = f.local(T.i32), b0 = f.local(T.i32), u0 = f.local(T.i32);
+    const z = f.local(T.v128), a = f.local(T.v128), s = f.local(T.v128), slope = f.local(T.v128), mask = f.local(T.v128), satAcc = f.local(T.v128);
+    const sumSq = sqAcc(f);
+    const sum = f.local(T.v128), lo = f.local(T.v128), scale = f.local(T.v128);
+    const bin = f.local(T.v128), tmp = f.local(T.i32), probe = f.local(T.i32), maxBin = f.local(T.v128);
+    const body = (L: number, withProbe: boolean): Bytes[] => {
+      const out: Bytes[] = [
+        z.set(f32x4.add(loadPartial(p.get, L), loadPartial(b.get, L))),
+        ...activate(f, act, z, a, slope),
+        ...storePartial(p, a, L),
+        // relu maps NaN/Inf to finite values; z - z is 0 for finite z and NaN otherwise
+        s.set(act === ACT.relu ? f32x4.add(a.get, f32x4.sub(z.get, z.get)) : a.get),
+      ];
+      if (L < 4) out.push(s.set(v128.and(s.get, laneMask(L))), a.set(v128.and(a.get, laneMask(L))));
+      out.push(...f64Sum2(sum, s.get));
+      if (withProbe) {
+        out.push(
+          ...sumSq.add(a.get),
+          mask.set(L < 4 ? v128.and(satMask(act, a), laneMask(L)) : satMask(act, a)),
+          satAcc.set(i32x4.sub(satAcc.get, mask.get)),
+          v128.store(u.get, i32x4.sub(v128.load(u.get), mask.get)),
+        );
+        // histogram bins in float64, exactly as the TypeScript probe computes them
+        for (let half = 0; half < (L > 2 ? 2 : 1); half++) {
+          const src = half === 0 ? a.get : shuffle32(a.get, a.get, [2, 3, 2, 3]);
+          out.push(
+            bin.set(i32x4.trunc_sat_f64x2_s_zero(f64x2.floor(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(src), lo.get), scale.get)))),
+            bin.set(i32x4.shl(i32x4.min_s(i32x4.max_s(bin.get, v128.zero()), maxBin.get), i32.const(4))),
+          );
+          // one sub-histogram per lane (slot bin*4 + lane): no lane waits on another's increment
+          for (let l = 0; l < 2 && 2 * half + l < L; l++) {
+            const lane = 2 * half + l;
+            out.push(
+              tmp.set(i32.add(h.get, i32x4.extract_lane(bin.get, l))),
+              i32.store(tmp.get, i32.add(i32.load(tmp.get, 4 * lane), i32.const(1)), 4 * lane),
+            );
+          }
+        }
+      }
+      return out;
+    };
+    const perRow = (r: Local) => [p.set(i32.add(c.get, i32.mul(r.get, ldcB.get))), b.set(b0.get), u.set(u0.get)];
+    const advance = [p.set(i32.add(p.get, i32.const(16))), b.set(i32.add(b.get, i32.const(16))), u.set(i32.add(u.get, i32.const(16)))];
+    f.body = seq(
+      b0.set(i32.load(d.get, DESC.bias)), u0.set(i32.load(d.get, DESC.units)), h.set(i32.load(d.get, DESC.hist)),
+      slope.set(f32x4.splat(f32.load(d.get, DESC.slope))),
+      lo.set(f64x2.splat(f64.load(d.get, DESC.histLo))), scale.set(f64x2.splat(f64.load(d.get, DESC.histScale))),
+      maxBin.set(i32x4.splat(i32.add(i32.load(d.get, DESC.bins), i32.const(-1)))),
+      probe.set(i32.load(d.get, DESC.probe)),
+      sum.set(v128.zero()), ...sumSq.init(), satAcc.set(v128.zero()),
+      if_(probe.get, [
+        rowsLoop(f, rows, n, perRow, (L) => body(L, true), advance),
+        f64.store(d.get, f64.add(f64.load(d.get, DESC.sumSq), sumSq.total()), DESC.sumSq),
+        f64.store(d.get, f64.add(f64.load(d.get, DESC.sat), f64.convert_i32_s(i32.add(
+          i32.add(i32x4.extract_lane(satAcc.get, 0), i32x4.extract_lane(satAcc.get, 1)),
+          i32.add(i32x4.extract_lane(satAcc.get, 2), i32x4.extract_lane(satAcc.get, 3))))), DESC.sat),
+      ], [
+        rowsLoop(f, rows, n, perRow, (L) => body(L, false), advance),
+      ]),
+      f64.store(d.get, f64.add(f64.load(d.get, DESC.sum), hsum64(sum)), DESC.sum),
+    );
+  }
+
+  /** input gradient: δ = g ⊙ f'(a_prev), ‖δ‖² (float64: it also detects divergence) */
+  for (const act of [ACT.sigmoid, ACT.tanh, ACT.relu, ACT.leaky_relu, ACT.linear]) {
+    const f = add(new Fn(`epi_deriv${act}`, EPI_PARAMS), false);
+    const [d, c, ldcB, rows, n, m0] = f.params as EpiParams;
+    const p = f.local(T.i32), q = f.local(T.i32);
+    const g = f.local(T.v128), a = f.local(T.v128), slope = f.local(T.v128), ss = f.local(T.v128), t64 = f.local(T.v128);
+    const body = (L: number): Bytes[] => [
+      g.set(loadPartial(p.get, L)),
+      a.set(loadPartial(q.get, L)),
+      g.set(derivMul(act, g, a, slope)),
+      ...storePartial(p, g, L),
+      ...f64SumSq(ss, g, t64),
+    ];
+    f.body = seq(
+      slope.set(f32x4.splat(f32.load(d.get, DESC.slope))), ss.set(v128.zero()),
+      rowsLoop(f, rows, n, (r) => [p.set(i32.add(c.get, i32.mul(r.get, ldcB.get))), q.set(auxRow(d, m0, r))], body,
+        [p.set(i32.add(p.get, i32.const(16))), q.set(i32.add(q.get, i32.const(16)))]),
+      f64.store(d.get, f64.add(f64.load(d.get, DESC.sum), hsum64(ss)), DESC.sum),
+    );
+  }
+
+  /** weight gradient: dW += λ·W (when λ ≠ 0), ‖dW‖² when the probe flag is set */
+  {
+    const f = add(new Fn('epi_grad', EPI_PARAMS), false);
+    const [d, c, ldcB, rows, n, m0] = f.params as EpiParams;
+    const p = f.local(T.i32), q = f.local(T.i32), probe = f.local(T.i32);
+    const g = f.local(T.v128), wd = f.local(T.v128), ss = sqAcc(f);
+    const wdScalar = f.local(T.f32);
+    const body = (L: number, decay: boolean, withProbe: boolean): Bytes[] => {
+      const out: Bytes[] = [];
+      if (decay) out.push(g.set(fma(wd.get, loadPartial(q.get, L), loadPartial(p.get, L))), ...storePartial(p, g, L));
+      else out.push(g.set(loadPartial(p.get, L)));
+      if (withProbe) out.push(...ss.add(g.get));
+      return out;
+    };
+    const variant = (decay: boolean, withProbe: boolean): Bytes =>
+      rowsLoop(f, rows, n, (r) => [p.set(i32.add(c.get, i32.mul(r.get, ldcB.get))), q.set(auxRow(d, m0, r))], (L) => body(L, decay, withProbe),
+        [p.set(i32.add(p.get, i32.const(16))), q.set(i32.add(q.get, i32.const(16)))]);
+    f.body = seq(
+      wdScalar.set(f32.load(d.get, DESC.wd)), wd.set(f32x4.splat(wdScalar.get)), probe.set(i32.load(d.get, DESC.probe)), ...ss.init(),
+      if_(f32.gt(f32.mul(wdScalar.get, wdScalar.get), f32.const(0)), [
+        if_(probe.get, [variant(true, true)], [variant(true, false)]),
+      ], [
+        if_(probe.get, [variant(false, true)]),
+      ]),
+      if_(probe.get, [f64.store(d.get, f64.add(f64.load(d.get, DESC.sum), ss.total()), DESC.sum)]),
+    );
+  }
+
+  // ------------------------------------------------------------------ the GEMM
+  /**
+   * Code of one register tile: rows [m, m+R) x columns [n, n+C) of C = Σ_k A[m,k]·B[n,k].
+   * Accumulators hold 4 lanes of k each; at the end, for each column, a transpose-and-add of
+   * the R row accumulators gives the column's R results as one vector.
+   * Locals: pA (A row m), pB (B row n), pC (C[m, n]) byte pointers; strides in bytes; K elements.
+   */
+  interface TileLocals { pA: Local; ldaB: Local; pB: Local; ldbB: Local; pC: Local; ldcB: Local; K: Local }
+  const tileCode = (f: Fn, R: number, C: number, t: TileLocals): Bytes => {
+    const pa = f.localsOf(T.i32, R), pb = f.localsOf(T.i32, C);
+    const kk = f.local(T.i32), kb4 = f.local(T.i32), tail = f.local(T.i32);
+    const acc = Array.from({ length: R }, () => f.localsOf(T.v128, C));
+    const av = f.localsOf(T.v128, R), wv = f.local(T.v128), s01 = f.local(T.v128), s23 = f.local(T.v128), res = f.local(T.v128);
+    const addr = f.local(T.i32);
+    const step = (load: (p: Local) => Bytes): Bytes[] => {
+      const out: Bytes[] = [];
+      for (let r = 0; r < R; r++) out.push(av[r]!.set(load(pa[r]!)));
+      for (let c = 0; c < C; c++) {
+        out.push(wv.set(load(pb[c]!)));
+        for (let r = 0; r < R; r++) out.push(acc[r]![c]!.set(fma(av[r]!.get, wv.get, acc[r]![c]!.get)));
+      }
+      return out;
+    };
+    const finish: Bytes[] = [];
+    for (let c = 0; c < C; c++) {
+      const get = (r: number) => (r < R ? acc[r]![c]!.get : v128.zero());
+      finish.push(
+        s01.set(f32x4.add(shuffle32(get(0), get(1), [0, 4, 1, 5]), shuffle32(get(0), get(1), [2, 6, 3, 7]))),
+        s23.set(f32x4.add(shuffle32(get(2), get(3), [0, 4, 1, 5]), shuffle32(get(2), get(3), [2, 6, 3, 7]))),
+        res.set(f32x4.add(shuffle32(s01.get, s23.get, [0, 1, 4, 5]), shuffle32(s01.get, s23.get, [2, 3, 6, 7]))),
+        addr.set(t.pC.get),
+      );
+      for (let r = 0; r < R; r++) {
+        if (r > 0) finish.push(addr.set(i32.add(addr.get, t.ldcB.get)));
+        finish.push(f32.store(addr.get, f32x4.extract_lane(res.get, r), 4 * c));
+      }
+    }
+    return seq(
+      ...pa.map((p, r) => p.set(r === 0 ? t.pA.get : i32.add(t.pA.get, i32.mul(t.ldaB.get, i32.const(r))))),
+      ...pb.map((p, c) => p.set(c === 0 ? t.pB.get : i32.add(t.pB.get, i32.mul(t.ldbB.get, i32.const(c))))),
+      ...acc.flat().map((a) => a.set(v128.zero())),
+      kb4.set(i32.shl(i32.and(t.K.get, i32.const(~3)), i32.const(2))),
+      tail.set(i32.and(t.K.get, i32.const(3))),
+      forLoop(kk, i32.const(0), kb4.get, i32.const(16), ...step((p) => v128.load(i32.add(p.get, kk.get)))),
+      tailSwitch(tail.get, (L) => step((p) => loadPartial(i32.add(p.get, kb4.get), L))),
+      ...finish,
+    );
+  };
+  // edge tiles (fewer rows or columns) as functions; the full tile is inlined in gemm
+  const tiles: number[][] = [];
+  for (let R = 1; R <= GEMM_TILE_ROWS; R++) {
+    tiles[R] = [];
+    for (let C = 1; C <= GEMM_TILE_COLS; C++) {
+      if (R === GEMM_TILE_ROWS && C === GEMM_TILE_COLS) continue;
+      const f = add(new Fn(`tile${R}x${C}`, [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]), false);
+      const [pA, ldaB, pB, ldbB, pC, ldcB, K] = f.params as [Local, Local, Local, Local, Local, Local, Local];
+      f.body = tileCode(f, R, C, { pA, ldaB, pB, ldbB, pC, ldcB, K });
+      tiles[R]![C] = ids.get(f.name)!;
+    }
+  }
+
+  /**
+   * gemm(A, lda, B, ldb, C, ldc, M, N, K, epi, desc):  C[m, n] = Σ_k A[m,k]·B[n,k], m < M, n < N,
+   * then the epilogue `epi` over each finished row. Leading dimensions in elements.
+   */
+  {
+    const f = add(new Fn('gemm', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]));
+    const [A, lda, B, ldb, C, ldc, M, N, K, epi, d] = f.params as Local[] as Local[];
+    const ldaB = f.local(T.i32), ldbB = f.local(T.i32), ldcB = f.local(T.i32);
+    const n0 = f.local(T.i32), n1 = f.local(T.i32), nc = f.local(T.i32), m = f.local(T.i32), n = f.local(T.i32), rows = f.local(T.i32);
+    const cols = f.local(T.i32), pa = f.local(T.i32), pc = f.local(T.i32), act = f.local(T.i32);
+    const pB = f.local(T.i32), pC = f.local(T.i32), nEnd = f.local(T.i32), probeAct = f.local(T.i32), hb = f.local(T.i32), hp = f.local(T.i32);
+    const full = tileCode(f, GEMM_TILE_ROWS, GEMM_TILE_COLS, { pA: pa, ldaB, pB, ldbB, pC, ldcB, K: K! });
+    const edgeCall = (R: Local, Cc: Local): Bytes => {
+      const args = [pa.get, ldaB.get, i32.add(B!.get, i32.mul(n.get, ldbB.get)), ldbB.get, i32.add(pc.get, i32.shl(n.get, i32.const(2))), ldcB.get, K!.get];
+      let code: Bytes = [];
+      for (let rr = 1; rr <= GEMM_TILE_ROWS; rr++) {
+        for (let cc = 1; cc <= GEMM_TILE_COLS; cc++) {
+          if (rr === GEMM_TILE_ROWS && cc === GEMM_TILE_COLS) continue;
+          code = seq(code, if_(i32.and(i32.eq(R.get, i32.const(rr)), i32.eq(Cc.get, i32.const(cc))), [call(tiles[rr]![cc]!, ...args)]));
+        }
+      }
+      return code;
+    };
+    const epiRows = (): Bytes => {
+      const args = (fnName: string) => call(ids.get(fnName)!, d!.get, pc.get, ldcB.get, rows.get, N!.get, m.get);
+      let actDispatch: Bytes = args(`epi_act${ACT.linear}`);
+      for (const a of [ACT.leaky_relu, ACT.relu, ACT.tanh, ACT.sigmoid]) actDispatch = if_(i32.eq(act.get, i32.const(a)), [args(`epi_act${a}`)], [actDispatch]);
+      let derivDispatch: Bytes = args(`epi_deriv${ACT.linear}`);
+      for (const a of [ACT.leaky_relu, ACT.relu, ACT.tanh, ACT.sigmoid]) derivDispatch = if_(i32.eq(act.get, i32.const(a)), [args(`epi_deriv${a}`)], [derivDispatch]);
+      return seq(
+        if_(i32.eq(epi!.get, i32.const(EPI.bias)), [args('epi_bias')]),
+        if_(i32.eq(epi!.get, i32.const(EPI.act)), [actDispatch]),
+        if_(i32.eq(epi!.get, i32.const(EPI.deriv)), [derivDispatch]),
+        if_(i32.eq(epi!.get, i32.const(EPI.grad)), [args('epi_grad')]),
+      );
+    };
+    f.body = seq(
+      ldaB.set(i32.shl(lda!.get, i32.const(2))), ldbB.set(i32.shl(ldb!.get, i32.const(2))), ldcB.set(i32.shl(ldc!.get, i32.const(2))),
+      act.set(if_value_i32(i32.eqz(d!.get), i32.const(0), () => i32.load(d!.get, DESC.act))),
+      // the descriptor's sums start at 0; a hidden forward with probes also clears its counters
+      if_(d!.get, [f64.store(d!.get, f64.const(0), DESC.sum), f64.store(d!.get, f64.const(0), DESC.sumSq), f64.store(d!.get, f64.const(0), DESC.sat)]),
+      probeAct.set(i32.and(i32.eq(epi!.get, i32.const(EPI.act)), i32.ne(if_value_i32(i32.eqz(d!.get), i32.const(0), () => i32.load(d!.get, DESC.probe)), i32.const(0)))),
+      if_(probeAct.get, [
+        memory.fill(i32.load(d!.get, DESC.units), i32.const(0), i32.shl(i32.and(i32.add(N!.get, i32.const(3)), i32.const(~3)), i32.const(2))),
+        memory.fill(i32.load(d!.get, DESC.hist), i32.const(0), i32.shl(i32.load(d!.get, DESC.bins), i32.const(4))),
+      ]),
+      // columns per chunk: the chunk's B rows fit CHUNK_BYTES; a multiple of the tile width
+      nc.set(i32.mul(i32.div_s(i32.const(CHUNK_BYTES), i32.mul(i32.add(i32.shl(K!.get, i32.const(2)), i32.const(64)), i32.const(GEMM_TILE_COLS))), i32.const(GEMM_TILE_COLS))),
+      if_(i32.lt_s(nc.get, i32.const(GEMM_TILE_COLS)), [nc.set(i32.const(GEMM_TILE_COLS))]),
+      forLoop(n0, i32.const(0), N!.get, nc.get,
+        n1.set(i32.add(n0.get, nc.get)),
+        if_(i32.gt_s(n1.get, N!.get), [n1.set(N!.get)]),
+        // the last column a full tile can start at, plus one
+        nEnd.set(i32.sub(n1.get, i32.const(GEMM_TILE_COLS - 1))),
+        forLoop(m, i32.const(0), M!.get, i32.const(GEMM_TILE_ROWS),
+          rows.set(i32.sub(M!.get, m.get)),
+          if_(i32.gt_s(rows.get, i32.const(GEMM_TILE_ROWS)), [rows.set(i32.const(GEMM_TILE_ROWS))]),
+          pa.set(i32.add(A!.get, i32.mul(m.get, ldaB.get))),
+          pc.set(i32.add(C!.get, i32.mul(m.get, ldcB.get))),
+          n.set(n0.get),
+          if_(i32.eq(rows.get, i32.const(GEMM_TILE_ROWS)), [
+            forLoop(n, n0.get, nEnd.get, i32.const(GEMM_TILE_COLS),
+              pB.set(i32.add(B!.get, i32.mul(n.get, ldbB.get))),
+              pC.set(i32.add(pc.get, i32.shl(n.get, i32.const(2)))),
+              full,
+            ),
+            // n: first column not covered by a full tile
+            n.set(i32.add(n0.get, i32.mul(i32.div_s(i32.sub(n1.get, n0.get), i32.const(GEMM_TILE_COLS)), i32.const(GEMM_TILE_COLS)))),
+          ]),
+          // what is left of this row block: edge tiles of up to GEMM_TILE_COLS columns
+          forLoop(n, n.get, n1.get, i32.const(GEMM_TILE_COLS),
+            cols.set(i32.sub(n1.get, n.get)),
+            if_(i32.gt_s(cols.get, i32.const(GEMM_TILE_COLS)), [cols.set(i32.const(GEMM_TILE_COLS))]),
+            edgeCall(rows, cols),
+          ),
+          if_(i32.and(i32.eq(n1.get, N!.get), i32.ne(epi!.get, i32.const(EPI.none))), [epiRows()]),
+        ),
+      ),
+      // fold the per-lane sub-histograms: hist[b] = Σ lanes of slot b (in place, ascending b)
+      if_(probeAct.get, [
+        hp.set(i32.load(d!.get, DESC.hist)),
+        forLoop(hb, i32.const(0), i32.load(d!.get, DESC.bins), i32.const(1),
+          i32.store(i32.add(hp.get, i32.shl(hb.get, i32.const(2))), i32.add(
+            i32.add(i32.load(i32.add(hp.get, i32.shl(hb.get, i32.const(4)))), i32.load(i32.add(hp.get, i32.shl(hb.get, i32.const(4))), 4)),
+            i32.add(i32.load(i32.add(hp.get, i32.shl(hb.get, i32.const(4))), 8), i32.load(i32.add(hp.get, i32.shl(hb.get, i32.const(4))), 12))))),
+      ]),
+    );
+  }
+
+  // ------------------------------------------------------------------ transpose
+  /** dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols (4x4 blocks in registers) */
+  {
+    const f = add(new Fn('transpose', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]));
+    const [src, lds, dst, ldd, rows, cols] = f.params as Local[] as Local[];
+    const r = f.local(T.i32), c = f.local(T.i32), r4 = f.local(T.i32), c4 = f.local(T.i32), ldsB = f.local(T.i32), lddB = f.local(T.i32);
+    const ps = f.local(T.i32), pd = f.local(T.i32);
+    const x = f.localsOf(T.v128, 4), t = f.localsOf(T.v128, 4);
+    f.body = seq(
+      ldsB.set(i32.shl(lds!.get, i32.const(2))), lddB.set(i32.shl(ldd!.get, i32.const(2))),
+      r4.set(i32.and(rows!.get, i32.const(~3))), c4.set(i32.and(cols!.get, i32.const(~3))),
+      forLoop(r, i32.const(0), r4.get, i32.const(4),
+        forLoop(c, i32.const(0), c4.get, i32.const(4),
+          ps.set(i32.add(src!.get, i32.add(i32.mul(r.get, ldsB.get), i32.shl(c.get, i32.const(2))))),
+          ...x.map((v, i) => v.set(v128.load(i === 0 ? ps.get : i32.add(ps.get, i32.mul(ldsB.get, i32.const(i)))))),
+          t[0]!.set(shuffle32(x[0]!.get, x[1]!.get, [0, 4, 1, 5])),
+          t[1]!.set(shuffle32(x[0]!.get, x[1]!.get, [2, 6, 3, 7])),
+          t[2]!.set(shuffle32(x[2]!.get, x[3]!.get, [0, 4, 1, 5])),
+          t[3]!.set(shuffle32(x[2]!.get, x[3]!.get, [2, 6, 3, 7])),
+          pd.set(i32.add(dst!.get, i32.add(i32.mul(c.get, lddB.get), i32.shl(r.get, i32.const(2))))),
+          v128.store(pd.get, shuffle32(t[0]!.get, t[2]!.get, [0, 1, 4, 5])),
+          v128.store(i32.add(pd.get, lddB.get), shuffle32(t[0]!.get, t[2]!.get, [2, 3, 6, 7])),
+          v128.store(i32.add(pd.get, i32.shl(lddB.get, i32.const(1))), shuffle32(t[1]!.get, t[3]!.get, [0, 1, 4, 5])),
+          v128.store(i32.add(pd.get, i32.mul(lddB.get, i32.const(3))), shuffle32(t[1]!.get, t[3]!.get, [2, 3, 6, 7])),
+        ),
+        // columns c4..cols of these 4 rows
+        forLoop(c, c4.get, cols!.get, i32.const(1),
+          ...[0, 1, 2, 3].map((i) => f32.store(
+            i32.add(dst!.get, i32.add(i32.mul(c.get, lddB.get), i32.shl(i32.add(r.get, i32.const(i)), i32.const(2)))),
+            f32.load(i32.add(src!.get, i32.add(i32.mul(i32.add(r.get, i32.const(i)), ldsB.get), i32.shl(c.get, i32.const(2)))))))),
+      ),
+      forLoop(r, r4.get, rows!.get, i32.const(1),
+        forLoop(c, i32.const(0), cols!.get, i32.const(1),
+          f32.store(i32.add(dst!.get, i32.add(i32.mul(c.get, lddB.get), i32.shl(r.get, i32.const(2)))),
+            f32.load(i32.add(src!.get, i32.add(i32.mul(r.get, ldsB.get), i32.shl(c.get, i32.const(2)))))))),
+    );
+  }
+
+  // ------------------------------------------------------------------ bias gradient
+  /** out[n] = Σ_m D[m, n] (in order of m, as the TypeScript path); returns Σ out² (float64) */
+  {
+    const f = add(new Fn('colsum', [T.i32, T.i32, T.i32, T.i32, T.i32], [T.f64]));
+    const [D, ldd, M, N, out] = f.params as Local[] as Local[];
+    const m = f.local(T.i32), j = f.local(T.i32), p = f.local(T.i32), lddB = f.local(T.i32), n4 = f.local(T.i32), po = f.local(T.i32);
+    const s = f.local(T.v128), ss = f.local(T.v128), t64 = f.local(T.v128);
+    const col = (L: number): Bytes[] => [
+      s.set(v128.zero()),
+      p.set(i32.add(D!.get, i32.shl(j.get, i32.const(2)))),
+      forLoop(m, i32.const(0), M!.get, i32.const(1), s.set(f32x4.add(s.get, loadPartial(p.get, L))), p.set(i32.add(p.get, lddB.get))),
+      po.set(i32.add(out!.get, i32.shl(j.get, i32.const(2)))),
+      ...storePartial(po, s, L),
+      ...f64SumSq(ss, s, t64),
+    ];
+    f.body = seq(
+      lddB.set(i32.shl(ldd!.get, i32.const(2))), n4.set(i32.and(N!.get, i32.const(~3))), ss.set(v128.zero()),
+      forLoop(j, i32.const(0), n4.get, i32.const(4), ...col(4)),
+      j.set(n4.get),
+      tailSwitch(i32.and(N!.get, i32.const(3)), col),
+      hsum64(ss),
+    );
+  }
+
+  // ------------------------------------------------------------------ optimizers
+  // Each runs over params [lo, hi) (element indices into P, G and the state arrays) and, when
+  // `norms` is non-zero, adds ‖ΔW‖² and ‖W‖² (before the step) into f64 slots norms+0 and +8.
+  const optimizer = (name: string, extra: T[], update: (f: Fn, w: Local, g: Local, i: Local, L: number, extraL: Local[], delta: Local) => Bytes[]) => {
+    const f = add(new Fn(name, [T.i32, T.i32, T.i32, T.i32, T.i32, T.f32, T.i32, ...extra]));
+    const [P, G, lo, hi, norms, lr, state, ...rest] = f.params as Local[];
+    void lr; void state;
+    const i = f.local(T.i32), pw = f.local(T.i32), w = f.local(T.v128), g = f.local(T.v128), dlt = f.local(T.v128);
+    const su = sqAcc(f), sw = sqAcc(f), end4 = f.local(T.i32);
+    const body = (L: number, measure: boolean): Bytes[] => {
+      const out: Bytes[] = [
+        w.set(loadPartial(i32.add(P!.get, i32.shl(i.get, i32.const(2))), L)),
+        g.set(loadPartial(i32.add(G!.get, i32.shl(i.get, i32.const(2))), L)),
+        ...update(f, w, g, i, L, [f.params[5]!, f.params[6]!, ...rest], dlt),
+      ];
+      if (measure) out.push(...sw.add(w.get), ...su.add(dlt.get));
+      out.push(pw.set(i32.add(P!.get, i32.shl(i.get, i32.const(2)))), w.set(f32x4.sub(w.get, dlt.get)), ...storePartial(pw, w, L));
+      return out;
+    };
+    const run = (measure: boolean): Bytes[] => [
+      forLoop(i, lo!.get, end4.get, i32.const(4), ...body(4, measure)),
+      i.set(end4.get),
+      tailSwitch(i32.sub(hi!.get, i.get), (L) => body(L, measure)),
+    ];
+    f.body = seq(
+      end4.set(i32.add(lo!.get, i32.and(i32.sub(hi!.get, lo!.get), i32.const(~3)))),
+      ...su.init(), ...sw.init(),
+      if_(norms!.get, [
+        ...run(true),
+        f64.store(norms!.get, f64.add(f64.load(norms!.get, 0), su.total()), 0),
+        f64.store(norms!.get, f64.add(f64.load(norms!.get, 8), sw.total()), 8),
+      ], run(false)),
+    );
+  };
+  // sgd: Δ = lr·g
+  optimizer('sgd', [], (_f, _w, g, _i, _L, [lr], d) => [d.set(f32x4.mul(f32x4.splat(lr!.get), g.get))]);
+  // momentum: v = μv + g; Δ = lr·v (Nesterov: lr·(g + μv)). extra: mu (f32), nesterov (i32); state = V
+  optimizer('momentum', [T.f32, T.i32], (f, _w, g, i, L, [lr, V, mu, nest], d) => {
+    const v = f.local(T.v128), pv = f.local(T.i32);
+    return [
+      pv.set(i32.add(V!.get, i32.shl(i.get, i32.const(2)))),
+      v.set(fma(f32x4.splat(mu!.get), loadPartial(pv.get, L), g.get)),
+      ...storePartial(pv, v, L),
+      d.set(f32x4.mul(f32x4.splat(lr!.get), if_value_v128(nest!.get, () => fma(f32x4.splat(mu!.get), v.get, g.get), () => v.get))),
+    ];
+  });
+  // adam: m = β1 m + (1-β1) g; v = β2 v + (1-β2) g²; Δ = lr·c1·m / (√(c2·v) + ε). state = V; extra: M, b1, b2, eps, c1, c2
+  optimizer('adam', [T.i32, T.f32, T.f32, T.f32, T.f32, T.f32], (f, _w, g, i, L, [lr, V, Mo, b1, b2, eps, c1, c2], d) => {
+    const mv = f.local(T.v128), vv = f.local(T.v128), pm = f.local(T.i32), pv = f.local(T.i32);
+    return [
+      pm.set(i32.add(Mo!.get, i32.shl(i.get, i32.const(2)))),
+      pv.set(i32.add(V!.get, i32.shl(i.get, i32.const(2)))),
+      mv.set(f32x4.add(f32x4.mul(f32x4.splat(b1!.get), loadPartial(pm.get, L)), f32x4.mul(f32x4.splat(f32.sub(f32.const(1), b1!.get)), g.get))),
+      vv.set(f32x4.add(f32x4.mul(f32x4.splat(b2!.get), loadPartial(pv.get, L)), f32x4.mul(f32x4.splat(f32.sub(f32.const(1), b2!.get)), f32x4.mul(g.get, g.get)))),
+      ...storePartial(pm, mv, L),
+      ...storePartial(pv, vv, L),
+      d.set(f32x4.div(f32x4.mul(f32x4.splat(f32.mul(lr!.get, c1!.get)), mv.get),
+        f32x4.add(f32x4.sqrt(f32x4.mul(f32x4.splat(c2!.get), vv.get)), f32x4.splat(eps!.get)))),
+    ];
+  });
+
+  return fns;
+}
+
+/** switch on a tail length 1..3 (0 does nothing) */
+function tailSwitch(len: Bytes, body: (L: number) => Bytes[]): Bytes {
+  // evaluate len once through a block-local trick: the callers pass cheap expressions
+  return seq(
+    if_(i32.eq(len, i32.const(1)), body(1)),
+    if_(i32.eq(len, i32.const(2)), body(2)),
+    if_(i32.eq(len, i32.const(3)), body(3)),
+  );
+}
+
+/** cond ? a : b for i32 values, b computed lazily (an if with a result) */
+function if_value_i32(cond: Bytes, a: Bytes, b: () => Bytes): Bytes {
+  return [...cond, 0x04, T.i32, ...a, 0x05, ...b(), 0x0b];
+}
+function if_value_v128(cond: Bytes, a: () => Bytes, b: () => Bytes): Bytes {
+  return [...cond, 0x04, T.v128, ...a(), 0x05, ...b(), 0x0b];
+}

@@ -1,0 +1,77 @@
+/**
+ * Compiling and instantiating the WebAssembly kernels (kernels-wasm.ts), detecting what the
+ * runtime supports, and laying out one network's buffers in one linear memory.
+ *
+ * The module bytes are generated in memory by our own TypeScript, so nothing is read from disk
+ * (the engine runs in Node workers, browser workers and tests alike). Modules are compiled once
+ * per process and variant; each network gets its own fixed-size memory (never grown, so the
+ * Float32Array views handed out stay valid for the network's life).
+ */
+import { encodeModule, f32x4, Fn, seq, v128, drop } from './encoder';
+import { buildKernels } from './kernels-wasm';
+
+export interface KernelExports {
+  gemm(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, epi: number, desc: number): void;
+  transpose(src: number, lds: number, dst: number, ldd: number, rows: number, cols: number): void;
+  colsum(D: number, ldd: number, M: number, N: number, out: number): number;
+  sgd(P: number, G: number, lo: number, hi: number, norms: number, lr: number, state: number): void;
+  momentum(P: number, G: number, lo: number, hi: number, norms: number, lr: number, V: number, mu: number, nesterov: number): void;
+  adam(P: number, G: number, lo: number, hi: number, norms: number, lr: number, V: number, Mo: number, b1: number, b2: number, eps: number, c1: number, c2: number): void;
+}
+
+const MAX_PAGES = 65536;
+const modules = new Map<boolean, WebAssembly.Module>();
+
+/** The compiled kernel module (relaxed: with f32x4.relaxed_madd). Throws if the runtime refuses it. */
+export function kernelModule(relaxed: boolean): WebAssembly.Module {
+  let m = modules.get(relaxed);
+  if (!m) {
+    const bytes = encodeModule(buildKernels({ relaxed }), { initialPages: 1, maximumPages: MAX_PAGES, shared: false });
+    m = new WebAssembly.Module(bytes);
+    modules.set(relaxed, m);
+  }
+  return m;
+}
+
+/** Module bytes of the kernels, for tools (size, validation). */
+export function kernelBytes(relaxed: boolean): Uint8Array<ArrayBuffer> {
+  return encodeModule(buildKernels({ relaxed }), { initialPages: 1, maximumPages: MAX_PAGES, shared: false });
+}
+
+function tinyModule(relaxed: boolean): Uint8Array<ArrayBuffer> {
+  const f = new Fn('probe', []);
+  f.body = relaxed
+    ? seq(drop(f32x4.relaxed_madd(v128.zero(), v128.zero(), v128.zero())))
+    : seq(drop(f32x4.add(v128.zero(), v128.zero())));
+  return encodeModule([f], { initialPages: 1, maximumPages: 1, shared: false });
+}
+
+/** Does this runtime validate SIMD128 (relaxed: relaxed SIMD too)? Cheap: a one-function module. */
+export function wasmSupports(relaxed: boolean): boolean {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(tinyModule(relaxed));
+  } catch {
+    return false;
+  }
+}
+
+/** A byte-offset allocator for one memory: plan every buffer first, then create the memory. */
+export class Arena {
+  private top = 1024; // keep address 0 unused
+  reserve(bytes: number, align = 64): number {
+    this.top = Math.ceil(this.top / align) * align;
+    const off = this.top;
+    this.top += Math.max(bytes, 0);
+    return off;
+  }
+  get bytes(): number {
+    return this.top + 64; // slack: no kernel reads past a buffer, but keep the end clear
+  }
+  instantiate(relaxed: boolean): { memory: WebAssembly.Memory; exports: KernelExports } {
+    const pages = Math.ceil(this.bytes / 65536);
+    if (pages > MAX_PAGES) throw new Error(`the network needs ${(this.bytes / 2 ** 30).toFixed(1)} GiB, more than a WebAssembly memory holds`);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const instance = new WebAssembly.Instance(kernelModule(relaxed), { env: { memory } });
+    return { memory, exports: instance.exports as unknown as KernelExports };
+  }
+}
