@@ -16,7 +16,7 @@ export function activate(context: vscode.ExtensionContext): MlpLensApi {
   const log = vscode.window.createOutputChannel('MLP Lens', { log: true });
   context.subscriptions.push(log);
   const training = registerTraining(context, log);
-  const inspector = registerInspector(context, log);
+  const inspector = registerInspector(context, log, { openRunDirs: (dirs) => training.openRunDirs(dirs), isTraining: () => training.live !== null });
   // Other features register here, one line each.
   return { training, inspector };
 }

@@ -76,6 +76,7 @@ export class InspectorController implements vscode.Disposable {
     private readonly view: InspectorViewProvider,
     private readonly runFolders: (configFile: string) => string[],
     private readonly log: vscode.LogOutputChannel,
+    private readonly isTraining: () => boolean = () => false,
   ) {
     this.disposables.push(
       this.diagnostics,
@@ -271,9 +272,11 @@ export class InspectorController implements vscode.Disposable {
     } catch (e) {
       this.log.warn(`reading run records: ${(e as Error).message}`);
     }
-    const training = runs.some((r) => r.status === 'running');
+    const training = this.isTraining();
     this.runs = { file, runs };
     this.view.post({ type: 'runs', file, runs, training });
+    // run folders outside the workspace are not watched: look again until the training ends
+    if (training && !this.runsTimer) this.runsTimer = setTimeout(() => { this.runsTimer = null; this.refreshRuns(); }, 2000);
   }
 
   get lastRuns(): InspectorRun[] {
@@ -285,7 +288,7 @@ export class InspectorController implements vscode.Disposable {
     this.runWatcher = vscode.workspace.createFileSystemWatcher('**/summary.json');
     const again = () => {
       if (this.runsTimer) clearTimeout(this.runsTimer);
-      this.runsTimer = setTimeout(() => this.refreshRuns(), 300);
+      this.runsTimer = setTimeout(() => { this.runsTimer = null; this.refreshRuns(); }, 300);
     };
     this.disposables.push(this.runWatcher, this.runWatcher.onDidCreate(again), this.runWatcher.onDidChange(again), this.runWatcher.onDidDelete(again));
   }

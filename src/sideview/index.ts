@@ -31,28 +31,46 @@ export interface InspectorApi {
   runs(): InspectorRun[];
 }
 
-/** Run folders to look for a config's runs in, as the training side writes them (mlpLens.runFolder). */
+/** What the inspector uses from the training side (src/host/training.ts), when given. */
+export interface TrainingHooks {
+  /** open these run folders (one run's variants) in the training panel */
+  openRunDirs?(dirs: string[]): unknown;
+  /** is a run training now */
+  isTraining?(): boolean;
+}
+
+/**
+ * Run folders to look for a config's runs in: where Train MLP writes them (mlpLens.runFolder,
+ * resolved as TrainingController.runFolderFor does), plus the CLI's default when it was run from
+ * the config's folder or the workspace folder.
+ */
 function runFolders(storage: vscode.Uri) {
   return (configFile: string): string[] => {
     const uri = vscode.Uri.file(configFile);
-    const ws = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath;
-    const setting = vscode.workspace.getConfiguration('mlpLens', uri).get<string>('runFolder', '').trim();
+    const ws = vscode.workspace.getWorkspaceFolder(uri);
+    const base = ws?.uri.scheme === 'file' ? ws.uri.fsPath : null;
+    const store = path.join(storage.fsPath, 'runs');
+    const setting = (vscode.workspace.getConfiguration('mlpLens').get<string>('runFolder', '') ?? '').trim();
     const out: string[] = [];
-    if (setting) out.push(path.isAbsolute(setting) ? setting : path.join(ws ?? path.dirname(configFile), setting));
-    if (ws) out.push(path.join(ws, '.mlp-lens', 'runs'));
-    else out.push(vscode.Uri.joinPath(storage, 'runs').fsPath);
-    // the CLI's default, when run from the config's folder
+    if (setting) {
+      if (path.isAbsolute(setting)) out.push(setting);
+      else {
+        const anchor = base ?? vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
+        out.push(anchor ? path.join(anchor, setting) : path.join(store, setting));
+      }
+    } else out.push(base ? path.join(base, '.mlp-lens', 'runs') : store);
+    if (base) out.push(path.join(base, '.mlp-lens', 'runs'));
     out.push(path.join(path.dirname(configFile), '.mlp-lens', 'runs'));
     return [...new Set(out)];
   };
 }
 
-export function registerInspector(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): InspectorApi {
+export function registerInspector(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, training: TrainingHooks = {}): InspectorApi {
   const ext = context.extensionUri;
   const storage = context.globalStorageUri;
   const provider = new InspectorViewProvider(ext, log);
   const client = new InspectClient(vscode.Uri.joinPath(ext, 'dist', 'inspect-worker.js').fsPath, vscode.Uri.joinPath(ext, 'media', 'datasets').fsPath, (m) => log.warn(m));
-  const controller = new InspectorController(client, provider, runFolders(storage), log);
+  const controller = new InspectorController(client, provider, runFolders(storage), log, () => training.isTraining?.() ?? false);
   const lens = new ConfigCodeLens(controller);
   context.subscriptions.push(
     provider,
@@ -76,7 +94,11 @@ export function registerInspector(context: vscode.ExtensionContext, log: vscode.
           case 'newConfig': await vscode.commands.executeCommand('mlpLens.newConfig'); break;
           case 'openExample': await vscode.commands.executeCommand('mlpLens.openLectureExample'); break;
           case 'train': await vscode.commands.executeCommand('mlpLens.train', vscode.Uri.file(m.file)); break;
-          case 'openRun': await vscode.commands.executeCommand('mlpLens.openRun', vscode.Uri.file(path.join(m.runDirs[0]!, 'summary.json')), m.runDirs.map((d) => vscode.Uri.file(d))); break;
+          case 'openRun':
+            // all variants of the run at once; without the hook, Open Run on the first variant's summary
+            if (training.openRunDirs) training.openRunDirs(m.runDirs);
+            else await vscode.commands.executeCommand('mlpLens.openRun', vscode.Uri.file(path.join(m.runDirs[0]!, 'summary.json')));
+            break;
           case 'reveal': {
             const doc = controller.document?.uri.fsPath === m.file || fileMatches(controller.document, m.file) ? controller.document! : await vscode.workspace.openTextDocument(vscode.Uri.file(m.file));
             const pos = new vscode.Position(Math.max(0, m.line - 1), Math.max(0, m.column - 1));

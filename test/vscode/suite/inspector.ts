@@ -166,6 +166,23 @@ export default function (): void {
       assert.deepEqual(runs.map((r) => [r.variant, r.status, r.testAccuracy, r.runDir]), [['relu+he', 'completed', 0.911, runDir]]);
     });
 
+    test('Train from the view\'s config: the last run shows its final accuracy and status', async () => {
+      const { doc } = await open('lecture.mlp.json');
+      const model = await api.training.train(doc.uri);
+      assert.ok(model, 'training started');
+      await api.training.whenIdle();
+      let runs = api.inspector.runs();
+      for (let i = 0; i < 60 && !(runs.length === 3 && runs.every((r) => r.status === 'completed')); i++, await sleep(250)) {
+        if (i % 8 === 0) await vscode.commands.executeCommand('mlpLens.inspect', doc.uri);
+        runs = api.inspector.runs();
+      }
+      assert.deepEqual(runs.map((r) => r.status), ['completed', 'completed', 'completed']);
+      const relu = runs.find((r) => r.variant === 'relu+he')!;
+      const sig = runs.find((r) => r.variant === 'sigmoid+glorot')!;
+      assert.ok(relu.testAccuracy! > 0.85, `relu+he test accuracy ${relu.testAccuracy}`);
+      assert.ok(sig.testAccuracy! < 0.2, `sigmoid+glorot test accuracy ${sig.testAccuracy}`);
+    });
+
     test('MNIST lecture config: update latency after an edit (host: edit -> result; screen: edit -> rendered)', async () => {
       await vscode.commands.executeCommand('mlpLens.inspect');
       const { doc } = await open('lecture-mnist.mlp.json');
