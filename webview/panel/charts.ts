@@ -4,11 +4,11 @@
  * epoch's end. No animation (live data; and it honours reduced motion for free). Chart.js
  * draws on its canvas and sets sizes through the CSSOM, which the strict CSP allows.
  */
-import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartDataset, type Plugin } from 'chart.js';
+import { Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip, type ChartDataset, type Plugin } from 'chart.js';
 import type { Theme } from '../shared/theme';
 import type { ClientRun } from './model';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip);
 
 type XY = { x: number; y: number };
 
@@ -93,6 +93,7 @@ export class Curves {
     const maxStep = Math.max(1, ...run.variants.map((v) => v.meta.totalSteps || v.meta.step));
     this.charts.forEach((chart, k) => {
       const kind = k === 0 ? 'loss' : 'accuracy';
+      let lo = Infinity, hi = 0;
       run.variants.forEach((v, i) => {
         const s = v.store.s;
         const train: XY[] = new Array(v.store.count);
@@ -105,7 +106,16 @@ export class Curves {
         }
         chart.data.datasets[2 * i]!.data = train;
         chart.data.datasets[2 * i + 1]!.data = test;
+        for (const p of train) if (p.y > 0 && Number.isFinite(p.y)) { lo = Math.min(lo, p.y); hi = Math.max(hi, p.y); }
       });
+      if (kind === 'loss') {
+        // a diverging variant's loss would flatten every other curve: switch to a log axis
+        const y = chart.options.scales!.y!;
+        const log = hi / lo > 1e3;
+        if ((y.type === 'logarithmic') !== log) {
+          chart.options.scales!.y = { ...y, type: log ? 'logarithmic' : 'linear', min: log ? undefined : 0 } as typeof y;
+        }
+      }
       chart.options.scales!.x!.max = maxStep;
       (chart.options.plugins as { mlpCursor: { step: number | null } }).mlpCursor.step = cursorStep;
       chart.update('none');

@@ -330,8 +330,11 @@ function gradientScale(r: ClientRun): { scale: ColorScale; note: string } {
 
 function saturationScale(): ColorScale {
   const bg = parseColor(theme.background);
+  const fg = parseColor(theme.foreground);
+  // zero is a faint tint of the background (recorded, nothing saturated), not the background itself (no data)
+  const zero = [0, 1, 2].map((i) => Math.round(bg[i]! + (fg[i]! - bg[i]!) * (theme.highContrast ? 0.12 : 0.07))).concat(255) as typeof bg;
   const hot = parseColor(theme.charts.red);
-  return new ColorScale(SAT_DOMAIN, Ramp.between(bg, hot), 'saturation', bg);
+  return new ColorScale(SAT_DOMAIN, Ramp.between(zero, hot), 'saturation', bg);
 }
 
 // ---------------------------------------------------------------------------------------------

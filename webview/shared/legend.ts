@@ -51,7 +51,8 @@ export class Legend {
     this.root.dataset.max = String(d.max);
     this.root.dataset.kind = d.kind;
     this.ticks.replaceChildren();
-    for (const t of scale.ticks()) {
+    // every decade on a log scale (up to 8), 0.2 steps on a 0..1 linear one
+    for (const t of scale.ticks(d.kind === 'log' ? 8 : 6)) {
       const span = document.createElement('span');
       span.className = 'legend-tick';
       span.textContent = t.text;

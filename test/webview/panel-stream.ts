@@ -1,0 +1,76 @@
+/**
+ * A recorded message stream for the training panel: a config trained by the real worker
+ * (dist/worker.js), its messages replayed into a RunModel, and the host -> panel messages the
+ * extension would send (a snapshot, then one batched delta per worker message), built with the
+ * same cursors as src/host/panel.ts.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { resolveConfig } from '../../src/engine/config';
+import type { HostToPanel, HostToWorker, WorkerToHost } from '../../src/protocol';
+import { freshCursor } from '../../src/run-history';
+import { DEFAULT_PANEL_SETTINGS, RunModel } from '../../src/run-view';
+import { ROOT } from './harness';
+
+export type Snapshot = Extract<HostToPanel, { type: 'snapshot' }>;
+
+export async function recordWorker(configText: string, name = 'x.mlp.json'): Promise<{ msgs: WorkerToHost[]; file: string }> {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-stream-'));
+  const file = path.join(out, name);
+  fs.writeFileSync(file, configText);
+  const w = new Worker(path.join(ROOT, 'dist/worker.js'));
+  const msgs: WorkerToHost[] = [];
+  await new Promise<void>((resolve, reject) => {
+    w.on('message', (m: WorkerToHost) => {
+      msgs.push(m);
+      if (m.type === 'finished' || m.type === 'inputError' || m.type === 'crashed') resolve();
+    });
+    w.on('error', reject);
+    const start: HostToWorker = { type: 'start', configText, configFile: file, outDir: path.join(out, 'runs'), assetDir: path.join(ROOT, 'media/datasets'), postIntervalMs: 30, parallel: true };
+    w.postMessage(start);
+  });
+  await w.terminate();
+  return { msgs, file };
+}
+
+/** The panel messages for a recorded run: [snapshot, ...deltas], and the final model. */
+export function panelStream(msgs: WorkerToHost[], configText: string, file: string, capacity = 1000, runId = 'run-test-1'): { messages: HostToPanel[]; model: RunModel } {
+  const cfgs = resolveConfig(configText, file);
+  const model = new RunModel(runId, cfgs[0]!.name, file, cfgs, capacity, '2026-01-01T00:00:00.000Z');
+  const cursors = model.variants.map(() => freshCursor());
+  const epochsSent = model.variants.map(() => 0);
+  const messages: HostToPanel[] = [{
+    type: 'snapshot', run: model.runInfo(), columns: model.variants.map(() => null), epochs: model.variants.map(() => []), settings: DEFAULT_PANEL_SETTINGS,
+  }];
+  const delta = (): HostToPanel => ({
+    type: 'delta', runId, status: model.status, message: model.message, live: model.live,
+    variants: model.variants.map((v, i) => {
+      const columns = v.store.meta ? v.store.takeSince(cursors[i]!) : null;
+      const sent = epochsSent[i]!;
+      epochsSent[i] = v.epochs.length;
+      return { index: i, meta: { ...v.meta, layers: v.meta.layers ?? v.store.meta }, columns, epochs: v.epochs.slice(sent) };
+    }),
+  });
+  for (const m of msgs) {
+    if (m.type === 'started') model.started(m.variants, m.runDirs, m.dataset);
+    else if (m.type === 'records') model.records(m.variant, m.steps, m.epochs, m.progress);
+    else if (m.type === 'variantDone') model.variantDone(m.variant, m.runDir, m.summary);
+    else if (m.type === 'finished') model.finish(m.stopped ? 'stopped' : RunModel.overall(model.variants.map((v) => v.meta.status)));
+    else continue;
+    messages.push(JSON.parse(JSON.stringify(delta())));
+  }
+  return { messages, model };
+}
+
+export const LECTURE = fs.readFileSync(path.join(ROOT, 'examples/lecture.mlp.json'), 'utf8');
+
+/** One variant diverges at step 17 (epoch 2) in hidden layer 2: a linear net with too large a learning rate. */
+export const DIVERGING = JSON.stringify({
+  name: 'diverging', dataset: { type: 'spiral', samples: 300, classes: 3 }, layers: [32, 32], epochs: 3, batchSize: 16, seed: 1,
+  variants: [
+    { name: 'tame', activation: 'tanh', lr: 0.05 },
+    { name: 'wild', activation: 'linear', lr: 0.6, init: { scheme: 'normal', std: 0.5 } },
+  ],
+});
