@@ -17,6 +17,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InspectSession, type InspectOutcome, type InspectTimings } from '../src/engine/inspect-session';
+import { setupKernels } from '../src/kernel-setup';
 import { findAssetDir, nodeDataIO } from '../src/node-io';
 import { InspectClient } from '../src/sideview/inspect-client';
 import { INSPECT_DEBOUNCE_MS, UPDATE_BUDGET_MS } from '../src/sideview/timing';
@@ -50,7 +51,8 @@ function check(o: InspectOutcome | { kind: 'crashed'; message: string }): Inspec
 }
 
 async function main(): Promise<void> {
-  const out: Record<string, unknown> = { config: 'examples/lecture-mnist.mlp.json', node: process.version, reps, debounceMs: INSPECT_DEBOUNCE_MS, budgetMs: UPDATE_BUDGET_MS };
+  const kernel = setupKernels(); // as the inspection worker does
+  const out: Record<string, unknown> = { config: 'examples/lecture-mnist.mlp.json', node: process.version, kernel: kernel.path, reps, debounceMs: INSPECT_DEBOUNCE_MS, budgetMs: UPDATE_BUDGET_MS };
   // in-process
   const session = new InspectSession((f) => nodeDataIO(path.dirname(f), assetDir));
   const cold = check(await session.run(base, file));
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
   if (json) {
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   } else {
-    console.log(`mlp-lens bench:inspect: ${out.config} (784-256-256-256-10, 3 variants), node ${process.version}, ${reps} edits each`);
+    console.log(`mlp-lens bench:inspect: ${out.config} (784-256-256-256-10, 3 variants), node ${process.version}, kernel ${kernel.path}, ${reps} edits each`);
     console.log(`cold (first inspection, dataset load included): ${cold.total.toFixed(0)} ms (dataset ${cold.dataset.toFixed(0)} ms)`);
     console.log('in-process (parse+validate+dataset(cached)+inspect), ms:');
     for (const [k, v] of Object.entries(inProcess) as [string, any][]) {

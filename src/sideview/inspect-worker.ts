@@ -8,11 +8,14 @@
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { InspectSession } from '../engine/inspect-session';
+import { setupKernels } from '../kernel-setup';
 import { nodeDataIO } from '../node-io';
 import type { HostToInspectWorker, InspectWorkerToHost } from '../protocol';
 
 const port = parentPort;
 if (!port) throw new Error('inspect-worker.js must run in a worker thread');
+// the same kernel path as the training worker and the CLI, so the numbers equal `train` and `dump`
+setupKernels();
 
 type Request = Extract<HostToInspectWorker, { type: 'inspect' }>;
 let generation: Int32Array | null = null;

@@ -9,10 +9,13 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { InspectSession } from '../../src/engine/inspect-session';
 import type { DataIO } from '../../src/engine/types';
+import { setupKernels } from '../../src/kernel-setup';
 import { findAssetDir, nodeDataIO } from '../../src/node-io';
 import { InspectClient } from '../../src/sideview/inspect-client';
 import { ROOT, tmp } from '../support/cli';
 
+// the kernel path the inspection worker picks (it calls setupKernels too), so results compare exactly
+setupKernels();
 const assets = findAssetDir();
 const lectureFile = path.join(ROOT, 'examples/lecture.mlp.json');
 const lecture = fs.readFileSync(lectureFile, 'utf8');

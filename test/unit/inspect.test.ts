@@ -15,6 +15,7 @@ import { erf, gaussianExpectation, gaussianMoments, normalCdf } from '../../src/
 import { fieldPath, formatJsonPath, locatePath, parseJsonPath } from '../../src/engine/inspect-paths';
 import { Trainer } from '../../src/engine/trainer';
 import type { Dataset, ResolvedConfig } from '../../src/engine/types';
+import { setupKernels } from '../../src/kernel-setup';
 import { findAssetDir, nodeDataIO } from '../../src/node-io';
 import { cli, ROOT, show, tmp } from '../support/cli';
 import { makeConfig, randomDataset } from '../support/fixtures';
@@ -31,6 +32,7 @@ async function load(file: string, text = fs.readFileSync(file, 'utf8')) {
 let lecture: { text: string; cfgs: ResolvedConfig[]; data: Dataset; raw: unknown };
 let result: Inspection;
 before(async () => {
+  setupKernels(); // the kernel path the CLI (and the inspection worker) use: the dump must match bit for bit
   lecture = await load(lectureFile);
   result = inspect(lecture.cfgs, lecture.data, { config: lecture.raw });
 });
