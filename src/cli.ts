@@ -18,7 +18,8 @@ import { InputError, type Dataset, type ResolvedConfig } from './engine/types';
 import { findAssetDir, nodeDataIO } from './node-io';
 import { formatVariantReport, formatComparison } from './report';
 import { RunRecorder, slug, timeStamp, writeJsonAtomic } from './run-record';
-import { KERNEL, trainVariant, type VariantOutcome } from './train-session';
+import { setupKernels } from './kernel-setup';
+import { trainVariant, type VariantOutcome } from './train-session';
 import { reportHtml } from './html-report';
 import { DEFAULT_PANEL_SETTINGS, RunModel } from './run-view';
 
@@ -144,6 +145,7 @@ async function cmdTrain(args: Args): Promise<number> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   log(`${cfgs[0]!.name}: ${data.description}; ${data.features} features, ${data.classes} classes`);
+  log(`kernels: ${trainers[0]!.net.kernelPath}`);
   const stamp = timeStamp();
   const outcomes: { dir: string; outcome: VariantOutcome }[] = [];
   const reportFile = args.flags.get('report') as string | undefined;
@@ -154,7 +156,7 @@ async function cmdTrain(args: Args): Promise<number> {
     const cfg = trainer.cfg;
     const dir = out ? path.join(out, slug(cfg.variant)) : path.join('.mlp-lens', 'runs', `${stamp}-${slug(cfg.name)}-${slug(cfg.variant)}`);
     const recorder = new RunRecorder(dir, cfg, path.resolve(args.config), {
-      parameters: trainer.net.parameterCount, stepsPlanned: trainer.totalSteps, batchSize: trainer.batchSize, kernel: KERNEL,
+      parameters: trainer.net.parameterCount, stepsPlanned: trainer.totalSteps, batchSize: trainer.batchSize, kernel: trainer.net.kernelPath,
     });
     log(`\n== ${cfg.variant}: ${[data.features, ...cfg.layers, trainer.net.sizes.at(-1)].join('-')} ${cfg.activation.join(',')} init ${cfg.init.scheme}, ${cfg.optimizer.type} lr ${cfg.lr}, batch ${trainer.batchSize}, ${cfg.epochs} epochs`);
     let lastDraw = 0;
@@ -260,6 +262,13 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   try {
+    if (args.command !== 'validate') {
+      try {
+        setupKernels(); // before the first network: the fastest WebAssembly kernels this runtime has
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
     if (args.command === 'train') return await cmdTrain(args);
     if (args.command === 'dump') return await cmdDump(args);
     return cmdValidate(args);

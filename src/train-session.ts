@@ -6,8 +6,6 @@
 import type { EpochRecord, StepRecord, Trainer } from './engine/trainer';
 import type { RunRecorder, RunSummary } from './run-record';
 
-export const KERNEL = 'typescript-f32';
-
 export interface SessionHooks {
   recorder?: RunRecorder;
   onStep?(rec: StepRecord): void;
@@ -35,7 +33,7 @@ export function baseSummary(trainer: Trainer, configFile: string | null): RunSum
     format: 'mlp-lens-run/v1', name: trainer.cfg.name, variant: trainer.cfg.variant, configFile,
     status: trainer.status, epochs: trainer.epoch, epochsPlanned: trainer.cfg.epochs, steps: trainer.step,
     stepsPlanned: trainer.totalSteps, batchSize: trainer.batchSize, parameters: trainer.net.parameterCount,
-    train: null, test: null, samplesPerSecond: 0, seconds: 0, startedAt: new Date().toISOString(), finishedAt: null, kernel: KERNEL,
+    train: null, test: null, samplesPerSecond: 0, seconds: 0, startedAt: new Date().toISOString(), finishedAt: null, kernel: trainer.net.kernelPath,
   };
 }
 

@@ -14,10 +14,13 @@ import { InputError } from './engine/types';
 import { nodeDataIO } from './node-io';
 import type { HostToWorker, WorkerToHost } from './protocol';
 import { RunRecorder, slug, timeStamp } from './run-record';
-import { KERNEL, trainVariant } from './train-session';
+import { setupKernels } from './kernel-setup';
+import { trainVariant } from './train-session';
 
 const port = parentPort;
 if (!port) throw new Error('worker.js must run in a worker thread');
+
+setupKernels(); // before the first network: the fastest WebAssembly kernels this runtime has
 
 let stopRequested = false;
 const post = (m: WorkerToHost) => port.postMessage(m);
@@ -41,7 +44,7 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
     const trainer = trainers[v]!;
     const variant = trainer.cfg.variant;
     const recorder = new RunRecorder(dirs[v]!, trainer.cfg, msg.configFile, {
-      parameters: trainer.net.parameterCount, stepsPlanned: trainer.totalSteps, batchSize: trainer.batchSize, kernel: KERNEL,
+      parameters: trainer.net.parameterCount, stepsPlanned: trainer.totalSteps, batchSize: trainer.batchSize, kernel: trainer.net.kernelPath,
     });
     let steps: StepRecord[] = [];
     let epochs: EpochRecord[] = [];

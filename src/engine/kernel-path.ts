@@ -17,40 +17,46 @@ import { selfCheck } from './wasm/self-check';
 export type KernelPath = 'wasm-relaxed-simd-f32' | 'wasm-simd-f32' | 'typescript-f32';
 export const KERNEL_PATHS: readonly KernelPath[] = ['wasm-relaxed-simd-f32', 'wasm-simd-f32', 'typescript-f32'];
 
-let available: KernelPath[] | null = null;
 let chosen: KernelPath | null = null;
+const ok = new Map<KernelPath, boolean>();
 const why = new Map<KernelPath, string>();
 
-/** Paths this runtime can run, best first (detected once). */
-export function availableKernelPaths(): KernelPath[] {
-  if (!available) {
-    available = [];
-    for (const p of KERNEL_PATHS) {
-      if (p === 'typescript-f32') { available.push(p); continue; }
+/** Can this runtime run the path? Probed once per path (compiles and checks its module). */
+function probe(p: KernelPath): boolean {
+  let r = ok.get(p);
+  if (r === undefined) {
+    r = true;
+    if (p !== 'typescript-f32') {
       const relaxed = p === 'wasm-relaxed-simd-f32';
-      if (!wasmSupports(relaxed)) { why.set(p, relaxed ? 'the runtime does not validate relaxed SIMD' : 'the runtime does not validate SIMD128'); continue; }
-      const problem = selfCheck(relaxed);
-      if (problem) { why.set(p, problem); continue; }
-      available.push(p);
+      const problem = !wasmSupports(relaxed)
+        ? relaxed ? 'the runtime does not validate relaxed SIMD' : 'the runtime does not validate SIMD128'
+        : selfCheck(relaxed);
+      if (problem) { why.set(p, problem); r = false; }
     }
+    ok.set(p, r);
   }
-  return available.slice();
+  return r;
+}
+
+/** Paths this runtime can run, best first (probes every path). */
+export function availableKernelPaths(): KernelPath[] {
+  return KERNEL_PATHS.filter(probe);
 }
 
 /** Why a path is not available (undefined when it is, or was not probed). */
 export function kernelPathProblem(p: KernelPath): string | undefined {
-  availableKernelPaths();
+  probe(p);
   return why.get(p);
 }
 
 /** The path new float32 networks use: the override if set, else the best available. */
 export function selectedKernelPath(): KernelPath {
-  return chosen ?? availableKernelPaths()[0]!;
+  return chosen ?? KERNEL_PATHS.find(probe)!;
 }
 
 /** Force a path for new networks (null: back to the best available). Throws if it cannot run here. */
 export function setKernelPath(p: KernelPath | null): void {
-  if (p !== null && !availableKernelPaths().includes(p)) {
+  if (p !== null && !probe(p)) {
     throw new Error(`kernel path ${p} is not available here: ${kernelPathProblem(p) ?? 'unknown path'}`);
   }
   chosen = p;
