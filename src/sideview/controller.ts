@@ -317,13 +317,20 @@ function semanticDiagnostics(issues: ConfigIssue[]): vscode.Diagnostic[] {
   });
 }
 
-/** One diagnostic per warning, at the field it belongs to. */
+/** One diagnostic per warning, at the field it belongs to; a variant the data does not allow is an error. */
 export function warningDiagnostics(ins: Inspection, text: string): vscode.Diagnostic[] {
   const all = [...ins.warnings, ...ins.variants.flatMap((v) => v.warnings)];
-  return all.map((w) => {
+  const out = all.map((w) => {
     const d = new vscode.Diagnostic(toRange(locatePath(text, w.path)), `${w.variant ? `${w.variant}: ` : ''}${w.message}`, vscode.DiagnosticSeverity.Warning);
     d.source = 'MLP Lens';
     d.code = w.code;
     return d;
   });
+  for (const v of ins.variants) {
+    if (!v.error) continue;
+    const d = new vscode.Diagnostic(toRange(locatePath(text, v.errorPath ?? '$')), `${v.variant === 'base' ? '' : `variant "${v.variant}": `}${v.error}`, vscode.DiagnosticSeverity.Error);
+    d.source = 'MLP Lens';
+    out.push(d);
+  }
+  return out;
 }
