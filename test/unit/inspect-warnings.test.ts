@@ -18,6 +18,7 @@ import { dataWarnings, THRESHOLDS, variantWarnings, type WarningCode } from '../
 import { measureLayers } from '../../src/engine/probes';
 import { Trainer, type EpochRecord } from '../../src/engine/trainer';
 import type { Dataset, DatasetSpec, ResolvedConfig } from '../../src/engine/types';
+import { setupKernels } from '../../src/kernel-setup';
 import { findAssetDir, nodeDataIO } from '../../src/node-io';
 import { ROOT } from '../support/cli';
 
@@ -29,6 +30,7 @@ let raw: unknown;
 let base: VariantInspection;
 
 before(async () => {
+  setupKernels(); // the kernel path of the CLI, the training worker and the inspection worker
   const text = fs.readFileSync(lectureFile, 'utf8');
   const cfgs = resolveConfig(text, lectureFile);
   raw = parseConfigText(text, lectureFile);
@@ -179,7 +181,7 @@ describe('learning rate: sgd [0.001, 1), momentum (lr/(1-m)) [0.001, 1.5), adam 
   });
   test('engine: outside the range does not train, inside does', () => {
     const acc = (lr: number, optimizer = sgd()) => train(cfgWith({ lr, optimizer })).acc;
-    assert.ok(acc(1) < 0.2, 'sgd 1');
+    assert.ok(acc(1) < 0.3, 'sgd 1'); // 0.10 on the TypeScript kernels, 0.21 on relaxed-SIMD FMA: chaotic, all far below 0.5's
     assert.ok(acc(0.0009) < 0.15, 'sgd 0.0009');
     assert.ok(acc(0.5) > 0.6, 'sgd 0.5');
     assert.ok(acc(0.01) > 0.6, 'sgd 0.01');
