@@ -181,7 +181,10 @@ test('open the lecture config: architecture and the engine\'s numbers; warnings 
   const side = await wb.page.locator('.part.sidebar').boundingBox();
   if (side) {
     mkdirSync(join(ROOT, 'media/screenshots'), { recursive: true });
-    await wb.page.screenshot({ path: join(ROOT, 'media/screenshots/sideview.png'), clip: { x: side.x, y: side.y, width: side.width, height: Math.min(side.height, 900) } });
+    const clip = { x: side.x, y: side.y, width: side.width, height: Math.min(side.height, 900) };
+    await wb.page.screenshot({ path: join(ROOT, 'media/screenshots/sideview.png'), clip });
+    // the walkthrough's picture (media/screenshots is not packaged)
+    await wb.page.screenshot({ path: join(ROOT, 'media/walkthrough/inspector.png'), clip });
   }
   const problems = await problemsText();
   assert.match(problems, /sigmoid\+normal\(1\): \d+% of layer-2 units are saturated at init/);
@@ -268,4 +271,34 @@ test('MNIST lecture config (784-256-256-256-10): time from the last keystroke to
   console.log(`MNIST keystroke -> view on screen: median ${report.medianMs.lr} ms (lr edits), ${report.medianMs.batchSize} ms (batchSize edits: every network recomputed); max ${report.maxMs} ms`);
   assert.equal(samples.length, 10);
   assert.ok(report.maxMs <= 5000, `an update took ${report.maxMs} ms: ${JSON.stringify(samples)}`);
+});
+
+test('New Experiment Config from the view: dataset and preset picked, a commented config, inspected', async () => {
+  await wb.runCommand('MLP Lens: New Experiment Config');
+  await wb.pick('spiral');
+  await wb.pick('One ReLU network');
+  const input = wb.page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  assert.equal(await input.inputValue(), 'spiral-relu.mlp.json');
+  await wb.page.keyboard.press('Enter');
+  await wb.page.locator('.tab[aria-label*="spiral-relu.mlp.json"]').first().waitFor({ state: 'visible', timeout: 20_000 });
+  const { frame: f } = await nextVersion(undefined, 'fresh', 'spiral-relu.mlp.json');
+  assert.equal(await f.locator('#scatter').count(), 1, 'a scatter of the 2-D data');
+  assert.match(await f.locator('#warnings').innerText(), /No warnings/i);
+  const text = readFileSync(join(WS, 'spiral-relu.mlp.json'), 'utf8');
+  assert.match(text, /^\/\/ An MLP Lens experiment/);
+  assert.match(text, /"type": "spiral"/);
+  await wb.screenshot('inspector-vscode-new-config');
+});
+
+test('the walkthrough: open it from the Welcome page', async () => {
+  await wb.runCommand('Welcome: Open Walkthrough...');
+  await wb.pick('Get started with MLP Lens');
+  const page = wb.page.locator('.gettingStartedContainer');
+  await page.waitFor({ state: 'visible', timeout: 20_000 });
+  const body = await page.innerText();
+  for (const step of ['Open the lecture example', 'Inspect it before training', 'Train it', 'Switch sigmoid to ReLU']) assert.ok(body.includes(step), `${step} in:\n${body}`);
+  await wb.page.locator('.getting-started-step', { hasText: 'Inspect it before training' }).first().click();
+  await sleep(1500);
+  await wb.screenshot('inspector-vscode-walkthrough');
 });
