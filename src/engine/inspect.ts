@@ -392,22 +392,16 @@ export function inspectVariant(cfg: ResolvedConfig, data: Dataset, index: number
   const key = measureKey(cfg);
   let m = opts.cache?.get(data, key);
   const cached = m !== undefined;
-  let architecture: Architecture | undefined;
-  try {
-    architecture = architectureOf(cfg, data);
-  } catch {
-    architecture = undefined;
-  }
+  const architecture = architectureOf(cfg, data);
   if (!m) {
-    m = architecture ? measure(cfg, data, architecture) : { error: 'cannot build the network', errorKey: 'layers' };
+    m = measure(cfg, data, architecture);
     opts.cache?.set(data, key, m);
   }
   if (m.error !== undefined) {
     return { ...base, error: m.error, errorPath: formatJsonPath(fieldPath(opts.config, index, m.errorKey!)), ms: now() - t0, cached };
   }
-  const { errorKey: _unused, ...numbers } = m;
-  void _unused;
-  const result: VariantInspection = { ...base, architecture, ...numbers };
+  const { batch, loss, accuracy, chanceLoss, inputRms, layers, deltaRatio } = m;
+  const result: VariantInspection = { ...base, architecture, batch, loss, accuracy, chanceLoss, inputRms, layers, deltaRatio };
   result.warnings = variantWarnings(cfg, data, result, opts.config);
   result.ms = now() - t0;
   result.cached = cached;
