@@ -440,7 +440,7 @@ function variantsSection(variants: VariantInspection[]): HTMLElement {
     return valueCell(sc.delta, l.delta, num(l.delta), { variant: v.variant, layer: String(k), metric: 'delta' },
       `${l.name}: ‖δ‖ ${l.delta}, ‖dW‖ ${num(l.gradW)}, ‖db‖ ${num(l.gradB)}`);
   }));
-  s.append(layerTable('t-gain', 'Gain ‖δ_k‖/‖δ_k+1‖: measured and theory', variants, H, name, (v, k) => {
+  s.append(layerTable('t-gain', 'Gain ‖δ_k‖/‖δ_k+1‖: measured, and theory √(n·Var(W)·E[f′(z)²])', variants, H, name, (v, k) => {
     const l = layer(v, k);
     if (!l?.gain) return null;
     const g = l.gain;
@@ -452,6 +452,7 @@ function variantsSection(variants: VariantInspection[]): HTMLElement {
     c.dataset.theory = String(g.predictedInit);
     return c;
   }));
+  s.append(el('p', 'muted small', 'n: units of layer k; Var(W): the init scheme\'s; E[f′(z)²] for the gaussian the init implies (hover a cell: the same with E[f′²] measured on the batch).'));
   s.append(layerTable('t-acts', 'Activations: mean ± std', variants, L, name, (v, k) => {
     const l = layer(v, k);
     if (!l) return null;
