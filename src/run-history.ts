@@ -51,6 +51,11 @@ export interface PackedLayer {
 }
 
 export interface PackedColumns {
+  /**
+   * pairwise compactions the receiver applies to its own columns first (the sender compacted
+   * since the receiver's last block; the merged pairs it already has need not travel again)
+   */
+  compact?: number;
   /** index of the first column in the block; the receiver drops its columns from here on */
   from: number;
   count: number;
@@ -201,7 +206,7 @@ export class ColumnStore {
   }
 
   /** Merge neighbouring pairs: half the columns, each twice as long. */
-  private compact(): void {
+  compact(): void {
     const half = Math.ceil(this.count / 2);
     for (let j = 0; j < half; j++) {
       const a = 2 * j, b = 2 * j + 1;
@@ -247,8 +252,17 @@ export class ColumnStore {
     const lastN = this.count ? this.s.n[this.count - 1]! : 0;
     const same = cursor.gen === this.gen && cursor.count === this.count && cursor.lastN === lastN;
     if (same) return null;
-    const from = cursor.gen === this.gen ? Math.min(cursor.final, this.count) : 0;
+    let from = 0, compact = 0;
+    if (cursor.gen === this.gen) from = Math.min(cursor.final, this.count);
+    else if (cursor.gen >= 0 && cursor.gen < this.gen) {
+      // the receiver can merge the pairs of final columns it has exactly as we did
+      compact = this.gen - cursor.gen;
+      from = cursor.final;
+      for (let k = 0; k < compact; k++) from = Math.floor(from / 2);
+      from = Math.min(from, this.count);
+    }
     const block = this.pack(from, this.count);
+    if (compact) block.compact = compact;
     cursor.gen = this.gen;
     cursor.count = this.count;
     cursor.final = this.finalCount;
@@ -276,6 +290,7 @@ export class ColumnStore {
   /** Apply a block (receiver side): columns from block.from on are replaced. Layers must be set. */
   apply(block: PackedColumns): void {
     if (!this.meta) throw new Error('ColumnStore.apply before setLayers');
+    for (let k = 0; k < (block.compact ?? 0); k++) this.compact();
     const { from, count } = block;
     if (from > this.count) throw new Error(`history block starts at column ${from} but only ${this.count} are here`);
     this.reserve(from + count);
@@ -314,7 +329,38 @@ const ABC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const REV = new Int16Array(128).fill(-1);
 for (let i = 0; i < ABC.length; i++) REV[ABC.charCodeAt(i)] = i;
 
+// Node's Buffer and the browser's btoa/atob are native and fast; the table-driven version below
+// is the fallback (and the reference the tests compare them with).
+type B64Buffer = { from(a: ArrayBufferLike | string, o?: number | string, l?: number): Uint8Array & { toString(enc: string): string } };
+const NodeBuffer = (globalThis as { Buffer?: B64Buffer }).Buffer;
+
 export function toBase64(u: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
+  if (typeof btoa === 'function') {
+    let bin = '';
+    for (let i = 0; i < u.length; i += 0x8000) bin += String.fromCharCode.apply(null, u.subarray(i, i + 0x8000) as unknown as number[]);
+    return btoa(bin);
+  }
+  return toBase64Portable(u);
+}
+
+export function fromBase64(s: string): Uint8Array {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s)) throw new Error('bad base64 in a history block');
+  if (NodeBuffer) {
+    const b = NodeBuffer.from(s, 'base64');
+    // a copy: the typed-array views need an aligned buffer of their own
+    return new Uint8Array(b);
+  }
+  if (typeof atob === 'function') {
+    const bin = atob(s);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  return fromBase64Portable(s);
+}
+
+export function toBase64Portable(u: Uint8Array): string {
   const parts: string[] = [];
   let chunk = '';
   const n = u.length;
@@ -335,7 +381,7 @@ export function toBase64(u: Uint8Array): string {
   return parts.join('');
 }
 
-export function fromBase64(s: string): Uint8Array {
+export function fromBase64Portable(s: string): Uint8Array {
   let len = s.length;
   while (len > 0 && s[len - 1] === '=') len--;
   const out = new Uint8Array(Math.floor((len * 3) / 4));

@@ -46,6 +46,8 @@ export class RunPanel implements vscode.Disposable {
   /** for tests and the log: how many messages went to the webview, and when */
   readonly posts: { type: string; at: number; bytes: number }[] = [];
   readonly createdAt = Date.now();
+  /** the longest a delta took to build and post (ms) */
+  maxPostMs = 0;
 
   constructor(readonly panel: vscode.WebviewPanel, public model: RunModel, private readonly host: PanelHost) {
     const webview = panel.webview;
@@ -105,7 +107,17 @@ export class RunPanel implements vscode.Disposable {
 
   private post(msg: HostToPanel): void {
     if (this.disposed) return;
-    const bytes = msg.type === 'settings' ? 0 : JSON.stringify(msg).length;
+    // the size of the packed columns (the bulk of a message), without serializing it twice
+    const blocks = msg.type === 'snapshot' ? msg.columns : msg.type === 'delta' ? msg.variants.map((v) => v.columns) : [];
+    let bytes = 0;
+    for (const b of blocks) {
+      if (!b) continue;
+      for (const k in b.scalars) bytes += b.scalars[k as keyof typeof b.scalars].length;
+      for (const l of b.layers) {
+        bytes += l.units.length + l.hist.length;
+        for (const k in l.q) bytes += l.q[k as keyof typeof l.q].length;
+      }
+    }
     this.posts.push({ type: msg.type, at: Date.now(), bytes });
     if (this.posts.length > 5000) this.posts.splice(0, 1000);
     this.lastPost = Date.now();
@@ -139,6 +151,7 @@ export class RunPanel implements vscode.Disposable {
 
   private sendDelta(): void {
     if (!this.ready) return;
+    const t0 = performance.now();
     const m = this.model;
     this.post({
       type: 'delta', runId: m.id, status: m.status, message: m.message, live: m.live,
@@ -150,6 +163,7 @@ export class RunPanel implements vscode.Disposable {
         return { index: i, meta: { ...v.meta, layers: v.meta.layers ?? v.store.meta }, columns, epochs: v.epochs.slice(sent) };
       }),
     });
+    this.maxPostMs = Math.max(this.maxPostMs, performance.now() - t0);
   }
 
   settingsChanged(): void {

@@ -39,6 +39,8 @@ export interface TrainingApi {
   readonly stopLatencies: number[];
   /** ms from the Train command to the first records reaching the host, per run */
   readonly firstRecordLatencies: number[];
+  /** the longest the host spent handling one worker message (ms) */
+  readonly timing: { maxHandlerMs: number };
   panelFor(runId: string): RunPanel | undefined;
   /** Train a config (as the command does); resolves when training started, or undefined if refused. */
   train(uri?: vscode.Uri): Promise<RunModel | undefined>;
@@ -75,6 +77,7 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
   lastRun: RunModel | null = null;
   readonly stopLatencies: number[] = [];
   readonly firstRecordLatencies: number[] = [];
+  readonly timing = { maxHandlerMs: 0 };
   readonly extensionUri: vscode.Uri;
   private readonly panels = new Map<string, RunPanel>();
   private readonly diagnostics: vscode.DiagnosticCollection;
@@ -220,11 +223,26 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
   }
 
   /** A located input problem: a Problems entry where it is, and a message naming it. */
-  private reportInputProblem(configUri: vscode.Uri, message: string, where: { file?: string; line?: number; column?: number }): void {
-    const file = where.file ? (path.isAbsolute(where.file) ? where.file : path.resolve(path.dirname(configUri.fsPath), where.file)) : configUri.fsPath;
+  private reportInputProblem(configUri: vscode.Uri, message: string, where: { file?: string; line?: number; column?: number }, configText: string): void {
+    let file = where.file ? (path.isAbsolute(where.file) ? where.file : path.resolve(path.dirname(configUri.fsPath), where.file)) : configUri.fsPath;
+    let line = Math.max(0, (where.line ?? 1) - 1), col = Math.max(0, (where.column ?? 1) - 1), len = 1;
+    if (file !== configUri.fsPath && (!where.line || !fs.existsSync(file))) {
+      // a data file that cannot be read: the problem is where the config names it
+      const needle = where.file ? JSON.stringify(where.file) : '';
+      const at = needle ? configText.indexOf(needle) : -1;
+      file = configUri.fsPath;
+      if (at >= 0) {
+        const before = configText.slice(0, at).split('\n');
+        line = before.length - 1;
+        col = before[before.length - 1]!.length;
+        len = needle.length;
+      } else {
+        line = 0;
+        col = 0;
+      }
+    }
     const uri = file === configUri.fsPath ? configUri : vscode.Uri.file(file);
-    const line = Math.max(0, (where.line ?? 1) - 1), col = Math.max(0, (where.column ?? 1) - 1);
-    const d = new vscode.Diagnostic(new vscode.Range(line, col, line, col + 1), message, vscode.DiagnosticSeverity.Error);
+    const d = new vscode.Diagnostic(new vscode.Range(line, col, line, col + len), message, vscode.DiagnosticSeverity.Error);
     d.source = 'MLP Lens';
     this.diagnostics.set(uri, [d]);
     this.log.error(`cannot train ${configUri.fsPath}: ${file}${where.line ? `:${where.line}:${where.column ?? 1}` : ''}: ${message}`);
@@ -328,6 +346,7 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
     );
 
     worker.on('message', (m: WorkerToHost) => {
+      const h0 = performance.now();
       try {
         switch (m.type) {
           case 'started':
@@ -369,7 +388,7 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
           }
           case 'inputError':
             // bad data (a CSV row, a variant the data cannot take): nothing was trained, leave nothing open
-            this.reportInputProblem(configUri, m.message, m);
+            this.reportInputProblem(configUri, m.message, m, text);
             startedResolve(undefined);
             this.panels.get(model.id)?.dispose();
             end('inputError');
@@ -383,6 +402,7 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
       } catch (e) {
         this.log.error(`handling a worker message: ${(e as Error).stack ?? e}`);
       }
+      this.timing.maxHandlerMs = Math.max(this.timing.maxHandlerMs, performance.now() - h0);
     });
     worker.on('error', (e) => {
       if (finished) return;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LayerProbe } from '../../src/engine/probes';
 import type { StepRecord } from '../../src/engine/trainer';
-import { ColumnStore, freshCursor, fromBase64, LAYER_QUANTITIES, SCALARS, toBase64 } from '../../src/run-history';
+import { ColumnStore, freshCursor, fromBase64, fromBase64Portable, LAYER_QUANTITIES, SCALARS, toBase64, toBase64Portable } from '../../src/run-history';
 import { Rng } from '../../src/engine/rng';
 
 function record(step: number, units = 4, bins = 5, layers = 3): StepRecord {
@@ -91,6 +91,7 @@ test('a receiver fed one snapshot and then deltas mirrors the sender exactly, ac
   const cursor = freshCursor();
   let receiver: ColumnStore | null = null;
   let messages = 0;
+  let bytesAfterCompaction = 0;
   for (let i = 1; i <= 500; i++) {
     sender.push(record(i));
     if (i % 7 !== 0 && i !== 500) continue; // batched: one message per 7 records
@@ -101,6 +102,7 @@ test('a receiver fed one snapshot and then deltas mirrors the sender exactly, ac
       receiver = new ColumnStore(32);
       receiver.setLayers(sender.meta!);
     }
+    if (i > 100) bytesAfterCompaction = Math.max(bytesAfterCompaction, JSON.stringify(block).length);
     receiver.apply(JSON.parse(JSON.stringify(block)));
   }
   assert.ok(receiver);
@@ -113,6 +115,7 @@ test('a receiver fed one snapshot and then deltas mirrors the sender exactly, ac
     assert.deepEqual(Array.from(receiver!.layers[i]!.units.subarray(0, receiver!.count * 4)), Array.from(L.units.subarray(0, sender.count * 4)));
   });
   assert.ok(messages < 80);
+  assert.ok(bytesAfterCompaction < 8 * 1024, `deltas stay small across compactions: largest ${bytesAfterCompaction} bytes`);
 });
 
 test('a delta that does not line up is refused', () => {
@@ -129,7 +132,9 @@ test('base64 matches Buffer for every length and byte', () => {
     const u = new Uint8Array(n).map(() => Math.floor(r.uniform(0, 256)));
     const b64 = toBase64(u);
     assert.equal(b64, Buffer.from(u).toString('base64'));
+    assert.equal(toBase64Portable(u), b64);
     assert.deepEqual(fromBase64(b64), u);
+    assert.deepEqual(fromBase64Portable(b64), u);
   }
   assert.throws(() => fromBase64('ab$d'), /bad base64/);
 });

@@ -98,6 +98,8 @@ const QUIET_SETTINGS = {
   'workbench.colorTheme': 'Default Dark Modern',
   'window.restoreWindows': 'none',
   'files.hotExit': 'off',
+  // VS Code in a browser auto-saves after a delay by default; the desktop default (off) keeps unsaved edits unsaved
+  'files.autoSave': 'off',
 };
 
 export class CodeServer {

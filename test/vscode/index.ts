@@ -18,7 +18,9 @@ import inspector from './suite/inspector';
 const SUITES: (() => void)[] = [training, inspector];
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'tdd', timeout: 120_000, color: false, reporter: 'spec' });
+  // MLP_LENS_GREP (in code-server's environment) runs only the matching tests
+  const grep = process.env.MLP_LENS_GREP;
+  const mocha = new Mocha({ ui: 'tdd', timeout: 120_000, color: false, reporter: 'spec', ...(grep ? { grep } : {}) });
   mocha.suite.emit('pre-require', globalThis, 'in-host', mocha);
   for (const s of SUITES) s();
   const lines: string[] = [];

@@ -51,8 +51,12 @@ export class ClientRun {
         this.shape++;
       }
       if (vd.columns) {
-        if (!v.store.meta || vd.columns.from > v.store.count) return false;
-        v.store.apply(vd.columns);
+        if (!v.store.meta) return false;
+        try {
+          v.store.apply(vd.columns); // compacts first if the host did, then checks the block lines up
+        } catch {
+          return false;
+        }
       }
       v.epochs.push(...vd.epochs);
     }

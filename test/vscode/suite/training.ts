@@ -1,15 +1,303 @@
+/**
+ * Train MLP inside a real extension host (code-server here, VS Code with test-electron
+ * elsewhere). The workspace is prepared by test/vscode/inhost.test.ts (fixtures.ts): the
+ * lecture example, a long version of it, an invalid config, a config with a missing CSV and a
+ * diverging one. Measured numbers go to <workspace>/inhost-training.json.
+ */
 import * as assert from 'node:assert/strict';
-import { suite, test } from 'mocha';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
+import type { MlpLensApi } from '../../../src/extension';
+import type { RunModel } from '../../../src/run-view';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export default function (): void {
-  suite('MLP Lens training', () => {
-    test('the extension activates and registers its commands', async () => {
+  suite('Train MLP (in the extension host)', function () {
+    this.timeout(120_000);
+    let api: MlpLensApi;
+    let ws: string;
+    const measured: Record<string, unknown> = {};
+    const uri = (f: string) => vscode.Uri.file(path.join(ws, f));
+    let lectureRun: RunModel | undefined;
+
+    suiteSetup(async () => {
       const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'mlp-lens');
-      assert.ok(ext, 'extension present');
-      await ext.activate();
+      assert.ok(ext, 'the extension is installed');
+      api = (await ext.activate()) as MlpLensApi;
+      ws = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+      assert.ok(fs.existsSync(path.join(ws, 'long.mlp.json')), `fixtures in ${ws}`);
+    });
+
+    suiteTeardown(async () => {
+      await api?.training.stop();
+      fs.writeFileSync(path.join(ws, 'inhost-training.json'), JSON.stringify(measured, null, 2));
+    });
+
+    const webviewTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview).length;
+
+    async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+      const t0 = Date.now();
+      while (!cond()) {
+        if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+        await sleep(20);
+      }
+    }
+
+    /** Most posts to the webview in any one-second window. */
+    function maxPostsPerSecond(posts: { at: number }[]): number {
+      let best = 0;
+      for (let i = 0, j = 0; i < posts.length; i++) {
+        while (posts[i]!.at - posts[j]!.at >= 1000) j++;
+        best = Math.max(best, i - j + 1);
+      }
+      return best;
+    }
+
+    test('the commands are registered, with the palette entries the manifest declares', async () => {
       const cmds = await vscode.commands.getCommands(true);
-      for (const c of ['mlpLens.train', 'mlpLens.stop', 'mlpLens.openRun', 'mlpLens.exportRun']) assert.ok(cmds.includes(c), c);
+      for (const c of ['mlpLens.train', 'mlpLens.stop', 'mlpLens.openRun', 'mlpLens.exportRun', 'mlpLens.showPanel']) assert.ok(cmds.includes(c), c);
+    });
+
+    test('Train MLP trains the active config with its unsaved edits, streams batched updates, writes run records', async () => {
+      const doc = await vscode.workspace.openTextDocument(uri('lecture.mlp.json'));
+      const editor = await vscode.window.showTextDocument(doc);
+      // an unsaved edit: 2 epochs instead of 5
+      const at = doc.getText().indexOf('"epochs": 5');
+      assert.ok(at > 0);
+      await editor.edit((e) => e.replace(new vscode.Range(doc.positionAt(at), doc.positionAt(at + '"epochs": 5'.length)), '"epochs": 2'));
+      assert.ok(doc.isDirty);
+      const t0 = Date.now();
+      const model = (await vscode.commands.executeCommand('mlpLens.train')) as RunModel | undefined;
+      assert.ok(model, 'training started');
+      const panel = api.training.panelFor(model.id);
+      assert.ok(panel, 'the panel is open');
+      await api.training.whenIdle();
+      const ms = Date.now() - t0;
+      assert.ok(doc.isDirty, 'the edit is still unsaved');
+      assert.equal(model.status, 'completed');
+      assert.deepEqual(model.variants.map((v) => [v.meta.name, v.meta.status, v.meta.epoch, v.meta.step]), [
+        ['sigmoid+glorot', 'completed', 2, 90], ['relu+he', 'completed', 2, 90], ['sigmoid+normal(1)', 'completed', 2, 90],
+      ]);
+      // run records as the CLI writes them
+      for (const v of model.variants) {
+        const dir = v.meta.runDir!;
+        assert.ok(dir.startsWith(path.join(ws, '.mlp-lens', 'runs')), dir);
+        const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+        assert.equal(summary.status, 'completed');
+        assert.equal(summary.epochs, 2);
+        const lines = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+        assert.equal(lines.filter((l) => l.kind === 'step').length, 90);
+        assert.ok(fs.existsSync(path.join(dir, 'model.json')));
+        assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).epochs, 2);
+      }
+      // the panel got a snapshot and a few batched deltas, never one per step
+      await waitFor(() => panel.posts.some((p) => p.type === 'snapshot'), 30_000, 'the webview to load');
+      const deltas = panel.posts.filter((p) => p.type === 'delta').length;
+      assert.ok(deltas < 270 / 5, `${deltas} deltas for 270 steps`);
+      assert.ok(maxPostsPerSecond(panel.posts) <= 20);
+      measured.lectureTwoEpochsMs = ms;
+      measured.firstRecordMs = api.training.firstRecordLatencies.at(-1);
+      assert.ok(api.training.firstRecordLatencies.at(-1)! < 5000);
+      await vscode.window.showTextDocument(doc);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      assert.ok(!doc.isDirty);
+      lectureRun = model;
+    });
+
+    test('the extension host stays responsive while training: event-loop lag under 50 ms; at most 20 posts a second', async () => {
+      // the machine's own stalls first (other processes on 2 cores delay any thread): 2 s idle
+      const idle = monitorEventLoopDelay({ resolution: 10 });
+      idle.enable();
+      await sleep(2000);
+      idle.disable();
+      const idleMaxMs = idle.max / 1e6 - 10;
+      const h = monitorEventLoopDelay({ resolution: 10 });
+      // a second probe: timer drift
+      let worstDrift = 0;
+      let last = performance.now();
+      const timer = setInterval(() => {
+        const now = performance.now();
+        worstDrift = Math.max(worstDrift, now - last - 20);
+        last = now;
+      }, 20);
+      const model = await api.training.train(uri('long.mlp.json'));
+      assert.ok(model);
+      await waitFor(() => model.variants.every((v) => v.meta.step > 0), 20_000, 'the first steps');
+      await waitFor(() => !!api.training.panelFor(model.id)?.posts.some((p) => p.type === 'snapshot'), 30_000, 'the panel');
+      api.training.timing.maxHandlerMs = 0;
+      h.enable();
+      worstDrift = 0;
+      const s0 = model.variants.reduce((a, v) => a + v.meta.step, 0);
+      await sleep(5000);
+      h.disable();
+      clearInterval(timer);
+      const s1 = model.variants.reduce((a, v) => a + v.meta.step, 0);
+      const panel = api.training.panelFor(model.id)!;
+      const recent = panel.posts.filter((p) => p.at > Date.now() - 5000);
+      await api.training.stop();
+      // the histogram records the time between its 10 ms ticks: the lag is what exceeds 10 ms
+      const lag = {
+        maxMs: h.max / 1e6 - 10, p99Ms: h.percentile(99) / 1e6 - 10, meanMs: h.mean / 1e6 - 10, timerDriftMs: worstDrift, idleMaxMs,
+        loadAverage: os.loadavg()[0], cpus: os.cpus().length,
+        hostHandlerMaxMs: api.training.timing.maxHandlerMs, panelPostMaxMs: panel.maxPostMs,
+        stepsPerSecond: (s1 - s0) / 5, postsIn5s: recent.length, maxPostsPerSecond: maxPostsPerSecond(recent),
+      };
+      measured.eventLoop = lag;
+      console.log(`event loop while training: ${JSON.stringify(lag)}`);
+      assert.ok(s1 - s0 > 500, `trained ${s1 - s0} steps in 5 s`);
+      assert.ok(lag.p99Ms < 50, `event-loop lag p99 ${lag.p99Ms.toFixed(1)} ms`);
+      // on a quiet machine: max under 50 ms; on a loaded one, training adds under 50 ms to the idle stalls
+      assert.ok(lag.maxMs < 50 + Math.max(0, idleMaxMs), `event-loop lag max ${lag.maxMs.toFixed(1)} ms (idle ${idleMaxMs.toFixed(1)} ms, load ${lag.loadAverage.toFixed(1)})`);
+      assert.ok(lag.maxPostsPerSecond <= 20, `${lag.maxPostsPerSecond} posts in one second`);
+      assert.ok(recent.length >= 20, `the panel kept updating: ${recent.length} posts in 5 s`);
+    });
+
+    test('Stop ends the worker within 100 ms and keeps the run as "stopped"', async () => {
+      const latencies: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const model = await api.training.train(uri('long.mlp.json'));
+        assert.ok(model);
+        await waitFor(() => model.variants.every((v) => v.meta.step > 50), 20_000, 'training');
+        await sleep(300 + 200 * i);
+        if (i === 0) await vscode.commands.executeCommand('mlpLens.stop');
+        else await api.training.stop();
+        latencies.push(api.training.stopLatencies.at(-1)!);
+        assert.equal(model.status, 'stopped');
+        assert.equal(api.training.live, null);
+        for (const v of model.variants) {
+          assert.equal(v.meta.status, 'stopped');
+          const s = JSON.parse(fs.readFileSync(path.join(v.meta.runDir!, 'summary.json'), 'utf8'));
+          assert.equal(s.status, 'stopped', v.meta.runDir!);
+          assert.ok(s.steps > 50 && s.steps < s.stepsPlanned);
+          for (const l of fs.readFileSync(path.join(v.meta.runDir!, 'metrics.jsonl'), 'utf8').trim().split('\n')) JSON.parse(l);
+        }
+      }
+      measured.stopLatencyMs = latencies;
+      console.log(`stop -> worker gone: ${latencies.join(', ')} ms`);
+      for (const l of latencies) assert.ok(l < 100, `stop took ${l} ms`);
+    });
+
+    test('closing the panel mid-run does not stop training; Show Training Panel brings it back', async () => {
+      const model = await api.training.train(uri('long.mlp.json'));
+      assert.ok(model);
+      await waitFor(() => !!api.training.panelFor(model.id), 10_000, 'the panel');
+      api.training.panelFor(model.id)!.panel.dispose();
+      assert.equal(api.training.panelFor(model.id), undefined);
+      const s0 = model.variants[0]!.meta.step;
+      await sleep(1000);
+      assert.equal(api.training.live?.model, model, 'still training');
+      assert.ok(model.variants[0]!.meta.step > s0);
+      await vscode.commands.executeCommand('mlpLens.showPanel');
+      const again = api.training.panelFor(model.id);
+      assert.ok(again, 'a new panel for the same run');
+      await waitFor(() => again.posts.some((p) => p.type === 'snapshot'), 30_000, 'the snapshot');
+      await api.training.stop();
+    });
+
+    test('a crashed worker is reported, the run keeps what it had, and the extension keeps working', async () => {
+      const model = await api.training.train(uri('long.mlp.json'));
+      assert.ok(model);
+      await waitFor(() => model.variants.every((v) => v.meta.step > 20), 20_000, 'training');
+      const live = api.training.live!;
+      await live.worker.terminate(); // the worker dies under the host (as an out-of-memory kill would)
+      await waitFor(() => api.training.live === null, 5000, 'the crash to be handled');
+      assert.equal(model.status, 'crashed');
+      assert.match(model.message ?? '', /exited unexpectedly/);
+      assert.ok(model.variants.every((v) => v.store.count > 0), 'what was trained is still shown');
+      const next = await api.training.train(uri('lecture.mlp.json'));
+      assert.ok(next);
+      await api.training.whenIdle();
+      assert.equal(next.status, 'completed');
+    });
+
+    test('an invalid config opens nothing: a Problems entry and a message naming the field', async () => {
+      const bad = uri('bad.mlp.json');
+      const doc = await vscode.workspace.openTextDocument(bad);
+      await vscode.window.showTextDocument(doc);
+      const tabs = webviewTabs();
+      const result = await vscode.commands.executeCommand('mlpLens.train');
+      assert.equal(result, undefined, 'nothing started');
+      assert.equal(api.training.live, null);
+      assert.equal(webviewTabs(), tabs, 'no panel opened');
+      const diags = vscode.languages.getDiagnostics(bad).filter((d) => d.source === 'MLP Lens');
+      assert.ok(diags.length >= 1);
+      assert.match(diags[0]!.message, /^\$\.lr: /);
+      assert.equal(diags[0]!.severity, vscode.DiagnosticSeverity.Error);
+      assert.equal(diags[0]!.range.start.line, doc.getText().split('\n').findIndex((l) => l.includes('"lr"')));
+      // fixing it (unsaved) clears the entry
+      const editor = vscode.window.activeTextEditor!;
+      const at = doc.getText().indexOf('-0.1');
+      await editor.edit((e) => e.replace(new vscode.Range(doc.positionAt(at), doc.positionAt(at + 4)), '0.1'));
+      await waitFor(() => vscode.languages.getDiagnostics(bad).filter((d) => d.source === 'MLP Lens').length === 0, 5000, 'the diagnostic to clear');
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    });
+
+    test('bad data (a CSV that is not there) opens nothing either, and says where', async () => {
+      const tabs = webviewTabs();
+      const result = await api.training.train(uri('missing-csv.mlp.json'));
+      assert.equal(result, undefined);
+      await waitFor(() => api.training.live === null, 10_000, 'the worker to end');
+      const labels = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview).map((t) => t.label);
+      try {
+        await waitFor(() => webviewTabs() === tabs, 3000, 'the panel to close');
+      } catch {
+        assert.fail(`the panel opened for it was not closed: ${labels().join(', ')} (had ${tabs})`);
+      }
+      const diags = vscode.languages.getDiagnostics(uri('missing-csv.mlp.json')).filter((d) => d.source === 'MLP Lens');
+      assert.match(diags[0]?.message ?? '', /cannot read CSV file 'nowhere\.csv'/);
+    });
+
+    test('a divergence keeps the run, marks its step and layer, and the other variant completes', async () => {
+      const model = await api.training.train(uri('diverging.mlp.json'));
+      assert.ok(model);
+      await api.training.whenIdle();
+      const [tame, wild] = model.variants;
+      assert.equal(tame!.meta.status, 'completed');
+      assert.equal(wild!.meta.status, 'diverged');
+      const d = wild!.meta.divergence!;
+      // the exact step depends on float rounding in the kernel path; it is early in epoch 1 or 2
+      assert.ok(d.step > 3 && d.step < 45, `diverged at step ${d.step}`);
+      assert.match(d.where, /layer|loss/);
+      assert.equal(model.status, 'diverged');
+      const s = JSON.parse(fs.readFileSync(path.join(wild!.meta.runDir!, 'summary.json'), 'utf8'));
+      assert.equal(s.status, 'diverged');
+      assert.deepEqual(s.divergence, d);
+      assert.ok(api.training.panelFor(model.id), 'the panel shows it');
+    });
+
+    test('Open Run shows a finished run exactly as it looked live', async () => {
+      assert.ok(lectureRun);
+      const reopened = api.training.openRunDirs(lectureRun.runDirs);
+      assert.equal(reopened.status, 'completed');
+      const settings = { gradientScale: 'window' as const, gradientDomain: [1e-5, 10] as [number, number], colorWindow: 100 };
+      assert.deepEqual(reopened.snapshot(settings).columns, lectureRun.snapshot(settings).columns);
+      assert.ok(api.training.panelFor(reopened.id));
+    });
+
+    test('settings: mlpLens.probeInterval and mlpLens.runFolder', async () => {
+      const cfg = vscode.workspace.getConfiguration('mlpLens');
+      await cfg.update('probeInterval', 5, vscode.ConfigurationTarget.Workspace);
+      await cfg.update('runFolder', 'custom-runs', vscode.ConfigurationTarget.Workspace);
+      try {
+        const model = await api.training.train(uri('lecture.mlp.json'));
+        assert.ok(model);
+        await api.training.whenIdle();
+        for (const v of model.variants) {
+          assert.ok(v.meta.runDir!.startsWith(path.join(ws, 'custom-runs')), v.meta.runDir!);
+          const steps = fs.readFileSync(path.join(v.meta.runDir!, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.kind === 'step').map((l) => l.step);
+          assert.deepEqual(steps.slice(0, 4), [1, 5, 10, 15]);
+          assert.equal(steps.length, 1 + 225 / 5);
+        }
+      } finally {
+        await cfg.update('probeInterval', undefined, vscode.ConfigurationTarget.Workspace);
+        await cfg.update('runFolder', undefined, vscode.ConfigurationTarget.Workspace);
+      }
     });
   });
 }

@@ -1,0 +1,30 @@
+/** Workspace folders for the real-VS-Code tests: the lecture example and configs that exercise long runs and faults. */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './harness';
+
+const lecture = readFileSync(join(ROOT, 'examples/lecture.mlp.json'), 'utf8').replace(/^\s*"\$schema":.*\n/m, '');
+
+export const FIXTURES: Record<string, string> = {
+  'lecture.mlp.json': lecture,
+  // the lecture, long enough to watch, stop, close and crash
+  'long.mlp.json': lecture.replace('"name": "lecture"', '"name": "long"').replace('"epochs": 5', '"epochs": 400'),
+  'bad.mlp.json': lecture.replace('"name": "lecture"', '"name": "bad"').replace('"lr": 0.1', '"lr": -0.1'),
+  'missing-csv.mlp.json': JSON.stringify({ name: 'missing-csv', dataset: { type: 'csv', path: 'nowhere.csv', label: 'y' }, layers: [8] }, null, 2),
+  'diverging.mlp.json': JSON.stringify({
+    name: 'diverging', dataset: { type: 'spiral', samples: 300, classes: 3 }, layers: [32, 32], epochs: 3, batchSize: 16, seed: 1,
+    variants: [
+      { name: 'tame', activation: 'tanh', lr: 0.05 },
+      { name: 'wild', activation: 'linear', lr: 0.6, init: { scheme: 'normal', std: 0.5 } },
+    ],
+  }, null, 2),
+};
+
+/** A fresh workspace folder dist/test/<name>/ holding the fixtures. */
+export function makeWorkspace(name: string): string {
+  const ws = join(ROOT, 'dist/test', name);
+  rmSync(ws, { recursive: true, force: true });
+  mkdirSync(ws, { recursive: true });
+  for (const [f, text] of Object.entries(FIXTURES)) writeFileSync(join(ws, f), text);
+  return ws;
+}
