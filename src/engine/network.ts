@@ -82,8 +82,14 @@ interface WasmLayout {
   desc: number[];
   units: number[];
   hist: number[];
-  /** per layer: 3 float64 optimizer norms (‖ΔW‖², ‖W‖², ‖G‖²) */
+  /** per layer: float64 probe outputs of the forward kernel, and views of them */
+  unitsOut: Float64Array[];
+  histOut: Float64Array[];
+  /** per layer: 2 float64 optimizer norms (‖ΔW‖², ‖W‖²), and their view */
   norms: number;
+  normsView: Float64Array;
+  /** the optimizer's layer table: per layer i32 lo, wEnd, end (elements), norms pointer */
+  optTable: number;
   i32: Int32Array;
   f32: Float32Array;
   f64: Float64Array;
@@ -185,6 +191,7 @@ export class Network {
     const params = a.reserve(total * 4), grads = a.reserve(total * 4), state = a.reserve(2 * total * 4);
     const input = a.reserve(B * this.sizes[0]! * 4);
     const acts: number[] = [], deltas: number[] = [], desc: number[] = [], units: number[] = [], hist: number[] = [];
+    const unitsOutOff: number[] = [], histOutOff: number[] = [];
     let t1 = 0, t2 = 0, t3 = 0;
     for (let k = 0; k < L; k++) {
       const inS = this.sizes[k]!, out = this.sizes[k + 1]!;
@@ -193,15 +200,20 @@ export class Network {
       desc.push(a.reserve(3 * DESC_BYTES));
       units.push(a.reserve(r4(out) * 4));
       hist.push(a.reserve(4 * WASM_MAX_BINS * 4)); // one sub-histogram per SIMD lane
+      unitsOutOff.push(a.reserve(out * 8));
+      histOutOff.push(a.reserve(WASM_MAX_BINS * 8));
       t1 = Math.max(t1, out * ldT);
       t2 = Math.max(t2, inS * ldT);
       if (k > 0) t3 = Math.max(t3, inS * (r4(out) + 4));
     }
-    const norms = a.reserve(L * 32);
+    const norms = a.reserve(L * 16), optTable = a.reserve(L * 16);
     const T1 = a.reserve(t1 * 4), T2 = a.reserve(t2 * 4), T3 = a.reserve(t3 * 4);
     const { memory, exports } = a.instantiate(relaxed);
     const w: WasmLayout = {
-      k: exports, memory, params, grads, state, input, acts, deltas, t1: T1, t2: T2, t3: T3, desc, units, hist, norms,
+      k: exports, memory, params, grads, state, input, acts, deltas, t1: T1, t2: T2, t3: T3, desc, units, hist, norms, optTable,
+      normsView: new Float64Array(memory.buffer, norms, 2 * L),
+      unitsOut: unitsOutOff.map((o, k) => new Float64Array(memory.buffer, o, this.sizes[k + 1]!)),
+      histOut: histOutOff.map((o) => new Float64Array(memory.buffer, o, WASM_MAX_BINS)),
       i32: new Int32Array(memory.buffer), f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer), ldT, bins: 0,
     };
     return w;
@@ -303,10 +315,10 @@ export class Network {
           P.saturation[k] = f64[(d + DESC.sat) >> 3]! / count;
           P.mean[k] = mean;
           P.std[k] = Math.sqrt(Math.max(f64[(d + DESC.sumSq) >> 3]! / count - mean * mean, 0));
-          const unit = P.unitSat[k]!, hist = P.hist[k]!;
-          const u0 = w.units[k]! >> 2, h0 = w.hist[k]! >> 2;
-          for (let j = 0; j < N; j++) unit[j] = i32[u0 + j]! / M;
-          for (let b = 0; b < hist.length; b++) hist[b] = i32[h0 + b]!;
+          // plain loops: for a few dozen numbers TypedArray.set's native call costs more
+          const unit = P.unitSat[k]!, uo = w.unitsOut[k]!, hist = P.hist[k]!, ho = w.histOut[k]!;
+          for (let j = 0; j < N; j++) unit[j] = uo[j]!;
+          for (let b = 0; b < ho.length; b++) hist[b] = ho[b]!;
         }
       }
       prev = w.acts[k]!;
@@ -326,6 +338,8 @@ export class Network {
       i32[(d + DESC.bias) >> 2] = wOff + N * K * 4;
       i32[(d + DESC.units) >> 2] = w.units[k]!;
       i32[(d + DESC.hist) >> 2] = w.hist[k]!;
+      i32[(d + DESC.unitsOut) >> 2] = w.unitsOut[k]!.byteOffset;
+      i32[(d + DESC.histOut) >> 2] = w.histOut[k]!.byteOffset;
       if (layer.activation) i32[(d + DESC.act) >> 2] = ACT[layer.activation];
       f32[(d + DESC.slope) >> 2] = this.slope;
       // input gradient of the layer below: δ ⊙ f'(a_{k-1})
@@ -338,6 +352,12 @@ export class Network {
       // weight gradient: + λW
       i32[(dg + DESC.aux) >> 2] = wOff;
       i32[(dg + DESC.auxLd) >> 2] = K;
+      // the optimizer's table
+      const t = (w.optTable >> 2) + 4 * k;
+      i32[t] = layer.offset;
+      i32[t + 1] = layer.offset + N * K;
+      i32[t + 2] = layer.offset + N * K + N;
+      i32[t + 3] = w.norms + 16 * k;
     }
   }
 
@@ -348,6 +368,8 @@ export class Network {
       const d = w.desc[k]!;
       const [lo, hi] = histogramRange(kind);
       w.i32[(d + DESC.bins) >> 2] = bins;
+      w.histOut[k] = new Float64Array(w.memory.buffer, w.histOut[k]!.byteOffset, bins); // a view of exactly the bins
+      w.i32.fill(0, w.hist[k]! >> 2, (w.hist[k]! >> 2) + 4 * WASM_MAX_BINS); // counters start at 0 (kernels re-zero them as they read)
       w.f64[(d + DESC.histLo) >> 3] = lo;
       w.f64[(d + DESC.histScale) >> 3] = bins / (hi - lo);
     }

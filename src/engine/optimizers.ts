@@ -99,24 +99,19 @@ export class Optimizer {
     }
   }
 
-  /** The same step as SIMD over the network's memory; norms measured in the same pass. */
+  /** The same step as SIMD over the network's memory, every layer in one call; norms measured in the same pass. */
   private stepWasm(w: NonNullable<ReturnType<typeof wasmLayoutOf>>, lr: number, layers: Layer[], norms: UpdateNorms | null, c1: number, c2: number): void {
-    const s = this.spec, k = w.k, f64 = w.f64;
+    const s = this.spec, k = w.k;
     const P = w.params, G = w.grads, V = w.state, Mo = w.state + this.params.length * 4;
-    for (const layer of layers) {
-      const lo = layer.offset, wEnd = lo + layer.W.length, end = wEnd + layer.b.length;
-      const np = w.norms + layer.index * 32;
-      if (norms) f64.fill(0, np >> 3, (np >> 3) + 3);
-      for (let pass = 0; pass < 2; pass++) {
-        const a = pass === 0 ? lo : wEnd, b = pass === 0 ? wEnd : end;
-        const nptr = norms && pass === 0 ? np : 0;
-        switch (s.type) {
-          case 'sgd': k.sgd(P, G, a, b, nptr, lr, 0); break;
-          case 'momentum': k.momentum(P, G, a, b, nptr, lr, V, s.momentum, s.nesterov ? 1 : 0); break;
-          case 'adam': k.adam(P, G, a, b, nptr, lr, V, Mo, s.beta1, s.beta2, s.epsilon, c1, c2); break;
-        }
-      }
-      if (norms) { norms.update[layer.index] = f64[np >> 3]!; norms.weight[layer.index] = f64[(np >> 3) + 1]!; }
+    const L = layers.length, measure = norms ? 1 : 0;
+    switch (s.type) {
+      case 'sgd': k.sgd(P, G, w.optTable, L, measure, lr, 0); break;
+      case 'momentum': k.momentum(P, G, w.optTable, L, measure, lr, V, s.momentum, s.nesterov ? 1 : 0); break;
+      case 'adam': k.adam(P, G, w.optTable, L, measure, lr, V, Mo, s.beta1, s.beta2, s.epsilon, c1, c2); break;
+    }
+    if (norms) {
+      const v = w.normsView;
+      for (const layer of layers) { norms.update[layer.index] = v[2 * layer.index]!; norms.weight[layer.index] = v[2 * layer.index + 1]!; }
     }
   }
 }

@@ -96,6 +96,7 @@ export class Trainer {
   private readonly order: Uint32Array;
   private readonly xb: FloatArray;
   private readonly yb: Int32Array;
+  private readonly rowViews: Float32Array[] | null;
   private readonly info: BackwardInfo = { loss: 0, correct: 0 };
   private posInEpoch = 0;
   private sinceLoss = 0;
@@ -122,6 +123,9 @@ export class Trainer {
     for (let i = 0; i < nTrain; i++) this.order[i] = i;
     this.shuffleRng.shuffle(this.order);
     this.xb = this.net.inputBuffer; // in the network's own memory: forward() reads it in place
+    // wide rows are copied natively from views made once (no allocation per step)
+    const F = data.features;
+    this.rowViews = F >= 32 && dtype === 'float32' ? Array.from({ length: nTrain }, (_, i) => data.trainX.subarray(i * F, (i + 1) * F)) : null;
     this.yb = new Int32Array(B);
   }
 
@@ -142,11 +146,13 @@ export class Trainer {
     const { data, order, xb, yb } = this;
     const F = data.features;
     const M = Math.min(this.net.maxBatch, order.length - this.posInEpoch);
+    const X = data.trainX, rows = this.rowViews;
     for (let m = 0; m < M; m++) {
       const idx = order[this.posInEpoch + m]!;
       yb[m] = data.trainY[idx]!;
       const src = idx * F, dst = m * F;
-      for (let j = 0; j < F; j++) xb[dst + j] = data.trainX[src + j]!;
+      if (rows) xb.set(rows[idx]!, dst); // a native copy
+      else for (let j = 0; j < F; j++) xb[dst + j] = X[src + j]!;
     }
     return M;
   }

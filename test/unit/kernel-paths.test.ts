@@ -225,7 +225,8 @@ describe('every path: fused probes equal the TypeScript probes', () => {
             assert.deepEqual(Array.from(fused.unitSat[k]!), Array.from(plain.unitSat[k]!), `unitSat[${k}]`);
             assert.deepEqual(Array.from(fused.hist[k]!), Array.from(plain.hist[k]!), `hist[${k}]`);
           }
-          close(fused.mean[k]!, plain.mean[k]!, 1e-12, 1e-12, `mean[${k}]`);
+          // sums run in float32 within blocks of 256 elements, float64 across blocks
+          close(fused.mean[k]!, plain.mean[k]!, 1e-5, 1e-7, `mean[${k}]`);
           close(fused.std[k]!, plain.std[k]!, 1e-5, 1e-9, `std[${k}]`);
           close(fused.gradW[k]!, plain.gradW[k]!, 1e-5, 1e-30, `gradW[${k}]`);
           close(fused.gradB[k]!, plain.gradB[k]!, 1e-9, 1e-30, `gradB[${k}]`);

@@ -24,7 +24,7 @@
  * Nothing here allocates; all pointers are byte offsets into the one imported memory.
  */
 import {
-  call, f32, f32x4, f64, f64x2, Fn, forLoop, i32, i32x4, if_, memory, seq, shuffle32, T, v128,
+  call, f32, f32x4, f64, f64x2, Fn, forLoop, i32, i32x4, if_, seq, shuffle32, T, v128,
   type Bytes, type Local,
 } from './encoder';
 
@@ -45,10 +45,11 @@ export const EPI = { none: 0, bias: 1, act: 2, deriv: 3, grad: 4 } as const;
  *  i32 @24 per-unit saturation counters (i32, padded to 4) | i32 @28 histogram (i32) | i32 @32 bins
  *  f32 @36 weight decay | f64 @40 histogram lo | f64 @48 histogram scale (bins / (hi - lo))
  *  f64 @56 out: Σ (Σa, ‖δ‖², or ‖dW‖²) | f64 @64 out: Σa² | f64 @72 out: saturated count
+ *  i32 @80 out: per-unit saturated fraction (f64 [N]) | i32 @84 out: histogram counts (f64 [bins])
  */
 export const DESC = {
   bias: 0, act: 4, slope: 8, probe: 12, aux: 16, auxLd: 20, units: 24, hist: 28, bins: 32, wd: 36,
-  histLo: 40, histScale: 48, sum: 56, sumSq: 64, sat: 72,
+  histLo: 40, histScale: 48, sum: 56, sumSq: 64, sat: 72, unitsOut: 80, histOut: 84,
 } as const;
 export const DESC_BYTES = 128;
 
@@ -73,19 +74,21 @@ export function buildKernels(o: KernelOptions): Fn[] {
     acc.set(f64x2.add(acc.get, f64x2.mul(t.get, t.get))),
   ];
   /**
-   * Σ v² for probes: float32 multiply-adds, flushed into float64 every 64 vectors (a bounded
-   * float32 sum, relative error about 1e-6; elements below 1e-19 in magnitude count as 0).
+   * Sums over many vectors: float32 lanes, flushed into float64 every 64 vectors (a bounded
+   * float32 sum, relative error about 1e-6). `add` sums v, `addSq` sums v² (elements below 1e-19
+   * in magnitude then count as 0, above 1e19 as infinite).
    */
   const sqAcc = (f: Fn) => {
     const a32 = f.local(T.v128), a64 = f.local(T.v128), cnt = f.local(T.i32);
     const flush = (): Bytes[] => [...f64Sum2(a64, a32.get), a32.set(v128.zero())];
+    const tick = (): Bytes[] => [
+      cnt.set(i32.sub(cnt.get, i32.const(1))),
+      if_(i32.eqz(cnt.get), [...flush(), cnt.set(i32.const(64))]),
+    ];
     return {
       init: (): Bytes[] => [a32.set(v128.zero()), a64.set(v128.zero()), cnt.set(i32.const(64))],
-      add: (v: Bytes): Bytes[] => [
-        a32.set(fma(v, v, a32.get)),
-        cnt.set(i32.sub(cnt.get, i32.const(1))),
-        if_(i32.eqz(cnt.get), [...flush(), cnt.set(i32.const(64))]),
-      ],
+      add: (v: Bytes): Bytes[] => [a32.set(fma(v, v, a32.get)), ...tick()],
+      addPlain: (v: Bytes): Bytes[] => [a32.set(f32x4.add(a32.get, v)), ...tick()],
       /** flush and return the float64 total */
       total: (): Bytes => seq(...flush(), f64.add(f64x2.extract_lane(a64.get, 0), f64x2.extract_lane(a64.get, 1))),
     };
@@ -233,16 +236,20 @@ export function buildKernels(o: KernelOptions): Fn[] {
     );
   }
 
-  /** forward of a hidden layer: a = f(z + bias), Σ(a + (z - z)) always; probes when the flag is set */
+  /**
+   * forward of a hidden layer: a = f(z + bias) and Σ(a + (z - z)) always; with the probe flag, a
+   * second pass over the same rows (still in L1) measures saturation overall and per unit, Σa²
+   * and the histogram. Two passes keep each loop's live values within the 16 vector registers.
+   */
   for (const act of [ACT.sigmoid, ACT.tanh, ACT.relu, ACT.leaky_relu, ACT.linear]) {
     const f = add(new Fn(`epi_act${act}`, EPI_PARAMS), false);
     const [d, c, ldcB, rows, n] = f.params as EpiParams;
     const p = f.local(T.i32), b = f.local(T.i32), u = f.local(T.i32), h = f.local(T.i32), b0 = f.local(T.i32), u0 = f.local(T.i32);
     const z = f.local(T.v128), a = f.local(T.v128), s = f.local(T.v128), slope = f.local(T.v128), mask = f.local(T.v128), satAcc = f.local(T.v128);
-    const sumSq = sqAcc(f);
-    const sum = f.local(T.v128), lo = f.local(T.v128), scale = f.local(T.v128);
-    const bin = f.local(T.v128), tmp = f.local(T.i32), probe = f.local(T.i32), maxBin = f.local(T.v128);
-    const body = (L: number, withProbe: boolean): Bytes[] => {
+    const sumSq = sqAcc(f), sum = sqAcc(f);
+    const lo = f.local(T.v128), scale = f.local(T.v128);
+    const bin = f.local(T.v128), tmp = f.local(T.i32), maxBin = f.local(T.v128);
+    const actBody = (L: number): Bytes[] => {
       const out: Bytes[] = [
         z.set(f32x4.add(loadPartial(p.get, L), loadPartial(b.get, L))),
         ...activate(f, act, z, a, slope),
@@ -250,31 +257,29 @@ export function buildKernels(o: KernelOptions): Fn[] {
         // relu maps NaN/Inf to finite values; z - z is 0 for finite z and NaN otherwise
         s.set(act === ACT.relu ? f32x4.add(a.get, f32x4.sub(z.get, z.get)) : a.get),
       ];
-      if (L < 4) out.push(s.set(v128.and(s.get, laneMask(L))), a.set(v128.and(a.get, laneMask(L))));
-      out.push(...f64Sum2(sum, s.get));
-      if (withProbe) {
-        out.push(
-          ...sumSq.add(a.get),
-          mask.set(L < 4 ? v128.and(satMask(act, a), laneMask(L)) : satMask(act, a)),
-          satAcc.set(i32x4.sub(satAcc.get, mask.get)),
-          v128.store(u.get, i32x4.sub(v128.load(u.get), mask.get)),
-        );
+      if (L < 4) out.push(s.set(v128.and(s.get, laneMask(L))));
+      out.push(...sum.addPlain(s.get));
+      return out;
+    };
+    const probeBody = (L: number): Bytes[] => {
+      const half = (hi: boolean) => i32x4.trunc_sat_f64x2_s_zero(f64x2.floor(f64x2.mul(f64x2.sub(
+        f64x2.promote_low_f32x4(hi ? shuffle32(a.get, a.get, [2, 3, 2, 3]) : a.get), lo.get), scale.get)));
+      const out: Bytes[] = [
+        a.set(L < 4 ? v128.and(loadPartial(p.get, L), laneMask(L)) : v128.load(p.get)),
+        ...sumSq.add(a.get),
+        mask.set(L < 4 ? v128.and(satMask(act, a), laneMask(L)) : satMask(act, a)),
+        satAcc.set(i32x4.sub(satAcc.get, mask.get)),
+        v128.store(u.get, i32x4.sub(v128.load(u.get), mask.get)),
         // histogram bins in float64, exactly as the TypeScript probe computes them
-        for (let half = 0; half < (L > 2 ? 2 : 1); half++) {
-          const src = half === 0 ? a.get : shuffle32(a.get, a.get, [2, 3, 2, 3]);
-          out.push(
-            bin.set(i32x4.trunc_sat_f64x2_s_zero(f64x2.floor(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(src), lo.get), scale.get)))),
-            bin.set(i32x4.shl(i32x4.min_s(i32x4.max_s(bin.get, v128.zero()), maxBin.get), i32.const(4))),
-          );
-          // one sub-histogram per lane (slot bin*4 + lane): no lane waits on another's increment
-          for (let l = 0; l < 2 && 2 * half + l < L; l++) {
-            const lane = 2 * half + l;
-            out.push(
-              tmp.set(i32.add(h.get, i32x4.extract_lane(bin.get, l))),
-              i32.store(tmp.get, i32.add(i32.load(tmp.get, 4 * lane), i32.const(1)), 4 * lane),
-            );
-          }
-        }
+        bin.set(L > 2 ? shuffle32(half(false), half(true), [0, 1, 4, 5]) : half(false)),
+        bin.set(i32x4.shl(i32x4.min_s(i32x4.max_s(bin.get, v128.zero()), maxBin.get), i32.const(4))),
+      ];
+      // one sub-histogram per lane (slot bin*4 + lane): no lane waits on another's increment
+      for (let l = 0; l < L; l++) {
+        out.push(
+          tmp.set(i32.add(h.get, i32x4.extract_lane(bin.get, l))),
+          i32.store(tmp.get, i32.add(i32.load(tmp.get, 4 * l), i32.const(1)), 4 * l),
+        );
       }
       return out;
     };
@@ -283,41 +288,40 @@ export function buildKernels(o: KernelOptions): Fn[] {
     f.body = seq(
       b0.set(i32.load(d.get, DESC.bias)), u0.set(i32.load(d.get, DESC.units)), h.set(i32.load(d.get, DESC.hist)),
       slope.set(f32x4.splat(f32.load(d.get, DESC.slope))),
-      lo.set(f64x2.splat(f64.load(d.get, DESC.histLo))), scale.set(f64x2.splat(f64.load(d.get, DESC.histScale))),
-      maxBin.set(i32x4.splat(i32.add(i32.load(d.get, DESC.bins), i32.const(-1)))),
-      probe.set(i32.load(d.get, DESC.probe)),
-      sum.set(v128.zero()), ...sumSq.init(), satAcc.set(v128.zero()),
-      if_(probe.get, [
-        rowsLoop(f, rows, n, perRow, (L) => body(L, true), advance),
+      ...sum.init(),
+      rowsLoop(f, rows, n, perRow, actBody, advance),
+      f64.store(d.get, f64.add(f64.load(d.get, DESC.sum), sum.total()), DESC.sum),
+      if_(i32.load(d.get, DESC.probe), [
+        lo.set(f64x2.splat(f64.load(d.get, DESC.histLo))), scale.set(f64x2.splat(f64.load(d.get, DESC.histScale))),
+        maxBin.set(i32x4.splat(i32.add(i32.load(d.get, DESC.bins), i32.const(-1)))),
+        ...sumSq.init(), satAcc.set(v128.zero()),
+        rowsLoop(f, rows, n, perRow, probeBody, advance),
         f64.store(d.get, f64.add(f64.load(d.get, DESC.sumSq), sumSq.total()), DESC.sumSq),
         f64.store(d.get, f64.add(f64.load(d.get, DESC.sat), f64.convert_i32_s(i32.add(
           i32.add(i32x4.extract_lane(satAcc.get, 0), i32x4.extract_lane(satAcc.get, 1)),
           i32.add(i32x4.extract_lane(satAcc.get, 2), i32x4.extract_lane(satAcc.get, 3))))), DESC.sat),
-      ], [
-        rowsLoop(f, rows, n, perRow, (L) => body(L, false), advance),
       ]),
-      f64.store(d.get, f64.add(f64.load(d.get, DESC.sum), hsum64(sum)), DESC.sum),
     );
   }
 
-  /** input gradient: δ = g ⊙ f'(a_prev), ‖δ‖² (float64: it also detects divergence) */
+  /** input gradient: δ = g ⊙ f'(a_prev), ‖δ‖² (also the divergence check) */
   for (const act of [ACT.sigmoid, ACT.tanh, ACT.relu, ACT.leaky_relu, ACT.linear]) {
     const f = add(new Fn(`epi_deriv${act}`, EPI_PARAMS), false);
     const [d, c, ldcB, rows, n, m0] = f.params as EpiParams;
     const p = f.local(T.i32), q = f.local(T.i32);
-    const g = f.local(T.v128), a = f.local(T.v128), slope = f.local(T.v128), ss = f.local(T.v128), t64 = f.local(T.v128);
+    const g = f.local(T.v128), a = f.local(T.v128), slope = f.local(T.v128), ss = sqAcc(f);
     const body = (L: number): Bytes[] => [
       g.set(loadPartial(p.get, L)),
       a.set(loadPartial(q.get, L)),
       g.set(derivMul(act, g, a, slope)),
       ...storePartial(p, g, L),
-      ...f64SumSq(ss, g, t64),
+      ...ss.add(g.get),
     ];
     f.body = seq(
-      slope.set(f32x4.splat(f32.load(d.get, DESC.slope))), ss.set(v128.zero()),
+      slope.set(f32x4.splat(f32.load(d.get, DESC.slope))), ...ss.init(),
       rowsLoop(f, rows, n, (r) => [p.set(i32.add(c.get, i32.mul(r.get, ldcB.get))), q.set(auxRow(d, m0, r))], body,
         [p.set(i32.add(p.get, i32.const(16))), q.set(i32.add(q.get, i32.const(16)))]),
-      f64.store(d.get, f64.add(f64.load(d.get, DESC.sum), hsum64(ss)), DESC.sum),
+      f64.store(d.get, f64.add(f64.load(d.get, DESC.sum), ss.total()), DESC.sum),
     );
   }
 
@@ -421,6 +425,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
     const n0 = f.local(T.i32), n1 = f.local(T.i32), nc = f.local(T.i32), m = f.local(T.i32), n = f.local(T.i32), rows = f.local(T.i32);
     const cols = f.local(T.i32), pa = f.local(T.i32), pc = f.local(T.i32), act = f.local(T.i32);
     const pB = f.local(T.i32), pC = f.local(T.i32), nEnd = f.local(T.i32), probeAct = f.local(T.i32), hb = f.local(T.i32), hp = f.local(T.i32);
+    const whole = f.local(T.i32);
     const full = tileCode(f, GEMM_TILE_ROWS, GEMM_TILE_COLS, { pA: pa, ldaB, pB, ldbB, pC, ldcB, K: K! });
     const edgeCall = (R: Local, Cc: Local): Bytes => {
       const args = [pa.get, ldaB.get, i32.add(B!.get, i32.mul(n.get, ldbB.get)), ldbB.get, i32.add(pc.get, i32.shl(n.get, i32.const(2))), ldcB.get, K!.get];
@@ -433,8 +438,8 @@ export function buildKernels(o: KernelOptions): Fn[] {
       }
       return code;
     };
-    const epiRows = (): Bytes => {
-      const args = (fnName: string) => call(ids.get(fnName)!, d!.get, pc.get, ldcB.get, rows.get, N!.get, m.get);
+    const epiRows = (c0: Bytes, nRows: Bytes, m0: Bytes): Bytes => {
+      const args = (fnName: string) => call(ids.get(fnName)!, d!.get, c0, ldcB.get, nRows, N!.get, m0);
       let actDispatch: Bytes = args(`epi_act${ACT.linear}`);
       for (const a of [ACT.leaky_relu, ACT.relu, ACT.tanh, ACT.sigmoid]) actDispatch = if_(i32.eq(act.get, i32.const(a)), [args(`epi_act${a}`)], [actDispatch]);
       let derivDispatch: Bytes = args(`epi_deriv${ACT.linear}`);
@@ -449,16 +454,14 @@ export function buildKernels(o: KernelOptions): Fn[] {
     f.body = seq(
       ldaB.set(i32.shl(lda!.get, i32.const(2))), ldbB.set(i32.shl(ldb!.get, i32.const(2))), ldcB.set(i32.shl(ldc!.get, i32.const(2))),
       act.set(if_value_i32(i32.eqz(d!.get), i32.const(0), () => i32.load(d!.get, DESC.act))),
-      // the descriptor's sums start at 0; a hidden forward with probes also clears its counters
+      // the descriptor's sums start at 0 (the probe counters are zero already: read back as zeroed)
       if_(d!.get, [f64.store(d!.get, f64.const(0), DESC.sum), f64.store(d!.get, f64.const(0), DESC.sumSq), f64.store(d!.get, f64.const(0), DESC.sat)]),
       probeAct.set(i32.and(i32.eq(epi!.get, i32.const(EPI.act)), i32.ne(if_value_i32(i32.eqz(d!.get), i32.const(0), () => i32.load(d!.get, DESC.probe)), i32.const(0)))),
-      if_(probeAct.get, [
-        memory.fill(i32.load(d!.get, DESC.units), i32.const(0), i32.shl(i32.and(i32.add(N!.get, i32.const(3)), i32.const(~3)), i32.const(2))),
-        memory.fill(i32.load(d!.get, DESC.hist), i32.const(0), i32.shl(i32.load(d!.get, DESC.bins), i32.const(4))),
-      ]),
       // columns per chunk: the chunk's B rows fit CHUNK_BYTES; a multiple of the tile width
       nc.set(i32.mul(i32.div_s(i32.const(CHUNK_BYTES), i32.mul(i32.add(i32.shl(K!.get, i32.const(2)), i32.const(64)), i32.const(GEMM_TILE_COLS))), i32.const(GEMM_TILE_COLS))),
       if_(i32.lt_s(nc.get, i32.const(GEMM_TILE_COLS)), [nc.set(i32.const(GEMM_TILE_COLS))]),
+      // 1: the epilogue runs once after the product (C small, no epilogue = 0 and none per block)
+      whole.set(i32.and(i32.ne(epi!.get, i32.const(EPI.none)), i32.le_s(i32.mul(M!.get, N!.get), i32.const(4096)))),
       forLoop(n0, i32.const(0), N!.get, nc.get,
         n1.set(i32.add(n0.get, nc.get)),
         if_(i32.gt_s(n1.get, N!.get), [n1.set(N!.get)]),
@@ -485,16 +488,25 @@ export function buildKernels(o: KernelOptions): Fn[] {
             if_(i32.gt_s(cols.get, i32.const(GEMM_TILE_COLS)), [cols.set(i32.const(GEMM_TILE_COLS))]),
             edgeCall(rows, cols),
           ),
-          if_(i32.and(i32.eq(n1.get, N!.get), i32.ne(epi!.get, i32.const(EPI.none))), [epiRows()]),
+          if_(i32.and(i32.eq(n1.get, N!.get), i32.eqz(whole.get)), [epiRows(pc.get, rows.get, m.get)]),
         ),
       ),
-      // fold the per-lane sub-histograms: hist[b] = Σ lanes of slot b (in place, ascending b)
+      // a small product (all of C in L1) takes its epilogue in one call
+      if_(whole.get, [epiRows(C!.get, M!.get, i32.const(0))]),
+      // probes out as float64: histogram counts (the lanes' sub-histograms summed) and the
+      // per-unit saturated fraction count / M; the counters are zeroed as they are read
       if_(probeAct.get, [
-        hp.set(i32.load(d!.get, DESC.hist)),
+        hp.set(i32.load(d!.get, DESC.hist)), pB.set(i32.load(d!.get, DESC.histOut)),
         forLoop(hb, i32.const(0), i32.load(d!.get, DESC.bins), i32.const(1),
-          i32.store(i32.add(hp.get, i32.shl(hb.get, i32.const(2))), i32.add(
-            i32.add(i32.load(i32.add(hp.get, i32.shl(hb.get, i32.const(4)))), i32.load(i32.add(hp.get, i32.shl(hb.get, i32.const(4))), 4)),
-            i32.add(i32.load(i32.add(hp.get, i32.shl(hb.get, i32.const(4))), 8), i32.load(i32.add(hp.get, i32.shl(hb.get, i32.const(4))), 12))))),
+          pC.set(i32.add(hp.get, i32.shl(hb.get, i32.const(4)))),
+          f64.store(i32.add(pB.get, i32.shl(hb.get, i32.const(3))), f64.convert_i32_s(i32.add(
+            i32.add(i32.load(pC.get), i32.load(pC.get, 4)), i32.add(i32.load(pC.get, 8), i32.load(pC.get, 12))))),
+          v128.store(pC.get, v128.zero())),
+        hp.set(i32.load(d!.get, DESC.units)), pB.set(i32.load(d!.get, DESC.unitsOut)),
+        forLoop(hb, i32.const(0), N!.get, i32.const(1),
+          pC.set(i32.add(hp.get, i32.shl(hb.get, i32.const(2)))),
+          f64.store(i32.add(pB.get, i32.shl(hb.get, i32.const(3))), f64.div(f64.convert_i32_s(i32.load(pC.get)), f64.convert_i32_s(M!.get))),
+          i32.store(pC.get, i32.const(0))),
       ]),
     );
   }
@@ -562,14 +574,16 @@ export function buildKernels(o: KernelOptions): Fn[] {
   }
 
   // ------------------------------------------------------------------ optimizers
-  // Each runs over params [lo, hi) (element indices into P, G and the state arrays) and, when
-  // `norms` is non-zero, adds ‖ΔW‖² and ‖W‖² (before the step) into f64 slots norms+0 and +8.
+  // One call steps every layer: `table` holds per layer (16 bytes) the element ranges of its
+  // weights [lo, wEnd) and biases [wEnd, end) in P, G and the state arrays, and a pointer to two
+  // float64 slots. With `measure`, the weights' pass also stores ‖ΔW‖² and ‖W‖² (before the step)
+  // there; biases are never measured.
   const optimizer = (name: string, extra: T[], update: (f: Fn, w: Local, g: Local, i: Local, L: number, extraL: Local[], delta: Local) => Bytes[]) => {
     const f = add(new Fn(name, [T.i32, T.i32, T.i32, T.i32, T.i32, T.f32, T.i32, ...extra]));
-    const [P, G, lo, hi, norms, lr, state, ...rest] = f.params as Local[];
+    const [P, G, table, layers, measureFlag, lr, state, ...rest] = f.params as Local[];
     void lr; void state;
     const i = f.local(T.i32), pw = f.local(T.i32), w = f.local(T.v128), g = f.local(T.v128), dlt = f.local(T.v128);
-    const su = sqAcc(f), sw = sqAcc(f), end4 = f.local(T.i32);
+    const su = sqAcc(f), sw = sqAcc(f), end4 = f.local(T.i32), lo = f.local(T.i32), hi = f.local(T.i32), k = f.local(T.i32), row = f.local(T.i32), np = f.local(T.i32);
     const body = (L: number, measure: boolean): Bytes[] => {
       const out: Bytes[] = [
         w.set(loadPartial(i32.add(P!.get, i32.shl(i.get, i32.const(2))), L)),
@@ -581,18 +595,25 @@ export function buildKernels(o: KernelOptions): Fn[] {
       return out;
     };
     const run = (measure: boolean): Bytes[] => [
-      forLoop(i, lo!.get, end4.get, i32.const(4), ...body(4, measure)),
+      end4.set(i32.add(lo.get, i32.and(i32.sub(hi.get, lo.get), i32.const(~3)))),
+      forLoop(i, lo.get, end4.get, i32.const(4), ...body(4, measure)),
       i.set(end4.get),
-      tailSwitch(i32.sub(hi!.get, i.get), (L) => body(L, measure)),
+      tailSwitch(i32.sub(hi.get, i.get), (L) => body(L, measure)),
     ];
     f.body = seq(
-      end4.set(i32.add(lo!.get, i32.and(i32.sub(hi!.get, lo!.get), i32.const(~3)))),
-      ...su.init(), ...sw.init(),
-      if_(norms!.get, [
-        ...run(true),
-        f64.store(norms!.get, f64.add(f64.load(norms!.get, 0), su.total()), 0),
-        f64.store(norms!.get, f64.add(f64.load(norms!.get, 8), sw.total()), 8),
-      ], run(false)),
+      forLoop(k, i32.const(0), layers!.get, i32.const(1),
+        row.set(i32.add(table!.get, i32.shl(k.get, i32.const(4)))),
+        lo.set(i32.load(row.get, 0)), hi.set(i32.load(row.get, 4)),
+        if_(measureFlag!.get, [
+          ...su.init(), ...sw.init(),
+          ...run(true),
+          np.set(i32.load(row.get, 12)),
+          f64.store(np.get, su.total(), 0),
+          f64.store(np.get, sw.total(), 8),
+        ], run(false)),
+        lo.set(i32.load(row.get, 4)), hi.set(i32.load(row.get, 8)),
+        ...run(false),
+      ),
     );
   };
   // sgd: Δ = lr·g

@@ -14,9 +14,9 @@ export interface KernelExports {
   gemm(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, epi: number, desc: number): void;
   transpose(src: number, lds: number, dst: number, ldd: number, rows: number, cols: number): void;
   colsum(D: number, ldd: number, M: number, N: number, out: number): number;
-  sgd(P: number, G: number, lo: number, hi: number, norms: number, lr: number, state: number): void;
-  momentum(P: number, G: number, lo: number, hi: number, norms: number, lr: number, V: number, mu: number, nesterov: number): void;
-  adam(P: number, G: number, lo: number, hi: number, norms: number, lr: number, V: number, Mo: number, b1: number, b2: number, eps: number, c1: number, c2: number): void;
+  sgd(P: number, G: number, table: number, layers: number, measure: number, lr: number, state: number): void;
+  momentum(P: number, G: number, table: number, layers: number, measure: number, lr: number, V: number, mu: number, nesterov: number): void;
+  adam(P: number, G: number, table: number, layers: number, measure: number, lr: number, V: number, Mo: number, b1: number, b2: number, eps: number, c1: number, c2: number): void;
 }
 
 const MAX_PAGES = 65536;
