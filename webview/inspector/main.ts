@@ -15,6 +15,7 @@ import './inspector.css';
 import { ColorScale, domainOf, formatNumber, Ramp, type ScaleDomain } from '../shared/colorscale';
 import { attachCellInteraction, Heatmap } from '../shared/heatmap';
 import { Legend } from '../shared/legend';
+import { gradientScale, saturationScale } from '../shared/scales';
 import { onThemeChange, parseColor, readTheme, type RGBA } from '../shared/theme';
 import { Tooltip } from '../shared/tooltip';
 import { onHostMessage, vscodeApi } from '../shared/vscode-api';
@@ -118,11 +119,12 @@ interface Scales {
 }
 
 function scales(variants: VariantInspection[]): Scales {
+  // the training panel's scales (webview/shared/scales.ts): a colour means the same number in both
   const bg = parseColor(surface());
-  const sat = new ColorScale({ kind: 'linear', min: 0, max: 1 }, Ramp.between(bg, parseColor(theme.charts.orange)), 'saturation', bg);
+  const sat = saturationScale(theme, surface());
   const deltas = variants.flatMap((v) => (v.layers ?? []).map((l) => l.delta));
   const dd: ScaleDomain = domainOf([deltas], { kind: 'log', fallback: [1e-4, 1] });
-  const delta = new ColorScale(dd, Ramp.viridis(), '‖δ‖', bg);
+  const delta = gradientScale(dd, '‖δ‖', surface());
   // gain below 1: the signal shrinks (blue), above: it grows (red); 1 is "nothing happens"
   const mid: RGBA = parseColor(surface());
   const gain = new ColorScale({ kind: 'log', min: 1 / 16, max: 16 }, Ramp.fromStops([parseColor(theme.charts.blue), mid, parseColor(theme.charts.red)]), 'gain', bg);

@@ -13,6 +13,7 @@ import type { LayerQuantity } from '../../src/run-history';
 import { ColorScale, domainOf, formatNumber, Ramp, type ScaleDomain } from '../shared/colorscale';
 import { attachCellInteraction, Heatmap, type Cell } from '../shared/heatmap';
 import { Legend } from '../shared/legend';
+import { saturationScale as sharedSaturationScale } from '../shared/scales';
 import { onThemeChange, parseColor, readTheme, type Theme } from '../shared/theme';
 import { Tooltip } from '../shared/tooltip';
 import { onHostMessage, vscodeApi } from '../shared/vscode-api';
@@ -295,8 +296,6 @@ function rebuild(): void {
 // ---------------------------------------------------------------------------------------------
 // Scales
 
-const SAT_DOMAIN: ScaleDomain = { kind: 'linear', min: 0, max: 1 };
-
 function gradientQuantity(): LayerQuantity {
   return ui.gradient === 'gradW' ? 'gradW' : 'delta';
 }
@@ -329,12 +328,8 @@ function gradientScale(r: ClientRun): { scale: ColorScale; note: string } {
 }
 
 function saturationScale(): ColorScale {
-  const bg = parseColor(theme.background);
-  const fg = parseColor(theme.foreground);
-  // zero is a faint tint of the background (recorded, nothing saturated), not the background itself (no data)
-  const zero = [0, 1, 2].map((i) => Math.round(bg[i]! + (fg[i]! - bg[i]!) * (theme.highContrast ? 0.12 : 0.07))).concat(255) as typeof bg;
-  const hot = parseColor(theme.charts.red);
-  return new ColorScale(SAT_DOMAIN, Ramp.between(zero, hot), 'saturation', bg);
+  // shared with the side view (zero is a faint tint of the background: recorded, nothing saturated)
+  return sharedSaturationScale(theme);
 }
 
 // ---------------------------------------------------------------------------------------------
