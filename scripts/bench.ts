@@ -10,7 +10,7 @@
  * fixed time slice with each contender in turn, so drift and other load hit all alike:
  *   engine, probes every step  (the records are built, as the worker builds them)
  *   engine, probes off
- *   engine on two cores        (when the engine uses a second core for this batch)
+ *   engine, probes every step, 2 threads (when the network is big enough to split its products)
  *   tfjs-cpu, tfjs-wasm        (@tensorflow/tfjs-core with its cpu / wasm backend, each in its own
  *                               worker thread so the two never share a tfjs instance; same sizes,
  *                               batch, init family, SGD, softmax cross-entropy; one thread each)
@@ -29,7 +29,7 @@ import { availableKernelPaths, kernelPathProblem, selectedKernelPath, type Kerne
 import { Rng } from '../src/engine/rng';
 import { Trainer, type StepRecord } from '../src/engine/trainer';
 import type { Dataset, HiddenActivation, ResolvedConfig } from '../src/engine/types';
-import { setupKernels } from '../src/kernel-setup';
+import { enableSecondCore, setupKernels } from '../src/kernel-setup';
 
 interface Workload {
   name: string;
@@ -55,6 +55,11 @@ const parameters = (sizes: number[]) => sizes.slice(1).reduce((a, n, i) => a + n
 type TfjsRequestT = { cmd: 'setup'; workload: Workload } | { cmd: 'run'; seconds: number };
 
 async function tfjsWorker(backend: 'cpu' | 'wasm'): Promise<void> {
+  // tfjs-core advertises tfjs-node on its first use in Node: not this bench's subject
+  for (const k of ['log', 'warn'] as const) {
+    const orig = console[k].bind(console);
+    console[k] = (...a: unknown[]) => { if (!/tfjs-node|TensorFlow\.js in Node|^=+$/.test(String(a[0]))) orig(...a); };
+  }
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-core/dist/register_all_gradients');
   await import('@tensorflow/tfjs-backend-cpu');
@@ -111,23 +116,30 @@ async function tfjsWorker(backend: 'cpu' | 'wasm'): Promise<void> {
 
 class TfjsContender {
   private worker: Worker;
+  private pending: ((v: unknown) => void) | null = null;
+  private failed: Error | null = null;
   private ready: Promise<void>;
   constructor(readonly backend: 'cpu' | 'wasm') {
     this.worker = new Worker(__filename, { workerData: { role: 'tfjs', backend } });
-    this.ready = new Promise((resolve, reject) => {
-      this.worker.once('message', () => resolve());
-      this.worker.once('error', reject);
+    let started: () => void;
+    this.ready = new Promise((resolve) => (started = resolve));
+    this.worker.on('message', (m: { ready?: boolean }) => {
+      if (m.ready) return started();
+      const p = this.pending;
+      this.pending = null;
+      p?.(m);
     });
+    this.worker.on('error', (e) => { this.failed = e; });
   }
-  private ask<T>(msg: TfjsRequestT): Promise<T> {
-    return new Promise((resolve, reject) => {
-      this.worker.once('message', resolve);
-      this.worker.once('error', reject);
+  private async ask<T>(msg: TfjsRequestT): Promise<T> {
+    await this.ready;
+    if (this.failed) throw this.failed;
+    return new Promise<T>((resolve) => {
+      this.pending = resolve as (v: unknown) => void;
       this.worker.postMessage(msg);
     });
   }
   async setup(w: Workload): Promise<void> {
-    await this.ready;
     await this.ask({ cmd: 'setup', workload: w });
   }
   async run(seconds: number): Promise<number> {
@@ -165,8 +177,8 @@ function config(w: Workload, probeEvery: number): ResolvedConfig {
 class EngineContender {
   readonly trainer: Trainer;
   last: StepRecord | null = null;
-  constructor(w: Workload, data: Dataset, probes: boolean, path: KernelPath) {
-    this.trainer = new Trainer(config(w, probes ? 1 : 1_000_000_000), data, 'float32', path);
+  constructor(w: Workload, data: Dataset, probes: boolean, path: KernelPath, threads: 1 | 2 = 1) {
+    this.trainer = new Trainer(config(w, probes ? 1 : 1_000_000_000), data, 'float32', path, { threads });
   }
   run(seconds: number): number {
     const t = this.trainer;
@@ -193,12 +205,13 @@ async function main(): Promise<void> {
   const withTfjs = !argv.includes('--no-tfjs');
   const jsonOut = opt('--json');
   const { flags } = setupKernels();
+  const second = enableSecondCore({});
   const paths = availableKernelPaths();
   const selected = selectedKernelPath();
   const extraPaths = argv.includes('--paths') ? paths.filter((p) => p !== selected) : [];
   console.log(`mlp-lens bench: ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}${flags.length ? ` (${flags.join(' ')})` : ''}`);
   console.log(`kernel path: ${selected} (available: ${paths.join(', ')}${paths.includes('wasm-relaxed-simd-f32') ? '' : `; wasm-relaxed-simd-f32: ${kernelPathProblem('wasm-relaxed-simd-f32')}`})`);
-  console.log(`${reps} interleaved rounds per workload; median samples/s (min-max); GFLOP/s = 6 x parameters x samples/s; one core unless marked\n`);
+  console.log(`${reps} interleaved rounds per workload; median samples/s (min-max); GFLOP/s = 6 x parameters x samples/s; one thread unless marked${second ? '' : ' (one core here: no 2-thread runs)'}\n`);
   const tfjs = withTfjs ? [new TfjsContender('cpu'), new TfjsContender('wasm')] : [];
   const results: Record<string, unknown>[] = [];
   try {
@@ -209,6 +222,8 @@ async function main(): Promise<void> {
       const contenders: { name: string; run: (s: number) => number | Promise<number> }[] = [];
       const on = new EngineContender(w, data, true, selected), off = new EngineContender(w, data, false, selected);
       contenders.push({ name: 'engine probes on', run: (s) => on.run(s) }, { name: 'engine probes off', run: (s) => off.run(s) });
+      const dual = second ? new EngineContender(w, data, true, selected, 2) : null;
+      if (dual && dual.trainer.net.threads === 2) contenders.push({ name: 'engine probes on, 2 threads', run: (s) => dual.run(s) });
       for (const p of extraPaths) {
         const e = new EngineContender(w, data, true, p);
         contenders.push({ name: `${p} probes on`, run: (s) => e.run(s) });
@@ -230,7 +245,7 @@ async function main(): Promise<void> {
         const m = median(row.samples);
         const gflops = (m * 6 * params) / 1e9;
         let extra = '';
-        if (row.name === 'engine probes on' || row.name.endsWith('probes on')) {
+        if (row.name.includes('probes on')) {
           const ratios = [cpu ? `${(m / median(cpu.samples)).toFixed(1)}x tfjs-cpu` : '', wasm ? `${(m / median(wasm.samples)).toFixed(1)}x tfjs-wasm` : ''].filter(Boolean);
           extra = ratios.join(', ');
         }
@@ -238,6 +253,7 @@ async function main(): Promise<void> {
         console.log(`  ${row.name.padEnd(34)} ${fmt(m).padStart(10)} samples/s (${fmt(Math.min(...row.samples))}-${fmt(Math.max(...row.samples))})  ${gflops.toFixed(2).padStart(6)} GFLOP/s  ${extra}`);
       }
       console.log('');
+      dual?.trainer.dispose();
       results.push({
         workload: w.name, sizes: w.sizes, batch: w.batch, activation: w.activation, parameters: params, kernel: selected,
         rows: rows.map((r) => ({ name: r.name, median: median(r.samples), min: Math.min(...r.samples), max: Math.max(...r.samples), samples: r.samples })),

@@ -18,7 +18,7 @@ import { InputError, type Dataset, type ResolvedConfig } from './engine/types';
 import { findAssetDir, nodeDataIO } from './node-io';
 import { formatVariantReport, formatComparison } from './report';
 import { RunRecorder, slug, timeStamp, writeJsonAtomic } from './run-record';
-import { setupKernels } from './kernel-setup';
+import { enableSecondCore, setupKernels } from './kernel-setup';
 import { trainVariant, type VariantOutcome } from './train-session';
 import { reportHtml } from './html-report';
 import { DEFAULT_PANEL_SETTINGS, RunModel } from './run-view';
@@ -183,6 +183,7 @@ async function cmdTrain(args: Args): Promise<number> {
     });
     if (tty) process.stderr.write('\r\x1b[K');
     outcomes.push({ dir, outcome });
+    trainer.dispose(); // its helper thread, if any
     view?.variantDone(cfg.variant, path.resolve(dir), outcome.summary);
     if (!json) log(formatVariantReport(outcome));
     if (outcome.summary.divergence) {
@@ -265,6 +266,7 @@ export async function main(argv: string[]): Promise<number> {
     if (args.command !== 'validate') {
       try {
         setupKernels(); // before the first network: the fastest WebAssembly kernels this runtime has
+        enableSecondCore(); // big networks split their products with a helper thread (MLP_LENS_THREADS=1: never)
       } catch (e) {
         throw new UsageError((e as Error).message);
       }

@@ -4,11 +4,47 @@
  * SIMD; newer Node and VS Code's Electron have it on), and apply MLP_LENS_KERNEL if set
  * (typescript-f32, wasm-simd-f32 or wasm-relaxed-simd-f32) to force a path.
  */
+import * as os from 'node:os';
 import * as v8 from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { isKernelPath, selectedKernelPath, setKernelPath, type KernelPath } from './engine/kernel-path';
+import { setHelperFactory } from './engine/wasm/parallel';
 import { wasmSupports } from './engine/wasm/runtime';
 
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+
+/** The helper thread: run the kernel module's task loop on the network's shared memory. */
+const HELPER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, ctrl } = workerData;
+try {
+  new WebAssembly.Instance(module, { env: { memory } }).exports.helper(ctrl);
+} catch (e) {
+  // tell the waiting main thread (done = -1) instead of leaving it waiting
+  const i32 = new Int32Array(memory.buffer);
+  Atomics.store(i32, (ctrl >> 2) + 1, -1);
+  Atomics.notify(i32, (ctrl >> 2) + 1);
+  throw e;
+}
+`;
+
+/**
+ * Let big networks use a second core (one helper thread per network, started on demand): when
+ * the machine has two or more, and MLP_LENS_THREADS is not 1. Returns whether it is on.
+ */
+export function enableSecondCore(env: Record<string, string | undefined> = process.env): boolean {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  if (cores < 2 || env.MLP_LENS_THREADS === '1') {
+    setHelperFactory(null);
+    return false;
+  }
+  setHelperFactory((module, memory, ctrl) => {
+    const worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { module, memory, ctrl } });
+    worker.unref(); // a helper never keeps the process alive
+    return { terminate: () => void worker.terminate() };
+  });
+  return true;
+}
 
 export function setupKernels(env: Record<string, string | undefined> = process.env): { path: KernelPath; flags: string[] } {
   const flags: string[] = [];

@@ -14,13 +14,14 @@ import { InputError } from './engine/types';
 import { nodeDataIO } from './node-io';
 import type { HostToWorker, WorkerToHost } from './protocol';
 import { RunRecorder, slug, timeStamp } from './run-record';
-import { setupKernels } from './kernel-setup';
+import { enableSecondCore, setupKernels } from './kernel-setup';
 import { trainVariant } from './train-session';
 
 const port = parentPort;
 if (!port) throw new Error('worker.js must run in a worker thread');
 
 setupKernels(); // before the first network: the fastest WebAssembly kernels this runtime has
+enableSecondCore(); // big networks split their products with a helper thread (MLP_LENS_THREADS=1: never)
 
 let stopRequested = false;
 const post = (m: WorkerToHost) => port.postMessage(m);
@@ -67,6 +68,7 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
     });
     flush();
     post({ type: 'variantDone', variant, runDir: dirs[v]!, summary: outcome.summary });
+    trainer.dispose(); // its helper thread, if any
   };
   if (msg.parallel) {
     // side by side: each variant's loop yields between slices, so their slices interleave

@@ -20,7 +20,8 @@ import { gemmAB, gemmABt, gemmAtB, sumRows, type FloatArray } from './kernels';
 import type { ProbeBuffers } from './probes';
 import type { Rng } from './rng';
 import type { HiddenActivation, InitSpec, OutputKind } from './types';
-import { ACT, DESC, DESC_BYTES, EPI } from './wasm/kernels-wasm';
+import { ACT, CTRL_BYTES, DESC, DESC_BYTES, EPI } from './wasm/kernels-wasm';
+import { helperFactory, TaskPort } from './wasm/parallel';
 import { Arena, type KernelExports } from './wasm/runtime';
 
 export type DType = 'float32' | 'float64';
@@ -63,10 +64,27 @@ function alloc(dtype: DType, n: number): FloatArray {
 /** Histogram bins the WebAssembly probes count in place (the config allows up to 100). */
 const WASM_MAX_BINS = 128;
 
+/**
+ * A product's rows are cut in two parts with their own descriptors, counters and sums (the sums
+ * are added part 0 + part 1), so the same numbers come out whether one thread runs both parts or
+ * two threads run one each. Small networks, where a second thread never pays, keep one part.
+ */
+export interface NetworkOptions {
+  /** 1: never use a second thread; 2: use one when the host can start it (default) */
+  threads?: 1 | 2;
+  /** cut the products in two parts (default: when a step does at least SPLIT_MIN_FLOPS) */
+  split?: boolean;
+}
+/** flops per training step from which products are cut in two (a second core pays: see README) */
+export const SPLIT_MIN_FLOPS = 16e6;
+
 /** Byte offsets of a network's buffers in its WebAssembly memory. */
 interface WasmLayout {
   k: KernelExports;
   memory: WebAssembly.Memory;
+  module: WebAssembly.Module;
+  /** 1 or 2 row parts per product */
+  parts: number;
   params: number;
   grads: number;
   /** optimizer state: 2 x parameters (velocity / Adam's v, then Adam's m) */
@@ -78,18 +96,17 @@ interface WasmLayout {
   t1: number;
   t2: number;
   t3: number;
-  /** per layer: descriptors for forward, input gradient and weight gradient */
-  desc: number[];
-  units: number[];
-  hist: number[];
-  /** per layer: float64 probe outputs of the forward kernel, and views of them */
-  unitsOut: Float64Array[];
-  histOut: Float64Array[];
-  /** per layer: 2 float64 optimizer norms (‖ΔW‖², ‖W‖²), and their view */
-  norms: number;
-  normsView: Float64Array;
-  /** the optimizer's layer table: per layer i32 lo, wEnd, end (elements), norms pointer */
-  optTable: number;
+  /** [layer][part]: descriptors for forward, input gradient and weight gradient (3 x DESC_BYTES) */
+  desc: number[][];
+  units: number[][];
+  hist: number[][];
+  /** [layer][part]: float64 probe outputs of the forward kernel (raw counts) */
+  unitsOut: Float64Array[][];
+  histOut: Float64Array[][];
+  /** [part]: per layer 2 float64 optimizer norms (‖ΔW‖², ‖W‖²) */
+  normsView: Float64Array[];
+  /** [part]: the optimizer's layer table: per layer i32 lo, wEnd, end (elements), norms pointer */
+  optTable: number[];
   i32: Int32Array;
   f32: Float32Array;
   f64: Float64Array;
@@ -97,7 +114,17 @@ interface WasmLayout {
   ldT: number;
   /** histogram bins the descriptors are set up for (0: none yet) */
   bins: number;
+  /** the second thread, when there is one */
+  port: TaskPort | null;
 }
+
+/** Row split of a product with R rows: part 0 gets the first r rows, a multiple of the tile. */
+function splitAt(R: number, parts: number): number {
+  return parts === 1 ? R : Math.min(R, Math.ceil(R / 8) * 4);
+}
+
+/** Helpers of networks that were dropped without dispose(). */
+const helperReaper = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<TaskPort>((port) => port.close()) : null;
 
 /** The WebAssembly memory behind a parameter array, for the optimizer (same memory, same kernels). */
 const wasmOwners = new WeakMap<FloatArray, WasmLayout>();
@@ -131,7 +158,7 @@ export class Network {
   readonly inputBuffer: FloatArray;
   private readonly wasm: WasmLayout | null;
 
-  constructor(spec: NetworkSpec, maxBatch: number, dtype: DType = 'float32', kernel?: KernelPath) {
+  constructor(spec: NetworkSpec, maxBatch: number, dtype: DType = 'float32', kernel?: KernelPath, options: NetworkOptions = {}) {
     const L = spec.sizes.length - 1;
     if (L < 1) throw new Error('a network needs at least an input and an output size');
     if (spec.hidden.length !== L - 1) throw new Error(`expected ${L - 1} hidden activations, got ${spec.hidden.length}`);
@@ -145,7 +172,9 @@ export class Network {
     let total = 0;
     for (let k = 0; k < L; k++) total += this.sizes[k + 1]! * (this.sizes[k]! + 1);
     this.kernelPath = dtype === 'float64' ? 'typescript-f64' : (kernel ?? selectedKernelPath());
-    this.wasm = this.kernelPath.startsWith('wasm-') ? this.planWasm(total, this.kernelPath === 'wasm-relaxed-simd-f32') : null;
+    const split = options.split ?? 6 * total * maxBatch >= SPLIT_MIN_FLOPS;
+    const threads = split && options.threads !== 1 && helperFactory() ? 2 : 1;
+    this.wasm = this.kernelPath.startsWith('wasm-') ? this.planWasm(total, this.kernelPath === 'wasm-relaxed-simd-f32', split ? 2 : 1, threads) : null;
     const w = this.wasm;
     const view = (off: number, n: number) => new Float32Array(w!.memory.buffer, off, n);
     this.params = w ? view(w.params, total) : alloc(dtype, total);
@@ -174,13 +203,29 @@ export class Network {
     this.actSum = new Float64Array(L);
     this.input = this.acts[0]!; // replaced by the first forward()
     if (w) this.initDescriptors(w);
+    if (w?.port) helperReaper?.register(this, w.port, w.port);
+  }
+
+  /** Threads running this network's products: 1, or 2 with a helper thread. */
+  get threads(): number {
+    return this.wasm?.port ? 2 : 1;
+  }
+
+  /** Stop the helper thread, if any (the network still works, on one thread). */
+  dispose(): void {
+    const w = this.wasm;
+    if (w?.port) {
+      helperReaper?.unregister(w.port);
+      w.port.close();
+      w.port = null;
+    }
   }
 
   get parameterCount(): number {
     return this.params.length;
   }
 
-  private planWasm(total: number, relaxed: boolean): WasmLayout {
+  private planWasm(total: number, relaxed: boolean, parts: number, threads: number): WasmLayout {
     const L = this.sizes.length - 1;
     const B = this.maxBatch;
     // strides of the transposed scratch are padded past a multiple of 4: a power-of-two row
@@ -190,32 +235,41 @@ export class Network {
     const a = new Arena();
     const params = a.reserve(total * 4), grads = a.reserve(total * 4), state = a.reserve(2 * total * 4);
     const input = a.reserve(B * this.sizes[0]! * 4);
-    const acts: number[] = [], deltas: number[] = [], desc: number[] = [], units: number[] = [], hist: number[] = [];
-    const unitsOutOff: number[] = [], histOutOff: number[] = [];
+    const acts: number[] = [], deltas: number[] = [];
+    const desc: number[][] = [], units: number[][] = [], hist: number[][] = [], unitsOutOff: number[][] = [], histOutOff: number[][] = [];
+    const perPart = (bytes: number) => Array.from({ length: parts }, () => a.reserve(bytes));
     let t1 = 0, t2 = 0, t3 = 0;
     for (let k = 0; k < L; k++) {
       const inS = this.sizes[k]!, out = this.sizes[k + 1]!;
       acts.push(a.reserve(B * out * 4));
       deltas.push(a.reserve(B * out * 4));
-      desc.push(a.reserve(3 * DESC_BYTES));
-      units.push(a.reserve(r4(out) * 4));
-      hist.push(a.reserve(4 * WASM_MAX_BINS * 4)); // one sub-histogram per SIMD lane
-      unitsOutOff.push(a.reserve(out * 8));
-      histOutOff.push(a.reserve(WASM_MAX_BINS * 8));
+      desc.push(perPart(3 * DESC_BYTES));
+      units.push(perPart(r4(out) * 4));
+      hist.push(perPart(4 * WASM_MAX_BINS * 4)); // one sub-histogram per SIMD lane
+      unitsOutOff.push(perPart(out * 8));
+      histOutOff.push(perPart(WASM_MAX_BINS * 8));
       t1 = Math.max(t1, out * ldT);
       t2 = Math.max(t2, inS * ldT);
       if (k > 0) t3 = Math.max(t3, inS * (r4(out) + 4));
     }
-    const norms = a.reserve(L * 16), optTable = a.reserve(L * 16);
+    const norms = perPart(L * 16), optTable = perPart(L * 16);
     const T1 = a.reserve(t1 * 4), T2 = a.reserve(t2 * 4), T3 = a.reserve(t3 * 4);
-    const { memory, exports } = a.instantiate(relaxed);
+    const ctrl = a.reserve(CTRL_BYTES);
+    const shared = threads === 2;
+    const { memory, exports, module } = a.instantiate(relaxed, shared);
+    const f64 = (o: number, n: number) => new Float64Array(memory.buffer, o, n);
     const w: WasmLayout = {
-      k: exports, memory, params, grads, state, input, acts, deltas, t1: T1, t2: T2, t3: T3, desc, units, hist, norms, optTable,
-      normsView: new Float64Array(memory.buffer, norms, 2 * L),
-      unitsOut: unitsOutOff.map((o, k) => new Float64Array(memory.buffer, o, this.sizes[k + 1]!)),
-      histOut: histOutOff.map((o) => new Float64Array(memory.buffer, o, WASM_MAX_BINS)),
+      k: exports, memory, module, parts, params, grads, state, input, acts, deltas, t1: T1, t2: T2, t3: T3, desc, units, hist, optTable,
+      normsView: norms.map((o) => f64(o, 2 * L)),
+      unitsOut: unitsOutOff.map((offs, k) => offs.map((o) => f64(o, this.sizes[k + 1]!))),
+      histOut: histOutOff.map((offs) => offs.map((o) => f64(o, WASM_MAX_BINS))),
       i32: new Int32Array(memory.buffer), f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer), ldT, bins: 0,
+      port: null,
     };
+    if (shared) {
+      const helper = helperFactory()!(module, memory, ctrl);
+      w.port = new TaskPort(w.i32, w.f32, ctrl, helper);
+    }
     return w;
   }
 
@@ -289,6 +343,45 @@ export class Network {
     }
   }
 
+  /**
+   * One product C = A·Bᵀ in two parts (see NetworkOptions): by columns of C (forward and input
+   * gradient: each part reads half of W) or by rows (weight gradient: rows are units). Part 1 goes
+   * to the helper thread when there is one, part 0 runs here. `kind` picks the layer's descriptor
+   * (0 forward, 1 input gradient, 2 weight gradient); the parts' descriptors carry their own
+   * column or row offsets (initDescriptors). Returns whether part 1 ran (else its sums are zeroed).
+   */
+  private gemmParts(w: WasmLayout, k: number, kind: number, byCols: boolean, A: number, lda: number, B: number, ldb: number,
+    C: number, ldc: number, R: number, N: number, K: number, epi: number): boolean {
+    const d0 = w.desc[k]![0]! + kind * DESC_BYTES;
+    const cut = splitAt(byCols ? N : R, w.parts);
+    if (w.parts === 1 || cut === (byCols ? N : R)) {
+      if (w.parts === 2) { const d1 = (w.desc[k]![1]! + kind * DESC_BYTES + DESC.sum) >> 3; w.f64.fill(0, d1, d1 + 3); }
+      w.k.gemm(A, lda, B, ldb, C, ldc, R, N, K, epi, d0);
+      return false;
+    }
+    const d1 = w.desc[k]![1]! + kind * DESC_BYTES;
+    let A1 = A, B1 = B, C1: number, R0 = R, R1 = R, N0 = N, N1 = N;
+    if (byCols) { B1 = B + cut * ldb * 4; C1 = C + cut * 4; N0 = cut; N1 = N - cut; }
+    else { A1 = A + cut * lda * 4; C1 = C + cut * ldc * 4; R0 = cut; R1 = R - cut; }
+    if (w.port) {
+      w.port.gemm(A1, lda, B1, ldb, C1, ldc, R1, N1, K, epi, d1);
+      w.k.gemm(A, lda, B, ldb, C, ldc, R0, N0, K, epi, d0);
+      w.port.wait();
+    } else {
+      w.k.gemm(A, lda, B, ldb, C, ldc, R0, N0, K, epi, d0);
+      w.k.gemm(A1, lda, B1, ldb, C1, ldc, R1, N1, K, epi, d1);
+    }
+    return true;
+  }
+
+  /** A descriptor sum over the parts, part 0 + part 1 (slot: DESC.sum / sumSq / sat). */
+  private partSum(w: WasmLayout, k: number, kind: number, slot: number): number {
+    const f64 = w.f64, d = w.desc[k]!;
+    let s = f64[(d[0]! + kind * DESC_BYTES + slot) >> 3]!;
+    if (w.parts === 2) s += f64[(d[1]! + kind * DESC_BYTES + slot) >> 3]!;
+    return s;
+  }
+
   /** The WebAssembly forward of every layer up to the output scores (bias, activation and probes fused). */
   private forwardWasm(w: WasmLayout, X: FloatArray, M: number, P: ProbeBuffers | null): void {
     const L = this.layers.length;
@@ -296,29 +389,37 @@ export class Network {
     if (X !== this.inputBuffer) (this.inputBuffer as Float32Array).set(X.length === M * n0 ? X : X.subarray(0, M * n0));
     this.input = this.inputBuffer;
     const probe = P !== null && P.bins <= WASM_MAX_BINS;
-    const { i32, f64 } = w;
+    const i32 = w.i32;
     if (probe && w.bins !== P.bins) this.setHistogramBins(w, P.bins);
     let prev = w.input, prevLd = n0;
     for (let k = 0; k < L; k++) {
       const layer = this.layers[k]!;
       const N = layer.outSize, K = layer.inSize;
-      const d = w.desc[k]!;
       const hidden = layer.activation !== null;
-      i32[(d + DESC.probe) >> 2] = probe ? 1 : 0;
-      w.k.gemm(prev, prevLd, w.params + layer.offset * 4, K, w.acts[k]!, N, M, N, K, hidden ? EPI.act : EPI.bias, d);
+      for (let p = 0; p < w.parts; p++) i32[(w.desc[k]![p]! + DESC.probe) >> 2] = probe ? 1 : 0;
+      const both = this.gemmParts(w, k, 0, true, prev, prevLd, w.params + layer.offset * 4, K, w.acts[k]!, N, M, N, K, hidden ? EPI.act : EPI.bias);
       if (hidden) {
-        const sum = f64[(d + DESC.sum) >> 3]!;
+        const sum = this.partSum(w, k, 0, DESC.sum);
         this.actSum[k] = sum;
         if (probe) {
           const count = M * N;
           const mean = sum / count;
-          P.saturation[k] = f64[(d + DESC.sat) >> 3]! / count;
+          P.saturation[k] = this.partSum(w, k, 0, DESC.sat) / count;
           P.mean[k] = mean;
-          P.std[k] = Math.sqrt(Math.max(f64[(d + DESC.sumSq) >> 3]! / count - mean * mean, 0));
+          P.std[k] = Math.sqrt(Math.max(this.partSum(w, k, 0, DESC.sumSq) / count - mean * mean, 0));
           // plain loops: for a few dozen numbers TypedArray.set's native call costs more
-          const unit = P.unitSat[k]!, uo = w.unitsOut[k]!, hist = P.hist[k]!, ho = w.histOut[k]!;
-          for (let j = 0; j < N; j++) unit[j] = uo[j]!;
-          for (let b = 0; b < ho.length; b++) hist[b] = ho[b]!;
+          const unit = P.unitSat[k]!, hist = P.hist[k]!;
+          const u0 = w.unitsOut[k]![0]!, h0 = w.histOut[k]![0]!;
+          if (!both) {
+            for (let j = 0; j < N; j++) unit[j] = u0[j]! / M;
+            for (let b = 0; b < h0.length; b++) hist[b] = h0[b]!;
+          } else {
+            // part 0 counted units [0, cut), part 1 units [cut, N) from its own 0
+            const u1 = w.unitsOut[k]![1]!, h1 = w.histOut[k]![1]!, cut = splitAt(N, 2);
+            for (let j = 0; j < cut; j++) unit[j] = u0[j]! / M;
+            for (let j = cut; j < N; j++) unit[j] = u1[j - cut]! / M;
+            for (let b = 0; b < h0.length; b++) hist[b] = h0[b]! + h1[b]!;
+          }
         }
       }
       prev = w.acts[k]!;
@@ -326,38 +427,45 @@ export class Network {
     }
   }
 
-  /** Descriptor fields that never change: pointers, activations, strides. */
+  /** Descriptor fields that never change: pointers, activations, strides; the optimizer's tables. */
   private initDescriptors(w: WasmLayout): void {
     const { i32, f32 } = w;
     for (let k = 0; k < this.layers.length; k++) {
       const layer = this.layers[k]!;
       const N = layer.outSize, K = layer.inSize;
       const wOff = w.params + layer.offset * 4;
-      const d = w.desc[k]!, dd = d + DESC_BYTES, dg = d + 2 * DESC_BYTES;
-      // forward
-      i32[(d + DESC.bias) >> 2] = wOff + N * K * 4;
-      i32[(d + DESC.units) >> 2] = w.units[k]!;
-      i32[(d + DESC.hist) >> 2] = w.hist[k]!;
-      i32[(d + DESC.unitsOut) >> 2] = w.unitsOut[k]!.byteOffset;
-      i32[(d + DESC.histOut) >> 2] = w.histOut[k]!.byteOffset;
-      if (layer.activation) i32[(d + DESC.act) >> 2] = ACT[layer.activation];
-      f32[(d + DESC.slope) >> 2] = this.slope;
-      // input gradient of the layer below: δ ⊙ f'(a_{k-1})
-      if (k > 0) {
-        i32[(dd + DESC.act) >> 2] = ACT[this.layers[k - 1]!.activation!];
-        f32[(dd + DESC.slope) >> 2] = this.slope;
-        i32[(dd + DESC.aux) >> 2] = w.acts[k - 1]!;
-        i32[(dd + DESC.auxLd) >> 2] = K;
+      const nCut = splitAt(N, w.parts), kCut = splitAt(K, w.parts); // forward columns / weight-gradient rows are units; input-gradient columns are inputs
+      for (let p = 0; p < w.parts; p++) {
+        const d = w.desc[k]![p]!, dd = d + DESC_BYTES, dg = d + 2 * DESC_BYTES;
+        // forward (part 1: units from nCut on)
+        i32[(d + DESC.bias) >> 2] = wOff + N * K * 4 + (p === 0 ? 0 : nCut * 4);
+        i32[(d + DESC.units) >> 2] = w.units[k]![p]!;
+        i32[(d + DESC.hist) >> 2] = w.hist[k]![p]!;
+        i32[(d + DESC.unitsOut) >> 2] = w.unitsOut[k]![p]!.byteOffset;
+        i32[(d + DESC.histOut) >> 2] = w.histOut[k]![p]!.byteOffset;
+        if (layer.activation) i32[(d + DESC.act) >> 2] = ACT[layer.activation];
+        f32[(d + DESC.slope) >> 2] = this.slope;
+        // input gradient of the layer below: δ ⊙ f'(a_{k-1}) (part 1: inputs from kCut on)
+        if (k > 0) {
+          i32[(dd + DESC.act) >> 2] = ACT[this.layers[k - 1]!.activation!];
+          f32[(dd + DESC.slope) >> 2] = this.slope;
+          i32[(dd + DESC.aux) >> 2] = w.acts[k - 1]! + (p === 0 ? 0 : kCut * 4);
+          i32[(dd + DESC.auxLd) >> 2] = K;
+        }
+        // weight gradient: + λW (aux: this part's rows of W)
+        i32[(dg + DESC.aux) >> 2] = wOff + (p === 0 ? 0 : nCut * K * 4);
+        i32[(dg + DESC.auxLd) >> 2] = K;
+        // the optimizer's table: split, part 0 takes the first half of each layer's weights,
+        // part 1 the rest of the weights and the biases
+        const lo = layer.offset, wEnd = lo + N * K, end = wEnd + N;
+        const mid = lo + Math.ceil((N * K) / 8) * 4;
+        const t = (w.optTable[p]! >> 2) + 4 * k;
+        const half = w.parts === 1 ? [lo, wEnd, end] : p === 0 ? [lo, Math.min(mid, wEnd), Math.min(mid, wEnd)] : [Math.min(mid, wEnd), wEnd, end];
+        i32[t] = half[0]!;
+        i32[t + 1] = half[1]!;
+        i32[t + 2] = half[2]!;
+        i32[t + 3] = w.normsView[p]!.byteOffset + 16 * k;
       }
-      // weight gradient: + λW
-      i32[(dg + DESC.aux) >> 2] = wOff;
-      i32[(dg + DESC.auxLd) >> 2] = K;
-      // the optimizer's table
-      const t = (w.optTable >> 2) + 4 * k;
-      i32[t] = layer.offset;
-      i32[t + 1] = layer.offset + N * K;
-      i32[t + 2] = layer.offset + N * K + N;
-      i32[t + 3] = w.norms + 16 * k;
     }
   }
 
@@ -365,13 +473,15 @@ export class Network {
     for (let k = 0; k < this.layers.length; k++) {
       const kind = this.layers[k]!.activation;
       if (!kind) continue;
-      const d = w.desc[k]!;
       const [lo, hi] = histogramRange(kind);
-      w.i32[(d + DESC.bins) >> 2] = bins;
-      w.histOut[k] = new Float64Array(w.memory.buffer, w.histOut[k]!.byteOffset, bins); // a view of exactly the bins
-      w.i32.fill(0, w.hist[k]! >> 2, (w.hist[k]! >> 2) + 4 * WASM_MAX_BINS); // counters start at 0 (kernels re-zero them as they read)
-      w.f64[(d + DESC.histLo) >> 3] = lo;
-      w.f64[(d + DESC.histScale) >> 3] = bins / (hi - lo);
+      for (let p = 0; p < w.parts; p++) {
+        const d = w.desc[k]![p]!;
+        w.i32[(d + DESC.bins) >> 2] = bins;
+        w.histOut[k]![p] = new Float64Array(w.memory.buffer, w.histOut[k]![p]!.byteOffset, bins); // a view of exactly the bins
+        w.i32.fill(0, w.hist[k]![p]! >> 2, (w.hist[k]![p]! >> 2) + 4 * WASM_MAX_BINS); // counters start at 0 (kernels re-zero them as they read)
+        w.f64[(d + DESC.histLo) >> 3] = lo;
+        w.f64[(d + DESC.histScale) >> 3] = bins / (hi - lo);
+      }
     }
     w.bins = bins;
   }
@@ -457,7 +567,7 @@ export class Network {
   /** The WebAssembly backward from δ_{L-1} down: dW (+ λW), db, δ_{k-1} = (δ_k·W_k) ⊙ f'(a_{k-1}). */
   private backwardWasm(w: WasmLayout, M: number, weightDecay: number, P: ProbeBuffers | null): void {
     const L = this.layers.length;
-    const { i32, f32, f64, k: K_, ldT } = w;
+    const { i32, f32, k: K_, ldT } = w;
     const probe = P !== null;
     for (let k = L - 1; k >= 0; k--) {
       const layer = this.layers[k]!;
@@ -465,24 +575,31 @@ export class Network {
       const wOff = w.params + layer.offset * 4, gOff = w.grads + layer.offset * 4;
       const prevA = k > 0 ? w.acts[k - 1]! : w.input;
       const dk = w.deltas[k]!;
-      // dW = δᵀ·a as a dot-form product of the transposes
-      K_.transpose(dk, N, w.t1, ldT, M, N);
-      K_.transpose(prevA, K, w.t2, ldT, M, K);
-      const dg = w.desc[k]! + 2 * DESC_BYTES;
-      f32[(dg + DESC.wd) >> 2] = weightDecay;
-      i32[(dg + DESC.probe) >> 2] = probe ? 1 : 0;
-      K_.gemm(w.t1, ldT, w.t2, ldT, gOff, K, N, K, M, EPI.grad, dg);
+      // dW = δᵀ·a as a dot-form product of the transposes; its rows (units) in parts
+      if (w.port) {
+        w.port.transpose(prevA, K, w.t2, ldT, M, K);
+        K_.transpose(dk, N, w.t1, ldT, M, N);
+        w.port.wait();
+      } else {
+        K_.transpose(dk, N, w.t1, ldT, M, N);
+        K_.transpose(prevA, K, w.t2, ldT, M, K);
+      }
+      for (let p = 0; p < w.parts; p++) {
+        const dg = w.desc[k]![p]! + 2 * DESC_BYTES;
+        f32[(dg + DESC.wd) >> 2] = weightDecay;
+        i32[(dg + DESC.probe) >> 2] = probe ? 1 : 0;
+      }
+      this.gemmParts(w, k, 2, false, w.t1, ldT, w.t2, ldT, gOff, K, N, K, M, EPI.grad);
       const gb = K_.colsum(dk, N, M, N, gOff + N * K * 4);
       if (probe) {
-        P.gradW[k] = Math.sqrt(f64[(dg + DESC.sum) >> 3]!);
+        P.gradW[k] = Math.sqrt(this.partSum(w, k, 2, DESC.sum));
         P.gradB[k] = Math.sqrt(gb);
       }
       if (k > 0) {
         const N4 = Math.ceil(N / 4) * 4 + 4; // padded stride, see planWasm
         K_.transpose(wOff, K, w.t3, N4, N, K);
-        const dd = w.desc[k]! + DESC_BYTES;
-        K_.gemm(dk, N, w.t3, N4, w.deltas[k - 1]!, K, M, K, N, EPI.deriv, dd);
-        this.deltaSq[k - 1] = f64[(dd + DESC.sum) >> 3]!;
+        this.gemmParts(w, k, 1, true, dk, N, w.t3, N4, w.deltas[k - 1]!, K, M, K, N, EPI.deriv);
+        this.deltaSq[k - 1] = this.partSum(w, k, 1, DESC.sum);
       }
     }
     if (P) P.fusedBackward = true;

@@ -5,7 +5,7 @@
  */
 import type { KernelPath } from './kernel-path';
 import { type FloatArray } from './kernels';
-import { Network, type BackwardInfo, type DType } from './network';
+import { Network, type BackwardInfo, type DType, type NetworkOptions } from './network';
 import { learningRate, Optimizer } from './optimizers';
 import { measureLayers, measureUpdates, ProbeBuffers, snapshotProbes, type LayerProbe } from './probes';
 import { Rng } from './rng';
@@ -106,12 +106,15 @@ export class Trainer {
   private epochCorrect = 0;
   private epochCount = 0;
 
-  /** kernel: force a kernel path for this run's float32 network (default: the best available) */
-  constructor(readonly cfg: ResolvedConfig, readonly data: Dataset, dtype: DType = 'float32', kernel?: KernelPath) {
+  /**
+   * kernel: force a kernel path for this run's float32 network (default: the best available);
+   * options: threads (1 keeps the run on this thread) and the row split (see NetworkOptions)
+   */
+  constructor(readonly cfg: ResolvedConfig, readonly data: Dataset, dtype: DType = 'float32', kernel?: KernelPath, options?: NetworkOptions) {
     const nTrain = data.trainY.length;
     if (nTrain === 0) throw new InputError(`dataset "${data.name}" has no training examples`);
     const B = Math.min(cfg.batchSize, nTrain);
-    this.net = new Network(networkSpecFor(cfg, data), B, dtype, kernel);
+    this.net = new Network(networkSpecFor(cfg, data), B, dtype, kernel, options);
     const rng = new Rng(cfg.seed);
     this.net.initialize(cfg.init, rng.fork('init'));
     this.shuffleRng = rng.fork('shuffle');
@@ -241,6 +244,11 @@ export class Trainer {
       }
     }
     return n;
+  }
+
+  /** Release the network's helper thread, if any (call when done with the trainer). */
+  dispose(): void {
+    this.net.dispose();
   }
 
   /** Mark the run stopped by the user (the weights stay as they are). */

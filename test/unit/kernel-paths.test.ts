@@ -17,6 +17,7 @@ import { Rng } from '../../src/engine/rng';
 import { Trainer, type EpochRecord, type StepRecord } from '../../src/engine/trainer';
 import { HIDDEN_ACTIVATIONS, type OptimizerSpec } from '../../src/engine/types';
 import { Arena } from '../../src/engine/wasm/runtime';
+import { enableSecondCore } from '../../src/kernel-setup';
 import { makeConfig, randomDataset } from '../support/fixtures';
 
 // Node 20 keeps relaxed SIMD behind a flag; set it before the first module is compiled so the
@@ -320,3 +321,44 @@ describe('every path: training', () => {
   });
 });
 
+
+describe('a second thread', () => {
+  const twoCores = enableSecondCore({});
+  const data = randomDataset(260, 37, 5, 8, 30);
+  const cfg = makeConfig({
+    layers: [22, 13, 9], activation: ['relu', 'tanh', 'sigmoid'], epochs: 3, batchSize: 27, lr: 0.02,
+    optimizer: { type: 'adam', momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-3 },
+    probes: { every: 3, histogramBins: 12, unitSaturation: true },
+  });
+  const collect = (t: Trainer) => {
+    const out: (StepRecord | EpochRecord)[] = [];
+    t.runSteps(Infinity, { step: (r) => out.push(r), epoch: (r) => out.push(r) });
+    return out;
+  };
+  for (const path of WASM_PATHS) {
+    test(`${path}: a split network trains bit-identically on one thread and on two`, { skip: !twoCores && 'one core' }, () => {
+      const one = new Trainer(cfg, data, 'float32', path, { split: true, threads: 1 });
+      const two = new Trainer(cfg, data, 'float32', path, { split: true, threads: 2 });
+      try {
+        assert.equal(one.net.threads, 1);
+        assert.equal(two.net.threads, 2);
+        assert.equal(JSON.stringify(collect(two)), JSON.stringify(collect(one)));
+        assert.ok(one.net.params.every((v, i) => Object.is(v, two.net.params[i])), 'the weights are bit-identical');
+      } finally {
+        two.dispose();
+      }
+    });
+    test(`${path}: split and unsplit agree to float32 precision`, () => {
+      const a = collect(new Trainer(cfg, data, 'float32', path, { split: true, threads: 1 }));
+      const b = collect(new Trainer(cfg, data, 'float32', path, { split: false }));
+      const first = (rs: (StepRecord | EpochRecord)[]) => rs.find((r): r is StepRecord => r.kind === 'step')!;
+      const fa = first(a), fb = first(b);
+      close(fa.loss, fb.loss, 1e-6, 1e-7, 'loss at step 1');
+      for (let k = 0; k < fa.layers.length; k++) {
+        for (const key of ['mean', 'std', 'gradW', 'gradB', 'delta', 'updateRatio'] as const) close(fa.layers[k]![key], fb.layers[k]![key], 1e-5, 1e-9, `layer ${k} ${key}`);
+        assert.deepEqual(fa.layers[k]!.histogram, fb.layers[k]!.histogram);
+        assert.deepEqual(fa.layers[k]!.unitSaturation, fb.layers[k]!.unitSaturation);
+      }
+    });
+  }
+});

@@ -24,14 +24,28 @@
  * Nothing here allocates; all pointers are byte offsets into the one imported memory.
  */
 import {
-  call, f32, f32x4, f64, f64x2, Fn, forLoop, i32, i32x4, if_, seq, shuffle32, T, v128,
+  block, br, br_if, call, drop, f32, f32x4, f64, f64x2, Fn, forLoop, i32, i32x4, i64, if_, loop, memory, seq, shuffle32, T, v128,
   type Bytes, type Local,
 } from './encoder';
 
 export interface KernelOptions {
   /** use f32x4.relaxed_madd for multiply-adds */
   relaxed: boolean;
+  /** shared memory: adds `helper`, the loop a second thread runs (threads proposal atomics) */
+  shared?: boolean;
 }
+
+/**
+ * The control block a network's main thread and its helper thread share (i32 slots):
+ *   0 seq   task number, bumped by the main thread to post a task
+ *   1 done  the last task number the helper finished
+ *   2 kind  TASK.*; then the task's arguments from slot 4 on (as the exported function takes them)
+ */
+export const CTRL = { seq: 0, done: 4, kind: 8, args: 16 } as const;
+export const CTRL_BYTES = 128;
+export const TASK = { exit: 0, gemm: 1, sgd: 2, momentum: 3, adam: 4, transpose: 5 } as const;
+/** helper spins this many polls (about 50-100 µs) before it sleeps on the futex */
+const HELPER_SPINS = 20000;
 
 /** Activation codes shared with runtime.ts. */
 export const ACT = { sigmoid: 0, tanh: 1, relu: 2, leaky_relu: 3, linear: 4 } as const;
@@ -494,7 +508,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
       // a small product (all of C in L1) takes its epilogue in one call
       if_(whole.get, [epiRows(C!.get, M!.get, i32.const(0))]),
       // probes out as float64: histogram counts (the lanes' sub-histograms summed) and the
-      // per-unit saturated fraction count / M; the counters are zeroed as they are read
+      // per-unit saturated counts; the counters are zeroed as they are read
       if_(probeAct.get, [
         hp.set(i32.load(d!.get, DESC.hist)), pB.set(i32.load(d!.get, DESC.histOut)),
         forLoop(hb, i32.const(0), i32.load(d!.get, DESC.bins), i32.const(1),
@@ -505,7 +519,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
         hp.set(i32.load(d!.get, DESC.units)), pB.set(i32.load(d!.get, DESC.unitsOut)),
         forLoop(hb, i32.const(0), N!.get, i32.const(1),
           pC.set(i32.add(hp.get, i32.shl(hb.get, i32.const(2)))),
-          f64.store(i32.add(pB.get, i32.shl(hb.get, i32.const(3))), f64.div(f64.convert_i32_s(i32.load(pC.get)), f64.convert_i32_s(M!.get))),
+          f64.store(i32.add(pB.get, i32.shl(hb.get, i32.const(3))), f64.convert_i32_s(i32.load(pC.get))),
           i32.store(pC.get, i32.const(0))),
       ]),
     );
@@ -642,6 +656,52 @@ export function buildKernels(o: KernelOptions): Fn[] {
         f32x4.add(f32x4.sqrt(f32x4.mul(f32x4.splat(c2!.get), vv.get)), f32x4.splat(eps!.get)))),
     ];
   });
+
+  // ------------------------------------------------------------------ the helper thread
+  if (o.shared) {
+    /**
+     * helper(ctrl): wait for a task (spin, then sleep on the futex), run it, publish `done`,
+     * repeat until the exit task. The arguments are read from the control block as i32 or f32.
+     */
+    const f = add(new Fn('helper', [T.i32]));
+    const [ctrl] = f.params as [Local];
+    const seen = f.local(T.i32), spins = f.local(T.i32), kind = f.local(T.i32), cur = f.local(T.i32);
+    const ai = (i: number) => i32.load(ctrl.get, CTRL.args + 4 * i);
+    const af = (i: number) => f32.load(ctrl.get, CTRL.args + 4 * i);
+    const ints = (n: number) => Array.from({ length: n }, (_, i) => ai(i));
+    const optArgs = (extra: ('i' | 'f')[]) => [ai(0), ai(1), ai(2), ai(3), ai(4), af(5), ai(6), ...extra.map((t, i) => (t === 'i' ? ai(7 + i) : af(7 + i)))];
+    f.body = seq(
+      // start from the last finished task: a task posted before this thread came up is still pending
+      seen.set(i32.atomic_load(ctrl.get, CTRL.done)),
+      block(loop(
+        // wait for seq != seen
+        spins.set(i32.const(HELPER_SPINS)),
+        block(loop(
+          cur.set(i32.atomic_load(ctrl.get, CTRL.seq)),
+          br_if(1, i32.ne(cur.get, seen.get)),
+          spins.set(i32.sub(spins.get, i32.const(1))),
+          if_(i32.le_s(spins.get, i32.const(0)), [
+            drop(memory.wait32(i32.add(ctrl.get, i32.const(CTRL.seq)), seen.get, i64.const(-1))),
+            spins.set(i32.const(HELPER_SPINS)),
+          ]),
+          br(0),
+        )),
+        seen.set(cur.get),
+        kind.set(i32.load(ctrl.get, CTRL.kind)),
+        br_if(1, i32.eq(kind.get, i32.const(TASK.exit))),
+        if_(i32.eq(kind.get, i32.const(TASK.gemm)), [call(ids.get('gemm')!, ...ints(11))]),
+        if_(i32.eq(kind.get, i32.const(TASK.transpose)), [call(ids.get('transpose')!, ...ints(6))]),
+        if_(i32.eq(kind.get, i32.const(TASK.sgd)), [call(ids.get('sgd')!, ...optArgs([]))]),
+        if_(i32.eq(kind.get, i32.const(TASK.momentum)), [call(ids.get('momentum')!, ...optArgs(['f', 'i']))]),
+        if_(i32.eq(kind.get, i32.const(TASK.adam)), [call(ids.get('adam')!, ...optArgs(['i', 'f', 'f', 'f', 'f', 'f']))]),
+        i32.atomic_store(ctrl.get, seen.get, CTRL.done),
+        drop(memory.notify(i32.add(ctrl.get, i32.const(CTRL.done)), i32.const(1))),
+        br(0),
+      )),
+      i32.atomic_store(ctrl.get, seen.get, CTRL.done),
+      drop(memory.notify(i32.add(ctrl.get, i32.const(CTRL.done)), i32.const(1))),
+    );
+  }
 
   return fns;
 }

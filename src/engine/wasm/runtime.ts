@@ -17,18 +17,24 @@ export interface KernelExports {
   sgd(P: number, G: number, table: number, layers: number, measure: number, lr: number, state: number): void;
   momentum(P: number, G: number, table: number, layers: number, measure: number, lr: number, V: number, mu: number, nesterov: number): void;
   adam(P: number, G: number, table: number, layers: number, measure: number, lr: number, V: number, Mo: number, b1: number, b2: number, eps: number, c1: number, c2: number): void;
+  /** shared modules only: the helper thread's task loop */
+  helper?(ctrl: number): void;
 }
 
 const MAX_PAGES = 65536;
-const modules = new Map<boolean, WebAssembly.Module>();
+const modules = new Map<string, WebAssembly.Module>();
 
-/** The compiled kernel module (relaxed: with f32x4.relaxed_madd). Throws if the runtime refuses it. */
-export function kernelModule(relaxed: boolean): WebAssembly.Module {
-  let m = modules.get(relaxed);
+/**
+ * The compiled kernel module (relaxed: with f32x4.relaxed_madd; shared: on a shared memory, with
+ * the helper thread's loop). Throws if the runtime refuses it.
+ */
+export function kernelModule(relaxed: boolean, shared = false): WebAssembly.Module {
+  const key = `${relaxed}/${shared}`;
+  let m = modules.get(key);
   if (!m) {
-    const bytes = encodeModule(buildKernels({ relaxed }), { initialPages: 1, maximumPages: MAX_PAGES, shared: false });
+    const bytes = encodeModule(buildKernels({ relaxed, shared }), { initialPages: 1, maximumPages: MAX_PAGES, shared });
     m = new WebAssembly.Module(bytes);
-    modules.set(relaxed, m);
+    modules.set(key, m);
   }
   return m;
 }
@@ -67,11 +73,12 @@ export class Arena {
   get bytes(): number {
     return this.top + 64; // slack: no kernel reads past a buffer, but keep the end clear
   }
-  instantiate(relaxed: boolean): { memory: WebAssembly.Memory; exports: KernelExports } {
+  instantiate(relaxed: boolean, shared = false): { memory: WebAssembly.Memory; exports: KernelExports; module: WebAssembly.Module } {
     const pages = Math.ceil(this.bytes / 65536);
     if (pages > MAX_PAGES) throw new Error(`the network needs ${(this.bytes / 2 ** 30).toFixed(1)} GiB, more than a WebAssembly memory holds`);
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    const instance = new WebAssembly.Instance(kernelModule(relaxed), { env: { memory } });
-    return { memory, exports: instance.exports as unknown as KernelExports };
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared } as WebAssembly.MemoryDescriptor);
+    const module = kernelModule(relaxed, shared);
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    return { memory, exports: instance.exports as unknown as KernelExports, module };
   }
 }
