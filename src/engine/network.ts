@@ -116,6 +116,8 @@ interface WasmLayout {
   bins: number;
   /** the second thread, when there is one */
   port: TaskPort | null;
+  /** whether products use it now (the trainer measures which is faster; results are the same) */
+  useHelper: boolean;
 }
 
 /** Row split of a product with R rows: part 0 gets the first r rows, a multiple of the tile. */
@@ -211,6 +213,17 @@ export class Network {
     return this.wasm?.port ? 2 : 1;
   }
 
+  /**
+   * With a helper thread: whether the products use it (true by default). Either way every product
+   * is cut in the same parts, so the results are bit-identical; only the speed differs.
+   */
+  get useHelper(): boolean {
+    return !!this.wasm?.port && this.wasm.useHelper;
+  }
+  set useHelper(on: boolean) {
+    if (this.wasm) this.wasm.useHelper = on;
+  }
+
   /** Stop the helper thread, if any (the network still works, on one thread). */
   dispose(): void {
     const w = this.wasm;
@@ -264,7 +277,7 @@ export class Network {
       unitsOut: unitsOutOff.map((offs, k) => offs.map((o) => f64(o, this.sizes[k + 1]!))),
       histOut: histOutOff.map((offs) => offs.map((o) => f64(o, WASM_MAX_BINS))),
       i32: new Int32Array(memory.buffer), f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer), ldT, bins: 0,
-      port: null,
+      port: null, useHelper: true,
     };
     if (shared) {
       const helper = helperFactory()!(module, memory, ctrl);
@@ -363,7 +376,7 @@ export class Network {
     let A1 = A, B1 = B, C1: number, R0 = R, R1 = R, N0 = N, N1 = N;
     if (byCols) { B1 = B + cut * ldb * 4; C1 = C + cut * 4; N0 = cut; N1 = N - cut; }
     else { A1 = A + cut * lda * 4; C1 = C + cut * ldc * 4; R0 = cut; R1 = R - cut; }
-    if (w.port) {
+    if (w.port && w.useHelper) {
       w.port.gemm(A1, lda, B1, ldb, C1, ldc, R1, N1, K, epi, d1);
       w.k.gemm(A, lda, B, ldb, C, ldc, R0, N0, K, epi, d0);
       w.port.wait();
@@ -576,7 +589,7 @@ export class Network {
       const prevA = k > 0 ? w.acts[k - 1]! : w.input;
       const dk = w.deltas[k]!;
       // dW = δᵀ·a as a dot-form product of the transposes; its rows (units) in parts
-      if (w.port) {
+      if (w.port && w.useHelper) {
         w.port.transpose(prevA, K, w.t2, ldT, M, K);
         K_.transpose(dk, N, w.t1, ldT, M, N);
         w.port.wait();

@@ -126,7 +126,7 @@ export class Optimizer {
       }
     };
     if (w.parts === 1) run(0, false);
-    else if (w.port) { run(1, true); run(0, false); w.port.wait(); }
+    else if (w.port && w.useHelper) { run(1, true); run(0, false); w.port.wait(); }
     else { run(0, false); run(1, false); }
     if (norms) {
       const v0 = w.normsView[0]!, v1 = w.parts === 2 ? w.normsView[1]! : null;

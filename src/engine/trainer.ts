@@ -97,6 +97,7 @@ export class Trainer {
   private readonly xb: FloatArray;
   private readonly yb: Int32Array;
   private readonly rowViews: Float32Array[] | null;
+  private readonly tuner: ThreadTuner | null;
   private readonly info: BackwardInfo = { loss: 0, correct: 0 };
   private posInEpoch = 0;
   private sinceLoss = 0;
@@ -120,6 +121,7 @@ export class Trainer {
     this.shuffleRng = rng.fork('shuffle');
     this.opt = new Optimizer(cfg.optimizer, this.net.params, this.net.grads);
     this.probes = new ProbeBuffers(this.net, cfg.probes.histogramBins, cfg.probes.unitSaturation);
+    this.tuner = this.net.threads === 2 ? new ThreadTuner() : null;
     this.stepsPerEpoch = Math.ceil(nTrain / B);
     this.totalSteps = this.stepsPerEpoch * cfg.epochs;
     this.order = new Uint32Array(nTrain);
@@ -172,6 +174,12 @@ export class Trainer {
   /** One training step. Returns a StepRecord on steps that record probes, else null. */
   trainStep(): StepRecord | null {
     if (this.done) return null;
+    if (this.tuner) return this.tuner.step(this);
+    return this.trainStepOnce();
+  }
+
+  /** One training step (the work of trainStep). */
+  trainStepOnce(): StepRecord | null {
     const net = this.net;
     const M = this.loadBatch();
     const stepNo = this.step + 1;
@@ -293,5 +301,52 @@ export class Trainer {
       message: `diverged at step ${stepNo} (epoch ${this.epoch + 1}): non-finite ${where} (loss ${lossText}); try a smaller learning rate (lr ${this.cfg.lr})`,
     };
     return null;
+  }
+}
+
+/**
+ * Uses the network's helper thread only while it pays: it times a few steps with and without it
+ * now and then and keeps the faster (a busy machine can make two threads slower than one). The
+ * products are cut the same way either way, so this changes the speed, never the results.
+ */
+class ThreadTuner {
+  /** steps left in the current phase, and the phase: measure with (2), without (1), or run */
+  private left = 0;
+  private phase: 'two' | 'one' | 'run' = 'run';
+  private time = 0;
+  private steps = 0;
+  private perStepTwo = 0;
+  private static readonly MEASURE = 12;
+  private static readonly RUN = 400;
+
+  step(t: Trainer): StepRecord | null {
+    if (this.left <= 0) this.next(t);
+    this.left--;
+    if (this.phase === 'run') return t.trainStepOnce();
+    const t0 = performance.now();
+    const rec = t.trainStepOnce();
+    this.time += performance.now() - t0;
+    this.steps++;
+    return rec;
+  }
+
+  private next(t: Trainer): void {
+    const net = t.net;
+    if (this.phase === 'run') {
+      this.phase = 'two';
+      net.useHelper = true;
+      this.left = ThreadTuner.MEASURE;
+    } else if (this.phase === 'two') {
+      this.perStepTwo = this.time / Math.max(this.steps, 1);
+      this.phase = 'one';
+      net.useHelper = false;
+      this.left = ThreadTuner.MEASURE;
+    } else {
+      const perStepOne = this.time / Math.max(this.steps, 1);
+      net.useHelper = this.perStepTwo < perStepOne;
+      this.phase = 'run';
+      this.left = ThreadTuner.RUN;
+    }
+    this.time = this.steps = 0;
   }
 }
