@@ -1,7 +1,9 @@
 /** Workspace folders for the real-VS-Code tests: the lecture example and configs that exercise long runs and faults. */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT } from './harness';
+import { join, resolve } from 'node:path';
+
+/** the repository (this file is bundled into dist/test/vscode/) */
+const ROOT = resolve(__dirname, '../../..');
 
 const lecture = readFileSync(join(ROOT, 'examples/lecture.mlp.json'), 'utf8').replace(/^\s*"\$schema":.*\n/m, '');
 

