@@ -24,7 +24,7 @@
  * Nothing here allocates; all pointers are byte offsets into the one imported memory.
  */
 import {
-  block, br, br_if, call, drop, f32, f32x4, f64, f64x2, Fn, forLoop, i32, i32x4, i64, if_, loop, memory, seq, shuffle32, T, v128,
+  block, br, br_if, call, drop, f32, f32x4, f64, f64x2, Fn, forLoop, i32, i32x4, i64, if_, loop, memory, seq, shuffle32, T, v128, whileLoop,
   type Bytes, type Local,
 } from './encoder';
 
@@ -93,16 +93,21 @@ export function buildKernels(o: KernelOptions): Fn[] {
    * in magnitude then count as 0, above 1e19 as infinite).
    */
   const sqAcc = (f: Fn) => {
-    const a32 = f.local(T.v128), a64 = f.local(T.v128), cnt = f.local(T.i32);
-    const flush = (): Bytes[] => [...f64Sum2(a64, a32.get), a32.set(v128.zero())];
+    // two float32 accumulators, used by alternate vectors of a loop unrolled by two (`slot`):
+    // one chain of 4-cycle multiply-adds would bound the loop, two halve that bound
+    const a32 = [f.local(T.v128), f.local(T.v128)], a64 = f.local(T.v128), cnt = f.local(T.i32);
+    const flush = (): Bytes[] => [...f64Sum2(a64, f32x4.add(a32[0]!.get, a32[1]!.get)), a32[0]!.set(v128.zero()), a32[1]!.set(v128.zero())];
     const tick = (): Bytes[] => [
       cnt.set(i32.sub(cnt.get, i32.const(1))),
       if_(i32.eqz(cnt.get), [...flush(), cnt.set(i32.const(64))]),
     ];
     return {
-      init: (): Bytes[] => [a32.set(v128.zero()), a64.set(v128.zero()), cnt.set(i32.const(64))],
-      add: (v: Bytes): Bytes[] => [a32.set(fma(v, v, a32.get)), ...tick()],
-      addPlain: (v: Bytes): Bytes[] => [a32.set(f32x4.add(a32.get, v)), ...tick()],
+      init: (): Bytes[] => [a32[0]!.set(v128.zero()), a32[1]!.set(v128.zero()), a64.set(v128.zero()), cnt.set(i32.const(64))],
+      add: (v: Bytes, slot = 0): Bytes[] => [a32[slot]!.set(fma(v, v, a32[slot]!.get)), ...tick()],
+      /** without the flush counter: the caller flushes at least every 64 vectors */
+      addUncounted: (v: Bytes, slot = 0): Bytes[] => [a32[slot]!.set(fma(v, v, a32[slot]!.get))],
+      flush,
+      addPlain: (v: Bytes, slot = 0): Bytes[] => [a32[slot]!.set(f32x4.add(a32[slot]!.get, v)), ...tick()],
       /** flush and return the float64 total */
       total: (): Bytes => seq(...flush(), f64.add(f64x2.extract_lane(a64.get, 0), f64x2.extract_lane(a64.get, 1))),
     };
@@ -222,14 +227,17 @@ export function buildKernels(o: KernelOptions): Fn[] {
   const EPI_PARAMS = [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32];
   type EpiParams = [Local, Local, Local, Local, Local, Local];
   /** for (r = 0; r < rows; r++) { perRow(r); vector loop of body(4) with `advance`; tail body(L) } */
-  const rowsLoop = (f: Fn, rows: Local, n: Local, perRow: (r: Local) => Bytes[], body: (L: number) => Bytes[], advance: Bytes[]): Bytes => {
-    const r = f.local(T.i32), j = f.local(T.i32), n4 = f.local(T.i32);
+  const rowsLoop = (f: Fn, rows: Local, n: Local, perRow: (r: Local) => Bytes[], body: (L: number, slot: number) => Bytes[], advance: Bytes[]): Bytes => {
+    const r = f.local(T.i32), j = f.local(T.i32), n4 = f.local(T.i32), n8 = f.local(T.i32);
     return seq(
       n4.set(i32.and(n.get, i32.const(~3))),
+      n8.set(i32.and(n.get, i32.const(~7))),
       forLoop(r, i32.const(0), rows.get, i32.const(1),
         ...perRow(r),
-        forLoop(j, i32.const(0), n4.get, i32.const(4), ...body(4), ...advance),
-        tailSwitch(i32.and(n.get, i32.const(3)), body),
+        // two vectors an iteration, into alternate accumulators
+        forLoop(j, i32.const(0), n8.get, i32.const(8), ...body(4, 0), ...advance, ...body(4, 1), ...advance),
+        if_(i32.ne(n4.get, n8.get), [...body(4, 0), ...advance]),
+        tailSwitch(i32.and(n.get, i32.const(3)), (L) => body(L, 0)),
       ),
     );
   };
@@ -263,7 +271,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
     const sumSq = sqAcc(f), sum = sqAcc(f);
     const lo = f.local(T.v128), scale = f.local(T.v128);
     const bin = f.local(T.v128), tmp = f.local(T.i32), maxBin = f.local(T.v128);
-    const actBody = (L: number): Bytes[] => {
+    const actBody = (L: number, slot: number): Bytes[] => {
       const out: Bytes[] = [
         z.set(f32x4.add(loadPartial(p.get, L), loadPartial(b.get, L))),
         ...activate(f, act, z, a, slope),
@@ -272,15 +280,15 @@ export function buildKernels(o: KernelOptions): Fn[] {
         s.set(act === ACT.relu ? f32x4.add(a.get, f32x4.sub(z.get, z.get)) : a.get),
       ];
       if (L < 4) out.push(s.set(v128.and(s.get, laneMask(L))));
-      out.push(...sum.addPlain(s.get));
+      out.push(...sum.addPlain(s.get, slot));
       return out;
     };
-    const probeBody = (L: number): Bytes[] => {
+    const probeBody = (L: number, slot: number): Bytes[] => {
       const half = (hi: boolean) => i32x4.trunc_sat_f64x2_s_zero(f64x2.floor(f64x2.mul(f64x2.sub(
         f64x2.promote_low_f32x4(hi ? shuffle32(a.get, a.get, [2, 3, 2, 3]) : a.get), lo.get), scale.get)));
       const out: Bytes[] = [
         a.set(L < 4 ? v128.and(loadPartial(p.get, L), laneMask(L)) : v128.load(p.get)),
-        ...sumSq.add(a.get),
+        ...sumSq.add(a.get, slot),
         mask.set(L < 4 ? v128.and(satMask(act, a), laneMask(L)) : satMask(act, a)),
         satAcc.set(i32x4.sub(satAcc.get, mask.get)),
         v128.store(u.get, i32x4.sub(v128.load(u.get), mask.get)),
@@ -324,12 +332,12 @@ export function buildKernels(o: KernelOptions): Fn[] {
     const [d, c, ldcB, rows, n, m0] = f.params as EpiParams;
     const p = f.local(T.i32), q = f.local(T.i32);
     const g = f.local(T.v128), a = f.local(T.v128), slope = f.local(T.v128), ss = sqAcc(f);
-    const body = (L: number): Bytes[] => [
+    const body = (L: number, slot: number): Bytes[] => [
       g.set(loadPartial(p.get, L)),
       a.set(loadPartial(q.get, L)),
       g.set(derivMul(act, g, a, slope)),
       ...storePartial(p, g, L),
-      ...ss.add(g.get),
+      ...ss.add(g.get, slot),
     ];
     f.body = seq(
       slope.set(f32x4.splat(f32.load(d.get, DESC.slope))), ...ss.init(),
@@ -346,15 +354,15 @@ export function buildKernels(o: KernelOptions): Fn[] {
     const p = f.local(T.i32), q = f.local(T.i32), probe = f.local(T.i32);
     const g = f.local(T.v128), wd = f.local(T.v128), ss = sqAcc(f);
     const wdScalar = f.local(T.f32);
-    const body = (L: number, decay: boolean, withProbe: boolean): Bytes[] => {
+    const body = (L: number, slot: number, decay: boolean, withProbe: boolean): Bytes[] => {
       const out: Bytes[] = [];
       if (decay) out.push(g.set(fma(wd.get, loadPartial(q.get, L), loadPartial(p.get, L))), ...storePartial(p, g, L));
       else out.push(g.set(loadPartial(p.get, L)));
-      if (withProbe) out.push(...ss.add(g.get));
+      if (withProbe) out.push(...ss.add(g.get, slot));
       return out;
     };
     const variant = (decay: boolean, withProbe: boolean): Bytes =>
-      rowsLoop(f, rows, n, (r) => [p.set(i32.add(c.get, i32.mul(r.get, ldcB.get))), q.set(auxRow(d, m0, r))], (L) => body(L, decay, withProbe),
+      rowsLoop(f, rows, n, (r) => [p.set(i32.add(c.get, i32.mul(r.get, ldcB.get))), q.set(auxRow(d, m0, r))], (L, slot) => body(L, slot, decay, withProbe),
         [p.set(i32.add(p.get, i32.const(16))), q.set(i32.add(q.get, i32.const(16)))]);
     f.body = seq(
       wdScalar.set(f32.load(d.get, DESC.wd)), wd.set(f32x4.splat(wdScalar.get)), probe.set(i32.load(d.get, DESC.probe)), ...ss.init(),
@@ -597,21 +605,36 @@ export function buildKernels(o: KernelOptions): Fn[] {
     const [P, G, table, layers, measureFlag, lr, state, ...rest] = f.params as Local[];
     void lr; void state;
     const i = f.local(T.i32), pw = f.local(T.i32), w = f.local(T.v128), g = f.local(T.v128), dlt = f.local(T.v128);
-    const su = sqAcc(f), sw = sqAcc(f), end4 = f.local(T.i32), lo = f.local(T.i32), hi = f.local(T.i32), k = f.local(T.i32), row = f.local(T.i32), np = f.local(T.i32);
-    const body = (L: number, measure: boolean): Bytes[] => {
+    const su = sqAcc(f), sw = sqAcc(f), end4 = f.local(T.i32), end8 = f.local(T.i32), lo = f.local(T.i32), hi = f.local(T.i32), k = f.local(T.i32), row = f.local(T.i32), np = f.local(T.i32);
+    const body = (L: number, measure: boolean, slot = 0, counted = true): Bytes[] => {
       const out: Bytes[] = [
         w.set(loadPartial(i32.add(P!.get, i32.shl(i.get, i32.const(2))), L)),
         g.set(loadPartial(i32.add(G!.get, i32.shl(i.get, i32.const(2))), L)),
         ...update(f, w, g, i, L, [f.params[5]!, f.params[6]!, ...rest], dlt),
       ];
-      if (measure) out.push(...sw.add(w.get), ...su.add(dlt.get));
+      if (measure && counted) out.push(...sw.add(w.get, slot), ...su.add(dlt.get, slot));
+      if (measure && !counted) out.push(...sw.addUncounted(w.get, slot), ...su.addUncounted(dlt.get, slot));
       out.push(pw.set(i32.add(P!.get, i32.shl(i.get, i32.const(2)))), w.set(f32x4.sub(w.get, dlt.get)), ...storePartial(pw, w, L));
       return out;
     };
+    const blockEnd = f.local(T.i32);
     const run = (measure: boolean): Bytes[] => [
       end4.set(i32.add(lo.get, i32.and(i32.sub(hi.get, lo.get), i32.const(~3)))),
-      forLoop(i, lo.get, end4.get, i32.const(4), ...body(4, measure)),
-      i.set(end4.get),
+      end8.set(i32.add(lo.get, i32.and(i32.sub(hi.get, lo.get), i32.const(~7)))),
+      ...(measure
+        ? [
+          // blocks of 256 elements (64 vectors) then a flush: no per-vector counter
+          i.set(lo.get),
+          whileLoop(i32.lt_s(i.get, end8.get),
+            blockEnd.set(i32.add(i.get, i32.const(256))),
+            if_(i32.gt_s(blockEnd.get, end8.get), [blockEnd.set(end8.get)]),
+            whileLoop(i32.lt_s(i.get, blockEnd.get),
+              ...body(4, true, 0, false), i.set(i32.add(i.get, i32.const(4))), ...body(4, true, 1, false), i.set(i32.add(i.get, i32.const(4)))),
+            ...sw.flush(), ...su.flush()),
+        ]
+        : [forLoop(i, lo.get, end8.get, i32.const(8), ...body(4, false), i.set(i32.add(i.get, i32.const(4))), ...body(4, false), i.set(i32.sub(i.get, i32.const(4))))]),
+      i.set(end8.get),
+      if_(i32.ne(end4.get, end8.get), [...body(4, measure), i.set(end4.get)]),
       tailSwitch(i32.sub(hi.get, i.get), (L) => body(L, measure)),
     ];
     f.body = seq(
