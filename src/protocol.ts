@@ -25,6 +25,8 @@ export type HostToWorker =
       postIntervalMs: number;
       /** train the variants side by side, interleaving their time slices (default: one after another) */
       parallel?: boolean;
+      /** send step records as 'packedRecords' (one transferred Float64Array per batch) instead of 'records' */
+      packed?: boolean;
     }
   | { type: 'stop' };
 
@@ -39,6 +41,8 @@ export interface ErrorLocation {
 export type WorkerToHost =
   | { type: 'started'; variants: string[]; runDirs: string[]; dataset: string }
   | { type: 'records'; variant: string; steps: StepRecord[]; epochs: EpochRecord[]; progress: { step: number; totalSteps: number; epoch: number } }
+  /** the same as 'records' with the steps packed by run-history's packRecord; layers: null when count is 0 */
+  | { type: 'packedRecords'; variant: string; layers: LayerMeta[] | null; count: number; data: Float64Array; epochs: EpochRecord[]; progress: { step: number; totalSteps: number; epoch: number } }
   | { type: 'variantDone'; variant: string; runDir: string; summary: RunSummary }
   | { type: 'finished'; stopped: boolean }
   | ({ type: 'inputError'; message: string } & ErrorLocation)

@@ -76,6 +76,71 @@ export interface HistoryCursor {
 
 export const freshCursor = (): HistoryCursor => ({ gen: -1, final: 0, count: 0, lastN: 0 });
 
+/** Numbers before the layers in a packed record: step, epoch, loss, accuracy, lr. */
+const RECORD_HEAD = 5;
+
+/** Numbers per packed record for these layers. */
+export function packedSize(meta: LayerMeta[]): number {
+  return RECORD_HEAD + meta.reduce((a, m) => a + LAYER_QUANTITIES.length + m.units + m.histBins, 0);
+}
+
+/**
+ * A step record as numbers at out[offset...]: step, epoch, loss, accuracy, lr, then per layer
+ * the LAYER_QUANTITIES (NaN when absent), unit saturations, histogram counts.
+ */
+export function packRecord(rec: StepRecord, meta: LayerMeta[], out: Float64Array, offset: number): void {
+  out[offset] = rec.step;
+  out[offset + 1] = rec.epoch;
+  out[offset + 2] = rec.loss;
+  out[offset + 3] = rec.accuracy;
+  out[offset + 4] = rec.lr;
+  let i = offset + RECORD_HEAD;
+  meta.forEach((m, k) => {
+    const p = rec.layers[k];
+    out[i++] = p?.saturation ?? NaN;
+    out[i++] = p?.delta ?? NaN;
+    out[i++] = p?.gradW ?? NaN;
+    out[i++] = p?.gradB ?? NaN;
+    out[i++] = p?.mean ?? NaN;
+    out[i++] = p?.std ?? NaN;
+    out[i++] = p?.updateRatio ?? NaN;
+    const us = p?.unitSaturation;
+    for (let u = 0; u < m.units; u++) out[i++] = us?.[u] ?? NaN;
+    const h = p?.histogram?.counts;
+    for (let b = 0; b < m.histBins; b++) out[i++] = h?.[b] ?? 0;
+  });
+}
+
+/** Collects step records packed, for a transfer without copies (the worker's side). */
+export class RecordPacker {
+  meta: LayerMeta[] | null = null;
+  private size = 0;
+  private buf = new Float64Array(0);
+  count = 0;
+
+  add(rec: StepRecord): void {
+    if (!this.meta) {
+      this.meta = layersFromRecord(rec);
+      this.size = packedSize(this.meta);
+    }
+    if ((this.count + 1) * this.size > this.buf.length) {
+      const b = new Float64Array(Math.max(64 * this.size, this.buf.length * 2));
+      b.set(this.buf.subarray(0, this.count * this.size));
+      this.buf = b;
+    }
+    packRecord(rec, this.meta, this.buf, this.count * this.size);
+    this.count++;
+  }
+
+  /** The records so far (a buffer of their own, to transfer), and start afresh. */
+  take(): { data: Float64Array; count: number } {
+    const data = this.buf.slice(0, this.count * this.size);
+    const count = this.count;
+    this.count = 0;
+    return { data, count };
+  }
+}
+
 export function layersFromRecord(rec: StepRecord): LayerMeta[] {
   const L = rec.layers.length;
   return rec.layers.map((l: LayerProbe, k) => ({
@@ -138,15 +203,55 @@ export class ColumnStore {
   /** Add one step record: into the open column, or a new one (compacting first when full). */
   push(rec: StepRecord): void {
     if (!this.meta) this.setLayers(layersFromRecord(rec));
+    this.add((c) => this.writeRecord(c, rec));
+  }
+
+  /**
+   * Add `count` records packed by packRecord (the training worker sends them so, transferred
+   * without a copy): no object per step on the receiving side.
+   */
+  pushPacked(meta: LayerMeta[], data: Float64Array, count: number): void {
+    if (!this.meta) this.setLayers(meta);
+    const size = packedSize(this.meta!);
+    if (data.length < count * size) throw new Error(`packed records: ${data.length} numbers for ${count} records of ${size}`);
+    for (let r = 0; r < count; r++) this.add((c) => this.writeFlat(c, data, r * size));
+  }
+
+  private add(write: (column: number) => void): void {
     const last = this.count - 1;
     if (last >= 0 && this.s.n[last]! < this.stride) {
-      this.mergeRecord(last, rec);
+      // write the record into a scratch column at the end, then merge it in
+      const scratch = this.count;
+      this.reserve(scratch + 1);
+      write(scratch);
+      this.mergeColumns(last, scratch, last);
       return;
     }
     if (this.count >= this.capacity) this.compact();
     const c = this.count++;
     this.reserve(this.count);
-    this.writeRecord(c, rec);
+    write(c);
+  }
+
+  private writeFlat(c: number, d: Float64Array, o: number): void {
+    const s = this.s;
+    s.step[c] = d[o]!;
+    s.stepFrom[c] = d[o]!;
+    s.epoch[c] = d[o + 1]!;
+    s.loss[c] = d[o + 2]!;
+    s.accuracy[c] = d[o + 3]!;
+    s.lr[c] = d[o + 4]!;
+    s.n[c] = 1;
+    let i = o + RECORD_HEAD;
+    this.layers.forEach((L, k) => {
+      const m = this.meta![k]!;
+      for (const q of LAYER_QUANTITIES) L.q[q][c] = d[i++]!;
+      for (let u = 0; u < m.units; u++) L.units[c * m.units + u] = d[i++]!;
+      let total = 0;
+      for (let b = 0; b < m.histBins; b++) total += d[i + b]!;
+      for (let b = 0; b < m.histBins; b++) L.hist[c * m.histBins + b] = total > 0 ? d[i + b]! / total : NaN;
+      i += m.histBins;
+    });
   }
 
   private writeRecord(c: number, rec: StepRecord): void {
@@ -175,14 +280,6 @@ export class ColumnStore {
       if (h) for (const x of h) total += x;
       for (let b = 0; b < m.histBins; b++) L.hist[c * m.histBins + b] = h && total > 0 ? h[b]! / total : NaN;
     });
-  }
-
-  private mergeRecord(c: number, rec: StepRecord): void {
-    // write the record into a scratch column at the end, then merge it in
-    const scratch = this.count;
-    this.reserve(scratch + 1);
-    this.writeRecord(scratch, rec);
-    this.mergeColumns(c, scratch, c);
   }
 
   /** Column dst := weighted mean of columns a and b (weights n). */

@@ -10,7 +10,7 @@ import type { Divergence, EpochRecord, StepRecord } from './engine/trainer';
 import type { ResolvedConfig } from './engine/types';
 import type { HostToPanel, PanelRun, PanelRunStatus, PanelSettings, PanelVariant, PanelVariantStatus } from './protocol';
 import type { RunSummary } from './run-record';
-import { ColumnStore } from './run-history';
+import { ColumnStore, type LayerMeta } from './run-history';
 
 export const DEFAULT_PANEL_SETTINGS: PanelSettings = { gradientScale: 'window', gradientDomain: [1e-5, 10], colorWindow: 100 };
 
@@ -88,6 +88,19 @@ export class RunModel {
       v.meta.step = steps[steps.length - 1]!.step;
       v.meta.epoch = steps[steps.length - 1]!.epoch;
     }
+    this.changed();
+  }
+
+  /** Records packed by the worker (see run-history's packRecord). */
+  packedRecords(name: string, layers: LayerMeta[] | null, data: Float64Array, count: number, epochs: EpochRecord[], progress: { step: number; totalSteps: number; epoch: number }): void {
+    const v = this.variant(name);
+    if (!v) return;
+    if (layers && count) v.store.pushPacked(layers, data, count);
+    v.meta.layers ??= v.store.meta;
+    v.epochs.push(...epochs);
+    v.meta.step = progress.step;
+    v.meta.totalSteps = progress.totalSteps;
+    v.meta.epoch = progress.epoch;
     this.changed();
   }
 

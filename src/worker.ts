@@ -13,6 +13,7 @@ import { Trainer } from './engine/trainer';
 import { InputError } from './engine/types';
 import { nodeDataIO } from './node-io';
 import type { HostToWorker, WorkerToHost } from './protocol';
+import { RecordPacker } from './run-history';
 import { RunRecorder, slug, timeStamp } from './run-record';
 import { enableSecondCore, setupKernels } from './kernel-setup';
 import { trainVariant } from './train-session';
@@ -50,8 +51,14 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
     let steps: StepRecord[] = [];
     let epochs: EpochRecord[] = [];
     let lastPost = 0;
+    // packed: the step records as one Float64Array, transferred (no copy, no object per step for the host)
+    const packer = msg.packed ? new RecordPacker() : null;
     const flush = () => {
-      post({ type: 'records', variant, steps, epochs, progress: { step: trainer.step, totalSteps: trainer.totalSteps, epoch: trainer.epoch } });
+      const progress = { step: trainer.step, totalSteps: trainer.totalSteps, epoch: trainer.epoch };
+      if (packer) {
+        const { data, count } = packer.take();
+        port!.postMessage({ type: 'packedRecords', variant, layers: packer.meta, count, data, epochs, progress } satisfies WorkerToHost, [data.buffer as ArrayBuffer]);
+      } else post({ type: 'records', variant, steps, epochs, progress });
       steps = [];
       epochs = [];
       lastPost = performance.now();
@@ -59,7 +66,7 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
     const outcome = await trainVariant(trainer, msg.configFile, {
       recorder,
       shouldStop: () => stopRequested,
-      onStep: (r) => steps.push(r),
+      onStep: (r) => (packer ? packer.add(r) : steps.push(r)),
       onEpoch: (r) => epochs.push(r),
       onSlice: () => { if (performance.now() - lastPost >= msg.postIntervalMs) flush(); },
       // a Stop must end the worker promptly: no full pass over the data after it

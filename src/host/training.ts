@@ -102,7 +102,8 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
       cmd('mlpLens.train', (uri?: vscode.Uri) => this.train(uri instanceof vscode.Uri ? uri : undefined)),
       cmd('mlpLens.stop', () => this.stop()),
       cmd('mlpLens.openRun', (uri?: vscode.Uri) => this.openRun(uri instanceof vscode.Uri ? uri : undefined)),
-      cmd('mlpLens.exportRun', (arg?: unknown) => this.exportRun(typeof arg === 'string' ? arg : undefined)),
+      // from the palette: no arguments; from automation: (runId?, target file URI?)
+      cmd('mlpLens.exportRun', (arg?: unknown, target?: unknown) => this.exportRun(typeof arg === 'string' ? arg : undefined, target instanceof vscode.Uri ? target : undefined)),
       cmd('mlpLens.showPanel', () => this.showPanel()),
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, { deserializeWebviewPanel: (p, s) => this.restore(p, s as PanelState | undefined) }),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -374,6 +375,23 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
             }
             break;
           }
+          case 'packedRecords': {
+            if (firstRecords && m.count) {
+              firstRecords = false;
+              this.firstRecordLatencies.push(Date.now() - t0);
+            }
+            model.packedRecords(m.variant, m.layers, m.data, m.count, m.epochs, m.progress);
+            this.lastVariantUpdated = m.variant;
+            this.updateStatus();
+            const done = model.variants.reduce((a, v) => a + v.meta.step, 0);
+            const total = model.variants.reduce((a, v) => a + (v.meta.totalSteps || 0), 0);
+            const pct = total ? (100 * done) / total : 0;
+            if (pct - lastProgress >= 1 || pct >= 100) {
+              reportProgress?.({ increment: pct - lastProgress, message: `${Math.floor(pct)}% · ${this.statusLine(model)}` });
+              lastProgress = pct;
+            }
+            break;
+          }
           case 'variantDone':
             model.variantDone(m.variant, m.runDir, m.summary);
             this.log.info(`${m.variant}: ${m.summary.status}, ${m.summary.steps} steps, test accuracy ${m.summary.test?.accuracy?.toFixed(3) ?? '-'}; ${m.runDir}`);
@@ -425,7 +443,7 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
     });
     const start: HostToWorker = {
       type: 'start', configText: text, configFile: configUri.fsPath, outDir, assetDir,
-      postIntervalMs: Math.max(25, Math.floor(1000 / this.updateRate() / 2)), parallel: true,
+      postIntervalMs: Math.max(25, Math.floor(1000 / this.updateRate() / 2)), parallel: true, packed: true,
     };
     worker.postMessage(start);
     // the config is valid: open the panel now, while the worker loads the data
@@ -608,6 +626,7 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
       const model = loadRunModel(dirs, this.historyColumns(), state!.runId ?? `restored-${Date.now().toString(36)}`);
       this.lastRun ??= model;
       this.adopt(panel, model);
+      this.updateStatus(true);
     } catch (e) {
       this.log.error(`restoring a panel: ${(e as Error).message}`);
       panel.dispose();
@@ -659,23 +678,24 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
     this.openRunDirs(group.dirs);
   }
 
-  async exportRun(runId?: string): Promise<void> {
+  async exportRun(runId?: string, to?: vscode.Uri): Promise<vscode.Uri | undefined> {
     const model = this.findModel(runId);
     if (!model) {
       void vscode.window.showInformationMessage('MLP Lens: no run to export. Train or open a run first.');
-      return;
+      return undefined;
     }
     const base = model.runDirs[0] ? path.dirname(model.runDirs[0]) : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? this.context.globalStorageUri.fsPath;
-    const target = await vscode.window.showSaveDialog({
+    const target = to ?? await vscode.window.showSaveDialog({
       title: 'Export Run as HTML', saveLabel: 'Export',
       defaultUri: vscode.Uri.file(path.join(base, `${model.title.replace(/[^\w.-]+/g, '_')}-report.html`)),
       filters: { 'HTML report': ['html'] },
     });
-    if (!target) return;
+    if (!target) return undefined;
     const html = reportHtml(model.snapshot(this.settings()), vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview').fsPath);
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(html));
     this.log.info(`exported ${model.title} to ${target.fsPath} (${(html.length / 1024).toFixed(0)} KB)`);
     void vscode.window.showInformationMessage(`MLP Lens: exported "${model.title}" to ${path.basename(target.fsPath)} (a self-contained HTML file).`);
+    return target;
   }
 
   dispose(): void {

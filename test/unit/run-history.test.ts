@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LayerProbe } from '../../src/engine/probes';
 import type { StepRecord } from '../../src/engine/trainer';
-import { ColumnStore, freshCursor, fromBase64, fromBase64Portable, LAYER_QUANTITIES, SCALARS, toBase64, toBase64Portable } from '../../src/run-history';
+import { ColumnStore, freshCursor, fromBase64, fromBase64Portable, LAYER_QUANTITIES, packedSize, RecordPacker, SCALARS, toBase64, toBase64Portable } from '../../src/run-history';
 import { Rng } from '../../src/engine/rng';
 
 function record(step: number, units = 4, bins = 5, layers = 3): StepRecord {
@@ -116,6 +116,23 @@ test('a receiver fed one snapshot and then deltas mirrors the sender exactly, ac
   });
   assert.ok(messages < 80);
   assert.ok(bytesAfterCompaction < 8 * 1024, `deltas stay small across compactions: largest ${bytesAfterCompaction} bytes`);
+});
+
+test('packed records (as the worker transfers them) give the same history as record objects', () => {
+  const a = new ColumnStore(16), b = new ColumnStore(16);
+  const packer = new RecordPacker();
+  for (let i = 1; i <= 300; i++) {
+    const r = record(i);
+    a.push(r);
+    packer.add(r);
+    if (i % 13 === 0 || i === 300) {
+      const { data, count } = packer.take();
+      assert.equal(data.length, count * packedSize(packer.meta!));
+      b.pushPacked(packer.meta!, data, count);
+    }
+  }
+  assert.deepEqual(b.pack(), a.pack());
+  assert.throws(() => b.pushPacked(packer.meta!, new Float64Array(3), 1), /packed records/);
 });
 
 test('a delta that does not line up is refused', () => {

@@ -250,7 +250,9 @@ export class Workbench {
       await this.page.keyboard.press('F1');
       const input = this.page.locator('.quick-input-widget .quick-input-box input');
       await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.press('Control+a');
+      // type only into the palette: never into an editor that still has the focus
+      await this.page.waitForFunction(() => document.activeElement?.matches('.quick-input-widget .quick-input-box input') ?? false, undefined, { timeout: 10_000 });
+      await input.fill('');
       await this.page.keyboard.type(`>${label}`, { delay: 5 });
       const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
       try {
@@ -275,7 +277,8 @@ export class Workbench {
       await this.page.keyboard.press('Control+p');
       const input = this.page.locator('.quick-input-widget .quick-input-box input');
       await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.press('Control+a');
+      await this.page.waitForFunction(() => document.activeElement?.matches('.quick-input-widget .quick-input-box input') ?? false, undefined, { timeout: 10_000 });
+      await input.fill('');
       await this.page.keyboard.type(relPath, { delay: 5 });
       try {
         await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 5000 });

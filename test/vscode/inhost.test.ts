@@ -21,7 +21,7 @@ test('in-host tests (mocha inside the extension host)', async (t) => {
   const ws = makeWorkspace('ws-inhost');
   const out = join(ROOT, 'dist/test/inhost-results.json');
   rmSync(out, { force: true });
-  cs = await CodeServer.start({ name: 'inhost', env: { MLP_LENS_TEST_OUT: out, ...(process.env.MLP_LENS_GREP ? { MLP_LENS_GREP: process.env.MLP_LENS_GREP } : {}) } });
+  cs = await CodeServer.start({ name: 'inhost', env: { MLP_LENS_TEST_OUT: out, ...(process.env.MLP_LENS_GREP ? { MLP_LENS_GREP: process.env.MLP_LENS_GREP } : {}), ...(process.env.MLP_LENS_LAG_RUNFOLDER ? { MLP_LENS_LAG_RUNFOLDER: process.env.MLP_LENS_LAG_RUNFOLDER } : {}) } });
   wb = await Workbench.open(cs, { folder: ws, extensionDevelopmentPath: ROOT, extensionTestsPath: join(ROOT, 'dist/test/vscode/index.js') });
   const done = await wb.extensionTestsDone(20 * 60_000);
   const logs = wb.logs.filter((l) => /event loop|stop ->|✔|✖|\d+\) /.test(l));

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { MlpLensApi } from '../../../src/extension';
@@ -125,16 +125,24 @@ export default function (): void {
         worstDrift = Math.max(worstDrift, now - last - 20);
         last = now;
       }, 20);
+      const outside = process.env.MLP_LENS_LAG_RUNFOLDER;
+      if (outside) await vscode.workspace.getConfiguration('mlpLens').update('runFolder', outside, vscode.ConfigurationTarget.Workspace);
       const model = await api.training.train(uri('long.mlp.json'));
+      if (outside) await vscode.workspace.getConfiguration('mlpLens').update('runFolder', undefined, vscode.ConfigurationTarget.Workspace);
       assert.ok(model);
       await waitFor(() => model.variants.every((v) => v.meta.step > 0), 20_000, 'the first steps');
       await waitFor(() => !!api.training.panelFor(model.id)?.posts.some((p) => p.type === 'snapshot'), 30_000, 'the panel');
       api.training.timing.maxHandlerMs = 0;
+      // garbage collection pauses in this process, to tell them from our own work
+      const gcs: number[] = [];
+      const gcObs = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcs.push(e.duration); });
+      gcObs.observe({ entryTypes: ['gc'] });
       h.enable();
       worstDrift = 0;
       const s0 = model.variants.reduce((a, v) => a + v.meta.step, 0);
       await sleep(5000);
       h.disable();
+      gcObs.disconnect();
       clearInterval(timer);
       const s1 = model.variants.reduce((a, v) => a + v.meta.step, 0);
       const panel = api.training.panelFor(model.id)!;
@@ -145,6 +153,7 @@ export default function (): void {
         maxMs: h.max / 1e6 - 10, p99Ms: h.percentile(99) / 1e6 - 10, meanMs: h.mean / 1e6 - 10, timerDriftMs: worstDrift, idleMaxMs,
         loadAverage: os.loadavg()[0], cpus: os.cpus().length,
         hostHandlerMaxMs: api.training.timing.maxHandlerMs, panelPostMaxMs: panel.maxPostMs,
+        gcMaxMs: Math.max(0, ...gcs), gcTotalMs: gcs.reduce((a, b) => a + b, 0), gcCount: gcs.length,
         stepsPerSecond: (s1 - s0) / 5, postsIn5s: recent.length, maxPostsPerSecond: maxPostsPerSecond(recent),
       };
       measured.eventLoop = lag;
@@ -278,6 +287,19 @@ export default function (): void {
       const settings = { gradientScale: 'window' as const, gradientDomain: [1e-5, 10] as [number, number], colorWindow: 100 };
       assert.deepEqual(reopened.snapshot(settings).columns, lectureRun.snapshot(settings).columns);
       assert.ok(api.training.panelFor(reopened.id));
+    });
+
+    test('Export Run writes the panel as one self-contained HTML file', async () => {
+      assert.ok(lectureRun);
+      const target = uri('lecture-report.html');
+      const written = (await vscode.commands.executeCommand('mlpLens.exportRun', lectureRun.id, target)) as vscode.Uri | undefined;
+      assert.equal(written?.fsPath, target.fsPath);
+      const html = fs.readFileSync(target.fsPath, 'utf8');
+      assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;/);
+      assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=/);
+      const boot = JSON.parse(/<script type="application\/json" id="mlp-bootstrap">([\s\S]*?)<\/script>/.exec(html)![1]!);
+      assert.equal(boot.run.id, lectureRun.id);
+      assert.deepEqual(boot.columns, lectureRun.snapshot(boot.settings).columns);
     });
 
     test('settings: mlpLens.probeInterval and mlpLens.runFolder', async () => {
