@@ -116,6 +116,24 @@ test('sigmoid\'s first-layer gradient band is visibly darker than ReLU\'s on the
   await wv.close();
 });
 
+test('the settings choose the gradient domain until the panel\'s own choice overrides them', async () => {
+  const wv = await openWebview('panel', { theme: 'dark', name: 'panel-settings' });
+  await wv.post({ ...lecture.final, settings: { gradientScale: 'fixed', gradientDomain: [1e-4, 1], colorWindow: 100 } });
+  await frame(wv);
+  assert.deepEqual(await wv.page.locator('#legend-gradient .legend-tick').allTextContents(), ['1e-4', '1e-3', '0.01', '0.1', '1']);
+  assert.equal(await wv.page.locator('#scale-mode').inputValue(), 'fixed');
+  // mlpLens.gradientScale changed in the settings: the host sends them
+  await wv.post({ type: 'settings', settings: { gradientScale: 'window', gradientDomain: [1e-4, 1], colorWindow: 20 } });
+  await frame(wv);
+  assert.match(await wv.page.locator('#legend-gradient .legend-caption').innerText(), /last 20 columns/);
+  await wv.page.selectOption('#scale-mode', 'fixed');
+  await wv.post({ type: 'settings', settings: { gradientScale: 'window', gradientDomain: [1e-3, 10], colorWindow: 20 } });
+  await frame(wv);
+  assert.deepEqual(await wv.page.locator('#legend-gradient .legend-tick').allTextContents(), ['1e-3', '0.01', '0.1', '1', '10'], 'the panel\'s choice (fixed) with the new domain');
+  assert.deepEqual(await wv.problems(), []);
+  await wv.close();
+});
+
 test('hovering a cell shows variant, layer, steps and the exact value; the cursor step is shared', async () => {
   const wv = await openWebview('panel', { theme: 'light', name: 'panel-hover' });
   await feedAll(wv, lecture.messages);
