@@ -92,6 +92,8 @@ const QUIET_SETTINGS = {
   'extensions.autoUpdate': false,
   'extensions.ignoreRecommendations': true,
   'git.enabled': false,
+  // VS Code's port auto-detection spawns a scan every few seconds in the extension host's process
+  'remote.autoForwardPorts': false,
   'chat.disableAIFeatures': true,
   'chat.commandCenter.enabled': false,
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
