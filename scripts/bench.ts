@@ -15,7 +15,8 @@
  *                               worker thread so the two never share a tfjs instance; same sizes,
  *                               batch, init family, SGD, softmax cross-entropy; one thread each)
  * and prints the median samples/s (min-max over rounds), GFLOP/s counted as 6 x parameters per
- * sample (forward 2, backward 4 flops per weight), the ratios to tfjs, and the probe cost.
+ * sample (forward 2, backward 4 flops per weight), the ratios to tfjs, and the probe cost; then
+ * the same from each contender's best round (robust to other load on a shared machine).
  *
  *   npm run bench [-- --reps N] [--only W1,W2] [--paths] [--no-tfjs] [--json FILE]
  *     --paths   also measure the other available kernel paths (wasm-simd-f32, typescript-f32)
@@ -252,6 +253,14 @@ async function main(): Promise<void> {
         if (row.name === 'engine probes off') extra = `probe cost ${(100 * (1 - mOn / mOff)).toFixed(1)}%`;
         console.log(`  ${row.name.padEnd(34)} ${fmt(m).padStart(10)} samples/s (${fmt(Math.min(...row.samples))}-${fmt(Math.max(...row.samples))})  ${gflops.toFixed(2).padStart(6)} GFLOP/s  ${extra}`);
       }
+      // the best round of each: what a round undisturbed by other load gives (a shared machine
+      // makes medians wander; the rounds are interleaved, so every contender had the same chances)
+      const best = (name: string) => Math.max(...get(name)!.samples);
+      const bOn = best('engine probes on');
+      console.log(`  best rounds: probes on ${fmt(bOn)}, off ${fmt(best('engine probes off'))} (probe cost ${(100 * (1 - bOn / best('engine probes off'))).toFixed(1)}%)` +
+        (get('engine probes on, 2 threads') ? `, 2 threads ${fmt(best('engine probes on, 2 threads'))}` : '') +
+        (cpu ? `; ${(bOn / best('tfjs-cpu')).toFixed(1)}x tfjs-cpu (${fmt(best('tfjs-cpu'))})` : '') +
+        (wasm ? `, ${(bOn / best('tfjs-wasm')).toFixed(1)}x tfjs-wasm (${fmt(best('tfjs-wasm'))})` : ''));
       console.log('');
       dual?.trainer.dispose();
       results.push({

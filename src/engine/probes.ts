@@ -165,27 +165,30 @@ function plain(a: Float64Array): number[] {
 
 /** A plain-object copy of the buffers (allocates: call outside the step). */
 export function snapshotProbes(net: Network, P: ProbeBuffers): LayerProbe[] {
-  const out: LayerProbe[] = [];
+  const out = new Array<LayerProbe>(P.L);
   for (let k = 0; k < P.L; k++) {
-    const layer = net.layers[k]!;
-    const hiddenKind = layer.activation;
-    const probe: LayerProbe = {
-      layer: k,
-      activation: hiddenKind ?? net.output,
-      saturation: hiddenKind ? P.saturation[k]! : null,
-      mean: P.mean[k]!,
-      std: P.std[k]!,
-      gradW: P.gradW[k]!,
-      gradB: P.gradB[k]!,
-      delta: P.delta[k]!,
-      updateRatio: P.updateRatio[k]!,
-    };
-    if (hiddenKind) {
-      const [min, max] = P.ranges[k]!;
-      probe.histogram = { min, max, counts: plain(P.hist[k]!) };
-      if (P.unitLevel) probe.unitSaturation = plain(P.unitSat[k]!);
+    const hiddenKind = net.layers[k]!.activation;
+    // each shape in one literal, keys in the order of the records (no hidden-class transitions)
+    if (!hiddenKind) {
+      out[k] = {
+        layer: k, activation: net.output, saturation: null, mean: P.mean[k]!, std: P.std[k]!,
+        gradW: P.gradW[k]!, gradB: P.gradB[k]!, delta: P.delta[k]!, updateRatio: P.updateRatio[k]!,
+      };
+      continue;
     }
-    out.push(probe);
+    const [min, max] = P.ranges[k]!;
+    const histogram = { min, max, counts: plain(P.hist[k]!) };
+    out[k] = P.unitLevel
+      ? {
+        layer: k, activation: hiddenKind, saturation: P.saturation[k]!, mean: P.mean[k]!, std: P.std[k]!,
+        gradW: P.gradW[k]!, gradB: P.gradB[k]!, delta: P.delta[k]!, updateRatio: P.updateRatio[k]!,
+        histogram, unitSaturation: plain(P.unitSat[k]!),
+      }
+      : {
+        layer: k, activation: hiddenKind, saturation: P.saturation[k]!, mean: P.mean[k]!, std: P.std[k]!,
+        gradW: P.gradW[k]!, gradB: P.gradB[k]!, delta: P.delta[k]!, updateRatio: P.updateRatio[k]!,
+        histogram,
+      };
   }
   return out;
 }
