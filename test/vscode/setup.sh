@@ -31,6 +31,10 @@ if [ ! -f "$CS/out/node/entry.js" ] || [ ! -f "$CACHE/code-server/.complete" ]; 
   rm -rf "$CACHE/code-server"
   mkdir -p "$CACHE/code-server"
   (
+    # Under `npm test` the parent npm's settings arrive as npm_config_* variables; among them
+    # npm_config_user_agent ("npm/... node/v20..."), which code-server's postinstall reads to
+    # check the Node version. Start this npm with none of them.
+    for v in $(compgen -e | grep '^npm_config_' || true); do unset "$v"; done
     export PATH="$NODE24/bin:$PATH"
     export npm_config_nodedir="$NODE24"
     cd "$CACHE/code-server"
