@@ -305,8 +305,9 @@ export class Trainer {
 }
 
 /**
- * Uses the network's helper thread only while it pays: it times a few steps with and without it
- * now and then and keeps the faster (a busy machine can make two threads slower than one). The
+ * Uses the network's helper thread only while it pays: it times 12 steps with and without it
+ * every 400 steps or 3 seconds and keeps the faster (a busy machine can make two threads slower
+ * than one). The
  * products are cut the same way either way, so this changes the speed, never the results.
  */
 class ThreadTuner {
@@ -318,9 +319,12 @@ class ThreadTuner {
   private perStepTwo = 0;
   private static readonly MEASURE = 12;
   private static readonly RUN = 400;
+  /** a run phase also ends after this long, so big steps re-measure every few seconds */
+  private static readonly RUN_MS = 3000;
+  private runUntil = 0;
 
   step(t: Trainer): StepRecord | null {
-    if (this.left <= 0) this.next(t);
+    if (this.left <= 0 || (this.phase === 'run' && performance.now() > this.runUntil)) this.next(t);
     this.left--;
     if (this.phase === 'run') return t.trainStepOnce();
     const t0 = performance.now();
@@ -346,6 +350,7 @@ class ThreadTuner {
       net.useHelper = this.perStepTwo < perStepOne;
       this.phase = 'run';
       this.left = ThreadTuner.RUN;
+      this.runUntil = performance.now() + ThreadTuner.RUN_MS;
     }
     this.time = this.steps = 0;
   }
