@@ -1,14 +1,15 @@
 /**
  * The engine's hot loops as WebAssembly SIMD, written here in TypeScript and emitted as module
- * bytes at start-up (see encoder.ts). Two variants come from this one source: plain SIMD128
- * (multiply then add) and relaxed SIMD (f32x4.relaxed_madd: one fused multiply-add where the
- * hardware has it).
+ * bytes at start-up (see encoder.ts). The variants come from this one source: plain SIMD128
+ * (multiply then add), relaxed SIMD (f32x4.relaxed_madd: one fused multiply-add where the
+ * hardware has it), and either of them on a shared memory with the helper thread's task loop.
  *
  * Every matrix product of a dense layer is run by ONE kernel, `gemm`, in "dot" form
  *   C[m, n] = Σ_k A[m, k] · B[n, k]      (both operands contiguous along k)
- * with a 2 x 6 register tile (12 accumulators of 4 lanes; the k loop loads 2 + 6 vectors for
- * 12 multiply-adds) and a transpose-and-add reduction of the lanes at the end of each dot
- * product. The three products of a layer map onto it as
+ * with a 4 x 2 register tile (8 accumulators of 4 lanes; the k loop loads 4 + 2 vectors for 8
+ * multiply-adds: V8 hoists a tile's loads, and this is the largest tile whose accumulators and
+ * loads fit the 16 vector registers without spills) and a transpose-and-add reduction of the
+ * lanes at the end of each dot product. The three products of a layer map onto it as
  *   forward     z  = a · Wᵀ            A = a [M, in],   B = W  [out, in]
  *   input grad  g  = δ · W             A = δ [M, out],  B = Wᵀ [in, out]   (W transposed first)
  *   weight grad dW = δᵀ · a            A = δᵀ [out, M], B = aᵀ [in, M]     (both transposed first)
@@ -16,10 +17,10 @@
  * whose B rows fit the L2 cache; every dot product is still computed whole, in one fixed order,
  * so results do not depend on the chunking.
  *
- * After the last chunk of a block of 2 rows, an epilogue runs over those rows while they are in
- * L1: bias + activation + Σa (+ the probes: saturation overall and per unit, Σa², histogram),
- * or δ ⊙ f'(a) + ‖δ‖², or dW + λW (+ ‖dW‖²). Sums of squares and the probes' sums accumulate in
- * float64 (a vanishing gradient of 1e-25 must not square to 0).
+ * After the last chunk of a block of 4 rows (or once, for a product that fits L1), an epilogue
+ * runs over those rows while they are in L1: bias + activation + Σa, then with probes a second
+ * pass for saturation overall and per unit, Σa² and the histogram; or δ ⊙ f'(a) + ‖δ‖²; or
+ * dW + λW (+ ‖dW‖²). Sums run in float32 over at most 64 vectors, in float64 across them.
  *
  * Nothing here allocates; all pointers are byte offsets into the one imported memory.
  */
