@@ -248,12 +248,11 @@ export class Workbench {
   async runCommand(label: string, timeoutMs = 30_000): Promise<void> {
     const t0 = Date.now();
     for (;;) {
-      await this.page.keyboard.press('Escape');
-      await this.page.keyboard.press('F1');
       const input = this.page.locator('.quick-input-widget .quick-input-box input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      // type only into the palette: never into an editor that still has the focus
-      await this.page.waitForFunction(() => document.activeElement?.matches('.quick-input-widget .quick-input-box input') ?? false, undefined, { timeout: 10_000 });
+      if (!(await this.openQuickInput('F1'))) {
+        if (Date.now() - t0 > timeoutMs) throw new Error(`the command palette did not open within ${timeoutMs} ms`);
+        continue;
+      }
       await input.fill('');
       await this.page.keyboard.type(`>${label}`, { delay: 5 });
       const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
@@ -270,16 +269,36 @@ export class Workbench {
     }
   }
 
+  /**
+   * Press a key that opens a quick input (F1, Ctrl+P) and wait until its box has the keyboard
+   * focus, so typing never lands in an editor. If a webview (an iframe) holds the focus and the
+   * key does not reach the workbench, take the focus back to the workbench and report false.
+   */
+  private async openQuickInput(key: string): Promise<boolean> {
+    await this.page.keyboard.press('Escape');
+    await this.page.keyboard.press(key);
+    try {
+      await this.page.waitForFunction(() => document.activeElement?.matches('.quick-input-widget .quick-input-box input') ?? false, undefined, { timeout: 3000 });
+      return true;
+    } catch {
+      await this.page.evaluate(() => {
+        (document.activeElement as HTMLElement | null)?.blur();
+        (document.querySelector('.monaco-workbench') as HTMLElement | null)?.focus();
+      });
+      return false;
+    }
+  }
+
   /** Open a file of the workspace with Quick Open (Ctrl+P) and wait for its editor tab (retries while the file index warms up). */
   async openFile(relPath: string, timeoutMs = 60_000): Promise<void> {
     const name = relPath.split('/').pop()!;
     const t0 = Date.now();
     for (;;) {
-      await this.page.keyboard.press('Escape');
-      await this.page.keyboard.press('Control+p');
       const input = this.page.locator('.quick-input-widget .quick-input-box input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await this.page.waitForFunction(() => document.activeElement?.matches('.quick-input-widget .quick-input-box input') ?? false, undefined, { timeout: 10_000 });
+      if (!(await this.openQuickInput('Control+p'))) {
+        if (Date.now() - t0 > timeoutMs) throw new Error(`Quick Open did not open within ${timeoutMs} ms`);
+        continue;
+      }
       await input.fill('');
       await this.page.keyboard.type(relPath, { delay: 5 });
       try {

@@ -433,6 +433,8 @@ function render(): void {
       const common = {
         cols: n, background: theme.background, fill, markers, markerColor: theme.error,
         cursorColor, cursorCol: cc, cursor: own, rowLines: view.kind === 'units' ? null : theme.background,
+        // streaming: only the columns that changed are recoloured
+        dirtyFrom: v.dirtyFrom, dataKey: view.kind === 'grad' ? gradientQuantity() : view.kind,
       };
       if (view.kind === 'sat') {
         view.hm.draw({ ...common, rows: view.layers.length, get: (c, row) => store.layers[view.layers[row]!]!.q.sat[c]!, scale: sat });
@@ -449,11 +451,32 @@ function render(): void {
       const last = n ? store.s.step[n - 1]! : 0;
       view.axis.textContent = n ? `step ${first} → ${last}${m.totalSteps && last < m.totalSteps ? ` of ${m.totalSteps}` : ''}` : '';
     }
+    v.dirtyFrom = Infinity;
     drawHistograms(card, v, vi);
   });
-  chartsView.update(r, theme, cursor?.step ?? null);
+  // the curves cost more to redraw than the heatmaps: at most 4 times a second while streaming
+  const now = performance.now();
+  const chartsDue = lastCharts + 250 - now;
+  if (!r.run.live || chartsDue <= 0 || cursor !== null || chartsKey !== chartsStateKey(r)) {
+    chartsView.update(r, theme, cursor?.step ?? null);
+    lastCharts = now;
+    chartsKey = chartsStateKey(r);
+  } else if (!chartsTimer) {
+    chartsTimer = setTimeout(() => {
+      chartsTimer = undefined;
+      scheduleRender();
+    }, chartsDue);
+  }
   stepReadout.textContent = cursor !== null ? `cursor: step ${cursor.step}` : `latest step`;
   if (details.open) renderTable(r);
+}
+
+let lastCharts = 0;
+let chartsKey = '';
+let chartsTimer: ReturnType<typeof setTimeout> | undefined;
+/** what the curves show apart from new data points (a change redraws them at once) */
+function chartsStateKey(r: ClientRun): string {
+  return `${r.run.id}|${r.run.status}|${theme.kind}|${theme.series.join(',')}`;
 }
 
 function drawHistograms(card: Card, v: ClientVariant, vi: number): void {

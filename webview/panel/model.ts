@@ -10,6 +10,8 @@ export interface ClientVariant {
   meta: PanelVariant;
   store: ColumnStore;
   epochs: EpochRecord[];
+  /** the first column changed since the last draw (Infinity: none) */
+  dirtyFrom: number;
 }
 
 export type Snapshot = Extract<HostToPanel, { type: 'snapshot' }>;
@@ -30,7 +32,7 @@ export class ClientRun {
       if (meta.layers) store.setLayers(meta.layers);
       const block = s.columns[i];
       if (block && meta.layers) store.apply(block);
-      return { meta, store, epochs: s.epochs[i]?.slice() ?? [] };
+      return { meta, store, epochs: s.epochs[i]?.slice() ?? [], dirtyFrom: 0 };
     });
   }
 
@@ -57,6 +59,7 @@ export class ClientRun {
         } catch {
           return false;
         }
+        v.dirtyFrom = Math.min(v.dirtyFrom, vd.columns.compact ? 0 : vd.columns.from);
       }
       v.epochs.push(...vd.epochs);
     }

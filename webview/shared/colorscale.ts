@@ -19,7 +19,18 @@ export interface ScaleDomain {
 
 /** A 256-entry colour lookup table (RGBA bytes). */
 export class Ramp {
+  private keyCache: string | null = null;
   constructor(readonly lut: Uint8ClampedArray) {}
+
+  /** Identifies the colours (for redraw decisions): samples of the table. */
+  get key(): string {
+    if (this.keyCache === null) {
+      const parts: number[] = [];
+      for (let i = 0; i < 256; i += 15) parts.push(this.lut[i * 4]!, this.lut[i * 4 + 1]!, this.lut[i * 4 + 2]!, this.lut[i * 4 + 3]!);
+      this.keyCache = parts.join(',');
+    }
+    return this.keyCache;
+  }
 
   /** Evenly spaced stops, linearly interpolated in sRGB. */
   static fromStops(stops: readonly RGBA[]): Ramp {
@@ -133,6 +144,12 @@ export class ColorScale {
       }
     }
     return out;
+  }
+
+  /** Identifies how values map to colours: same key, same pixels. */
+  get key(): string {
+    const d = this.domain;
+    return `${d.kind}|${d.min}|${d.max}|${this.ramp.key}|${this.missing.join(',')}`;
   }
 
   /** Same domain, another ramp or label. */

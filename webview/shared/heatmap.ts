@@ -46,12 +46,25 @@ export interface HeatmapFrame {
    * planned, so a heatmap fills from left to right as training goes
    */
   fill?: number;
+  /**
+   * the first column whose values may have changed since the previous draw (streaming data:
+   * only new columns are recoloured); omit to recolour everything. Ignored (everything is
+   * recoloured) when the scale, background or number of rows changed.
+   */
+  dirtyFrom?: number;
+  /** what the values are (e.g. "delta" or "gradW"): a change recolours everything */
+  dataKey?: string;
 }
 
 export class Heatmap {
   private readonly off: HTMLCanvasElement;
   private img: ImageData | null = null;
   private last: HeatmapFrame | null = null;
+  /** what the pixels in img were computed with, and for how many columns */
+  private pixelsKey = '';
+  private pixelCols = 0;
+  /** columns recoloured by the last draw (for tests and profiling) */
+  lastRecoloured = 0;
   cols = 0;
   rows = 0;
   /** fraction of the width the data covers */
@@ -87,16 +100,31 @@ export class Heatmap {
     // the data's width: at least one device pixel per column when there is room
     const W = cols > 0 ? Math.min(this.canvas.width, Math.max(Math.round(this.canvas.width * this.fill), Math.min(cols, this.canvas.width))) : 0;
     if (cols <= 0 || rows <= 0) return;
-    if (!this.img || this.img.width !== cols || this.img.height !== rows) {
-      this.off.width = cols;
+    // the pixels live in an ImageData wider than the data (room to grow), so streaming columns
+    // only recolours what is new
+    const key = `${f.scale.key}|${f.background}|${rows}|${f.dataKey ?? ''}`;
+    let from = f.dirtyFrom === undefined ? 0 : Math.max(0, Math.min(f.dirtyFrom, this.pixelCols));
+    // a resized canvas is blank: put every column back even when few were recoloured
+    let putFrom = from;
+    if (!this.img || this.img.height !== rows || this.img.width < cols) {
+      putFrom = 0;
+      const width = Math.max(cols, Math.min(4096, Math.max(64, (this.img?.width ?? 0) * 2, cols * 2)));
+      const old = this.img;
+      this.img = new ImageData(width, rows);
+      this.off.width = width;
       this.off.height = rows;
-      this.img = new ImageData(cols, rows);
+      if (old && old.height === rows && key === this.pixelsKey) {
+        for (let r = 0; r < rows; r++) this.img.data.set(old.data.subarray(r * old.width * 4, (r * old.width + Math.min(this.pixelCols, old.width)) * 4), r * width * 4);
+      } else from = 0;
     }
+    if (key !== this.pixelsKey || cols < this.pixelCols) from = 0;
+    putFrom = Math.min(putFrom, from);
+    const width = this.img.width;
     const data = this.img.data;
     const bg = parseColor(f.background);
     for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        const o = (r * cols + c) * 4;
+      for (let c = from; c < cols; c++) {
+        const o = (r * width + c) * 4;
         f.scale.write(f.get(c, r), data, o);
         if (data[o + 3] !== 255) {
           // missing or translucent: composite over the background so the canvas stays opaque
@@ -108,7 +136,10 @@ export class Heatmap {
         }
       }
     }
-    this.off.getContext('2d')!.putImageData(this.img, 0, 0);
+    if (cols > putFrom) this.off.getContext('2d')!.putImageData(this.img, 0, 0, putFrom, 0, cols - putFrom, rows);
+    this.lastRecoloured = cols - from;
+    this.pixelsKey = key;
+    this.pixelCols = cols;
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(this.off, 0, 0, cols, rows, 0, 0, W, H);
     const cw = W / cols, rh = H / rows;
