@@ -27,6 +27,8 @@ export type HostToWorker =
       parallel?: boolean;
       /** send step records as 'packedRecords' (one transferred Float64Array per batch) instead of 'records' */
       packed?: boolean;
+      /** an Int32Array's shared buffer: the host stores 1 in it to stop (seen at the next slice, no message round trip) */
+      stopFlag?: SharedArrayBuffer;
     }
   | { type: 'stop' };
 

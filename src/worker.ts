@@ -25,9 +25,13 @@ setupKernels(); // before the first network: the fastest WebAssembly kernels thi
 enableSecondCore(); // big networks split their products with a helper thread (MLP_LENS_THREADS=1: never)
 
 let stopRequested = false;
+/** set by the host through shared memory: seen at the next slice even while the event loop is busy */
+let stopFlag: Int32Array | null = null;
+const stopping = () => stopRequested || (stopFlag !== null && Atomics.load(stopFlag, 0) !== 0);
 const post = (m: WorkerToHost) => port.postMessage(m);
 
 async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void> {
+  stopFlag = msg.stopFlag ? new Int32Array(msg.stopFlag) : null;
   const cfgs = withOverrides(resolveConfig(msg.configText, msg.configFile), { variant: msg.variant });
   const data = await loadDataset(cfgs[0]!.dataset, nodeDataIO(path.dirname(msg.configFile), msg.assetDir), msg.configFile);
   const trainers = cfgs.map((c) => {
@@ -42,7 +46,7 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
   const dirs = cfgs.map((c) => path.join(msg.outDir, `${stamp}-${slug(c.name)}-${slug(c.variant)}`));
   post({ type: 'started', variants: cfgs.map((c) => c.variant), runDirs: dirs, dataset: data.description });
   const runOne = async (v: number): Promise<void> => {
-    if (stopRequested) return;
+    if (stopping()) return;
     const trainer = trainers[v]!;
     const variant = trainer.cfg.variant;
     const recorder = new RunRecorder(dirs[v]!, trainer.cfg, msg.configFile, {
@@ -65,13 +69,14 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
     };
     const outcome = await trainVariant(trainer, msg.configFile, {
       recorder,
-      shouldStop: () => stopRequested,
+      shouldStop: stopping,
       onStep: (r) => (packer ? packer.add(r) : steps.push(r)),
       onEpoch: (r) => epochs.push(r),
       onSlice: () => { if (performance.now() - lastPost >= msg.postIntervalMs) flush(); },
       // a Stop must end the worker promptly: no full pass over the data after it
       evaluateOnStop: false,
-      sliceMs: msg.parallel ? 20 : 50,
+      // side by side, one round of every variant's slice takes about 20 ms: a Stop waits for at most one round
+      sliceMs: msg.parallel ? Math.max(5, Math.round(20 / trainers.length)) : 50,
     });
     flush();
     post({ type: 'variantDone', variant, runDir: dirs[v]!, summary: outcome.summary });
@@ -81,9 +86,9 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
     // side by side: each variant's loop yields between slices, so their slices interleave
     await Promise.all(trainers.map((_, v) => runOne(v)));
   } else {
-    for (let v = 0; v < trainers.length && !stopRequested; v++) await runOne(v);
+    for (let v = 0; v < trainers.length && !stopping(); v++) await runOne(v);
   }
-  post({ type: 'finished', stopped: stopRequested });
+  post({ type: 'finished', stopped: stopping() });
 }
 
 port.on('message', (msg: HostToWorker) => {

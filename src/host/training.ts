@@ -24,6 +24,8 @@ const STOP_DEADLINE_MS = 80;
 export interface LiveRun {
   model: RunModel;
   worker: Worker;
+  /** shared with the worker: 1 = stop */
+  stopFlag: Int32Array;
   configUri: vscode.Uri;
   startedAt: number;
   stopRequestedAt: number | null;
@@ -310,7 +312,8 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
     const worker = new Worker(workerJs, { name: 'mlp-lens-training' });
     let endResolve!: () => void;
     const ended = new Promise<void>((r) => { endResolve = r; });
-    const live: LiveRun = { model, worker, configUri, startedAt: t0, stopRequestedAt: null, ended };
+    const stopFlag = new Int32Array(new SharedArrayBuffer(4));
+    const live: LiveRun = { model, worker, stopFlag, configUri, startedAt: t0, stopRequestedAt: null, ended };
     this.live = live;
     void this.setContext();
     this.log.info(`training ${configUri.fsPath}: ${model.variants.map((v) => v.meta.name).join(', ')}; run records in ${outDir}`);
@@ -443,7 +446,7 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
     });
     const start: HostToWorker = {
       type: 'start', configText: text, configFile: configUri.fsPath, outDir, assetDir,
-      postIntervalMs: Math.max(25, Math.floor(1000 / this.updateRate() / 2)), parallel: true, packed: true,
+      postIntervalMs: Math.max(25, Math.floor(1000 / this.updateRate() / 2)), parallel: true, packed: true, stopFlag: stopFlag.buffer as SharedArrayBuffer,
     };
     worker.postMessage(start);
     // the config is valid: open the panel now, while the worker loads the data
@@ -495,6 +498,7 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
     if (live.stopRequestedAt === null) {
       live.stopRequestedAt = Date.now();
       this.log.info(`stop requested for ${live.model.title}`);
+      Atomics.store(live.stopFlag, 0, 1); // seen at the worker's next slice, however busy its event loop
       live.worker.postMessage({ type: 'stop' } satisfies HostToWorker);
       // the worker stops at its next slice boundary; if it is still busy (writing weights,
       // a long slice), end it so Stop takes effect within 100 ms

@@ -300,6 +300,19 @@ export default function (): void {
       assert.deepEqual(boot.columns, lectureRun.snapshot(boot.settings).columns);
     });
 
+    test('the built-in lecture example (as picked in an empty window) trains into the extension\'s storage', async () => {
+      const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'mlp-lens')!;
+      const model = await api.training.train(vscode.Uri.joinPath(ext.extensionUri, 'examples', 'lecture.mlp.json'));
+      assert.ok(model);
+      await api.training.whenIdle();
+      assert.equal(model.status, 'completed');
+      for (const v of model.variants) {
+        assert.ok(!v.meta.runDir!.startsWith(ws), `not in the workspace: ${v.meta.runDir}`);
+        assert.ok(!v.meta.runDir!.startsWith(ext.extensionUri.fsPath), `not in the extension: ${v.meta.runDir}`);
+        assert.ok(fs.existsSync(path.join(v.meta.runDir!, 'summary.json')));
+      }
+    });
+
     test('settings: mlpLens.probeInterval and mlpLens.runFolder', async () => {
       const cfg = vscode.workspace.getConfiguration('mlpLens');
       await cfg.update('probeInterval', 5, vscode.ConfigurationTarget.Workspace);
