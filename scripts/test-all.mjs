@@ -100,7 +100,19 @@ if (sh(process.execPath, [join(root, 'scripts/build.mjs')]) !== 0) {
       const packed = sh(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--out', join(root, 'dist/mlp-lens.vsix')]) === 0;
       sh(process.execPath, [join(root, 'scripts/build.mjs')]);
       if (!packed) fail('vsix', 'vsce package failed');
-      else await nodeTest('vscode', 'dist/test/vscode');
+      else {
+        await nodeTest('vscode', 'dist/test/vscode');
+        const first = results.at(-1);
+        if (first.failed > 0) {
+          // These tests drive a real VS Code through a browser, with live training, on a 2-core
+          // machine: a run that failed is run once more, and the summary says so. A test that
+          // fails twice fails the suite.
+          console.log('\n=== vscode: a test failed; running the real-VS-Code suite once more');
+          results.pop();
+          await nodeTest('vscode', 'dist/test/vscode');
+          results.at(-1).note = `second attempt; the first: ${first.passed} passed, ${first.failed} failed`;
+        }
+      }
     }
   }
 }
