@@ -30,11 +30,12 @@ try {
 
 /**
  * Let big networks use a second core (one helper thread per network, started on demand): when
- * the machine has two or more, and MLP_LENS_THREADS is not 1. Returns whether it is on.
+ * the machine has two or more besides `reserveCores`, and MLP_LENS_THREADS is not 1. Returns
+ * whether it is on.
  */
-export function enableSecondCore(env: Record<string, string | undefined> = process.env): boolean {
+export function enableSecondCore(env: Record<string, string | undefined> = process.env, reserveCores = 0): boolean {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  if (cores < 2 || env.MLP_LENS_THREADS === '1') {
+  if (cores - reserveCores < 2 || env.MLP_LENS_THREADS === '1') {
     setHelperFactory(null);
     return false;
   }

@@ -22,7 +22,10 @@ const port = parentPort;
 if (!port) throw new Error('worker.js must run in a worker thread');
 
 setupKernels(); // before the first network: the fastest WebAssembly kernels this runtime has
-enableSecondCore(); // big networks split their products with a helper thread (MLP_LENS_THREADS=1: never)
+// Big networks split their products with a helper thread (MLP_LENS_THREADS=1: never), but in the
+// editor one core stays free for the extension host and the window: on a 2-core machine a helper
+// thread beside this worker made the host's event loop lag past 50 ms while training.
+enableSecondCore(process.env, 1);
 
 let stopRequested = false;
 /** set by the host through shared memory: seen at the next slice even while the event loop is busy */
