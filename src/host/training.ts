@@ -37,8 +37,10 @@ export interface LiveRun {
 export interface TrainingApi {
   readonly live: LiveRun | null;
   readonly lastRun: RunModel | null;
-  /** ms from Stop to the worker's exit, per stop */
+  /** ms from Stop to the worker done (its run records final: 'finished', or its exit if it had to be terminated), per stop */
   readonly stopLatencies: number[];
+  /** ms from Stop to the worker thread's exit, per stop */
+  readonly stopExitLatencies: number[];
   /** ms from the Train command to the first records reaching the host, per run */
   readonly firstRecordLatencies: number[];
   /** the longest the host spent handling one worker message (ms) */
@@ -78,6 +80,7 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
   live: LiveRun | null = null;
   lastRun: RunModel | null = null;
   readonly stopLatencies: number[] = [];
+  readonly stopExitLatencies: number[] = [];
   readonly firstRecordLatencies: number[] = [];
   readonly timing = { maxHandlerMs: 0 };
   readonly extensionUri: vscode.Uri;
@@ -403,7 +406,10 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
           case 'finished': {
             const stopped = m.stopped || live.stopRequestedAt !== null;
             model.finish(stopped ? 'stopped' : RunModel.overall(model.variants.map((v) => v.meta.status)), stopped ? 'stopped by the user; the run so far is kept' : null);
-            if (live.stopRequestedAt !== null) this.log.info(`stopped: the worker finished ${Date.now() - live.stopRequestedAt} ms after Stop`);
+            if (live.stopRequestedAt !== null) {
+              this.stopLatencies.push(Date.now() - live.stopRequestedAt);
+              this.log.info(`stopped: the worker finished ${Date.now() - live.stopRequestedAt} ms after Stop`);
+            }
             end('finished');
             break;
           }
@@ -432,7 +438,10 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
       end('crashed', `the training worker crashed: ${e.message}`);
     });
     worker.on('exit', (code) => {
-      if (live.stopRequestedAt !== null) this.stopLatencies.push(Date.now() - live.stopRequestedAt);
+      if (live.stopRequestedAt !== null) {
+        this.stopExitLatencies.push(Date.now() - live.stopRequestedAt);
+        if (!finished) this.stopLatencies.push(Date.now() - live.stopRequestedAt);
+      }
       if (!finished) {
         if (live.stopRequestedAt !== null) {
           end('terminated', 'stopped by the user; the run so far is kept');
