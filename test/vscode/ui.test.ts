@@ -134,7 +134,7 @@ test('a long run: the step counter grows, Stop in the panel keeps the run as "st
   assert.match(await wb.statusBar(), /epoch \d+\/400 · loss \d/);
   await wb.screenshot('vscode-training-light');
   await f.click('#stop');
-  await f.waitForFunction(() => (document.getElementById('app') as HTMLElement).dataset.status === 'stopped', undefined, { timeout: 10_000 });
+  await f.waitForFunction(() => (document.getElementById('app') as HTMLElement).dataset.status === 'stopped', undefined, { timeout: 30_000 });
   const runs = join(ws, '.mlp-lens/runs');
   const dirs = readdirSync(runs).filter((d) => d.includes('-long-'));
   assert.equal(dirs.length, 3);
