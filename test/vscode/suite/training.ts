@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance as nodePerformance, PerformanceObserver } from 'node:perf_hooks';
 import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { MlpLensApi } from '../../../src/extension';
@@ -132,11 +132,14 @@ export default function (): void {
         gcObs.observe({ entryTypes: ['gc'] });
         const h = monitorEventLoopDelay({ resolution: 10 });
         h.enable();
+        // how busy the event loop is (0..1): low means any stall is the machine preempting us
+        const elu0 = nodePerformance.eventLoopUtilization();
         const s0 = model.variants.reduce((a, v) => a + v.meta.step, 0);
         const t0 = Date.now();
         await sleep(3000);
         h.disable();
         gcObs.disconnect();
+        const elu = nodePerformance.eventLoopUtilization(elu0).utilization;
         const s1 = model.variants.reduce((a, v) => a + v.meta.step, 0);
         const recent = panel.posts.filter((p) => p.at >= t0);
         // the histogram records the time between its 10 ms ticks: the lag is what exceeds 10 ms
@@ -144,6 +147,7 @@ export default function (): void {
           maxMs: h.max / 1e6 - 10, p99Ms: h.percentile(99) / 1e6 - 10, meanMs: h.mean / 1e6 - 10,
           hostHandlerMaxMs: api.training.timing.maxHandlerMs, panelPostMaxMs: panel.maxPostMs,
           gcMaxMs: Math.max(0, ...gcs), gcCount: gcs.length, loadAverage: os.loadavg()[0],
+          eventLoopUtilization: elu,
           stepsPerSecond: (s1 - s0) / 3, posts: recent.length, maxPostsPerSecond: maxPostsPerSecond(recent),
         });
       }
