@@ -52,7 +52,13 @@ const app = (f: Frame) => f.evaluate(() => ({ ...(document.getElementById('app')
 async function panelWithData(notRunId: string | null, timeoutMs = 60_000): Promise<Frame> {
   const t0 = Date.now();
   for (;;) {
-    const f = await wb.webview((d) => d.getElementById('app')?.getAttribute('data-view') === 'panel', timeoutMs);
+    let f: Frame;
+    try {
+      f = await wb.webview((d) => d.getElementById('app')?.getAttribute('data-view') === 'panel', timeoutMs);
+    } catch (e) {
+      await wb.screenshot('vscode-failure-no-panel');
+      throw e;
+    }
     const a = await app(f).catch(() => null);
     if (a && a.runId !== notRunId && Number(a.columns) > 0) {
       const drawn = await f.evaluate(() => [...document.querySelectorAll('canvas.heatmap.grad')].map((c) => (c as HTMLCanvasElement).width));
