@@ -358,7 +358,7 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
         switch (m.type) {
           case 'started':
             model.started(m.variants, m.runDirs, m.dataset);
-            this.log.info(`worker started ${Date.now() - t0} ms after the command`);
+            this.log.info(`worker started ${Date.now() - t0} ms after the command (${m.priority})`);
             this.lastRun = model;
             void this.setContext();
             this.diagnostics.delete(configUri);

@@ -275,6 +275,7 @@ export class Workbench {
    * key does not reach the workbench, take the focus back to the workbench and report false.
    */
   private async openQuickInput(key: string): Promise<boolean> {
+    await this.dismissDialog();
     await this.page.keyboard.press('Escape');
     await this.page.keyboard.press(key);
     try {
@@ -287,6 +288,21 @@ export class Workbench {
       });
       return false;
     }
+  }
+
+  /**
+   * A modal dialog (e.g. "Do you want to save the changes...?" when closing editors) makes the
+   * rest of the workbench inert: answer it without saving. Returns the dialog's text, if any.
+   */
+  async dismissDialog(): Promise<string | null> {
+    const box = this.page.locator('.monaco-dialog-box');
+    if (!(await box.isVisible().catch(() => false))) return null;
+    const text = (await box.innerText().catch(() => '')).replace(/\s+/g, ' ');
+    const dontSave = box.locator('.monaco-button', { hasText: /Don.t Save/ });
+    if (await dontSave.count()) await dontSave.first().click();
+    else await this.page.keyboard.press('Escape');
+    await box.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+    return text;
   }
 
   /** Open a file of the workspace with Quick Open (Ctrl+P) and wait for its editor tab (retries while the file index warms up). */

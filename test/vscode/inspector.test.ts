@@ -279,7 +279,10 @@ test('New Experiment Config from the view: dataset and preset picked, a commente
   await wb.pick('One ReLU network');
   const input = wb.page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible' });
-  assert.equal(await input.inputValue(), 'spiral-relu.mlp.json');
+  // the quick pick and the input box that follows it share one widget: wait for the box's value
+  let value = '';
+  for (const t0 = Date.now(); Date.now() - t0 < 15_000 && value === ''; await sleep(100)) value = await input.inputValue();
+  assert.equal(value, 'spiral-relu.mlp.json');
   await wb.page.keyboard.press('Enter');
   await wb.page.locator('.tab[aria-label*="spiral-relu.mlp.json"]').first().waitFor({ state: 'visible', timeout: 20_000 });
   const { frame: f } = await nextVersion(undefined, 'fresh', 'spiral-relu.mlp.json');

@@ -172,6 +172,8 @@ test('an invalid config opens nothing: an error naming the field and a Problems 
 
 test('Reload Window: the panel comes back with its run (serializer), hydrated from the run on disk', async () => {
   await wb.runCommand('View: Close All Editors');
+  const dialog = await wb.dismissDialog();
+  if (dialog) console.log(`closing the editors asked: ${dialog}`);
   await wb.openFile('lecture.mlp.json');
   await wb.runCommand('MLP Lens: Train MLP');
   const f = await panelWithData(null);
