@@ -41,8 +41,7 @@ export interface ErrorLocation {
 
 /** Training worker -> host. Step and epoch records come batched, never one message per step. */
 export type WorkerToHost =
-  /** priority: the worker thread's scheduling priority, in words (it lowers its own on Linux) */
-  | { type: 'started'; variants: string[]; runDirs: string[]; dataset: string; priority: string }
+  | { type: 'started'; variants: string[]; runDirs: string[]; dataset: string }
   | { type: 'records'; variant: string; steps: StepRecord[]; epochs: EpochRecord[]; progress: { step: number; totalSteps: number; epoch: number } }
   /** the same as 'records' with the steps packed by run-history's packRecord; layers: null when count is 0 */
   | { type: 'packedRecords'; variant: string; layers: LayerMeta[] | null; count: number; data: Float64Array; epochs: EpochRecord[]; progress: { step: number; totalSteps: number; epoch: number } }

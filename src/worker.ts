@@ -16,7 +16,6 @@ import type { HostToWorker, WorkerToHost } from './protocol';
 import { RecordPacker } from './run-history';
 import { RunRecorder, slug, timeStamp } from './run-record';
 import { enableSecondCore, setupKernels } from './kernel-setup';
-import { lowerThreadPriority } from './thread-priority';
 import { trainVariant } from './train-session';
 
 const port = parentPort;
@@ -27,9 +26,6 @@ setupKernels(); // before the first network: the fastest WebAssembly kernels thi
 // editor one core stays free for the extension host and the window: on a 2-core machine a helper
 // thread beside this worker made the host's event loop lag past 50 ms while training.
 enableSecondCore(process.env, 1);
-// Training takes a whole core for as long as it runs; at nice 10 it still gets every idle cycle
-// but yields to the extension host and the window when they need the CPU (Linux: per thread).
-const priority = lowerThreadPriority(10);
 
 let stopRequested = false;
 /** set by the host through shared memory: seen at the next slice even while the event loop is busy */
@@ -51,7 +47,7 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
   });
   const stamp = timeStamp();
   const dirs = cfgs.map((c) => path.join(msg.outDir, `${stamp}-${slug(c.name)}-${slug(c.variant)}`));
-  post({ type: 'started', variants: cfgs.map((c) => c.variant), runDirs: dirs, dataset: data.description, priority });
+  post({ type: 'started', variants: cfgs.map((c) => c.variant), runDirs: dirs, dataset: data.description });
   const runOne = async (v: number): Promise<void> => {
     if (stopping()) return;
     const trainer = trainers[v]!;

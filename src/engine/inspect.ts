@@ -257,17 +257,7 @@ function describeOptimizer(cfg: ResolvedConfig): string {
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /** What one forward/backward pass at init measured: depends only on the fields in measureKey. */
-interface Measured {
-  error?: string;
-  errorKey?: string;
-  batch?: number;
-  loss?: number;
-  accuracy?: number;
-  chanceLoss?: number;
-  inputRms?: number;
-  layers?: LayerInspection[];
-  deltaRatio?: number | null;
-}
+type Measured = Pick<VariantInspection, 'error' | 'batch' | 'loss' | 'accuracy' | 'chanceLoss' | 'inputRms' | 'layers' | 'deltaRatio'> & { errorKey?: string };
 
 /**
  * The fields the init-time pass depends on (not lr, optimizer, schedule, epochs or probes: those

@@ -358,35 +358,20 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
         switch (m.type) {
           case 'started':
             model.started(m.variants, m.runDirs, m.dataset);
-            this.log.info(`worker started ${Date.now() - t0} ms after the command (${m.priority})`);
+            this.log.info(`worker started ${Date.now() - t0} ms after the command`);
             this.lastRun = model;
             void this.setContext();
             this.diagnostics.delete(configUri);
             startedResolve(model);
             break;
-          case 'records': {
-            if (firstRecords && m.steps.length) {
-              firstRecords = false;
-              this.firstRecordLatencies.push(Date.now() - t0);
-            }
-            model.records(m.variant, m.steps, m.epochs, m.progress);
-            this.lastVariantUpdated = m.variant;
-            this.updateStatus();
-            const done = model.variants.reduce((a, v) => a + v.meta.step, 0);
-            const total = model.variants.reduce((a, v) => a + (v.meta.totalSteps || 0), 0);
-            const pct = total ? (100 * done) / total : 0;
-            if (pct - lastProgress >= 1 || pct >= 100) {
-              reportProgress?.({ increment: pct - lastProgress, message: `${Math.floor(pct)}% · ${this.statusLine(model)}` });
-              lastProgress = pct;
-            }
-            break;
-          }
+          case 'records':
           case 'packedRecords': {
-            if (firstRecords && m.count) {
+            if (firstRecords && (m.type === 'records' ? m.steps.length : m.count)) {
               firstRecords = false;
               this.firstRecordLatencies.push(Date.now() - t0);
             }
-            model.packedRecords(m.variant, m.layers, m.data, m.count, m.epochs, m.progress);
+            if (m.type === 'records') model.records(m.variant, m.steps, m.epochs, m.progress);
+            else model.packedRecords(m.variant, m.layers, m.data, m.count, m.epochs, m.progress);
             this.lastVariantUpdated = m.variant;
             this.updateStatus();
             const done = model.variants.reduce((a, v) => a + v.meta.step, 0);

@@ -43,22 +43,29 @@ export function cspFor(cspSource: string, nonce: string): string {
   ].join('; ');
 }
 
-export function webviewHtml(o: WebviewHtmlOptions): string {
-  const boot = o.bootstrap === undefined ? '' : `\n  <script type="application/json" id="mlp-bootstrap">${jsonForScript(o.bootstrap)}</script>`;
+/** The page both kinds share: CSP, title, what goes in the head, the app's root and what follows it. */
+function page(csp: string, title: string, head: string, bodyClass: string | undefined, body: string): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
   <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${esc(cspFor(o.cspSource, o.nonce))}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <title>${esc(o.title)}</title>${o.styleUri ? `\n  <link rel="stylesheet" href="${esc(o.styleUri)}">` : ''}
+  <meta http-equiv="Content-Security-Policy" content="${esc(csp)}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">${head}
+  <title>${esc(title)}</title>
 </head>
-<body${o.bodyClass ? ` class="${esc(o.bodyClass)}"` : ''}>
-  <div id="app" role="main"></div>${boot}
-  <script nonce="${o.nonce}" src="${esc(o.scriptUri)}"></script>
+<body${bodyClass ? ` class="${esc(bodyClass)}"` : ''}>
+  <div id="app" role="main"></div>${body}
 </body>
 </html>
 `;
+}
+
+const bootstrapScript = (data: unknown) => `\n  <script type="application/json" id="mlp-bootstrap">${jsonForScript(data)}</script>`;
+
+export function webviewHtml(o: WebviewHtmlOptions): string {
+  const boot = o.bootstrap === undefined ? '' : bootstrapScript(o.bootstrap);
+  const head = o.styleUri ? `\n  <link rel="stylesheet" href="${esc(o.styleUri)}">` : '';
+  return page(cspFor(o.cspSource, o.nonce), o.title, head, o.bodyClass, `${boot}\n  <script nonce="${o.nonce}" src="${esc(o.scriptUri)}"></script>`);
 }
 
 export interface StandaloneHtmlOptions {
@@ -78,21 +85,6 @@ export function standaloneHtml(o: StandaloneHtmlOptions): string {
   // a literal "</script" or "</style" inside the inlined text would end the element early
   const script = o.script.replace(/<\/script/gi, '<\\/script');
   const style = o.style.replace(/<\/style/gi, '<\\/style');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${esc(csp)}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <meta name="generator" content="MLP Lens">
-  <title>${esc(o.title)}</title>
-  <style nonce="${nonce}">${style}</style>
-</head>
-<body class="standalone">
-  <div id="app" role="main"></div>
-  <script type="application/json" id="mlp-bootstrap">${jsonForScript(o.bootstrap)}</script>
-  <script nonce="${nonce}">${script}</script>
-</body>
-</html>
-`;
+  const head = `\n  <meta name="generator" content="MLP Lens">\n  <style nonce="${nonce}">${style}</style>`;
+  return page(csp, o.title, head, 'standalone', `${bootstrapScript(o.bootstrap)}\n  <script nonce="${nonce}">${script}</script>`);
 }

@@ -43,16 +43,10 @@ const spiral = (epochs: number) => JSON.stringify({
 
 test('the worker trains every variant and streams batched records', async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-worker-'));
-  const mainNice = os.getPriority(process.pid);
   const msgs = await start(spiral(3), () => {}, out);
   const started = msgs.find((m) => m.type === 'started');
   assert.ok(started && started.type === 'started');
   assert.deepEqual(started.variants, ['a', 'b']);
-  if (process.platform === 'linux') {
-    // the worker lowered its own thread's priority, not the process's
-    assert.match(started.priority, /^thread \d+ at nice (1\d)$/, started.priority);
-    assert.equal(os.getPriority(process.pid), mainNice);
-  } else console.log(`worker priority not checked on ${process.platform}: ${started.priority}`);
   const records = msgs.filter((m) => m.type === 'records');
   const steps = records.flatMap((m) => (m.type === 'records' ? m.steps : []));
   const totalSteps = 2 * 3 * Math.ceil(240 / 8);
