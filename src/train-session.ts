@@ -43,6 +43,7 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
   let first: StepRecord | null = null;
   let last: StepRecord | null = null;
   const sliceMs = hooks.sliceMs ?? 50;
+  const interrupted = hooks.shouldStop ? () => hooks.shouldStop!() : undefined;
   const t0 = performance.now();
   let samples = 0;
   let perSlice = 1;
@@ -70,7 +71,7 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
     }
     const s0 = performance.now();
     const before = trainer.step;
-    trainer.runSteps(perSlice, sink);
+    trainer.runSteps(perSlice, sink, interrupted);
     samples += (trainer.step - before) * trainer.batchSize;
     const dt = performance.now() - s0;
     // aim each slice at sliceMs: grow or shrink the step count by at most 2x

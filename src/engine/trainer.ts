@@ -238,10 +238,14 @@ export class Trainer {
     return rec;
   }
 
-  /** Run up to maxSteps steps, sending records to the sink. Returns the steps done. */
-  runSteps(maxSteps: number, sink: RecordSink): number {
+  /**
+   * Run up to maxSteps steps, sending records to the sink. Returns the steps done. `interrupted`,
+   * when given, is asked before every step: a Stop takes effect within one step, not one slice.
+   */
+  runSteps(maxSteps: number, sink: RecordSink, interrupted?: () => boolean): number {
     let n = 0;
     while (n < maxSteps && !this.done) {
+      if (interrupted?.()) break;
       const rec = this.trainStep();
       if (this.status === 'diverged') break;
       n++;

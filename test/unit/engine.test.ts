@@ -365,6 +365,14 @@ describe('trainer', () => {
     assert.equal(t.runSteps(5, {}), 0);
     assert.equal(t.step, 5);
   });
+  test('runSteps asks `interrupted` before every step: a stop lands inside a slice', () => {
+    const t = new Trainer(makeConfig({ epochs: 100 }), randomDataset(64, 3, 3));
+    let asked = 0;
+    assert.equal(t.runSteps(1000, {}, () => ++asked > 7), 7);
+    assert.equal(t.step, 7);
+    assert.equal(asked, 8);
+    assert.equal(t.status, 'running');
+  });
   test('a sigmoid output on more than 2 classes is refused with the reason', () => {
     assert.throws(() => new Trainer(makeConfig({ output: 'sigmoid' }), randomDataset(20, 2, 3)), /2-class data.*3 classes/);
   });
