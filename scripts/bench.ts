@@ -236,7 +236,12 @@ async function main(): Promise<void> {
       const rows: Row[] = contenders.map((c) => ({ name: c.name, samples: [] }));
       for (const c of contenders) await c.run(w.slice / 2); // warm-up (and WebAssembly tier-up)
       for (let r = 0; r < reps; r++) {
-        for (let i = 0; i < contenders.length; i++) rows[i]!.samples.push(await contenders[i]!.run(w.slice));
+        // rotated: each contender takes every place in the round in turn (no order bias: what ran
+        // just before, a helper thread winding down, the caches it left)
+        for (let j = 0; j < contenders.length; j++) {
+          const i = (j + r) % contenders.length;
+          rows[i]!.samples.push(await contenders[i]!.run(w.slice));
+        }
       }
       const get = (name: string) => rows.find((r) => r.name === name);
       const mOn = median(get('engine probes on')!.samples), mOff = median(get('engine probes off')!.samples);
