@@ -147,7 +147,7 @@ export default function (): void {
         windows.push({
           maxMs: h.max / 1e6 - 10, p99Ms: h.percentile(99) / 1e6 - 10, meanMs: h.mean / 1e6 - 10,
           hostHandlerMaxMs: api.training.timing.maxHandlerMs, panelPostMaxMs: panel.maxPostMs,
-          gcMaxMs: Math.max(0, ...gcs), gcCount: gcs.length, loadAverage: os.loadavg()[0],
+          gcMaxMs: Math.max(0, ...gcs), gcCount: gcs.length, heapUsedMB: Math.round(process.memoryUsage().heapUsed / 1e6), loadAverage: os.loadavg()[0],
           eventLoopUtilization: elu,
           stepsPerSecond: (s1 - s0) / 2, posts: recent.length, maxPostsPerSecond: maxPostsPerSecond(recent),
         });
