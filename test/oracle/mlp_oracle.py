@@ -381,13 +381,21 @@ def compare_array(table, name, eng, ref, rtol, atol_scale):
     table.add(name, int(ref.size), float(np.max(err)), max_rel, ratio, ok, note)
 
 
-def compare_scalar(table, name, eng, ref, rtol, atol=1e-30):
+def _is_number_pair(table, name, eng, ref):
+    """True when both are numbers to compare; otherwise records the structural result (a null
+    expected and got, or a non-number) and returns False."""
     if ref is None:
         ok = eng is None
         table.structural(name, ok, '' if ok else f'engine {eng!r}, expected null')
-        return
+        return False
     if not isinstance(eng, (int, float)) or isinstance(eng, bool):
         table.structural(name, False, f'engine {eng!r}, expected a number ~ {ref:.9g}')
+        return False
+    return True
+
+
+def compare_scalar(table, name, eng, ref, rtol, atol=1e-30):
+    if not _is_number_pair(table, name, eng, ref):
         return
     err = abs(eng - ref)
     allowed = rtol * abs(ref) + atol
@@ -397,12 +405,7 @@ def compare_scalar(table, name, eng, ref, rtol, atol=1e-30):
 
 
 def compare_discrete(table, name, eng, ref, ambiguous, entries):
-    if ref is None:
-        ok = eng is None
-        table.structural(name, ok, '' if ok else f'engine {eng!r}, expected null')
-        return
-    if not isinstance(eng, (int, float)) or isinstance(eng, bool):
-        table.structural(name, False, f'engine {eng!r}, expected a number ~ {ref:.9g}')
+    if not _is_number_pair(table, name, eng, ref):
         return
     err = abs(eng - ref)
     allowed = ambiguous / entries + 1e-9
