@@ -27,7 +27,7 @@ export type HostToWorker =
       parallel?: boolean;
       /** send step records as 'packedRecords' (one transferred Float64Array per batch) instead of 'records' */
       packed?: boolean;
-      /** an Int32Array's shared buffer: the host stores 1 in it to stop (seen at the next slice, no message round trip) */
+      /** an Int32Array's shared buffer: the host stores 1 in it to stop (seen before the next step, no message round trip) */
       stopFlag?: SharedArrayBuffer;
     }
   | { type: 'stop' };

@@ -1,7 +1,7 @@
 /**
  * The training worker (worker_threads): trains every variant of a config off the host's
  * thread, writes run records as the CLI does, and posts batched records to the host at most
- * every postIntervalMs. A 'stop' message ends training at the next slice (about 50 ms) and
+ * every postIntervalMs. Stop (a flag in shared memory, or a 'stop' message) ends training before the next step and
  * keeps the run as "stopped".
  */
 import * as path from 'node:path';
@@ -28,7 +28,7 @@ setupKernels(); // before the first network: the fastest WebAssembly kernels thi
 enableSecondCore(process.env, 1);
 
 let stopRequested = false;
-/** set by the host through shared memory: seen at the next slice even while the event loop is busy */
+/** set by the host through shared memory: seen before the next step even while the event loop is busy */
 let stopFlag: Int32Array | null = null;
 /** when this thread first saw Stop (performance.now()), for the host's log */
 let stopSeenAt: number | null = null;

@@ -503,7 +503,7 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
     if (live.stopRequestedAt === null) {
       live.stopRequestedAt = Date.now();
       this.log.info(`stop requested for ${live.model.title}`);
-      Atomics.store(live.stopFlag, 0, 1); // seen at the worker's next slice, however busy its event loop
+      Atomics.store(live.stopFlag, 0, 1); // seen before the worker's next step, however busy its event loop
       live.worker.postMessage({ type: 'stop' } satisfies HostToWorker);
       // the worker stops within a step and writes its records; if it is stuck, end it
       setTimeout(() => {
