@@ -1,8 +1,8 @@
 /**
  * The training worker (worker_threads): trains every variant of a config off the host's
  * thread, writes run records as the CLI does, and posts batched records to the host at most
- * every postIntervalMs. Stop (a flag in shared memory, or a 'stop' message) ends training before the next step and
- * keeps the run as "stopped".
+ * every postIntervalMs. Stop (a flag in shared memory, or a 'stop' message) ends training
+ * before the next step and keeps the run as "stopped".
  */
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
