@@ -49,6 +49,8 @@ export interface TrainingApi {
   readonly stopExitLatencies: number[];
   /** per stop that finished (not terminated): ms from the worker first seeing Stop to its 'finished' */
   readonly stopWorkerMs: number[];
+  /** the config Train MLP trains without asking (see Training.configInView) */
+  configInView(): vscode.Uri | undefined;
   /** ms from the Train command to the first records reaching the host, per run */
   readonly firstRecordLatencies: number[];
   /** the longest the host spent handling one worker message (ms) */
@@ -190,10 +192,26 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
   // ------------------------------------------------------------------------------------------
   // Train
 
+  /**
+   * The config Train MLP means without asking: the active editor's; else the active tab's (the
+   * editor API can lag the tab that is on screen); else the one config visible in any editor
+   * group (e.g. the focus is in the training panel beside it). Undefined when there is none, or
+   * several visible and none active: then the user picks.
+   */
+  configInView(): vscode.Uri | undefined {
+    const isConfig = (u: vscode.Uri) => u.path.endsWith(CONFIG_SUFFIX);
+    const ed = vscode.window.activeTextEditor;
+    if (ed && isConfig(ed.document.uri)) return ed.document.uri;
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    if (input instanceof vscode.TabInputText && isConfig(input.uri)) return input.uri;
+    const visible = [...new Map(vscode.window.visibleTextEditors.filter((e) => isConfig(e.document.uri)).map((e) => [e.document.uri.toString(), e.document.uri])).values()];
+    return visible.length === 1 ? visible[0] : undefined;
+  }
+
   private async pickConfig(arg?: vscode.Uri): Promise<PickedConfig | undefined> {
     if (arg) return this.readConfig(arg, false);
-    const ed = vscode.window.activeTextEditor;
-    if (ed && ed.document.uri.path.endsWith(CONFIG_SUFFIX)) return { uri: ed.document.uri, text: ed.document.getText(), builtIn: false };
+    const inView = this.configInView();
+    if (inView) return this.readConfig(inView, false);
     const lecture = vscode.Uri.joinPath(this.extensionUri, 'examples', 'lecture.mlp.json');
     const found = vscode.workspace.workspaceFolders?.length
       ? await vscode.workspace.findFiles('**/*.mlp.json', '**/{node_modules,.git,.mlp-lens,.cache,dist}/**', 200)

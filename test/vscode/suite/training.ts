@@ -331,6 +331,27 @@ export default function (): void {
       }
     });
 
+    test('Train MLP without an argument: the active config, else the one config on screen, else a pick', async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      assert.equal(api.training.configInView(), undefined, 'nothing open: the quick pick');
+      const lecture = await vscode.workspace.openTextDocument(uri('lecture.mlp.json'));
+      await vscode.window.showTextDocument(lecture, vscode.ViewColumn.One);
+      assert.equal(api.training.configInView()?.toString(), lecture.uri.toString(), 'the active editor');
+      // the focus moves to another file beside it: the one config on screen is still the one meant
+      const notes = path.join(ws, 'notes.md');
+      fs.writeFileSync(notes, '# notes\n');
+      const other = await vscode.window.showTextDocument(vscode.Uri.file(notes), { viewColumn: vscode.ViewColumn.Two });
+      assert.equal(vscode.window.activeTextEditor, other);
+      assert.equal(api.training.configInView()?.toString(), lecture.uri.toString(), 'the one config on screen');
+      // two configs on screen and neither active: ask
+      await vscode.window.showTextDocument(uri('long.mlp.json'), { viewColumn: vscode.ViewColumn.Three });
+      await vscode.window.showTextDocument(other.document, vscode.ViewColumn.Two);
+      assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, notes);
+      assert.equal(api.training.configInView(), undefined, 'two configs on screen, none active: the quick pick');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(notes);
+    });
+
     test('settings: mlpLens.probeInterval and mlpLens.runFolder', async () => {
       const cfg = vscode.workspace.getConfiguration('mlpLens');
       await cfg.update('probeInterval', 5, vscode.ConfigurationTarget.Workspace);
