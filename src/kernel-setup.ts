@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { isKernelPath, selectedKernelPath, setKernelPath, type KernelPath } from './engine/kernel-path';
+import { CTRL } from './engine/wasm/kernels-wasm';
 import { setHelperFactory } from './engine/wasm/parallel';
 import { wasmSupports } from './engine/wasm/runtime';
 
@@ -22,8 +23,8 @@ try {
 } catch (e) {
   // tell the waiting main thread (done = -1) instead of leaving it waiting
   const i32 = new Int32Array(memory.buffer);
-  Atomics.store(i32, (ctrl >> 2) + 1, -1);
-  Atomics.notify(i32, (ctrl >> 2) + 1);
+  Atomics.store(i32, (ctrl + ${CTRL.done}) >> 2, -1);
+  Atomics.notify(i32, (ctrl + ${CTRL.done}) >> 2);
   throw e;
 }
 `;

@@ -95,8 +95,8 @@ export function packRecord(rec: StepRecord, meta: LayerMeta[], out: Float64Array
   out[offset + 3] = rec.accuracy;
   out[offset + 4] = rec.lr;
   let i = offset + RECORD_HEAD;
-  meta.forEach((m, k) => {
-    const p = rec.layers[k];
+  for (let k = 0; k < meta.length; k++) {
+    const m = meta[k]!, p = rec.layers[k];
     out[i++] = p?.saturation ?? NaN;
     out[i++] = p?.delta ?? NaN;
     out[i++] = p?.gradW ?? NaN;
@@ -108,7 +108,7 @@ export function packRecord(rec: StepRecord, meta: LayerMeta[], out: Float64Array
     for (let u = 0; u < m.units; u++) out[i++] = us?.[u] ?? NaN;
     const h = p?.histogram?.counts;
     for (let b = 0; b < m.histBins; b++) out[i++] = h?.[b] ?? 0;
-  });
+  }
 }
 
 /** Collects step records packed, for a transfer without copies (the worker's side). */

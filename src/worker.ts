@@ -84,7 +84,7 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
       onSlice: () => { if (performance.now() - lastPost >= msg.postIntervalMs) flush(); },
       // a Stop must end the worker promptly: no full pass over the data after it
       evaluateOnStop: false,
-      // side by side, one round of every variant's slice takes about 20 ms: a Stop waits for at most one round
+      // side by side, one round of every variant's slice takes about 20 ms (records are posted between slices)
       sliceMs: msg.parallel ? Math.max(5, Math.round(20 / trainers.length)) : 50,
     });
     flush();

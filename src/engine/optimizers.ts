@@ -13,7 +13,7 @@
  */
 import type { FloatArray } from './kernels';
 import { wasmLayoutOf, type Layer } from './network';
-import { TASK } from './wasm/kernels-wasm';
+import type { OptimizerKernels } from './wasm/runtime';
 import type { OptimizerSpec, ScheduleSpec } from './types';
 
 export interface UpdateNorms {
@@ -105,29 +105,18 @@ export class Optimizer {
    * thread takes part 1 when the network has one); norms measured in the same pass, part 0 + part 1.
    */
   private stepWasm(w: NonNullable<ReturnType<typeof wasmLayoutOf>>, lr: number, layers: Layer[], norms: UpdateNorms | null, c1: number, c2: number): void {
-    const s = this.spec, k = w.k;
+    const k = w.k;
     const P = w.params, G = w.grads, V = w.state, Mo = w.state + this.params.length * 4;
     const L = layers.length, measure = norms ? 1 : 0;
-    const run = (part: number, remote: boolean) => {
-      const t = w.optTable[part]!;
-      if (remote) {
-        const port = w.port!;
-        switch (s.type) {
-          case 'sgd': port.optimizer(TASK.sgd, P, G, t, L, measure, lr, 0, [], ''); break;
-          case 'momentum': port.optimizer(TASK.momentum, P, G, t, L, measure, lr, V, [s.momentum, s.nesterov ? 1 : 0], 'fi'); break;
-          case 'adam': port.optimizer(TASK.adam, P, G, t, L, measure, lr, V, [Mo, s.beta1, s.beta2, s.epsilon, c1, c2], 'ifffff'); break;
-        }
-        return;
-      }
-      switch (s.type) {
-        case 'sgd': k.sgd(P, G, t, L, measure, lr, 0); break;
-        case 'momentum': k.momentum(P, G, t, L, measure, lr, V, s.momentum, s.nesterov ? 1 : 0); break;
-        case 'adam': k.adam(P, G, t, L, measure, lr, V, Mo, s.beta1, s.beta2, s.epsilon, c1, c2); break;
-      }
-    };
-    if (w.parts === 1) run(0, false);
-    else if (w.port && w.useHelper) { run(1, true); run(0, false); w.port.wait(); }
-    else { run(0, false); run(1, false); }
+    if (w.parts === 1) this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure, lr, c1, c2);
+    else if (w.port && w.useHelper) {
+      this.stepPart(w.port, w.optTable[1]!, P, G, V, Mo, L, measure, lr, c1, c2);
+      this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure, lr, c1, c2);
+      w.port.wait();
+    } else {
+      this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure, lr, c1, c2);
+      this.stepPart(k, w.optTable[1]!, P, G, V, Mo, L, measure, lr, c1, c2);
+    }
     if (norms) {
       const v0 = w.normsView[0]!, v1 = w.parts === 2 ? w.normsView[1]! : null;
       for (const layer of layers) {
@@ -135,6 +124,16 @@ export class Optimizer {
         norms.update[layer.index] = v1 ? v0[i]! + v1[i]! : v0[i]!;
         norms.weight[layer.index] = v1 ? v0[i + 1]! + v1[i + 1]! : v0[i + 1]!;
       }
+    }
+  }
+
+  /** One part's step (its layer table `t`) on `x`: this thread's kernels, or the helper's port. */
+  private stepPart(x: OptimizerKernels, t: number, P: number, G: number, V: number, Mo: number, L: number, measure: number, lr: number, c1: number, c2: number): void {
+    const s = this.spec;
+    switch (s.type) {
+      case 'sgd': x.sgd(P, G, t, L, measure, lr, 0); break;
+      case 'momentum': x.momentum(P, G, t, L, measure, lr, V, s.momentum, s.nesterov ? 1 : 0); break;
+      case 'adam': x.adam(P, G, t, L, measure, lr, V, Mo, s.beta1, s.beta2, s.epsilon, c1, c2); break;
     }
   }
 }

@@ -311,8 +311,8 @@ export class Trainer {
 /**
  * Uses the network's helper thread only while it pays: it times 12 steps with and without it
  * every 400 steps or 3 seconds and keeps the faster (a busy machine can make two threads slower
- * than one). The
- * products are cut the same way either way, so this changes the speed, never the results.
+ * than one). The products are cut the same way either way, so this changes the speed, never the
+ * results.
  */
 class ThreadTuner {
   /** steps left in the current phase, and the phase: measure with (2), without (1), or run */

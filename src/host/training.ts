@@ -204,8 +204,8 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
     if (ed && isConfig(ed.document.uri)) return ed.document.uri;
     const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
     if (input instanceof vscode.TabInputText && isConfig(input.uri)) return input.uri;
-    const visible = [...new Map(vscode.window.visibleTextEditors.filter((e) => isConfig(e.document.uri)).map((e) => [e.document.uri.toString(), e.document.uri])).values()];
-    return visible.length === 1 ? visible[0] : undefined;
+    const visible = vscode.window.visibleTextEditors.map((e) => e.document.uri).filter(isConfig);
+    return new Set(visible.map(String)).size === 1 ? visible[0] : undefined;
   }
 
   private async pickConfig(arg?: vscode.Uri): Promise<PickedConfig | undefined> {
@@ -522,7 +522,6 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
       live.stopRequestedAt = Date.now();
       this.log.info(`stop requested for ${live.model.title}`);
       Atomics.store(live.stopFlag, 0, 1); // seen before the worker's next step, however busy its event loop
-      live.worker.postMessage({ type: 'stop' } satisfies HostToWorker);
       // the worker stops within a step and writes its records; if it is stuck, end it
       setTimeout(() => {
         if (this.live === live) {

@@ -24,12 +24,15 @@ export function chromiumPath(): string {
  * measure; a desktop user's browser or Electron cannot do that. So when we are root, Chromium
  * starts without CAP_SYS_NICE (util-linux setpriv) and all its processes stay at normal priority.
  */
+let wrapper: string | null = null;
 function executable(): string {
   const p = chromiumPath();
   if (process.platform !== 'linux' || process.getuid?.() !== 0 || !existsSync('/usr/bin/setpriv')) return p;
-  const wrapper = join(mkdtempSync(join(tmpdir(), 'mlp-lens-chromium-')), 'chromium');
-  writeFileSync(wrapper, `#!/bin/sh\nexec /usr/bin/setpriv --bounding-set -sys_nice -- '${p.replace(/'/g, `'\\''`)}' "$@"\n`);
-  chmodSync(wrapper, 0o755);
+  if (!wrapper) {
+    wrapper = join(mkdtempSync(join(tmpdir(), 'mlp-lens-chromium-')), 'chromium');
+    writeFileSync(wrapper, `#!/bin/sh\nexec /usr/bin/setpriv --bounding-set -sys_nice -- '${p.replace(/'/g, `'\\''`)}' "$@"\n`);
+    chmodSync(wrapper, 0o755);
+  }
   return wrapper;
 }
 

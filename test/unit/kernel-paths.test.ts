@@ -336,18 +336,22 @@ describe('a second thread', () => {
     return out;
   };
   for (const path of WASM_PATHS) {
-    test(`${path}: a split network trains bit-identically on one thread and on two`, { skip: !twoCores && 'one core' }, () => {
-      const one = new Trainer(cfg, data, 'float32', path, { split: true, threads: 1 });
-      const two = new Trainer(cfg, data, 'float32', path, { split: true, threads: 2 });
-      try {
-        assert.equal(one.net.threads, 1);
-        assert.equal(two.net.threads, 2);
-        assert.equal(JSON.stringify(collect(two)), JSON.stringify(collect(one)));
-        assert.ok(one.net.params.every((v, i) => Object.is(v, two.net.params[i])), 'the weights are bit-identical');
-      } finally {
-        two.dispose();
-      }
-    });
+    // every optimizer: the helper thread gets each one's arguments through the control block
+    for (const optimizer of [cfg.optimizer, { ...cfg.optimizer, type: 'momentum' as const, momentum: 0.8, nesterov: true }, { ...cfg.optimizer, type: 'sgd' as const }]) {
+      test(`${path}, ${optimizer.type}: a split network trains bit-identically on one thread and on two`, { skip: !twoCores && 'one core' }, () => {
+        const c = { ...cfg, optimizer };
+        const one = new Trainer(c, data, 'float32', path, { split: true, threads: 1 });
+        const two = new Trainer(c, data, 'float32', path, { split: true, threads: 2 });
+        try {
+          assert.equal(one.net.threads, 1);
+          assert.equal(two.net.threads, 2);
+          assert.equal(JSON.stringify(collect(two)), JSON.stringify(collect(one)));
+          assert.ok(one.net.params.every((v, i) => Object.is(v, two.net.params[i])), 'the weights are bit-identical');
+        } finally {
+          two.dispose();
+        }
+      });
+    }
     test(`${path}: split and unsplit agree to float32 precision`, () => {
       const a = collect(new Trainer(cfg, data, 'float32', path, { split: true, threads: 1 }));
       const b = collect(new Trainer(cfg, data, 'float32', path, { split: false }));

@@ -45,6 +45,12 @@ export interface KernelOptions {
 export const CTRL = { seq: 0, done: 4, kind: 8, args: 16 } as const;
 export const CTRL_BYTES = 128;
 export const TASK = { exit: 0, gemm: 1, sgd: 2, momentum: 3, adam: 4, transpose: 5 } as const;
+/**
+ * The optimizer kernels' arguments after the seven they share (P, G, table, layers, measure as
+ * i32, lr as f32, state as i32), i32 or f32 each, in order: the helper loop reads them so and
+ * TaskPort writes them so.
+ */
+export const OPT_EXTRA = { sgd: '', momentum: 'fi', adam: 'ifffff' } as const;
 /** helper spins this many polls (about 50-100 µs) before it sleeps on the futex */
 const HELPER_SPINS = 20000;
 
@@ -693,7 +699,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
     const ai = (i: number) => i32.load(ctrl.get, CTRL.args + 4 * i);
     const af = (i: number) => f32.load(ctrl.get, CTRL.args + 4 * i);
     const ints = (n: number) => Array.from({ length: n }, (_, i) => ai(i));
-    const optArgs = (extra: ('i' | 'f')[]) => [ai(0), ai(1), ai(2), ai(3), ai(4), af(5), ai(6), ...extra.map((t, i) => (t === 'i' ? ai(7 + i) : af(7 + i)))];
+    const optArgs = (extra: string) => [ai(0), ai(1), ai(2), ai(3), ai(4), af(5), ai(6), ...[...extra].map((t, i) => (t === 'i' ? ai(7 + i) : af(7 + i)))];
     f.body = seq(
       // start from the last finished task: a task posted before this thread came up is still pending
       seen.set(i32.atomic_load(ctrl.get, CTRL.done)),
@@ -715,9 +721,9 @@ export function buildKernels(o: KernelOptions): Fn[] {
         br_if(1, i32.eq(kind.get, i32.const(TASK.exit))),
         if_(i32.eq(kind.get, i32.const(TASK.gemm)), [call(ids.get('gemm')!, ...ints(11))]),
         if_(i32.eq(kind.get, i32.const(TASK.transpose)), [call(ids.get('transpose')!, ...ints(6))]),
-        if_(i32.eq(kind.get, i32.const(TASK.sgd)), [call(ids.get('sgd')!, ...optArgs([]))]),
-        if_(i32.eq(kind.get, i32.const(TASK.momentum)), [call(ids.get('momentum')!, ...optArgs(['f', 'i']))]),
-        if_(i32.eq(kind.get, i32.const(TASK.adam)), [call(ids.get('adam')!, ...optArgs(['i', 'f', 'f', 'f', 'f', 'f']))]),
+        if_(i32.eq(kind.get, i32.const(TASK.sgd)), [call(ids.get('sgd')!, ...optArgs(OPT_EXTRA.sgd))]),
+        if_(i32.eq(kind.get, i32.const(TASK.momentum)), [call(ids.get('momentum')!, ...optArgs(OPT_EXTRA.momentum))]),
+        if_(i32.eq(kind.get, i32.const(TASK.adam)), [call(ids.get('adam')!, ...optArgs(OPT_EXTRA.adam))]),
         i32.atomic_store(ctrl.get, seen.get, CTRL.done),
         drop(memory.notify(i32.add(ctrl.get, i32.const(CTRL.done)), i32.const(1))),
         br(0),

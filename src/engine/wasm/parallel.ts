@@ -10,7 +10,8 @@
  * Each half writes disjoint rows and its own sums, so results do not depend on which thread
  * ran which half, or on whether there is a second thread at all.
  */
-import { CTRL, TASK } from './kernels-wasm';
+import { CTRL, OPT_EXTRA, TASK } from './kernels-wasm';
+import type { OptimizerKernels } from './runtime';
 
 export interface HelperThread {
   /** stop the thread (after its current task) */
@@ -31,7 +32,8 @@ export function helperFactory(): HelperFactory | null {
 /** main thread spins this many polls before sleeping on the futex (the helper answers in µs) */
 const MAIN_SPINS = 200000;
 
-export class TaskPort {
+/** Posts tasks to the helper; its optimizer methods take the kernels' own arguments (OptimizerKernels). */
+export class TaskPort implements OptimizerKernels {
   private seq = 0;
   private readonly base: number;
   private readonly a: number;
@@ -57,15 +59,35 @@ export class TaskPort {
     this.post(TASK.transpose);
   }
 
-  /** optimizer step: kind TASK.sgd / momentum / adam; ints at 0-4 and 6, floats at 5 and per `types` from 7 */
-  optimizer(kind: number, P: number, G: number, table: number, layers: number, measure: number, lr: number, state: number, extra: number[], types: string): void {
-    const i = this.i32, f = this.f32, a = this.a;
-    i[a] = P; i[a + 1] = G; i[a + 2] = table; i[a + 3] = layers; i[a + 4] = measure; f[a + 5] = lr; i[a + 6] = state;
-    for (let j = 0; j < extra.length; j++) {
-      if (types[j] === 'f') f[a + 7 + j] = extra[j]!;
-      else i[a + 7 + j] = extra[j]!;
-    }
-    this.post(kind);
+  sgd(P: number, G: number, table: number, layers: number, measure: number, lr: number, state: number): void {
+    this.optimizerArgs(P, G, table, layers, measure, lr, state);
+    this.post(TASK.sgd);
+  }
+
+  momentum(P: number, G: number, table: number, layers: number, measure: number, lr: number, V: number, mu: number, nesterov: number): void {
+    this.optimizerArgs(P, G, table, layers, measure, lr, V);
+    this.extra(OPT_EXTRA.momentum, 0, mu);
+    this.extra(OPT_EXTRA.momentum, 1, nesterov);
+    this.post(TASK.momentum);
+  }
+
+  adam(P: number, G: number, table: number, layers: number, measure: number, lr: number, V: number, Mo: number, b1: number, b2: number, eps: number, c1: number, c2: number): void {
+    this.optimizerArgs(P, G, table, layers, measure, lr, V);
+    const t = OPT_EXTRA.adam;
+    this.extra(t, 0, Mo); this.extra(t, 1, b1); this.extra(t, 2, b2); this.extra(t, 3, eps); this.extra(t, 4, c1); this.extra(t, 5, c2);
+    this.post(TASK.adam);
+  }
+
+  /** The seven arguments every optimizer kernel starts with: i32 but lr (f32). */
+  private optimizerArgs(P: number, G: number, table: number, layers: number, measure: number, lr: number, state: number): void {
+    const i = this.i32, a = this.a;
+    i[a] = P; i[a + 1] = G; i[a + 2] = table; i[a + 3] = layers; i[a + 4] = measure; this.f32[a + 5] = lr; i[a + 6] = state;
+  }
+
+  /** Extra argument j of an optimizer, as i32 or f32 per its OPT_EXTRA types. */
+  private extra(types: string, j: number, v: number): void {
+    if (types[j] === 'f') this.f32[this.a + 7 + j] = v;
+    else this.i32[this.a + 7 + j] = v;
   }
 
   private post(kind: number): void {

@@ -21,6 +21,9 @@ export interface KernelExports {
   helper?(ctrl: number): void;
 }
 
+/** The optimizer steps: the kernels themselves, or the helper thread's port that runs them there. */
+export type OptimizerKernels = Pick<KernelExports, 'sgd' | 'momentum' | 'adam'>;
+
 const MAX_PAGES = 65536;
 const modules = new Map<string, WebAssembly.Module>();
 
