@@ -17,7 +17,7 @@ import { Trainer } from './engine/trainer';
 import { InputError, type Dataset, type ResolvedConfig } from './engine/types';
 import { findAssetDir, nodeDataIO } from './node-io';
 import { formatVariantReport, formatComparison } from './report';
-import { RunRecorder, slug, timeStamp, writeJsonAtomic } from './run-record';
+import { freshStamp, RunRecorder, slug, writeJsonAtomic } from './run-record';
 import { enableSecondCore, setupKernels } from './kernel-setup';
 import { trainVariant, type VariantOutcome } from './train-session';
 import { reportHtml } from './html-report';
@@ -146,7 +146,8 @@ async function cmdTrain(args: Args): Promise<number> {
   process.on('SIGTERM', onSigint);
   log(`${cfgs[0]!.name}: ${data.description}; ${data.features} features, ${data.classes} classes`);
   log(`kernels: ${trainers[0]!.net.kernelPath}`);
-  const stamp = timeStamp();
+  const runsDir = path.join('.mlp-lens', 'runs');
+  const stamp = freshStamp(runsDir, cfgs.map((c) => `${slug(c.name)}-${slug(c.variant)}`));
   const outcomes: { dir: string; outcome: VariantOutcome }[] = [];
   const reportFile = args.flags.get('report') as string | undefined;
   // the same model the extension's panel gets, for the HTML report
@@ -154,7 +155,7 @@ async function cmdTrain(args: Args): Promise<number> {
   view?.started(cfgs.map((c) => c.variant), [], data.description);
   for (const trainer of trainers) {
     const cfg = trainer.cfg;
-    const dir = out ? path.join(out, slug(cfg.variant)) : path.join('.mlp-lens', 'runs', `${stamp}-${slug(cfg.name)}-${slug(cfg.variant)}`);
+    const dir = out ? path.join(out, slug(cfg.variant)) : path.join(runsDir, `${stamp}-${slug(cfg.name)}-${slug(cfg.variant)}`);
     const recorder = new RunRecorder(dir, cfg, path.resolve(args.config), {
       parameters: trainer.net.parameterCount, stepsPlanned: trainer.totalSteps, batchSize: trainer.batchSize, kernel: trainer.net.kernelPath,
     });

@@ -46,6 +46,19 @@ export function timeStamp(d = new Date()): string {
   return d.toISOString().slice(0, 19).replace(/:/g, '-');
 }
 
+/**
+ * A time stamp under which none of the folders `<outDir>/<stamp>-<suffix>` exists yet: a run
+ * started within the same second as the previous one gets "<time>.2", "<time>.3", ... instead
+ * of writing into its folders.
+ */
+export function freshStamp(outDir: string, suffixes: string[], now = new Date()): string {
+  const base = timeStamp(now);
+  for (let n = 1; ; n++) {
+    const stamp = n === 1 ? base : `${base}.${n}`;
+    if (suffixes.every((s) => !fs.existsSync(path.join(outDir, `${stamp}-${s}`)))) return stamp;
+  }
+}
+
 /** Write JSON to a temporary file and rename it over `file`: a reader never sees half of it. */
 export function writeJsonAtomic(file: string, value: unknown, indent: number | undefined = 2): void {
   const tmp = `${file}.${process.pid}.tmp`;

@@ -37,6 +37,9 @@ export function baseSummary(trainer: Trainer, configFile: string | null): RunSum
   };
 }
 
+/** summary.json is rewritten at an epoch's end at most this often while a run trains. */
+export const SUMMARY_INTERVAL_MS = 1000;
+
 export async function trainVariant(trainer: Trainer, configFile: string | null, hooks: SessionHooks = {}): Promise<VariantOutcome> {
   const rec = hooks.recorder;
   const summary = rec ? rec.summary : baseSummary(trainer, configFile);
@@ -44,6 +47,7 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
   let last: StepRecord | null = null;
   const sliceMs = hooks.sliceMs ?? 50;
   const interrupted = hooks.shouldStop ? () => hooks.shouldStop!() : undefined;
+  let lastSummary = performance.now();
   const t0 = performance.now();
   let samples = 0;
   let perSlice = 1;
@@ -60,7 +64,12 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
       summary.steps = r.step;
       summary.test = r.test;
       summary.seconds = (performance.now() - t0) / 1000;
-      rec?.writeSummary();
+      // at most once a second while training (short epochs would rewrite it dozens of times a
+      // second, and every rewrite is a file event for the editor's watchers); the end writes it
+      if (performance.now() - lastSummary >= SUMMARY_INTERVAL_MS) {
+        rec?.writeSummary();
+        lastSummary = performance.now();
+      }
       hooks.onEpoch?.(r);
     },
   };

@@ -14,7 +14,7 @@ import { InputError } from './engine/types';
 import { nodeDataIO } from './node-io';
 import type { HostToWorker, WorkerToHost } from './protocol';
 import { RecordPacker } from './run-history';
-import { RunRecorder, slug, timeStamp } from './run-record';
+import { freshStamp, RunRecorder, slug } from './run-record';
 import { enableSecondCore, setupKernels } from './kernel-setup';
 import { trainVariant } from './train-session';
 
@@ -51,8 +51,9 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
       throw e;
     }
   });
-  const stamp = timeStamp();
-  const dirs = cfgs.map((c) => path.join(msg.outDir, `${stamp}-${slug(c.name)}-${slug(c.variant)}`));
+  const suffixes = cfgs.map((c) => `${slug(c.name)}-${slug(c.variant)}`);
+  const stamp = freshStamp(msg.outDir, suffixes);
+  const dirs = suffixes.map((s) => path.join(msg.outDir, `${stamp}-${s}`));
   post({ type: 'started', variants: cfgs.map((c) => c.variant), runDirs: dirs, dataset: data.description });
   const runOne = async (v: number): Promise<void> => {
     if (stopping()) return;

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import type { HostToWorker, WorkerToHost } from '../../src/protocol';
+import { freshStamp, timeStamp } from '../../src/run-record';
 
 const root = path.resolve(__dirname, '../../..');
 const workerJs = path.join(root, 'dist/worker.js');
@@ -96,4 +97,35 @@ test('bad input comes back as an inputError naming the file and position', async
   assert.equal(err.file, path.join(out, 'x.mlp.json'));
   assert.equal(err.line, 1);
   assert.ok(err.column! > 40);
+});
+
+test('runs of one config started within the same second get folders of their own', async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-worker-'));
+  const dirsOf = (msgs: WorkerToHost[]) => msgs.flatMap((m) => (m.type === 'started' ? m.runDirs : []));
+  const first = dirsOf(await start(spiral(1), () => {}, out));
+  // pretend the next run starts in the same second: its would-be folders already exist
+  const second = dirsOf(await start(spiral(1), () => {}, out));
+  const third = dirsOf(await start(spiral(1), () => {}, out));
+  const all = [...first, ...second, ...third];
+  assert.equal(all.length, 6);
+  assert.equal(new Set(all).size, 6, all.join('\n'));
+  for (const d of all) {
+    assert.ok(fs.existsSync(path.join(d, 'summary.json')), d);
+    // each folder holds its own run: one metrics line per step of one run
+    assert.equal(JSON.parse(fs.readFileSync(path.join(d, 'summary.json'), 'utf8')).status, 'completed');
+  }
+  // the names keep <time>-<config>-<variant>, with ".2", ".3" on the time when it repeats
+  for (const d of all) assert.match(path.basename(d), /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d(\.\d+)?-x-[ab]$/);
+});
+
+test('freshStamp: the time, or the time with .2, .3 when a run of that second has any of the folders', () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-stamp-'));
+  const now = new Date('2026-11-28T02:41:21.500Z');
+  const t = timeStamp(now);
+  assert.equal(freshStamp(out, ['x-a', 'x-b'], now), t);
+  fs.mkdirSync(path.join(out, `${t}-x-b`));
+  assert.equal(freshStamp(out, ['x-a', 'x-b'], now), `${t}.2`);
+  fs.mkdirSync(path.join(out, `${t}.2-x-a`));
+  assert.equal(freshStamp(out, ['x-a', 'x-b'], now), `${t}.3`);
+  assert.equal(freshStamp(out, ['y-a'], now), t, 'another config of the same second keeps the plain time');
 });
