@@ -75,6 +75,15 @@ export interface NetworkOptions {
   /** cut the products in two parts (default: when a step does at least SPLIT_MIN_FLOPS) */
   split?: boolean;
 }
+/**
+ * spmm's break-even: above this fraction of nonzeros in δ a layer's backward goes back to the
+ * dense products (measured: spmm runs a dense A at about 0.72 of gemm's speed), and tries spmm
+ * again after SPARSE_RETRY steps.
+ */
+const SPARSE_MAX_DENSITY = 0.7;
+const SPARSE_RETRY = 50;
+/** spmm only for products with at least this many columns (fewer leave its column groups idle) */
+const SPARSE_MIN_COLS = 28;
 /** flops per training step from which products are cut in two (a second core pays: see README) */
 export const SPLIT_MIN_FLOPS = 16e6;
 
@@ -92,10 +101,18 @@ interface WasmLayout {
   input: number;
   acts: number[];
   deltas: number[];
-  /** δᵀ, aᵀ and Wᵀ scratch */
+  /** δᵀ, aᵀ and Wᵀ scratch (t3 also holds W at a padded row stride, for spmm) */
   t1: number;
   t2: number;
   t3: number;
+  /** [part]: spmm's lists of nonzeros */
+  spList: number[];
+  /**
+   * [2 x layer + 0 forward / 1 backward]: whether those products may run on spmm now, and the
+   * steps until products that went back to dense try spmm again (sparseNow, sparseSeen)
+   */
+  sparse: boolean[];
+  sparseRetry: number[];
   /** [layer][part]: descriptors for forward, input gradient and weight gradient (3 x DESC_BYTES) */
   desc: number[][];
   units: number[][];
@@ -103,7 +120,7 @@ interface WasmLayout {
   /** [layer][part]: float64 probe outputs of the forward kernel (raw counts) */
   unitsOut: Float64Array[][];
   histOut: Float64Array[][];
-  /** [part]: per layer 2 float64 optimizer norms (‖ΔW‖², ‖W‖²) */
+  /** [part]: per layer 3 float64 optimizer norms (‖ΔW‖², ‖W‖², ‖dW‖²) */
   normsView: Float64Array[];
   /** [part]: the optimizer's layer table: per layer i32 lo, wEnd, end (elements), norms pointer */
   optTable: number[];
@@ -251,7 +268,7 @@ export class Network {
     const acts: number[] = [], deltas: number[] = [];
     const desc: number[][] = [], units: number[][] = [], hist: number[][] = [], unitsOutOff: number[][] = [], histOutOff: number[][] = [];
     const perPart = (bytes: number) => Array.from({ length: parts }, () => a.reserve(bytes));
-    let t1 = 0, t2 = 0, t3 = 0;
+    let t1 = 0, t2 = 0, t3 = 0, spRows = 0, spK = 0;
     for (let k = 0; k < L; k++) {
       const inS = this.sizes[k]!, out = this.sizes[k + 1]!;
       acts.push(a.reserve(B * out * 4));
@@ -263,17 +280,20 @@ export class Network {
       histOutOff.push(perPart(WASM_MAX_BINS * 8));
       t1 = Math.max(t1, out * ldT);
       t2 = Math.max(t2, inS * ldT);
-      if (k > 0) t3 = Math.max(t3, inS * (r4(out) + 4));
+      if (k > 0) t3 = Math.max(t3, inS * (r4(out) + 4), out * (r4(inS) + 4));
+      spRows = Math.max(spRows, B, out);
+      spK = Math.max(spK, out);
     }
-    const norms = perPart(L * 16), optTable = perPart(L * 16);
+    const norms = perPart(L * 24), optTable = perPart(L * 16);
     const T1 = a.reserve(t1 * 4), T2 = a.reserve(t2 * 4), T3 = a.reserve(t3 * 4);
+    const spList = perPart(8 * B * spK + 4 * spRows + 32); // rows x nonzeros: M x out (input gradient) or out x M (weight gradient)
     const ctrl = a.reserve(CTRL_BYTES);
     const shared = threads === 2;
     const { memory, exports, module } = a.instantiate(relaxed, shared);
     const f64 = (o: number, n: number) => new Float64Array(memory.buffer, o, n);
     const w: WasmLayout = {
-      k: exports, memory, module, parts, params, grads, state, input, acts, deltas, t1: T1, t2: T2, t3: T3, desc, units, hist, optTable,
-      normsView: norms.map((o) => f64(o, 2 * L)),
+      k: exports, memory, module, parts, params, grads, state, input, acts, deltas, t1: T1, t2: T2, t3: T3, spList, sparse: new Array<boolean>(2 * L).fill(true), sparseRetry: new Array<number>(2 * L).fill(0), desc, units, hist, optTable,
+      normsView: norms.map((o) => f64(o, 3 * L)),
       unitsOut: unitsOutOff.map((offs, k) => offs.map((o) => f64(o, this.sizes[k + 1]!))),
       histOut: histOutOff.map((offs) => offs.map((o) => f64(o, WASM_MAX_BINS))),
       i32: new Int32Array(memory.buffer), f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer), ldT, bins: 0,
@@ -387,6 +407,62 @@ export class Network {
     return true;
   }
 
+  /**
+   * C = A·B over A's nonzeros (spmm; B is [K, N]) in two parts like gemmParts: by columns of C
+   * (input gradient) or by rows (weight gradient); each part lists its own rows' nonzeros.
+   * Returns the number of nonzeros of A (both parts).
+   */
+  private spmmParts(w: WasmLayout, k: number, kind: number, byCols: boolean, A: number, lda: number, B: number, ldb: number,
+    C: number, ldc: number, R: number, N: number, K: number, epi: number): number {
+    const d0 = w.desc[k]![0]! + kind * DESC_BYTES;
+    const cut = splitAt(byCols ? N : R, w.parts);
+    const S0 = w.spList[0]!;
+    if (w.parts === 1 || cut === (byCols ? N : R)) {
+      if (w.parts === 2) { const d1 = (w.desc[k]![1]! + kind * DESC_BYTES + DESC.sum) >> 3; w.f64.fill(0, d1, d1 + 3); }
+      w.k.spmm(A, lda, B, ldb, C, ldc, R, N, K, epi, d0, S0);
+      return this.listed(w, S0, R);
+    }
+    const d1 = w.desc[k]![1]! + kind * DESC_BYTES, S1 = w.spList[1]!;
+    let A1 = A, B1 = B, C1: number, R0 = R, R1 = R, N0 = N, N1 = N;
+    if (byCols) { B1 = B + cut * 4; C1 = C + cut * 4; N0 = cut; N1 = N - cut; }
+    else { A1 = A + cut * lda * 4; C1 = C + cut * ldc * 4; R0 = cut; R1 = R - cut; }
+    if (w.port && w.useHelper) {
+      w.port.spmm(A1, lda, B1, ldb, C1, ldc, R1, N1, K, epi, d1, S1);
+      w.k.spmm(A, lda, B, ldb, C, ldc, R0, N0, K, epi, d0, S0);
+      w.port.wait();
+    } else {
+      w.k.spmm(A, lda, B, ldb, C, ldc, R0, N0, K, epi, d0, S0);
+      w.k.spmm(A1, lda, B1, ldb, C1, ldc, R1, N1, K, epi, d1, S1);
+    }
+    // by columns both parts listed all rows: count one; by rows each its own
+    return this.listed(w, S0, R0) + (byCols ? 0 : this.listed(w, S1, R1));
+  }
+
+  /** Whether layer k's forward runs on spmm: its input is a ReLU layer's output (see sparseNow). */
+  private sparseInput(w: WasmLayout, k: number, N: number): boolean {
+    return k > 0 && this.layers[k - 1]!.activation === 'relu' && N >= SPARSE_MIN_COLS && this.sparseNow(w, k, 0);
+  }
+
+  /** Whether product family `which` (0 forward, 1 backward) of layer k uses spmm this step. */
+  private sparseNow(w: WasmLayout, k: number, which: number): boolean {
+    const i = 2 * k + which;
+    if (w.sparse[i]) return true;
+    if (--w.sparseRetry[i]! > 0) return false;
+    return (w.sparse[i] = true);
+  }
+
+  /** After a spmm: with more than SPARSE_MAX_DENSITY nonzeros, the dense products for a while. */
+  private sparseSeen(w: WasmLayout, k: number, which: number, nonzeros: number, total: number): void {
+    if (nonzeros <= SPARSE_MAX_DENSITY * total) return;
+    w.sparse[2 * k + which] = false;
+    w.sparseRetry[2 * k + which] = SPARSE_RETRY;
+  }
+
+  /** The nonzeros spmm listed at S for R rows (the list's end minus its start, in pairs). */
+  private listed(w: WasmLayout, S: number, R: number): number {
+    return (w.i32[(S >> 2) + R]! - w.i32[S >> 2]!) / 8;
+  }
+
   /** A descriptor sum over the parts, part 0 + part 1 (slot: DESC.sum / sumSq / sat). */
   private partSum(w: WasmLayout, k: number, kind: number, slot: number): number {
     const f64 = w.f64, d = w.desc[k]!;
@@ -410,7 +486,19 @@ export class Network {
       const N = layer.outSize, K = layer.inSize;
       const hidden = layer.activation !== null;
       for (let p = 0; p < w.parts; p++) i32[(w.desc[k]![p]! + DESC.probe) >> 2] = probe ? 1 : 0;
-      const both = this.gemmParts(w, k, 0, true, prev, prevLd, w.params + layer.offset * 4, K, w.acts[k]!, N, M, N, K, hidden ? EPI.act : EPI.bias);
+      const epi = hidden ? EPI.act : EPI.bias;
+      let both: boolean;
+      if (this.sparseInput(w, k, N)) {
+        // the input is a ReLU layer's output: z = a·Wᵀ on spmm over a's nonzeros, with Wᵀ
+        // at a padded row stride (as in the backward)
+        const N4 = Math.ceil(N / 4) * 4 + 4;
+        w.k.transpose(w.params + layer.offset * 4, K, w.t3, N4, N, K);
+        const nz = this.spmmParts(w, k, 0, true, prev, prevLd, w.t3, N4, w.acts[k]!, N, M, N, K, epi);
+        this.sparseSeen(w, k, 0, nz, M * K);
+        both = w.parts === 2 && splitAt(N, 2) !== N;
+      } else {
+        both = this.gemmParts(w, k, 0, true, prev, prevLd, w.params + layer.offset * 4, K, w.acts[k]!, N, M, N, K, epi);
+      }
       if (hidden) {
         const sum = this.partSum(w, k, 0, DESC.sum);
         this.actSum[k] = sum;
@@ -477,7 +565,7 @@ export class Network {
         i32[t] = half[0]!;
         i32[t + 1] = half[1]!;
         i32[t + 2] = half[2]!;
-        i32[t + 3] = w.normsView[p]!.byteOffset + 16 * k;
+        i32[t + 3] = w.normsView[p]!.byteOffset + 24 * k;
       }
     }
   }
@@ -580,7 +668,7 @@ export class Network {
   /** The WebAssembly backward from δ_{L-1} down: dW (+ λW), db, δ_{k-1} = (δ_k·W_k) ⊙ f'(a_{k-1}). */
   private backwardWasm(w: WasmLayout, M: number, weightDecay: number, P: ProbeBuffers | null): void {
     const L = this.layers.length;
-    const { i32, f32, k: K_, ldT } = w;
+    const { f32, k: K_, ldT } = w;
     const probe = P !== null;
     for (let k = L - 1; k >= 0; k--) {
       const layer = this.layers[k]!;
@@ -588,27 +676,41 @@ export class Network {
       const wOff = w.params + layer.offset * 4, gOff = w.grads + layer.offset * 4;
       const prevA = k > 0 ? w.acts[k - 1]! : w.input;
       const dk = w.deltas[k]!;
-      // dW = δᵀ·a as a dot-form product of the transposes; its rows (units) in parts
-      if (w.port && w.useHelper) {
-        w.port.transpose(prevA, K, w.t2, ldT, M, K);
-        K_.transpose(dk, N, w.t1, ldT, M, N);
-        w.port.wait();
-      } else {
-        K_.transpose(dk, N, w.t1, ldT, M, N);
-        K_.transpose(prevA, K, w.t2, ldT, M, K);
-      }
+      // δ_k of a hidden ReLU layer is 0 wherever its unit is off (often half): its two products
+      // then run on spmm, which skips those zeros; a layer whose δ has few zeros goes back to
+      // the dense products, and tries spmm again SPARSE_RETRY steps later
+      const sparse = k < L - 1 && layer.activation === 'relu' && K >= SPARSE_MIN_COLS && this.sparseNow(w, k, 1);
       for (let p = 0; p < w.parts; p++) {
         const dg = w.desc[k]![p]! + 2 * DESC_BYTES;
         f32[(dg + DESC.wd) >> 2] = weightDecay;
-        i32[(dg + DESC.probe) >> 2] = probe ? 1 : 0;
       }
-      this.gemmParts(w, k, 2, false, w.t1, ldT, w.t2, ldT, gOff, K, N, K, M, EPI.grad);
+      if (sparse) {
+        // dW = δᵀ·a: A = δᵀ (transposed), B = a as it is; rows (units) in parts
+        K_.transpose(dk, N, w.t1, ldT, M, N);
+        const nz = this.spmmParts(w, k, 2, false, w.t1, ldT, prevA, K, gOff, K, N, K, M, EPI.grad);
+        this.sparseSeen(w, k, 1, nz, M * N);
+      } else {
+        // dW = δᵀ·a as a dot-form product of the transposes; its rows (units) in parts
+        if (w.port && w.useHelper) {
+          w.port.transpose(prevA, K, w.t2, ldT, M, K);
+          K_.transpose(dk, N, w.t1, ldT, M, N);
+          w.port.wait();
+        } else {
+          K_.transpose(dk, N, w.t1, ldT, M, N);
+          K_.transpose(prevA, K, w.t2, ldT, M, K);
+        }
+        this.gemmParts(w, k, 2, false, w.t1, ldT, w.t2, ldT, gOff, K, N, K, M, EPI.grad);
+      }
       const gb = K_.colsum(dk, N, M, N, gOff + N * K * 4);
-      if (probe) {
-        P.gradW[k] = Math.sqrt(this.partSum(w, k, 2, DESC.sum));
-        P.gradB[k] = Math.sqrt(gb);
-      }
-      if (k > 0) {
+      if (probe) P.gradB[k] = Math.sqrt(gb); // ‖dW‖: the optimizer's pass measures it
+      if (k > 0 && sparse) {
+        // δ_{k-1} = δ_k·W ⊙ f'(a_{k-1}) on spmm: A = δ_k, B = W at a padded row stride (rows a
+        // power of two apart share a few cache sets: the column panel would not stay in L1)
+        const K4 = Math.ceil(K / 4) * 4 + 4;
+        K_.copy2d(wOff, K, w.t3, K4, N, K);
+        this.spmmParts(w, k, 1, true, dk, N, w.t3, K4, w.deltas[k - 1]!, K, M, K, N, EPI.deriv);
+        this.deltaSq[k - 1] = this.partSum(w, k, 1, DESC.sum);
+      } else if (k > 0) {
         const N4 = Math.ceil(N / 4) * 4 + 4; // padded stride, see planWasm
         K_.transpose(wOff, K, w.t3, N4, N, K);
         this.gemmParts(w, k, 1, true, dk, N, w.t3, N4, w.deltas[k - 1]!, K, M, K, N, EPI.deriv);

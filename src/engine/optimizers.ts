@@ -8,7 +8,7 @@
  *             W ← W − lr · m̂ / (√v̂ + ε),  m̂ = m/(1−β1^t), v̂ = v/(1−β2^t)
  * L2 weight decay is folded into g by Network.backward (weights only).
  *
- * When `norms` is given, the step also measures, per layer, ‖ΔW‖_F² and ‖W‖_F² (before the
+ * When `norms` is given, the step also measures, per layer, ‖ΔW‖_F², ‖dW‖_F² and ‖W‖_F² (before the
  * step) for the update-to-weight ratio probe, in the same pass.
  */
 import type { FloatArray } from './kernels';
@@ -21,6 +21,8 @@ export interface UpdateNorms {
   update: Float64Array;
   /** per layer: ‖W‖_F² before the step */
   weight: Float64Array;
+  /** per layer: ‖dW‖_F², the gradient the step took (with weight decay's λW when it is on) */
+  grad: Float64Array;
 }
 
 export class Optimizer {
@@ -56,7 +58,7 @@ export class Optimizer {
     for (const layer of layers) {
       const start = layer.offset, wEnd = start + layer.W.length, end = wEnd + layer.b.length;
       // Weights [start, wEnd) with optional norms, then biases [wEnd, end) without.
-      let upd = 0, wsq = 0;
+      let upd = 0, wsq = 0, gsq = 0;
       for (let pass = 0; pass < 2; pass++) {
         const lo = pass === 0 ? start : wEnd, hi = pass === 0 ? wEnd : end;
         const measure = norms !== null && pass === 0;
@@ -64,7 +66,7 @@ export class Optimizer {
           case 'sgd':
             for (let i = lo; i < hi; i++) {
               const d = lr * G[i]!;
-              if (measure) { const w = P[i]!; wsq += w * w; upd += d * d; }
+              if (measure) { const w = P[i]!, g = G[i]!; wsq += w * w; upd += d * d; gsq += g * g; }
               P[i]! -= d;
             }
             break;
@@ -75,7 +77,7 @@ export class Optimizer {
               const vi = mu * V[i]! + g;
               V[i] = vi;
               const d = lr * (s.nesterov ? g + mu * vi : vi);
-              if (measure) { const w = P[i]!; wsq += w * w; upd += d * d; }
+              if (measure) { const w = P[i]!; wsq += w * w; upd += d * d; gsq += g * g; }
               P[i]! -= d;
             }
             break;
@@ -89,14 +91,14 @@ export class Optimizer {
               Mo[i] = mi;
               V[i] = vi;
               const d = (lr * mi * c1) / (Math.sqrt(vi * c2) + eps);
-              if (measure) { const w = P[i]!; wsq += w * w; upd += d * d; }
+              if (measure) { const w = P[i]!; wsq += w * w; upd += d * d; gsq += g * g; }
               P[i]! -= d;
             }
             break;
           }
         }
       }
-      if (norms) { norms.update[layer.index] = upd; norms.weight[layer.index] = wsq; }
+      if (norms) { norms.update[layer.index] = upd; norms.weight[layer.index] = wsq; norms.grad[layer.index] = gsq; }
     }
   }
 
@@ -120,9 +122,10 @@ export class Optimizer {
     if (norms) {
       const v0 = w.normsView[0]!, v1 = w.parts === 2 ? w.normsView[1]! : null;
       for (const layer of layers) {
-        const i = 2 * layer.index;
+        const i = 3 * layer.index;
         norms.update[layer.index] = v1 ? v0[i]! + v1[i]! : v0[i]!;
         norms.weight[layer.index] = v1 ? v0[i + 1]! + v1[i + 1]! : v0[i + 1]!;
+        norms.grad[layer.index] = v1 ? v0[i + 2]! + v1[i + 2]! : v0[i + 2]!;
       }
     }
   }

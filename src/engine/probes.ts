@@ -67,7 +67,7 @@ export class ProbeBuffers {
     this.updateRatio = new Float64Array(L);
     this.unitSat = net.layers.map((l) => new Float64Array(l.outSize));
     this.hist = net.layers.map(() => new Float64Array(bins));
-    this.norms = { update: new Float64Array(L), weight: new Float64Array(L) };
+    this.norms = { update: new Float64Array(L), weight: new Float64Array(L), grad: new Float64Array(L) };
     this.ranges = net.layers.map((l) => (l.activation ? histogramRange(l.activation) : null));
   }
 }
@@ -130,8 +130,11 @@ export function sumSquares(x: FloatArray): number {
   return s;
 }
 
-/** Everything measured after forward and backward of the current batch (before the update). */
-export function measureLayers(net: Network, M: number, P: ProbeBuffers): void {
+/**
+ * Everything measured after forward and backward of the current batch (before the update).
+ * ‖dW‖ too, unless an optimizer step measures it next (`gradByOptimizer`: see measureUpdates).
+ */
+export function measureLayers(net: Network, M: number, P: ProbeBuffers, gradByOptimizer = false): void {
   const L = net.layers.length;
   for (let k = 0; k < L; k++) {
     const layer = net.layers[k]!;
@@ -139,18 +142,17 @@ export function measureLayers(net: Network, M: number, P: ProbeBuffers): void {
       if (layer.activation) activationStats(layer.activation, net.acts[k]!, M, layer.outSize, P, k);
       else outputStats(net.acts[k]!, M * layer.outSize, P, k);
     }
-    if (!P.fusedBackward) {
-      P.gradW[k] = Math.sqrt(sumSquares(layer.dW));
-      P.gradB[k] = Math.sqrt(sumSquares(layer.db));
-    }
+    if (!gradByOptimizer) P.gradW[k] = Math.sqrt(sumSquares(layer.dW));
+    if (!P.fusedBackward) P.gradB[k] = Math.sqrt(sumSquares(layer.db));
     P.delta[k] = Math.sqrt(net.deltaSq[k]!);
   }
   P.fusedForward = P.fusedBackward = false;
 }
 
-/** After the optimizer measured its update: ratios ‖ΔW‖/‖W‖. */
+/** After the optimizer measured its update: ‖dW‖ (the optimizer's pass reads dW anyway) and ratios ‖ΔW‖/‖W‖. */
 export function measureUpdates(P: ProbeBuffers): void {
   for (let k = 0; k < P.L; k++) {
+    P.gradW[k] = Math.sqrt(P.norms.grad[k]!);
     const w = P.norms.weight[k]!;
     P.updateRatio[k] = w > 0 ? Math.sqrt(P.norms.update[k]! / w) : 0;
   }

@@ -192,7 +192,7 @@ export class Trainer {
     for (let k = 0; k < net.layers.length; k++) {
       if (!Number.isFinite(net.deltaSq[k]!)) return this.diverge(stepNo, 'backward');
     }
-    if (probe) measureLayers(net, M, this.probes);
+    if (probe) measureLayers(net, M, this.probes, true);
     this.opt.step(lr, net.layers, probe ? this.probes.norms : null);
     if (probe) measureUpdates(this.probes);
 

@@ -211,11 +211,13 @@ describe('batch size: below 4, or fewer than 20 updates in all', () => {
   });
   test('engine: batch 1 at lr 0.1 does not train, 4 does; 10 updates stay at chance, 25 learn', () => {
     // lr 0.1 with tiny batches is chaotic: the kernel paths agree to float32 noise for a few
-    // hundred steps, then part ways. Batch 1 ends at 0.17 (TypeScript f32), 0.39 (WebAssembly
-    // SIMD), 0.44 (relaxed SIMD), 0.37 (float64); batch 4 at 0.86-0.96 (over seeds 1-6: 0.66-0.97
-    // on every path). The bounds hold on every path.
-    assert.ok(train(cfgWith({ batchSize: 1 })).acc < 0.5, 'batch 1');
-    assert.ok(train(cfgWith({ batchSize: 4 })).acc > 0.8, 'batch 4');
+    // hundred steps, then part ways, and one seed says little. Measured over seeds 0-5, test
+    // accuracy with batch 1: 0.10-0.53 (relaxed SIMD, mean 0.34), 0.17-0.65 (SIMD, 0.44),
+    // 0.17-0.61 (TypeScript f32, 0.43); batch 4: 0.84-0.97 (one 0.66). So the means over 5 seeds.
+    const mean = (batchSize: number) => [0, 1, 2, 3, 4].reduce((s, seed) => s + train(cfgWith({ batchSize, seed })).acc, 0) / 5;
+    const b1 = mean(1), b4 = mean(4);
+    assert.ok(b1 < 0.55, `batch 1: mean test accuracy ${b1.toFixed(2)}`);
+    assert.ok(b4 > 0.8, `batch 4: mean test accuracy ${b4.toFixed(2)}`);
     assert.ok(train(cfgWith({ batchSize: 1437 })).acc < 0.2, 'batch 1437: 10 updates');
     assert.ok(train(cfgWith({ batchSize: 320 })).acc > 0.6, 'batch 320: 25 updates');
   });

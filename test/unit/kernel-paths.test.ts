@@ -72,6 +72,32 @@ describe('WebAssembly kernels against a float64 product', () => {
         }
       }
     });
+    test(`${path}: spmm C = A·B over A's nonzeros at odd sizes, strides and zero patterns`, () => {
+      // columns hit spmm's groups: 8 vectors, 4, 1 and a partial vector (N mod 4)
+      const spSizes: [number, number, number][] = [...sizes, [3, 32, 9], [5, 47, 6], [2, 50, 17], [4, 16, 8], [3, 100, 40]];
+      for (const [M, N, K] of spSizes) {
+        for (const zeros of [0, 0.5, 1]) {
+          const lda = K + 3, ldb = N + 5, ldc = N + 1;
+          const a = new Arena();
+          const pA = a.reserve(M * lda * 4), pB = a.reserve(K * ldb * 4), pC = a.reserve(M * ldc * 4), pS = a.reserve(8 * M * K + 4 * M + 24);
+          const { memory, exports } = a.instantiate(path === 'wasm-relaxed-simd-f32');
+          const A = new Float32Array(memory.buffer, pA, M * lda), B = new Float32Array(memory.buffer, pB, K * ldb), C = new Float32Array(memory.buffer, pC, M * ldc);
+          const r = new Rng(M * 1000 + N * 10 + K);
+          A.forEach((_, i) => (A[i] = r.next() < zeros ? 0 : r.normal()));
+          B.forEach((_, i) => (B[i] = r.normal()));
+          C.fill(NaN);
+          exports.spmm(pA, lda, pB, ldb, pC, ldc, M, N, K, 0, 0, pS);
+          for (let m = 0; m < M; m++) {
+            for (let n = 0; n < ldc; n++) {
+              if (n >= N) { assert.ok(Number.isNaN(C[m * ldc + n]!), `${M}x${N}x${K}: C[${m},${n}] past the row was written`); continue; }
+              let s = 0, abs = 0;
+              for (let k = 0; k < K; k++) { s += A[m * lda + k]! * B[k * ldb + n]!; abs += Math.abs(A[m * lda + k]! * B[k * ldb + n]!); }
+              close(C[m * ldc + n]!, s, 0, 1e-6 * (K + 4) * abs + 1e-30, `${M}x${N}x${K} zeros ${zeros} C[${m},${n}]`);
+            }
+          }
+        }
+      }
+    });
     test(`${path}: transpose at odd sizes`, () => {
       for (const [rows, cols] of [[1, 1], [3, 5], [4, 4], [7, 9], [16, 3], [5, 17]]) {
         const a = new Arena();
@@ -251,7 +277,8 @@ describe('every path: optimizer steps against float64', () => {
         const nspec: NetworkSpec = { sizes: [5, 7, 3], hidden: ['tanh'], output: 'softmax', leakyReluSlope: 0 };
         const { f32, f64, X32, X64, y } = twins(nspec, 6, path);
         const o32 = new Optimizer(spec, f32.params, f32.grads), o64 = new Optimizer(spec, f64.params, f64.grads);
-        const n32 = { update: new Float64Array(2), weight: new Float64Array(2) }, n64 = { update: new Float64Array(2), weight: new Float64Array(2) };
+        const norms = () => ({ update: new Float64Array(2), weight: new Float64Array(2), grad: new Float64Array(2) });
+        const n32 = norms(), n64 = norms();
         for (let step = 0; step < 3; step++) {
           f32.forward(X32, 6); f64.forward(X64, 6);
           f32.backward(y, 6); f64.backward(y, 6);
@@ -261,6 +288,8 @@ describe('every path: optimizer steps against float64', () => {
           for (let k = 0; k < 2; k++) {
             close(n32.update[k]!, n64.update[k]!, 1e-4, 1e-30, `‖ΔW‖²[${k}]`);
             close(n32.weight[k]!, n64.weight[k]!, 1e-5, 1e-30, `‖W‖²[${k}]`);
+            close(n32.grad[k]!, n64.grad[k]!, 1e-4, 1e-30, `‖dW‖²[${k}]`);
+            assert.ok(n32.grad[k]! > 0, `‖dW‖²[${k}] measured`);
           }
         }
       });
@@ -326,7 +355,7 @@ describe('a second thread', () => {
   const twoCores = enableSecondCore({});
   const data = randomDataset(260, 37, 5, 8, 30);
   const cfg = makeConfig({
-    layers: [22, 13, 9], activation: ['relu', 'tanh', 'sigmoid'], epochs: 3, batchSize: 27, lr: 0.02,
+    layers: [22, 13, 9], activation: ['relu', 'relu', 'tanh'], epochs: 3, batchSize: 27, lr: 0.02,
     optimizer: { type: 'adam', momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-3 },
     probes: { every: 3, histogramBins: 12, unitSaturation: true },
   });

@@ -200,7 +200,7 @@ export const f32 = {
   load: (addr: Bytes, offset = 0) => mem([0x2a], 2, addr, offset),
   store: (addr: Bytes, v: Bytes, offset = 0) => mem([0x38], 2, [addr, v], offset),
   add: bin([0x92]), sub: bin([0x93]), mul: bin([0x94]), div: bin([0x95]), min: bin([0x96]), max: bin([0x97]),
-  gt: bin([0x5e]),
+  ne: bin([0x5c]), gt: bin([0x5e]),
   demote_f64: un([0xb6]),
   convert_i32_s: un([0xb2]),
 };

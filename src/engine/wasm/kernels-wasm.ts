@@ -20,7 +20,7 @@
  * After the last chunk of a block of 4 rows (or once, for a product that fits L1), an epilogue
  * runs over those rows while they are in L1: bias + activation + Σa, then with probes a second
  * pass for saturation overall and per unit, Σa² and the histogram; or δ ⊙ f'(a) + ‖δ‖²; or
- * dW + λW (+ ‖dW‖²). Sums run in float32 over at most 64 vectors, in float64 across them.
+ * dW + λW. Sums run in float32 over at most 64 vectors, in float64 across them.
  *
  * Nothing here allocates; all pointers are byte offsets into the one imported memory.
  */
@@ -44,7 +44,7 @@ export interface KernelOptions {
  */
 export const CTRL = { seq: 0, done: 4, kind: 8, args: 16 } as const;
 export const CTRL_BYTES = 128;
-export const TASK = { exit: 0, gemm: 1, sgd: 2, momentum: 3, adam: 4, transpose: 5 } as const;
+export const TASK = { exit: 0, gemm: 1, sgd: 2, momentum: 3, adam: 4, transpose: 5, spmm: 6 } as const;
 /**
  * The optimizer kernels' arguments after the seven they share (P, G, table, layers, measure as
  * i32, lr as f32, state as i32), i32 or f32 each, in order: the helper loop reads them so and
@@ -76,6 +76,8 @@ export const DESC_BYTES = 128;
 
 export const GEMM_TILE_ROWS = 4;
 export const GEMM_TILE_COLS = 2;
+/** spmm's column group: accumulators per row (vectors of 4 columns) */
+export const SPMM_GROUP = 7;
 /** bytes of B rows per column chunk: about a third of a 1 MB L2 */
 const CHUNK_BYTES = 384 * 1024;
 
@@ -134,6 +136,13 @@ export function buildKernels(o: KernelOptions): Fn[] {
     if (L === 4) return [v128.store(addr.get, v.get)];
     const out: Bytes[] = [];
     for (let l = 0; l < L; l++) out.push(f32.store(addr.get, f32x4.extract_lane(v.get, l), 4 * l));
+    return out;
+  };
+
+  /** store the first L lanes of a vector (a local) at addr + offset */
+  const storePartialAt = (addr: Local, v: Local, L: number, offset = 0): Bytes[] => {
+    const out: Bytes[] = [];
+    for (let l = 0; l < L; l++) out.push(f32.store(addr.get, f32x4.extract_lane(v.get, l), offset + 4 * l));
     return out;
   };
 
@@ -354,31 +363,20 @@ export function buildKernels(o: KernelOptions): Fn[] {
     );
   }
 
-  /** weight gradient: dW += λ·W (when λ ≠ 0), ‖dW‖² when the probe flag is set */
+  /** weight gradient: dW += λ·W (when λ ≠ 0; ‖dW‖² is measured in the optimizer's pass) */
   {
     const f = add(new Fn('epi_grad', EPI_PARAMS), false);
     const [d, c, ldcB, rows, n, m0] = f.params as EpiParams;
-    const p = f.local(T.i32), q = f.local(T.i32), probe = f.local(T.i32);
-    const g = f.local(T.v128), wd = f.local(T.v128), ss = sqAcc(f);
+    const p = f.local(T.i32), q = f.local(T.i32);
+    const g = f.local(T.v128), wd = f.local(T.v128);
     const wdScalar = f.local(T.f32);
-    const body = (L: number, slot: number, decay: boolean, withProbe: boolean): Bytes[] => {
-      const out: Bytes[] = [];
-      if (decay) out.push(g.set(fma(wd.get, loadPartial(q.get, L), loadPartial(p.get, L))), ...storePartial(p, g, L));
-      else out.push(g.set(loadPartial(p.get, L)));
-      if (withProbe) out.push(...ss.add(g.get, slot));
-      return out;
-    };
-    const variant = (decay: boolean, withProbe: boolean): Bytes =>
-      rowsLoop(f, rows, n, (r) => [p.set(i32.add(c.get, i32.mul(r.get, ldcB.get))), q.set(auxRow(d, m0, r))], (L, slot) => body(L, slot, decay, withProbe),
-        [p.set(i32.add(p.get, i32.const(16))), q.set(i32.add(q.get, i32.const(16)))]);
+    const body = (L: number): Bytes[] => [g.set(fma(wd.get, loadPartial(q.get, L), loadPartial(p.get, L))), ...storePartial(p, g, L)];
     f.body = seq(
-      wdScalar.set(f32.load(d.get, DESC.wd)), wd.set(f32x4.splat(wdScalar.get)), probe.set(i32.load(d.get, DESC.probe)), ...ss.init(),
+      wdScalar.set(f32.load(d.get, DESC.wd)), wd.set(f32x4.splat(wdScalar.get)),
       if_(f32.gt(f32.mul(wdScalar.get, wdScalar.get), f32.const(0)), [
-        if_(probe.get, [variant(true, true)], [variant(true, false)]),
-      ], [
-        if_(probe.get, [variant(false, true)]),
+        rowsLoop(f, rows, n, (r) => [p.set(i32.add(c.get, i32.mul(r.get, ldcB.get))), q.set(auxRow(d, m0, r))], (L) => body(L),
+          [p.set(i32.add(p.get, i32.const(16))), q.set(i32.add(q.get, i32.const(16)))]),
       ]),
-      if_(probe.get, [f64.store(d.get, f64.add(f64.load(d.get, DESC.sum), ss.total()), DESC.sum)]),
     );
   }
 
@@ -444,6 +442,49 @@ export function buildKernels(o: KernelOptions): Fn[] {
   }
 
   /**
+   * The epilogue a product runs on its finished rows, shared by gemm and spmm: `setup` zeroes the
+   * descriptor's sums and reads the activation; `rows(c0, nRows, m0)` runs the epilogue `epi` on
+   * rows [m0, m0 + nRows) at c0; `probesOut` writes the probe counters out as float64 (histogram:
+   * the lanes' sub-histograms summed; per-unit saturated counts) and zeroes them as it reads.
+   */
+  const epilogueOf = (f: Fn, d: Local, epi: Local, ldcB: Local, N: Local) => {
+    const act = f.local(T.i32), probeAct = f.local(T.i32), hb = f.local(T.i32), hp = f.local(T.i32), po = f.local(T.i32), pc = f.local(T.i32);
+    const rows = (c0: Bytes, nRows: Bytes, m0: Bytes): Bytes => {
+      const args = (fnName: string) => call(ids.get(fnName)!, d.get, c0, ldcB.get, nRows, N.get, m0);
+      let actDispatch: Bytes = args(`epi_act${ACT.linear}`);
+      for (const a of [ACT.leaky_relu, ACT.relu, ACT.tanh, ACT.sigmoid]) actDispatch = if_(i32.eq(act.get, i32.const(a)), [args(`epi_act${a}`)], [actDispatch]);
+      let derivDispatch: Bytes = args(`epi_deriv${ACT.linear}`);
+      for (const a of [ACT.leaky_relu, ACT.relu, ACT.tanh, ACT.sigmoid]) derivDispatch = if_(i32.eq(act.get, i32.const(a)), [args(`epi_deriv${a}`)], [derivDispatch]);
+      return seq(
+        if_(i32.eq(epi.get, i32.const(EPI.bias)), [args('epi_bias')]),
+        if_(i32.eq(epi.get, i32.const(EPI.act)), [actDispatch]),
+        if_(i32.eq(epi.get, i32.const(EPI.deriv)), [derivDispatch]),
+        if_(i32.eq(epi.get, i32.const(EPI.grad)), [args('epi_grad')]),
+      );
+    };
+    const setup = seq(
+      act.set(if_value_i32(i32.eqz(d.get), i32.const(0), () => i32.load(d.get, DESC.act))),
+      // the descriptor's sums start at 0 (the probe counters are zero already: read back as zeroed)
+      if_(d.get, [f64.store(d.get, f64.const(0), DESC.sum), f64.store(d.get, f64.const(0), DESC.sumSq), f64.store(d.get, f64.const(0), DESC.sat)]),
+      probeAct.set(i32.and(i32.eq(epi.get, i32.const(EPI.act)), i32.ne(if_value_i32(i32.eqz(d.get), i32.const(0), () => i32.load(d.get, DESC.probe)), i32.const(0)))),
+    );
+    const probesOut = if_(probeAct.get, [
+      hp.set(i32.load(d.get, DESC.hist)), po.set(i32.load(d.get, DESC.histOut)),
+      forLoop(hb, i32.const(0), i32.load(d.get, DESC.bins), i32.const(1),
+        pc.set(i32.add(hp.get, i32.shl(hb.get, i32.const(4)))),
+        f64.store(i32.add(po.get, i32.shl(hb.get, i32.const(3))), f64.convert_i32_s(i32.add(
+          i32.add(i32.load(pc.get), i32.load(pc.get, 4)), i32.add(i32.load(pc.get, 8), i32.load(pc.get, 12))))),
+        v128.store(pc.get, v128.zero())),
+      hp.set(i32.load(d.get, DESC.units)), po.set(i32.load(d.get, DESC.unitsOut)),
+      forLoop(hb, i32.const(0), N.get, i32.const(1),
+        pc.set(i32.add(hp.get, i32.shl(hb.get, i32.const(2)))),
+        f64.store(i32.add(po.get, i32.shl(hb.get, i32.const(3))), f64.convert_i32_s(i32.load(pc.get))),
+        i32.store(pc.get, i32.const(0))),
+    ]);
+    return { setup, rows, probesOut };
+  };
+
+  /**
    * gemm(A, lda, B, ldb, C, ldc, M, N, K, epi, desc):  C[m, n] = Σ_k A[m,k]·B[n,k], m < M, n < N,
    * then the epilogue `epi` over each finished row. Leading dimensions in elements.
    */
@@ -452,8 +493,8 @@ export function buildKernels(o: KernelOptions): Fn[] {
     const [A, lda, B, ldb, C, ldc, M, N, K, epi, d] = f.params as Local[] as Local[];
     const ldaB = f.local(T.i32), ldbB = f.local(T.i32), ldcB = f.local(T.i32);
     const n0 = f.local(T.i32), n1 = f.local(T.i32), nc = f.local(T.i32), m = f.local(T.i32), n = f.local(T.i32), rows = f.local(T.i32);
-    const cols = f.local(T.i32), pa = f.local(T.i32), pc = f.local(T.i32), act = f.local(T.i32);
-    const pB = f.local(T.i32), pC = f.local(T.i32), nEnd = f.local(T.i32), probeAct = f.local(T.i32), hb = f.local(T.i32), hp = f.local(T.i32);
+    const cols = f.local(T.i32), pa = f.local(T.i32), pc = f.local(T.i32);
+    const pB = f.local(T.i32), pC = f.local(T.i32), nEnd = f.local(T.i32);
     const whole = f.local(T.i32);
     const full = tileCode(f, GEMM_TILE_ROWS, GEMM_TILE_COLS, { pA: pa, ldaB, pB, ldbB, pC, ldcB, K: K! });
     const edgeCall = (R: Local, Cc: Local): Bytes => {
@@ -467,25 +508,10 @@ export function buildKernels(o: KernelOptions): Fn[] {
       }
       return code;
     };
-    const epiRows = (c0: Bytes, nRows: Bytes, m0: Bytes): Bytes => {
-      const args = (fnName: string) => call(ids.get(fnName)!, d!.get, c0, ldcB.get, nRows, N!.get, m0);
-      let actDispatch: Bytes = args(`epi_act${ACT.linear}`);
-      for (const a of [ACT.leaky_relu, ACT.relu, ACT.tanh, ACT.sigmoid]) actDispatch = if_(i32.eq(act.get, i32.const(a)), [args(`epi_act${a}`)], [actDispatch]);
-      let derivDispatch: Bytes = args(`epi_deriv${ACT.linear}`);
-      for (const a of [ACT.leaky_relu, ACT.relu, ACT.tanh, ACT.sigmoid]) derivDispatch = if_(i32.eq(act.get, i32.const(a)), [args(`epi_deriv${a}`)], [derivDispatch]);
-      return seq(
-        if_(i32.eq(epi!.get, i32.const(EPI.bias)), [args('epi_bias')]),
-        if_(i32.eq(epi!.get, i32.const(EPI.act)), [actDispatch]),
-        if_(i32.eq(epi!.get, i32.const(EPI.deriv)), [derivDispatch]),
-        if_(i32.eq(epi!.get, i32.const(EPI.grad)), [args('epi_grad')]),
-      );
-    };
+    const ep = epilogueOf(f, d!, epi!, ldcB, N!);
     f.body = seq(
       ldaB.set(i32.shl(lda!.get, i32.const(2))), ldbB.set(i32.shl(ldb!.get, i32.const(2))), ldcB.set(i32.shl(ldc!.get, i32.const(2))),
-      act.set(if_value_i32(i32.eqz(d!.get), i32.const(0), () => i32.load(d!.get, DESC.act))),
-      // the descriptor's sums start at 0 (the probe counters are zero already: read back as zeroed)
-      if_(d!.get, [f64.store(d!.get, f64.const(0), DESC.sum), f64.store(d!.get, f64.const(0), DESC.sumSq), f64.store(d!.get, f64.const(0), DESC.sat)]),
-      probeAct.set(i32.and(i32.eq(epi!.get, i32.const(EPI.act)), i32.ne(if_value_i32(i32.eqz(d!.get), i32.const(0), () => i32.load(d!.get, DESC.probe)), i32.const(0)))),
+      ep.setup,
       // columns per chunk: the chunk's B rows fit CHUNK_BYTES; a multiple of the tile width
       nc.set(i32.mul(i32.div_s(i32.const(CHUNK_BYTES), i32.mul(i32.add(i32.shl(K!.get, i32.const(2)), i32.const(64)), i32.const(GEMM_TILE_COLS))), i32.const(GEMM_TILE_COLS))),
       if_(i32.lt_s(nc.get, i32.const(GEMM_TILE_COLS)), [nc.set(i32.const(GEMM_TILE_COLS))]),
@@ -517,26 +543,104 @@ export function buildKernels(o: KernelOptions): Fn[] {
             if_(i32.gt_s(cols.get, i32.const(GEMM_TILE_COLS)), [cols.set(i32.const(GEMM_TILE_COLS))]),
             edgeCall(rows, cols),
           ),
-          if_(i32.and(i32.eq(n1.get, N!.get), i32.eqz(whole.get)), [epiRows(pc.get, rows.get, m.get)]),
+          if_(i32.and(i32.eq(n1.get, N!.get), i32.eqz(whole.get)), [ep.rows(pc.get, rows.get, m.get)]),
         ),
       ),
       // a small product (all of C in L1) takes its epilogue in one call
-      if_(whole.get, [epiRows(C!.get, M!.get, i32.const(0))]),
-      // probes out as float64: histogram counts (the lanes' sub-histograms summed) and the
-      // per-unit saturated counts; the counters are zeroed as they are read
-      if_(probeAct.get, [
-        hp.set(i32.load(d!.get, DESC.hist)), pB.set(i32.load(d!.get, DESC.histOut)),
-        forLoop(hb, i32.const(0), i32.load(d!.get, DESC.bins), i32.const(1),
-          pC.set(i32.add(hp.get, i32.shl(hb.get, i32.const(4)))),
-          f64.store(i32.add(pB.get, i32.shl(hb.get, i32.const(3))), f64.convert_i32_s(i32.add(
-            i32.add(i32.load(pC.get), i32.load(pC.get, 4)), i32.add(i32.load(pC.get, 8), i32.load(pC.get, 12))))),
-          v128.store(pC.get, v128.zero())),
-        hp.set(i32.load(d!.get, DESC.units)), pB.set(i32.load(d!.get, DESC.unitsOut)),
-        forLoop(hb, i32.const(0), N!.get, i32.const(1),
-          pC.set(i32.add(hp.get, i32.shl(hb.get, i32.const(2)))),
-          f64.store(i32.add(pB.get, i32.shl(hb.get, i32.const(3))), f64.convert_i32_s(i32.load(pC.get))),
-          i32.store(pC.get, i32.const(0))),
-      ]),
+      if_(whole.get, [ep.rows(C!.get, M!.get, i32.const(0))]),
+      ep.probesOut,
+    );
+  }
+
+  /**
+   * spmm(A, lda, B, ldb, C, ldc, M, N, K, epi, desc, S):  C[m, n] = Σ_k A[m,k]·B[k,n] over the
+   * k where A[m,k] ≠ 0 ("outer" form: B is [K, N], contiguous along n), then the epilogue `epi`
+   * over all rows. For A with many exact zeros (ReLU outputs, and deltas masked by ReLU'): the
+   * zeros' products are skipped, not computed. First each row's nonzeros are listed at S (per
+   * row: the list's start, then (k·ldb bytes, A[m,k]) pairs; at most 8·M·K + 4·M + 20 bytes);
+   * then for each group of columns, each row's accumulators (GROUP vectors) take one broadcast
+   * A[m,k] times B's row k per listed k. Every C[m,n] is one sum in increasing k, whatever the
+   * column groups or a cut of the columns or rows into parts: the same numbers either way.
+   */
+  {
+    const f = add(new Fn('spmm', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]));
+    const [A, lda, B, ldb, C, ldc, M, N, K, epi, d, S] = f.params as Local[] as Local[];
+    const ldaB = f.local(T.i32), ldbB = f.local(T.i32), ldcB = f.local(T.i32);
+    const m = f.local(T.i32), q = f.local(T.i32), pa = f.local(T.i32), paEnd = f.local(T.i32), off = f.local(T.i32), v = f.local(T.f32);
+    const n = f.local(T.i32), pb0 = f.local(T.i32), pc = f.local(T.i32), p = f.local(T.i32), pe = f.local(T.i32), pb = f.local(T.i32), rs = f.local(T.i32);
+    const tl = f.local(T.i32), a = f.local(T.v128), acc = f.localsOf(T.v128, SPMM_GROUP);
+    const ep = epilogueOf(f, d!, epi!, ldcB, N!);
+    /** columns [n, n + 4V) (or the last L < 4 of them), every row; n advances past them */
+    const group = (V: number, L = 4): Bytes => seq(
+      pb0.set(i32.add(B!.get, i32.shl(n.get, i32.const(2)))),
+      pc.set(i32.add(C!.get, i32.shl(n.get, i32.const(2)))),
+      forLoop(m, i32.const(0), M!.get, i32.const(1),
+        p.set(i32.load(i32.add(S!.get, i32.shl(m.get, i32.const(2))))),
+        pe.set(i32.load(i32.add(S!.get, i32.shl(m.get, i32.const(2))), 4)),
+        ...acc.slice(0, V).map((x) => x.set(v128.zero())),
+        whileLoop(i32.lt_u(p.get, pe.get),
+          a.set(v128.load32_splat(p.get, 4)),
+          pb.set(i32.add(pb0.get, i32.load(p.get))),
+          ...acc.slice(0, V).map((x, j) => x.set(fma(a.get, L === 4 ? v128.load(pb.get, 16 * j) : loadPartial(pb.get, L), x.get))),
+          p.set(i32.add(p.get, i32.const(8))),
+        ),
+        ...acc.slice(0, V).flatMap((x, j) => (L === 4 ? [v128.store(pc.get, x.get, 16 * j)] : storePartialAt(pc, x, L))),
+        pc.set(i32.add(pc.get, ldcB.get)),
+      ),
+      n.set(i32.add(n.get, i32.const(L === 4 ? 4 * V : L))),
+    );
+    f.body = seq(
+      ldaB.set(i32.shl(lda!.get, i32.const(2))), ldbB.set(i32.shl(ldb!.get, i32.const(2))), ldcB.set(i32.shl(ldc!.get, i32.const(2))),
+      ep.setup,
+      // the lists: starts at S [M + 1], pairs from the next multiple of 8 (branch-free: every
+      // pair is written, the cursor advances past the nonzero ones; NaN and Inf are kept)
+      rs.set(S!.get),
+      q.set(i32.and(i32.add(S!.get, i32.add(i32.shl(M!.get, i32.const(2)), i32.const(11))), i32.const(~7))),
+      forLoop(m, i32.const(0), M!.get, i32.const(1),
+        i32.store(rs.get, q.get),
+        rs.set(i32.add(rs.get, i32.const(4))),
+        pa.set(i32.add(A!.get, i32.mul(m.get, ldaB.get))),
+        paEnd.set(i32.add(pa.get, i32.shl(K!.get, i32.const(2)))),
+        off.set(i32.const(0)),
+        whileLoop(i32.lt_u(pa.get, paEnd.get),
+          v.set(f32.load(pa.get)),
+          i32.store(q.get, off.get),
+          f32.store(q.get, v.get, 4),
+          q.set(i32.add(q.get, i32.shl(f32.ne(v.get, f32.const(0)), i32.const(3)))),
+          off.set(i32.add(off.get, ldbB.get)),
+          pa.set(i32.add(pa.get, i32.const(4))),
+        ),
+      ),
+      i32.store(rs.get, q.get),
+      n.set(i32.const(0)),
+      whileLoop(i32.le_s(i32.add(n.get, i32.const(4 * SPMM_GROUP)), N!.get), group(SPMM_GROUP)),
+      whileLoop(i32.le_s(i32.add(n.get, i32.const(16)), N!.get), group(4)),
+      whileLoop(i32.le_s(i32.add(n.get, i32.const(4)), N!.get), group(1)),
+      tl.set(i32.sub(N!.get, n.get)),
+      tailSwitch(tl.get, (L) => [group(1, L)]),
+      ep.rows(C!.get, M!.get, i32.const(0)),
+      ep.probesOut,
+    );
+  }
+
+  // ------------------------------------------------------------------ copy
+  /** dst[r * ldd + c] = src[r * lds + c] for r < rows, c < cols (a matrix to another row stride) */
+  {
+    const f = add(new Fn('copy2d', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]));
+    const [src, lds, dst, ldd, rows, cols] = f.params as Local[] as Local[];
+    const r = f.local(T.i32), c4 = f.local(T.i32), ps = f.local(T.i32), pd = f.local(T.i32), pe = f.local(T.i32), v = f.local(T.v128), tl = f.local(T.i32);
+    f.body = seq(
+      c4.set(i32.shl(i32.and(cols!.get, i32.const(~3)), i32.const(2))),
+      tl.set(i32.and(cols!.get, i32.const(3))),
+      forLoop(r, i32.const(0), rows!.get, i32.const(1),
+        ps.set(i32.add(src!.get, i32.shl(i32.mul(r.get, lds!.get), i32.const(2)))),
+        pd.set(i32.add(dst!.get, i32.shl(i32.mul(r.get, ldd!.get), i32.const(2)))),
+        pe.set(i32.add(ps.get, c4.get)),
+        whileLoop(i32.lt_u(ps.get, pe.get),
+          v128.store(pd.get, v128.load(ps.get)),
+          ps.set(i32.add(ps.get, i32.const(16))), pd.set(i32.add(pd.get, i32.const(16)))),
+        tailSwitch(tl.get, (L) => [v.set(loadPartial(ps.get, L)), ...storePartialAt(pd, v, L)]),
+      ),
     );
   }
 
@@ -604,23 +708,23 @@ export function buildKernels(o: KernelOptions): Fn[] {
 
   // ------------------------------------------------------------------ optimizers
   // One call steps every layer: `table` holds per layer (16 bytes) the element ranges of its
-  // weights [lo, wEnd) and biases [wEnd, end) in P, G and the state arrays, and a pointer to two
-  // float64 slots. With `measure`, the weights' pass also stores ‖ΔW‖² and ‖W‖² (before the step)
-  // there; biases are never measured.
+  // weights [lo, wEnd) and biases [wEnd, end) in P, G and the state arrays, and a pointer to three
+  // float64 slots. With `measure`, the weights' pass also stores ‖ΔW‖², ‖W‖² (before the step) and
+  // ‖dW‖² there (dW is read here anyway: no pass of its own); biases are never measured.
   const optimizer = (name: string, extra: T[], update: (f: Fn, w: Local, g: Local, i: Local, L: number, extraL: Local[], delta: Local) => Bytes[]) => {
     const f = add(new Fn(name, [T.i32, T.i32, T.i32, T.i32, T.i32, T.f32, T.i32, ...extra]));
     const [P, G, table, layers, measureFlag, lr, state, ...rest] = f.params as Local[];
     void lr; void state;
     const i = f.local(T.i32), pw = f.local(T.i32), w = f.local(T.v128), g = f.local(T.v128), dlt = f.local(T.v128);
-    const su = sqAcc(f), sw = sqAcc(f), end4 = f.local(T.i32), end8 = f.local(T.i32), lo = f.local(T.i32), hi = f.local(T.i32), k = f.local(T.i32), row = f.local(T.i32), np = f.local(T.i32);
+    const su = sqAcc(f), sw = sqAcc(f), sg = sqAcc(f), end4 = f.local(T.i32), end8 = f.local(T.i32), lo = f.local(T.i32), hi = f.local(T.i32), k = f.local(T.i32), row = f.local(T.i32), np = f.local(T.i32);
     const body = (L: number, measure: boolean, slot = 0, counted = true): Bytes[] => {
       const out: Bytes[] = [
         w.set(loadPartial(i32.add(P!.get, i32.shl(i.get, i32.const(2))), L)),
         g.set(loadPartial(i32.add(G!.get, i32.shl(i.get, i32.const(2))), L)),
         ...update(f, w, g, i, L, [f.params[5]!, f.params[6]!, ...rest], dlt),
       ];
-      if (measure && counted) out.push(...sw.add(w.get, slot), ...su.add(dlt.get, slot));
-      if (measure && !counted) out.push(...sw.addUncounted(w.get, slot), ...su.addUncounted(dlt.get, slot));
+      if (measure && counted) out.push(...sw.add(w.get, slot), ...su.add(dlt.get, slot), ...sg.add(g.get, slot));
+      if (measure && !counted) out.push(...sw.addUncounted(w.get, slot), ...su.addUncounted(dlt.get, slot), ...sg.addUncounted(g.get, slot));
       out.push(pw.set(i32.add(P!.get, i32.shl(i.get, i32.const(2)))), w.set(f32x4.sub(w.get, dlt.get)), ...storePartial(pw, w, L));
       return out;
     };
@@ -637,7 +741,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
             if_(i32.gt_s(blockEnd.get, end8.get), [blockEnd.set(end8.get)]),
             whileLoop(i32.lt_s(i.get, blockEnd.get),
               ...body(4, true, 0, false), i.set(i32.add(i.get, i32.const(4))), ...body(4, true, 1, false), i.set(i32.add(i.get, i32.const(4)))),
-            ...sw.flush(), ...su.flush()),
+            ...sw.flush(), ...su.flush(), ...sg.flush()),
         ]
         : [forLoop(i, lo.get, end8.get, i32.const(8), ...body(4, false), i.set(i32.add(i.get, i32.const(4))), ...body(4, false), i.set(i32.sub(i.get, i32.const(4))))]),
       i.set(end8.get),
@@ -649,11 +753,12 @@ export function buildKernels(o: KernelOptions): Fn[] {
         row.set(i32.add(table!.get, i32.shl(k.get, i32.const(4)))),
         lo.set(i32.load(row.get, 0)), hi.set(i32.load(row.get, 4)),
         if_(measureFlag!.get, [
-          ...su.init(), ...sw.init(),
+          ...su.init(), ...sw.init(), ...sg.init(),
           ...run(true),
           np.set(i32.load(row.get, 12)),
           f64.store(np.get, su.total(), 0),
           f64.store(np.get, sw.total(), 8),
+          f64.store(np.get, sg.total(), 16),
         ], run(false)),
         lo.set(i32.load(row.get, 4)), hi.set(i32.load(row.get, 8)),
         ...run(false),
@@ -721,6 +826,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
         br_if(1, i32.eq(kind.get, i32.const(TASK.exit))),
         if_(i32.eq(kind.get, i32.const(TASK.gemm)), [call(ids.get('gemm')!, ...ints(11))]),
         if_(i32.eq(kind.get, i32.const(TASK.transpose)), [call(ids.get('transpose')!, ...ints(6))]),
+        if_(i32.eq(kind.get, i32.const(TASK.spmm)), [call(ids.get('spmm')!, ...ints(12))]),
         if_(i32.eq(kind.get, i32.const(TASK.sgd)), [call(ids.get('sgd')!, ...optArgs(OPT_EXTRA.sgd))]),
         if_(i32.eq(kind.get, i32.const(TASK.momentum)), [call(ids.get('momentum')!, ...optArgs(OPT_EXTRA.momentum))]),
         if_(i32.eq(kind.get, i32.const(TASK.adam)), [call(ids.get('adam')!, ...optArgs(OPT_EXTRA.adam))]),

@@ -53,6 +53,13 @@ export class TaskPort implements OptimizerKernels {
     this.post(TASK.gemm);
   }
 
+  spmm(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, epi: number, d: number, S: number): void {
+    const i = this.i32, a = this.a;
+    i[a] = A; i[a + 1] = lda; i[a + 2] = B; i[a + 3] = ldb; i[a + 4] = C; i[a + 5] = ldc;
+    i[a + 6] = M; i[a + 7] = N; i[a + 8] = K; i[a + 9] = epi; i[a + 10] = d; i[a + 11] = S;
+    this.post(TASK.spmm);
+  }
+
   transpose(src: number, lds: number, dst: number, ldd: number, rows: number, cols: number): void {
     const i = this.i32, a = this.a;
     i[a] = src; i[a + 1] = lds; i[a + 2] = dst; i[a + 3] = ldd; i[a + 4] = rows; i[a + 5] = cols;

@@ -12,6 +12,8 @@ import { buildKernels } from './kernels-wasm';
 
 export interface KernelExports {
   gemm(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, epi: number, desc: number): void;
+  spmm(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, epi: number, desc: number, scratch: number): void;
+  copy2d(src: number, lds: number, dst: number, ldd: number, rows: number, cols: number): void;
   transpose(src: number, lds: number, dst: number, ldd: number, rows: number, cols: number): void;
   colsum(D: number, ldd: number, M: number, N: number, out: number): number;
   sgd(P: number, G: number, table: number, layers: number, measure: number, lr: number, state: number): void;
