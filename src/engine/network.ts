@@ -581,7 +581,7 @@ export class Network {
         w.histOut[k]![p] = new Float64Array(w.memory.buffer, w.histOut[k]![p]!.byteOffset, bins); // a view of exactly the bins
         w.i32.fill(0, w.hist[k]![p]! >> 2, (w.hist[k]![p]! >> 2) + 4 * WASM_MAX_BINS); // counters start at 0 (kernels re-zero them as they read)
         w.f64[(d + DESC.histLo) >> 3] = lo;
-        w.f64[(d + DESC.histScale) >> 3] = bins / (hi - lo);
+        w.f64[(d + DESC.histScale) >> 3] = Math.fround(bins / (hi - lo)); // used as float32 (see activationStats)
       }
     }
     w.bins = bins;

@@ -83,7 +83,8 @@ export function activationStats(kind: HiddenActivation, a: FloatArray, M: number
   hist.fill(0);
   const bins = P.bins;
   const [lo, hi] = histogramRange(kind);
-  const scale = bins / (hi - lo);
+  // bins in float32 arithmetic (x - lo, times the scale, floor), as the WebAssembly probe counts
+  const scale = Math.fround(bins / (hi - lo));
   let sum = 0, sumSq = 0, sat = 0;
   for (let m = 0; m < M; m++) {
     const r = m * N;
@@ -100,7 +101,7 @@ export function activationStats(kind: HiddenActivation, a: FloatArray, M: number
         default: s = false;
       }
       if (s) { sat++; unit[j]!++; }
-      let b = Math.floor((x - lo) * scale);
+      let b = Math.floor(Math.fround(Math.fround(x - lo) * scale));
       if (b < 0 || b !== b) b = 0; else if (b >= bins) b = bins - 1;
       hist[b]!++;
     }

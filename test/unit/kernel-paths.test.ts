@@ -12,7 +12,7 @@ import { activate, derivativeFromOutput } from '../../src/engine/activations';
 import { availableKernelPaths, kernelPathProblem, selectedKernelPath, setKernelPath, type KernelPath } from '../../src/engine/kernel-path';
 import { Network, type NetworkSpec } from '../../src/engine/network';
 import { Optimizer } from '../../src/engine/optimizers';
-import { measureLayers, ProbeBuffers } from '../../src/engine/probes';
+import { activationStats, measureLayers, ProbeBuffers } from '../../src/engine/probes';
 import { Rng } from '../../src/engine/rng';
 import { Trainer, type EpochRecord, type StepRecord } from '../../src/engine/trainer';
 import { HIDDEN_ACTIVATIONS, type OptimizerSpec } from '../../src/engine/types';
@@ -231,6 +231,31 @@ describe('every path: activations at extreme inputs', () => {
 
 describe('every path: fused probes equal the TypeScript probes', () => {
   for (const path of WASM_PATHS) {
+    test(`${path}: histogram bins at their edges (float32 on both sides)`, () => {
+      // a = z = x for a linear (and a positive relu) unit with W = 1, b = 0: values on each bin
+      // edge and one float32 step either side, where float32 and float64 binning would differ
+      const bits = new Float32Array(1), ints = new Int32Array(bits.buffer);
+      const step = (x: number, d: number) => { bits[0] = x; ints[0]! += x > 0 ? d : x < 0 ? -d : 0; return bits[0]!; };
+      for (const kind of ['linear', 'relu'] as const) {
+        for (const bins of [7, 17, 20]) {
+          const [lo, hi] = kind === 'linear' ? [-4, 4] : [0, 4];
+          const xs: number[] = [];
+          for (let i = 0; i <= bins; i++) {
+            const e = Math.fround(lo + (i * (hi - lo)) / bins);
+            xs.push(e, step(e, 1), step(e, -1));
+          }
+          const net = new Network({ sizes: [1, 1, 2], hidden: [kind], output: 'softmax', leakyReluSlope: 0 }, xs.length, 'float32', path);
+          net.layers[0]!.W[0] = 1;
+          net.layers[0]!.b[0] = 0;
+          const fused = new ProbeBuffers(net, bins, true), plain = new ProbeBuffers(net, bins, true);
+          net.forward(Float32Array.from(xs), xs.length, fused);
+          assert.deepEqual(Array.from(net.acts[0]!.subarray(0, xs.length)), xs.map((x) => (kind === 'relu' ? Math.max(x, 0) : x)));
+          activationStats(kind, net.acts[0]!, xs.length, 1, plain, 0);
+          assert.deepEqual(Array.from(fused.hist[0]!), Array.from(plain.hist[0]!), `${kind}, ${bins} bins`);
+          assert.equal(fused.hist[0]!.reduce((a, b) => a + b, 0), xs.length);
+        }
+      }
+    });
     for (const kind of HIDDEN_ACTIVATIONS) {
       test(`${path}: ${kind}`, () => {
         const spec: NetworkSpec = { sizes: [6, 11, 7, 3], hidden: [kind, kind], output: 'softmax', leakyReluSlope: 0.02 };

@@ -64,7 +64,7 @@ export const EPI = { none: 0, bias: 1, act: 2, deriv: 3, grad: 4 } as const;
  *  i32 @0 bias ptr | i32 @4 activation | f32 @8 slope | i32 @12 probe flag
  *  i32 @16 aux ptr (a_prev for deriv, W for grad) | i32 @20 aux row stride (elements)
  *  i32 @24 per-unit saturation counters (i32, padded to 4) | i32 @28 histogram (i32) | i32 @32 bins
- *  f32 @36 weight decay | f64 @40 histogram lo | f64 @48 histogram scale (bins / (hi - lo))
+ *  f32 @36 weight decay | f64 @40 histogram lo | f64 @48 histogram scale (bins / (hi - lo); both used as float32)
  *  f64 @56 out: Σ (Σa, ‖δ‖², or ‖dW‖²) | f64 @64 out: Σa² | f64 @72 out: saturated count
  *  i32 @80 out: per-unit saturated fraction (f64 [N]) | i32 @84 out: histogram counts (f64 [bins])
  */
@@ -300,16 +300,14 @@ export function buildKernels(o: KernelOptions): Fn[] {
       return out;
     };
     const probeBody = (L: number, slot: number): Bytes[] => {
-      const half = (hi: boolean) => i32x4.trunc_sat_f64x2_s_zero(f64x2.floor(f64x2.mul(f64x2.sub(
-        f64x2.promote_low_f32x4(hi ? shuffle32(a.get, a.get, [2, 3, 2, 3]) : a.get), lo.get), scale.get)));
       const out: Bytes[] = [
         a.set(L < 4 ? v128.and(loadPartial(p.get, L), laneMask(L)) : v128.load(p.get)),
         ...sumSq.add(a.get, slot),
         mask.set(L < 4 ? v128.and(satMask(act, a), laneMask(L)) : satMask(act, a)),
         satAcc.set(i32x4.sub(satAcc.get, mask.get)),
         v128.store(u.get, i32x4.sub(v128.load(u.get), mask.get)),
-        // histogram bins in float64, exactly as the TypeScript probe computes them
-        bin.set(L > 2 ? shuffle32(half(false), half(true), [0, 1, 4, 5]) : half(false)),
+        // histogram bins in float32: subtract, multiply, floor, exactly as the TypeScript probe
+        bin.set(i32x4.trunc_sat_f32x4_s(f32x4.floor(f32x4.mul(f32x4.sub(a.get, lo.get), scale.get)))),
         bin.set(i32x4.shl(i32x4.min_s(i32x4.max_s(bin.get, v128.zero()), maxBin.get), i32.const(4))),
       ];
       // one sub-histogram per lane (slot bin*4 + lane): no lane waits on another's increment
@@ -330,7 +328,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
       rowsLoop(f, rows, n, perRow, actBody, advance),
       f64.store(d.get, f64.add(f64.load(d.get, DESC.sum), sum.total()), DESC.sum),
       if_(i32.load(d.get, DESC.probe), [
-        lo.set(f64x2.splat(f64.load(d.get, DESC.histLo))), scale.set(f64x2.splat(f64.load(d.get, DESC.histScale))),
+        lo.set(f32x4.splat(f32.demote_f64(f64.load(d.get, DESC.histLo)))), scale.set(f32x4.splat(f32.demote_f64(f64.load(d.get, DESC.histScale)))),
         maxBin.set(i32x4.splat(i32.add(i32.load(d.get, DESC.bins), i32.const(-1)))),
         ...sumSq.init(), satAcc.set(v128.zero()),
         rowsLoop(f, rows, n, perRow, probeBody, advance),
