@@ -20,7 +20,7 @@ import { gemmAB, gemmABt, gemmAtB, sumRows, type FloatArray } from './kernels';
 import type { ProbeBuffers } from './probes';
 import type { Rng } from './rng';
 import type { HiddenActivation, InitSpec, OutputKind } from './types';
-import { ACT, CTRL_BYTES, DESC, DESC_BYTES, EPI } from './wasm/kernels-wasm';
+import { ACT, CTRL_BYTES, DESC, DESC_BYTES, EPI, spmmScratchBytes } from './wasm/kernels-wasm';
 import { helperFactory, TaskPort } from './wasm/parallel';
 import { Arena, type KernelExports } from './wasm/runtime';
 
@@ -268,7 +268,7 @@ export class Network {
     const acts: number[] = [], deltas: number[] = [];
     const desc: number[][] = [], units: number[][] = [], hist: number[][] = [], unitsOutOff: number[][] = [], histOutOff: number[][] = [];
     const perPart = (bytes: number) => Array.from({ length: parts }, () => a.reserve(bytes));
-    let t1 = 0, t2 = 0, t3 = 0, spRows = 0, spK = 0;
+    let t1 = 0, t2 = 0, t3 = 0, spK = 0;
     for (let k = 0; k < L; k++) {
       const inS = this.sizes[k]!, out = this.sizes[k + 1]!;
       acts.push(a.reserve(B * out * 4));
@@ -281,12 +281,12 @@ export class Network {
       t1 = Math.max(t1, out * ldT);
       t2 = Math.max(t2, inS * ldT);
       if (k > 0) t3 = Math.max(t3, inS * (r4(out) + 4), out * (r4(inS) + 4));
-      spRows = Math.max(spRows, B, out);
       spK = Math.max(spK, out);
     }
     const norms = perPart(L * 24), optTable = perPart(L * 16);
     const T1 = a.reserve(t1 * 4), T2 = a.reserve(t2 * 4), T3 = a.reserve(t3 * 4);
-    const spList = perPart(8 * B * spK + 4 * spRows + 32); // rows x nonzeros: M x out (input gradient) or out x M (weight gradient)
+    // spmm's rows x k: M x out (input gradient and forward: out of the layer below) or out x M (weight gradient)
+    const spList = perPart(Math.max(spmmScratchBytes(B, spK), spmmScratchBytes(spK, B)));
     const ctrl = a.reserve(CTRL_BYTES);
     const shared = threads === 2;
     const { memory, exports, module } = a.instantiate(relaxed, shared);

@@ -16,6 +16,7 @@ import { activationStats, measureLayers, ProbeBuffers } from '../../src/engine/p
 import { Rng } from '../../src/engine/rng';
 import { Trainer, type EpochRecord, type StepRecord } from '../../src/engine/trainer';
 import { HIDDEN_ACTIVATIONS, type OptimizerSpec } from '../../src/engine/types';
+import { spmmScratchBytes } from '../../src/engine/wasm/kernels-wasm';
 import { Arena } from '../../src/engine/wasm/runtime';
 import { enableSecondCore } from '../../src/kernel-setup';
 import { makeConfig, randomDataset } from '../support/fixtures';
@@ -74,12 +75,12 @@ describe('WebAssembly kernels against a float64 product', () => {
     });
     test(`${path}: spmm C = A·B over A's nonzeros at odd sizes, strides and zero patterns`, () => {
       // columns hit spmm's groups: 8 vectors, 4, 1 and a partial vector (N mod 4)
-      const spSizes: [number, number, number][] = [...sizes, [3, 32, 9], [5, 47, 6], [2, 50, 17], [4, 16, 8], [3, 100, 40]];
+      const spSizes: [number, number, number][] = [...sizes, [3, 32, 9], [5, 47, 6], [2, 50, 17], [4, 16, 8], [3, 100, 40], [3, 37, 600], [2, 30, 512]];
       for (const [M, N, K] of spSizes) {
         for (const zeros of [0, 0.5, 1]) {
           const lda = K + 3, ldb = N + 5, ldc = N + 1;
           const a = new Arena();
-          const pA = a.reserve(M * lda * 4), pB = a.reserve(K * ldb * 4), pC = a.reserve(M * ldc * 4), pS = a.reserve(8 * M * K + 4 * M + 24);
+          const pA = a.reserve(M * lda * 4), pB = a.reserve(K * ldb * 4), pC = a.reserve(M * ldc * 4), pS = a.reserve(spmmScratchBytes(M, K));
           const { memory, exports } = a.instantiate(path === 'wasm-relaxed-simd-f32');
           const A = new Float32Array(memory.buffer, pA, M * lda), B = new Float32Array(memory.buffer, pB, K * ldb), C = new Float32Array(memory.buffer, pC, M * ldc);
           const r = new Rng(M * 1000 + N * 10 + K);
