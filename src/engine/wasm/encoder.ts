@@ -188,6 +188,7 @@ export const i32 = {
   le_s: bin([0x4c]), le_u: bin([0x4d]), ge_s: bin([0x4e]), ge_u: bin([0x4f]),
   add: bin([0x6a]), sub: bin([0x6b]), mul: bin([0x6c]), div_s: bin([0x6d]), rem_s: bin([0x6f]),
   and: bin([0x71]), or: bin([0x72]), xor: bin([0x73]), shl: bin([0x74]), shr_s: bin([0x75]), shr_u: bin([0x76]),
+  popcnt: un([0x69]),
   trunc_sat_f64_s: un([0xfc, 0x02]),
   reinterpret_f32: un([0xbc]),
   atomic_load: (addr: Bytes, offset = 0) => mem([0xfe, 0x10], 2, addr, offset),
@@ -237,6 +238,9 @@ export function shuffle32(a: Bytes, b: Bytes, l: [number, number, number, number
   return shuffle(a, b, l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3]));
 }
 
+/** i8x16.swizzle: bytes of a picked by the byte indices in s (an index over 15 gives 0) */
+export const swizzle = (a: Bytes, s: Bytes): Bytes => [a, s, simd(0x0e)];
+
 export const f32x4 = {
   splat: un(simd(0x13)),
   const: (x: number): Bytes => v128.const([...f32bytes(x), ...f32bytes(x), ...f32bytes(x), ...f32bytes(x)]),
@@ -263,9 +267,10 @@ export const f64x2 = {
 export const i32x4 = {
   splat: un(simd(0x11)),
   extract_lane: (v: Bytes, lane: number): Bytes => [v, simd(0x1b), lane],
-  add: bin(simd(0xae)), sub: bin(simd(0xb1)), shl: bin(simd(0xab)),
+  add: bin(simd(0xae)), sub: bin(simd(0xb1)), mul: bin(simd(0xb5)), shl: bin(simd(0xab)),
   min_s: bin(simd(0xb6)), max_s: bin(simd(0xb8)),
   lt_s: bin(simd(0x39)),
+  bitmask: un(simd(0xa4)),
   trunc_sat_f32x4_s: un(simd(0xf8)),
   trunc_sat_f64x2_s_zero: un(simd(0xfc)),
 };

@@ -25,7 +25,7 @@
  * Nothing here allocates; all pointers are byte offsets into the one imported memory.
  */
 import {
-  block, br, br_if, call, drop, f32, f32x4, f64, f64x2, Fn, forLoop, i32, i32x4, i64, if_, loop, memory, seq, shuffle32, T, v128, whileLoop,
+  block, br, br_if, call, drop, f32, f32x4, f64, f64x2, Fn, forLoop, i32, i32x4, i64, if_, loop, memory, seq, shuffle32, swizzle, T, v128, whileLoop,
   type Bytes, type Local,
 } from './encoder';
 
@@ -91,7 +91,8 @@ export const SPMM_GROUP = 7;
 export const SPMM_CHUNK = 64;
 /** Bytes of spmm's scratch S for a product of `rows` rows and `K` k. */
 export function spmmScratchBytes(rows: number, K: number): number {
-  return 4 * (rows * Math.ceil(K / SPMM_CHUNK) + 1) + 8 + 8 * rows * K;
+  // the compaction table, the list starts, the pairs, and the last 4-pair store's overhang
+  return 256 + 4 * (rows * Math.ceil(K / SPMM_CHUNK) + 1) + 8 + 8 * rows * K + 32;
 }
 /** bytes of B rows per column chunk: about a third of a 1 MB L2 */
 const CHUNK_BYTES = 384 * 1024;
@@ -583,13 +584,14 @@ export function buildKernels(o: KernelOptions): Fn[] {
     const ldaB = f.local(T.i32), ldbB = f.local(T.i32), ldcB = f.local(T.i32);
     const m = f.local(T.i32), q = f.local(T.i32), pa = f.local(T.i32), paEnd = f.local(T.i32), off = f.local(T.i32), v = f.local(T.f32);
     const n = f.local(T.i32), pb0 = f.local(T.i32), pc = f.local(T.i32), p = f.local(T.i32), pe = f.local(T.i32), pb = f.local(T.i32), rs = f.local(T.i32);
-    const k0 = f.local(T.i32), k1 = f.local(T.i32), ps = f.local(T.i32);
+    const k0 = f.local(T.i32), k1 = f.local(T.i32), ps = f.local(T.i32), pa4 = f.local(T.i32), bits = f.local(T.i32), lane = f.local(T.i32), j = f.local(T.i32);
+    const x = f.local(T.v128), sh = f.local(T.v128), offs = f.local(T.v128), vals = f.local(T.v128), offStep = f.local(T.v128);
     const tl = f.local(T.i32), a = f.local(T.v128), acc = f.localsOf(T.v128, SPMM_GROUP);
     const ep = epilogueOf(f, d!, epi!, ldcB, N!);
     /** columns [n, n + 4V) (or the last L < 4 of them), every chunk and row; n advances past them */
     const group = (V: number, L = 4): Bytes => seq(
       pb0.set(i32.add(B!.get, i32.shl(n.get, i32.const(2)))),
-      ps.set(S!.get),
+      ps.set(i32.add(S!.get, i32.const(256))),
       forLoop(k0, i32.const(0), K!.get, i32.const(SPMM_CHUNK),
         pc.set(i32.add(C!.get, i32.shl(n.get, i32.const(2)))),
         forLoop(m, i32.const(0), M!.get, i32.const(1),
@@ -613,11 +615,22 @@ export function buildKernels(o: KernelOptions): Fn[] {
     f.body = seq(
       ldaB.set(i32.shl(lda!.get, i32.const(2))), ldbB.set(i32.shl(ldb!.get, i32.const(2))), ldcB.set(i32.shl(ldc!.get, i32.const(2))),
       ep.setup,
+      // the compaction table at S: for each 4-bit mask of nonzero lanes, the byte indices that
+      // move those lanes to the front (in order)
+      forLoop(bits, i32.const(0), i32.const(16), i32.const(1),
+        j.set(i32.add(S!.get, i32.shl(bits.get, i32.const(4)))),
+        forLoop(lane, i32.const(0), i32.const(4), i32.const(1),
+          i32.store(j.get, i32.add(i32.const(0x03020100), i32.mul(lane.get, i32.const(0x04040404)))),
+          j.set(i32.add(j.get, i32.shl(i32.and(i32.shr_u(bits.get, lane.get), i32.const(1)), i32.const(2)))),
+        ),
+      ),
       // the lists, chunk by chunk, row by row: a start per (chunk, row) and the end, then the
-      // pairs from the next multiple of 8 (branch-free: every pair is written, the cursor
-      // advances past the nonzero ones; NaN and Inf are kept)
-      rs.set(S!.get),
-      q.set(i32.add(S!.get, i32.and(i32.add(i32.shl(i32.add(i32.mul(M!.get, i32.div_s(i32.add(K!.get, i32.const(SPMM_CHUNK - 1)), i32.const(SPMM_CHUNK))), i32.const(1)), i32.const(2)), i32.const(7)), i32.const(~7)))),
+      // pairs from the next multiple of 8. Branch-free: 4 elements at a time, their nonzero
+      // lanes moved to the front with their offsets, 4 pairs stored and the cursor advanced past
+      // the nonzero ones (NaN and Inf are kept); the last k mod 4 one by one, the same way
+      rs.set(i32.add(S!.get, i32.const(256))),
+      q.set(i32.add(rs.get, i32.and(i32.add(i32.shl(i32.add(i32.mul(M!.get, i32.div_s(i32.add(K!.get, i32.const(SPMM_CHUNK - 1)), i32.const(SPMM_CHUNK))), i32.const(1)), i32.const(2)), i32.const(7)), i32.const(~7)))),
+      offStep.set(i32x4.splat(i32.shl(ldbB.get, i32.const(2)))),
       forLoop(k0, i32.const(0), K!.get, i32.const(SPMM_CHUNK),
         k1.set(i32.add(k0.get, i32.const(SPMM_CHUNK))),
         if_(i32.gt_s(k1.get, K!.get), [k1.set(K!.get)]),
@@ -627,6 +640,21 @@ export function buildKernels(o: KernelOptions): Fn[] {
           pa.set(i32.add(A!.get, i32.add(i32.mul(m.get, ldaB.get), i32.shl(k0.get, i32.const(2))))),
           paEnd.set(i32.add(pa.get, i32.shl(i32.sub(k1.get, k0.get), i32.const(2)))),
           off.set(i32.mul(k0.get, ldbB.get)),
+          pa4.set(i32.add(pa.get, i32.and(i32.sub(paEnd.get, pa.get), i32.const(~15)))),
+          offs.set(i32x4.add(i32x4.splat(off.get), i32x4.mul(i32x4.splat(ldbB.get), v128.const([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0])))),
+          whileLoop(i32.lt_u(pa.get, pa4.get),
+            x.set(v128.load(pa.get)),
+            bits.set(i32x4.bitmask(f32x4.ne(x.get, v128.zero()))),
+            sh.set(v128.load(i32.add(S!.get, i32.shl(bits.get, i32.const(4))))),
+            vals.set(swizzle(x.get, sh.get)),
+            x.set(swizzle(offs.get, sh.get)),
+            v128.store(q.get, shuffle32(x.get, vals.get, [0, 4, 1, 5])),
+            v128.store(q.get, shuffle32(x.get, vals.get, [2, 6, 3, 7]), 16),
+            q.set(i32.add(q.get, i32.shl(i32.popcnt(bits.get), i32.const(3)))),
+            offs.set(i32x4.add(offs.get, offStep.get)),
+            pa.set(i32.add(pa.get, i32.const(16))),
+          ),
+          off.set(i32x4.extract_lane(offs.get, 0)),
           whileLoop(i32.lt_u(pa.get, paEnd.get),
             v.set(f32.load(pa.get)),
             i32.store(q.get, off.get),
