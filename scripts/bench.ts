@@ -266,6 +266,8 @@ async function main(): Promise<void> {
         (get('engine probes on, 2 threads') ? `, 2 threads ${fmt(best('engine probes on, 2 threads'))}` : '') +
         (cpu ? `; ${(bOn / best('tfjs-cpu')).toFixed(1)}x tfjs-cpu (${fmt(best('tfjs-cpu'))})` : '') +
         (wasm ? `, ${(bOn / best('tfjs-wasm')).toFixed(1)}x tfjs-wasm (${fmt(best('tfjs-wasm'))})` : ''));
+      const mix = on.trainer.net.productCounts;
+      if (mix) console.log(`  products: ${(100 * mix.spmm / (mix.spmm + mix.gemm)).toFixed(0)}% on spmm (ReLU's zeros skipped), the rest on the dense GEMM`);
       console.log('');
       dual?.trainer.dispose();
       results.push({

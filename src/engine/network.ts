@@ -113,6 +113,9 @@ interface WasmLayout {
    */
   sparse: boolean[];
   sparseRetry: number[];
+  /** products run so far on each kernel (see productCounts) */
+  gemmProducts: number;
+  spmmProducts: number;
   /** [layer][part]: descriptors for forward, input gradient and weight gradient (3 x DESC_BYTES) */
   desc: number[][];
   units: number[][];
@@ -226,6 +229,14 @@ export class Network {
   }
 
   /** Threads running this network's products: 1, or 2 with a helper thread. */
+  /**
+   * The matrix products run so far on the dense GEMM and on spmm (ReLU's zeros skipped), on the
+   * WebAssembly path; null on the TypeScript path.
+   */
+  get productCounts(): { gemm: number; spmm: number } | null {
+    return this.wasm ? { gemm: this.wasm.gemmProducts, spmm: this.wasm.spmmProducts } : null;
+  }
+
   get threads(): number {
     return this.wasm?.port ? 2 : 1;
   }
@@ -292,7 +303,7 @@ export class Network {
     const { memory, exports, module } = a.instantiate(relaxed, shared);
     const f64 = (o: number, n: number) => new Float64Array(memory.buffer, o, n);
     const w: WasmLayout = {
-      k: exports, memory, module, parts, params, grads, state, input, acts, deltas, t1: T1, t2: T2, t3: T3, spList, sparse: new Array<boolean>(2 * L).fill(true), sparseRetry: new Array<number>(2 * L).fill(0), desc, units, hist, optTable,
+      k: exports, memory, module, parts, params, grads, state, input, acts, deltas, t1: T1, t2: T2, t3: T3, spList, sparse: new Array<boolean>(2 * L).fill(true), sparseRetry: new Array<number>(2 * L).fill(0), gemmProducts: 0, spmmProducts: 0, desc, units, hist, optTable,
       normsView: norms.map((o) => f64(o, 3 * L)),
       unitsOut: unitsOutOff.map((offs, k) => offs.map((o) => f64(o, this.sizes[k + 1]!))),
       histOut: histOutOff.map((offs) => offs.map((o) => f64(o, WASM_MAX_BINS))),
@@ -387,6 +398,7 @@ export class Network {
     C: number, ldc: number, R: number, N: number, K: number, epi: number): boolean {
     const d0 = w.desc[k]![0]! + kind * DESC_BYTES;
     const cut = splitAt(byCols ? N : R, w.parts);
+    w.gemmProducts++;
     if (w.parts === 1 || cut === (byCols ? N : R)) {
       if (w.parts === 2) { const d1 = (w.desc[k]![1]! + kind * DESC_BYTES + DESC.sum) >> 3; w.f64.fill(0, d1, d1 + 3); }
       w.k.gemm(A, lda, B, ldb, C, ldc, R, N, K, epi, d0);
@@ -417,6 +429,7 @@ export class Network {
     const d0 = w.desc[k]![0]! + kind * DESC_BYTES;
     const cut = splitAt(byCols ? N : R, w.parts);
     const S0 = w.spList[0]!;
+    w.spmmProducts++;
     if (w.parts === 1 || cut === (byCols ? N : R)) {
       if (w.parts === 2) { const d1 = (w.desc[k]![1]! + kind * DESC_BYTES + DESC.sum) >> 3; w.f64.fill(0, d1, d1 + 3); }
       w.k.spmm(A, lda, B, ldb, C, ldc, R, N, K, epi, d0, S0);
