@@ -183,7 +183,9 @@ class EngineContender {
   }
   run(seconds: number): number {
     const t = this.trainer;
-    const sink = { step: (r: StepRecord) => { this.last = r; } }; // records are built and kept, as the worker does
+    // records are built as the worker builds them (it packs each at once: one record filled in
+    // place), and the last one kept
+    const sink = { transientSteps: true, step: (r: StepRecord) => { this.last = r; } };
     const t0 = performance.now();
     let steps = 0;
     do steps += t.runSteps(4, sink); while (performance.now() - t0 < seconds * 1000);

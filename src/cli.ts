@@ -165,6 +165,7 @@ async function cmdTrain(args: Args): Promise<number> {
     const outcome = await trainVariant(trainer, recorder.summary.configFile, {
       recorder,
       shouldStop: () => interrupted,
+      onStepTransient: true, // reads the loss only
       onStep: (r) => {
         lastLoss = r.loss;
         view?.records(cfg.variant, [r], [], null);

@@ -9,6 +9,8 @@ import type { RunRecorder, RunSummary } from './run-record';
 export interface SessionHooks {
   recorder?: RunRecorder;
   onStep?(rec: StepRecord): void;
+  /** onStep is done with each record when it returns (copies what it keeps): see RecordSink.transientSteps */
+  onStepTransient?: boolean;
   onEpoch?(rec: EpochRecord): void;
   /** called after every slice */
   onSlice?(trainer: Trainer): void;
@@ -52,8 +54,11 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
   let samples = 0;
   let perSlice = 1;
   const sink = {
+    // records are written out at once and `last` is only read at the end: one record filled in
+    // place will do, unless onStep keeps them (the first is copied: it is the run's baseline)
+    transientSteps: !hooks.onStep || hooks.onStepTransient === true,
     step(r: StepRecord) {
-      first ??= r;
+      first ??= sink.transientSteps ? structuredClone(r) : r;
       last = r;
       rec?.line(r);
       hooks.onStep?.(r);

@@ -81,6 +81,7 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
       recorder,
       shouldStop: stopping,
       onStep: (r) => (packer ? packer.add(r) : steps.push(r)),
+      onStepTransient: packer !== null, // packed at once; the plain path keeps the objects
       onEpoch: (r) => epochs.push(r),
       onSlice: () => { if (performance.now() - lastPost >= msg.postIntervalMs) flush(); },
       // a Stop must end the worker promptly: no full pass over the data after it

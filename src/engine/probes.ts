@@ -166,6 +166,28 @@ function plain(a: Float64Array): number[] {
   return out;
 }
 
+/**
+ * The buffers into a snapshot made by snapshotProbes of the same network and buffers (the same
+ * layers, bins and per-unit setting): the numbers are overwritten, nothing is allocated.
+ */
+export function snapshotProbesInto(net: Network, P: ProbeBuffers, out: LayerProbe[]): void {
+  for (let k = 0; k < P.L; k++) {
+    const o = out[k]!;
+    o.mean = P.mean[k]!;
+    o.std = P.std[k]!;
+    o.gradW = P.gradW[k]!;
+    o.gradB = P.gradB[k]!;
+    o.delta = P.delta[k]!;
+    o.updateRatio = P.updateRatio[k]!;
+    if (!net.layers[k]!.activation) continue;
+    o.saturation = P.saturation[k]!;
+    const counts = o.histogram!.counts, hist = P.hist[k]!;
+    for (let b = 0; b < counts.length; b++) counts[b] = hist[b]!;
+    const units = o.unitSaturation, sat = P.unitSat[k]!;
+    if (units) for (let j = 0; j < units.length; j++) units[j] = sat[j]!;
+  }
+}
+
 /** A plain-object copy of the buffers (allocates: call outside the step). */
 export function snapshotProbes(net: Network, P: ProbeBuffers): LayerProbe[] {
   const out = new Array<LayerProbe>(P.L);

@@ -7,7 +7,7 @@ import type { KernelPath } from './kernel-path';
 import { type FloatArray } from './kernels';
 import { Network, type BackwardInfo, type DType, type NetworkOptions } from './network';
 import { learningRate, Optimizer } from './optimizers';
-import { measureLayers, measureUpdates, ProbeBuffers, snapshotProbes, type LayerProbe } from './probes';
+import { measureLayers, measureUpdates, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
 import { Rng } from './rng';
 import { InputError, type Dataset, type ResolvedConfig } from './types';
 
@@ -55,6 +55,13 @@ export interface Divergence {
 export interface RecordSink {
   step?(rec: StepRecord): void;
   epoch?(rec: EpochRecord): void;
+  /**
+   * The sink is done with each step record when step() returns (it copies what it keeps): the
+   * trainer then fills one record in place at every probe step instead of making a new one (no
+   * garbage per step: with probes every step on a small network, making the record objects cost
+   * more than measuring).
+   */
+  readonly transientSteps?: boolean;
 }
 
 /** "hidden layer 2" or "output layer" for a 0-based weight-layer index. */
@@ -81,6 +88,9 @@ export function networkSpecFor(cfg: ResolvedConfig, data: Dataset) {
 export class Trainer {
   readonly net: Network;
   readonly probes: ProbeBuffers;
+  /** the sink of the current runSteps takes records transiently; the record filled in place then */
+  private transient = false;
+  private kept: StepRecord | null = null;
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
   status: RunStatus = 'running';
@@ -207,11 +217,20 @@ export class Trainer {
 
     let rec: StepRecord | null = null;
     if (probe) {
-      rec = {
-        kind: 'step', step: stepNo, epoch: this.epoch,
-        loss: this.sinceLoss / this.sinceCount, accuracy: this.sinceCorrect / this.sinceCount, lr,
-        layers: snapshotProbes(net, this.probes),
-      };
+      const loss = this.sinceLoss / this.sinceCount, accuracy = this.sinceCorrect / this.sinceCount;
+      const kept = this.transient ? this.kept : null;
+      if (kept) {
+        kept.step = stepNo;
+        kept.epoch = this.epoch;
+        kept.loss = loss;
+        kept.accuracy = accuracy;
+        kept.lr = lr;
+        snapshotProbesInto(net, this.probes, kept.layers);
+        rec = kept;
+      } else {
+        rec = { kind: 'step', step: stepNo, epoch: this.epoch, loss, accuracy, lr, layers: snapshotProbes(net, this.probes) };
+        if (this.transient) this.kept = rec;
+      }
       this.sinceLoss = this.sinceCorrect = this.sinceCount = 0;
     }
     return rec;
@@ -243,6 +262,7 @@ export class Trainer {
    * when given, is asked before every step: a Stop takes effect within one step, not one slice.
    */
   runSteps(maxSteps: number, sink: RecordSink, interrupted?: () => boolean): number {
+    this.transient = sink.transientSteps === true;
     let n = 0;
     while (n < maxSteps && !this.done) {
       if (interrupted?.()) break;

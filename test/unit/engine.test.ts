@@ -327,6 +327,25 @@ describe('trainer', () => {
     assert.equal(a, b);
     assert.notEqual(a, c);
   });
+  test('a transient sink gets one record, filled in place, with the numbers of fresh records', () => {
+    const data = randomDataset(100, 4, 3, 2, 31);
+    for (const unitSaturation of [true, false]) {
+      const cfg = makeConfig({ layers: [7, 5], activation: ['relu', 'tanh'], epochs: 2, batchSize: 12, probes: { every: 2, histogramBins: 9, unitSaturation } });
+      const fresh = collect(new Trainer(cfg, data)).filter((r) => r.kind === 'step');
+      const seen: string[] = [];
+      let first: StepRecord | null = null;
+      new Trainer(cfg, data).runSteps(Infinity, {
+        transientSteps: true,
+        step: (r) => {
+          first ??= r;
+          assert.equal(r, first, 'the same object every time');
+          seen.push(JSON.stringify(r));
+        },
+      });
+      assert.ok(fresh.length > 5);
+      assert.deepEqual(seen, fresh.map((r) => JSON.stringify(r)));
+    }
+  });
   test('epochs, steps, partial last batch and probe interval', () => {
     const data = randomDataset(50, 3, 2, 4, 10);
     const cfg = makeConfig({ epochs: 3, batchSize: 16, probes: { every: 5, histogramBins: 8, unitSaturation: false } });

@@ -4,7 +4,7 @@
  * (multiply then add), relaxed SIMD (f32x4.relaxed_madd: one fused multiply-add where the
  * hardware has it), and either of them on a shared memory with the helper thread's task loop.
  *
- * Every matrix product of a dense layer is run by ONE kernel, `gemm`, in "dot" form
+ * The dense matrix products of a layer are run by `gemm`, in "dot" form
  *   C[m, n] = Σ_k A[m, k] · B[n, k]      (both operands contiguous along k)
  * with a 4 x 2 register tile (8 accumulators of 4 lanes; the k loop loads 4 + 2 vectors for 8
  * multiply-adds: V8 hoists a tile's loads, and this is the largest tile whose accumulators and
@@ -15,7 +15,9 @@
  *   weight grad dW = δᵀ · a            A = δᵀ [out, M], B = aᵀ [in, M]     (both transposed first)
  * The transposes cost O(M·n) against the product's O(M·n·n'). Columns are processed in chunks
  * whose B rows fit the L2 cache; every dot product is still computed whole, in one fixed order,
- * so results do not depend on the chunking.
+ * so results do not depend on the chunking. Where A holds ReLU's exact zeros (the input of the
+ * layer above a ReLU layer, and a ReLU layer's δ), `spmm` runs the product instead, in "outer"
+ * form over A's nonzeros only (see there; network.ts picks).
  *
  * After the last chunk of a block of 4 rows (or once, for a product that fits L1), an epilogue
  * runs over those rows while they are in L1: bias + activation + Σa, then with probes a second
