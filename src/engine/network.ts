@@ -76,9 +76,9 @@ export interface NetworkOptions {
   split?: boolean;
 }
 /**
- * spmm's break-even: above this fraction of nonzeros in δ a layer's backward goes back to the
- * dense products (measured: spmm runs a dense A at about 0.72 of gemm's speed), and tries spmm
- * again after SPARSE_RETRY steps.
+ * spmm's break-even: when more than this fraction of a product's A is nonzero (a forward's input
+ * or a backward's δ), those products go back to the GEMM (measured: spmm runs a dense A at about
+ * 0.72 of the GEMM's speed), and try spmm again after SPARSE_RETRY steps.
  */
 const SPARSE_MAX_DENSITY = 0.7;
 const SPARSE_RETRY = 50;
@@ -228,7 +228,6 @@ export class Network {
     if (w?.port) helperReaper?.register(this, w.port, w.port);
   }
 
-  /** Threads running this network's products: 1, or 2 with a helper thread. */
   /**
    * The matrix products run so far on the dense GEMM and on spmm (ReLU's zeros skipped), on the
    * WebAssembly path; null on the TypeScript path.
@@ -237,6 +236,7 @@ export class Network {
     return this.wasm ? { gemm: this.wasm.gemmProducts, spmm: this.wasm.spmmProducts } : null;
   }
 
+  /** Threads running this network's products: 1, or 2 with a helper thread. */
   get threads(): number {
     return this.wasm?.port ? 2 : 1;
   }
@@ -421,7 +421,8 @@ export class Network {
 
   /**
    * C = A·B over A's nonzeros (spmm; B is [K, N]) in two parts like gemmParts: by columns of C
-   * (input gradient) or by rows (weight gradient); each part lists its own rows' nonzeros.
+   * (forward and input gradient) or by rows (weight gradient); each part lists its own rows'
+   * nonzeros.
    * Returns the number of nonzeros of A (both parts).
    */
   private spmmParts(w: WasmLayout, k: number, kind: number, byCols: boolean, A: number, lda: number, B: number, ldb: number,
