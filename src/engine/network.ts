@@ -20,7 +20,7 @@ import { gemmAB, gemmABt, gemmAtB, sumRows, type FloatArray } from './kernels';
 import type { ProbeBuffers } from './probes';
 import type { Rng } from './rng';
 import type { HiddenActivation, InitSpec, OutputKind } from './types';
-import { ACT, CTRL_BYTES, DESC, DESC_BYTES, EPI, spmmScratchBytes } from './wasm/kernels-wasm';
+import { ACT, CTRL_BYTES, DESC, DESC_BYTES, EPI, SPMM_CHUNK, SPMM_STARTS, spmmScratchBytes } from './wasm/kernels-wasm';
 import { helperFactory, TaskPort } from './wasm/parallel';
 import { Arena, type KernelExports } from './wasm/runtime';
 
@@ -434,7 +434,7 @@ export class Network {
     if (w.parts === 1 || cut === (byCols ? N : R)) {
       if (w.parts === 2) { const d1 = (w.desc[k]![1]! + kind * DESC_BYTES + DESC.sum) >> 3; w.f64.fill(0, d1, d1 + 3); }
       w.k.spmm(A, lda, B, ldb, C, ldc, R, N, K, epi, d0, S0);
-      return this.listed(w, S0, R);
+      return this.listed(w, S0, R, K);
     }
     const d1 = w.desc[k]![1]! + kind * DESC_BYTES, S1 = w.spList[1]!;
     let A1 = A, B1 = B, C1: number, R0 = R, R1 = R, N0 = N, N1 = N;
@@ -449,7 +449,7 @@ export class Network {
       w.k.spmm(A1, lda, B1, ldb, C1, ldc, R1, N1, K, epi, d1, S1);
     }
     // by columns both parts listed all rows: count one; by rows each its own
-    return this.listed(w, S0, R0) + (byCols ? 0 : this.listed(w, S1, R1));
+    return this.listed(w, S0, R0, K) + (byCols ? 0 : this.listed(w, S1, R1, K));
   }
 
   /** Whether layer k's forward runs on spmm: its input is a ReLU layer's output (see sparseNow). */
@@ -472,9 +472,13 @@ export class Network {
     w.sparseRetry[2 * k + which] = SPARSE_RETRY;
   }
 
-  /** The nonzeros spmm listed at S for R rows (the list's end minus its start, in pairs). */
-  private listed(w: WasmLayout, S: number, R: number): number {
-    return (w.i32[(S >> 2) + R]! - w.i32[S >> 2]!) / 8;
+  /**
+   * The nonzeros spmm listed at S for R rows: the end of the last list minus the start of the
+   * first, in pairs (a product's lists are one run of pairs, chunk by chunk, row by row).
+   */
+  private listed(w: WasmLayout, S: number, R: number, K: number): number {
+    const starts = (S + SPMM_STARTS) >> 2;
+    return (w.i32[starts + R * Math.ceil(K / SPMM_CHUNK)]! - w.i32[starts]!) / 8;
   }
 
   /** A descriptor sum over the parts, part 0 + part 1 (slot: DESC.sum / sumSq / sat). */

@@ -139,6 +139,42 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>, n = b.length): numbe
   return worst / scale;
 }
 
+describe('spmm or the GEMM: ReLU layers with and without zeros', () => {
+  for (const path of WASM_PATHS) {
+    test(`${path}: a ReLU input with no zeros goes back to the GEMM, tries spmm again 50 passes later; both agree with float64`, () => {
+      // widths of at least 28 so the products qualify for spmm; positive weights and inputs
+      // keep every ReLU unit on (no zeros); then half the inputs negative turn units off
+      const spec: NetworkSpec = { sizes: [8, 40, 40, 30], hidden: ['relu', 'relu'], output: 'softmax', leakyReluSlope: 0 };
+      const B = 9;
+      const { f32, f64, X32, X64 } = twins(spec, B, path, 12);
+      for (let i = 0; i < f32.params.length; i++) f64.params[i] = f32.params[i] = Math.abs(f32.params[i]!);
+      for (let i = 0; i < X32.length; i++) X64[i] = X32[i] = Math.abs(X32[i]!);
+      const counts = () => f32.productCounts!;
+      f32.forward(X32, B); // layer 1 and 2 take a ReLU input: spmm, and see no zeros
+      assert.deepEqual(counts(), { gemm: 1, spmm: 2 });
+      for (let pass = 2; pass <= 50; pass++) f32.forward(X32, B);
+      assert.deepEqual(counts(), { gemm: 1 + 49 * 3, spmm: 2 }, 'passes 2-50 on the GEMM');
+      f64.forward(X64, B);
+      assert.ok(relErr(f32.acts[2]!, f64.acts[2]!, B * 30) < 1e-5, 'GEMM forward against float64');
+      f32.forward(X32, B);
+      assert.deepEqual(counts(), { gemm: 1 + 49 * 3 + 1, spmm: 4 }, 'pass 51 tries spmm again');
+      // half of layer 1's units off (its weights half negative): once the retry comes round, layer
+      // 2's forward stays on spmm; layer 3's input (layer 2, positive weights) still has no zeros
+      for (let i = 0; i < f32.layers[0]!.W.length; i += 2) f64.layers[0]!.W[i] = f32.layers[0]!.W[i] = -f32.layers[0]!.W[i]!;
+      for (let pass = 52; pass <= 101; pass++) f32.forward(X32, B);
+      const before = counts();
+      f32.forward(X32, B);
+      f32.forward(X32, B);
+      f64.forward(X64, B);
+      let zeros = 0;
+      for (let i = 0; i < B * 40; i++) if (f32.acts[0]![i] === 0) zeros++;
+      assert.ok(zeros > 0.3 * B * 40 && zeros < 0.7 * B * 40, `hidden layer 1 has ${zeros} zeros of ${B * 40}`);
+      assert.deepEqual(counts(), { gemm: before.gemm + 4, spmm: before.spmm + 2 }, 'layer 2 on spmm, layers 1 and 3 on the GEMM');
+      assert.ok(relErr(f32.acts[2]!, f64.acts[2]!, B * 30) < 1e-5, 'spmm forward against float64');
+    });
+  }
+});
+
 describe('every path: forward and backward against float64', () => {
   const shapes: { name: string; spec: NetworkSpec; batch: number }[] = [
     { name: '1x1 layer, batch 1', spec: { sizes: [1, 1], hidden: [], output: 'sigmoid', leakyReluSlope: 0 }, batch: 1 },

@@ -91,10 +91,12 @@ export const SPMM_GROUP = 7;
  * with 128, 1.40x with 64, 1.38x with 48, 1.37x with 32 (64x256x256: 1.37x for all but 32).
  */
 export const SPMM_CHUNK = 64;
+/** Byte offset in spmm's scratch S of the list starts (after the compaction table). */
+export const SPMM_STARTS = 256;
 /** Bytes of spmm's scratch S for a product of `rows` rows and `K` k. */
 export function spmmScratchBytes(rows: number, K: number): number {
   // the compaction table, the list starts, the pairs, and the last 4-pair store's overhang
-  return 256 + 4 * (rows * Math.ceil(K / SPMM_CHUNK) + 1) + 8 + 8 * rows * K + 32;
+  return SPMM_STARTS + 4 * (rows * Math.ceil(K / SPMM_CHUNK) + 1) + 8 + 8 * rows * K + 32;
 }
 /** bytes of B rows per column chunk: about a third of a 1 MB L2 */
 const CHUNK_BYTES = 384 * 1024;
@@ -593,7 +595,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
     /** columns [n, n + 4V) (or the last L < 4 of them), every chunk and row; n advances past them */
     const group = (V: number, L = 4): Bytes => seq(
       pb0.set(i32.add(B!.get, i32.shl(n.get, i32.const(2)))),
-      ps.set(i32.add(S!.get, i32.const(256))),
+      ps.set(i32.add(S!.get, i32.const(SPMM_STARTS))),
       forLoop(k0, i32.const(0), K!.get, i32.const(SPMM_CHUNK),
         pc.set(i32.add(C!.get, i32.shl(n.get, i32.const(2)))),
         forLoop(m, i32.const(0), M!.get, i32.const(1),
@@ -630,7 +632,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
       // pairs from the next multiple of 8. Branch-free: 4 elements at a time, their nonzero
       // lanes moved to the front with their offsets, 4 pairs stored and the cursor advanced past
       // the nonzero ones (NaN and Inf are kept); the last k mod 4 one by one, the same way
-      rs.set(i32.add(S!.get, i32.const(256))),
+      rs.set(i32.add(S!.get, i32.const(SPMM_STARTS))),
       q.set(i32.add(rs.get, i32.and(i32.add(i32.shl(i32.add(i32.mul(M!.get, i32.div_s(i32.add(K!.get, i32.const(SPMM_CHUNK - 1)), i32.const(SPMM_CHUNK))), i32.const(1)), i32.const(2)), i32.const(7)), i32.const(~7)))),
       offStep.set(i32x4.splat(i32.shl(ldbB.get, i32.const(2)))),
       forLoop(k0, i32.const(0), K!.get, i32.const(SPMM_CHUNK),
