@@ -145,6 +145,13 @@ function splitAt(R: number, parts: number): number {
   return parts === 1 ? R : Math.min(R, Math.ceil(R / 8) * 4);
 }
 
+/** One part of a product on this thread's kernels or the helper's port: spmm (with its list scratch S) or the GEMM. */
+function product(x: KernelExports | TaskPort, sparse: boolean, A: number, lda: number, B: number, ldb: number, C: number, ldc: number,
+  R: number, N: number, K: number, epi: number, d: number, S: number): void {
+  if (sparse) x.spmm(A, lda, B, ldb, C, ldc, R, N, K, epi, d, S);
+  else x.gemm(A, lda, B, ldb, C, ldc, R, N, K, epi, d);
+}
+
 /** Helpers of networks that were dropped without dispose(). */
 const helperReaper = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<TaskPort>((port) => port.close()) : null;
 
@@ -388,68 +395,49 @@ export class Network {
   }
 
   /**
-   * One product C = A·Bᵀ in two parts (see NetworkOptions): by columns of C (forward and input
-   * gradient: each part reads half of W) or by rows (weight gradient: rows are units). Part 1 goes
-   * to the helper thread when there is one, part 0 runs here. `kind` picks the layer's descriptor
-   * (0 forward, 1 input gradient, 2 weight gradient); the parts' descriptors carry their own
-   * column or row offsets (initDescriptors). Returns whether part 1 ran (else its sums are zeroed).
+   * One product in two parts (see NetworkOptions), on the GEMM (C = A·Bᵀ, B is [N, K]) or, with
+   * `sparse`, on spmm (C = A·B over A's nonzeros, B is [K, N]): by columns of C (forward and
+   * input gradient: each part reads part of the weights) or by rows (weight gradient: rows are
+   * units). Part 1 goes to the helper thread when there is one, part 0 runs here. `kind` picks
+   * the layer's descriptor (0 forward, 1 input gradient, 2 weight gradient); the parts'
+   * descriptors carry their own column or row offsets (initDescriptors), and each part lists its
+   * own nonzeros for spmm. Returns whether part 1 ran (else its sums are zeroed).
    */
-  private gemmParts(w: WasmLayout, k: number, kind: number, byCols: boolean, A: number, lda: number, B: number, ldb: number,
+  private productParts(w: WasmLayout, k: number, kind: number, byCols: boolean, sparse: boolean, A: number, lda: number, B: number, ldb: number,
     C: number, ldc: number, R: number, N: number, K: number, epi: number): boolean {
     const d0 = w.desc[k]![0]! + kind * DESC_BYTES;
     const cut = splitAt(byCols ? N : R, w.parts);
-    w.gemmProducts++;
+    if (sparse) w.spmmProducts++;
+    else w.gemmProducts++;
     if (w.parts === 1 || cut === (byCols ? N : R)) {
       if (w.parts === 2) { const d1 = (w.desc[k]![1]! + kind * DESC_BYTES + DESC.sum) >> 3; w.f64.fill(0, d1, d1 + 3); }
-      w.k.gemm(A, lda, B, ldb, C, ldc, R, N, K, epi, d0);
+      product(w.k, sparse, A, lda, B, ldb, C, ldc, R, N, K, epi, d0, w.spList[0]!);
       return false;
     }
     const d1 = w.desc[k]![1]! + kind * DESC_BYTES;
     let A1 = A, B1 = B, C1: number, R0 = R, R1 = R, N0 = N, N1 = N;
-    if (byCols) { B1 = B + cut * ldb * 4; C1 = C + cut * 4; N0 = cut; N1 = N - cut; }
+    // part 1's columns: further along B's rows for spmm, further rows of B for the GEMM
+    if (byCols) { B1 = B + cut * (sparse ? 1 : ldb) * 4; C1 = C + cut * 4; N0 = cut; N1 = N - cut; }
     else { A1 = A + cut * lda * 4; C1 = C + cut * ldc * 4; R0 = cut; R1 = R - cut; }
     if (w.port && w.useHelper) {
-      w.port.gemm(A1, lda, B1, ldb, C1, ldc, R1, N1, K, epi, d1);
-      w.k.gemm(A, lda, B, ldb, C, ldc, R0, N0, K, epi, d0);
+      product(w.port, sparse, A1, lda, B1, ldb, C1, ldc, R1, N1, K, epi, d1, w.spList[1]!);
+      product(w.k, sparse, A, lda, B, ldb, C, ldc, R0, N0, K, epi, d0, w.spList[0]!);
       w.port.wait();
     } else {
-      w.k.gemm(A, lda, B, ldb, C, ldc, R0, N0, K, epi, d0);
-      w.k.gemm(A1, lda, B1, ldb, C1, ldc, R1, N1, K, epi, d1);
+      product(w.k, sparse, A, lda, B, ldb, C, ldc, R0, N0, K, epi, d0, w.spList[0]!);
+      product(w.k, sparse, A1, lda, B1, ldb, C1, ldc, R1, N1, K, epi, d1, w.spList[1]!);
     }
     return true;
   }
 
   /**
-   * C = A·B over A's nonzeros (spmm; B is [K, N]) in two parts like gemmParts: by columns of C
-   * (forward and input gradient) or by rows (weight gradient); each part lists its own rows'
-   * nonzeros.
-   * Returns the number of nonzeros of A (both parts).
+   * The nonzeros of A the last spmm product listed (R rows, K k), over its parts: by columns
+   * both parts listed every row (count one), by rows each its own.
    */
-  private spmmParts(w: WasmLayout, k: number, kind: number, byCols: boolean, A: number, lda: number, B: number, ldb: number,
-    C: number, ldc: number, R: number, N: number, K: number, epi: number): number {
-    const d0 = w.desc[k]![0]! + kind * DESC_BYTES;
-    const cut = splitAt(byCols ? N : R, w.parts);
-    const S0 = w.spList[0]!;
-    w.spmmProducts++;
-    if (w.parts === 1 || cut === (byCols ? N : R)) {
-      if (w.parts === 2) { const d1 = (w.desc[k]![1]! + kind * DESC_BYTES + DESC.sum) >> 3; w.f64.fill(0, d1, d1 + 3); }
-      w.k.spmm(A, lda, B, ldb, C, ldc, R, N, K, epi, d0, S0);
-      return this.listed(w, S0, R, K);
-    }
-    const d1 = w.desc[k]![1]! + kind * DESC_BYTES, S1 = w.spList[1]!;
-    let A1 = A, B1 = B, C1: number, R0 = R, R1 = R, N0 = N, N1 = N;
-    if (byCols) { B1 = B + cut * 4; C1 = C + cut * 4; N0 = cut; N1 = N - cut; }
-    else { A1 = A + cut * lda * 4; C1 = C + cut * ldc * 4; R0 = cut; R1 = R - cut; }
-    if (w.port && w.useHelper) {
-      w.port.spmm(A1, lda, B1, ldb, C1, ldc, R1, N1, K, epi, d1, S1);
-      w.k.spmm(A, lda, B, ldb, C, ldc, R0, N0, K, epi, d0, S0);
-      w.port.wait();
-    } else {
-      w.k.spmm(A, lda, B, ldb, C, ldc, R0, N0, K, epi, d0, S0);
-      w.k.spmm(A1, lda, B1, ldb, C1, ldc, R1, N1, K, epi, d1, S1);
-    }
-    // by columns both parts listed all rows: count one; by rows each its own
-    return this.listed(w, S0, R0, K) + (byCols ? 0 : this.listed(w, S1, R1, K));
+  private nonzeros(w: WasmLayout, byCols: boolean, both: boolean, R: number, K: number): number {
+    if (!both || byCols) return this.listed(w, w.spList[0]!, R, K);
+    const cut = splitAt(R, 2);
+    return this.listed(w, w.spList[0]!, cut, K) + this.listed(w, w.spList[1]!, R - cut, K);
   }
 
   /** Whether layer k's forward runs on spmm: its input is a ReLU layer's output (see sparseNow). */
@@ -511,11 +499,10 @@ export class Network {
         // at a padded row stride (as in the backward)
         const N4 = Math.ceil(N / 4) * 4 + 4;
         w.k.transpose(w.params + layer.offset * 4, K, w.t3, N4, N, K);
-        const nz = this.spmmParts(w, k, 0, true, prev, prevLd, w.t3, N4, w.acts[k]!, N, M, N, K, epi);
-        this.sparseSeen(w, k, 0, nz, M * K);
-        both = w.parts === 2 && splitAt(N, 2) !== N;
+        both = this.productParts(w, k, 0, true, true, prev, prevLd, w.t3, N4, w.acts[k]!, N, M, N, K, epi);
+        this.sparseSeen(w, k, 0, this.nonzeros(w, true, both, M, K), M * K);
       } else {
-        both = this.gemmParts(w, k, 0, true, prev, prevLd, w.params + layer.offset * 4, K, w.acts[k]!, N, M, N, K, epi);
+        both = this.productParts(w, k, 0, true, false, prev, prevLd, w.params + layer.offset * 4, K, w.acts[k]!, N, M, N, K, epi);
       }
       if (hidden) {
         const sum = this.partSum(w, k, 0, DESC.sum);
@@ -705,8 +692,8 @@ export class Network {
       if (sparse) {
         // dW = δᵀ·a: A = δᵀ (transposed), B = a as it is; rows (units) in parts
         K_.transpose(dk, N, w.t1, ldT, M, N);
-        const nz = this.spmmParts(w, k, 2, false, w.t1, ldT, prevA, K, gOff, K, N, K, M, EPI.grad);
-        this.sparseSeen(w, k, 1, nz, M * N);
+        const both = this.productParts(w, k, 2, false, true, w.t1, ldT, prevA, K, gOff, K, N, K, M, EPI.grad);
+        this.sparseSeen(w, k, 1, this.nonzeros(w, false, both, N, M), M * N);
       } else {
         // dW = δᵀ·a as a dot-form product of the transposes; its rows (units) in parts
         if (w.port && w.useHelper) {
@@ -717,7 +704,7 @@ export class Network {
           K_.transpose(dk, N, w.t1, ldT, M, N);
           K_.transpose(prevA, K, w.t2, ldT, M, K);
         }
-        this.gemmParts(w, k, 2, false, w.t1, ldT, w.t2, ldT, gOff, K, N, K, M, EPI.grad);
+        this.productParts(w, k, 2, false, false, w.t1, ldT, w.t2, ldT, gOff, K, N, K, M, EPI.grad);
       }
       const gb = K_.colsum(dk, N, M, N, gOff + N * K * 4);
       if (probe) P.gradB[k] = Math.sqrt(gb); // ‖dW‖: the optimizer's pass measures it
@@ -726,12 +713,12 @@ export class Network {
         // power of two apart share a few cache sets: the column panel would not stay in L1)
         const K4 = Math.ceil(K / 4) * 4 + 4;
         K_.copy2d(wOff, K, w.t3, K4, N, K);
-        this.spmmParts(w, k, 1, true, dk, N, w.t3, K4, w.deltas[k - 1]!, K, M, K, N, EPI.deriv);
+        this.productParts(w, k, 1, true, true, dk, N, w.t3, K4, w.deltas[k - 1]!, K, M, K, N, EPI.deriv);
         this.deltaSq[k - 1] = this.partSum(w, k, 1, DESC.sum);
       } else if (k > 0) {
         const N4 = Math.ceil(N / 4) * 4 + 4; // padded stride, see planWasm
         K_.transpose(wOff, K, w.t3, N4, N, K);
-        this.gemmParts(w, k, 1, true, dk, N, w.t3, N4, w.deltas[k - 1]!, K, M, K, N, EPI.deriv);
+        this.productParts(w, k, 1, true, false, dk, N, w.t3, N4, w.deltas[k - 1]!, K, M, K, N, EPI.deriv);
         this.deltaSq[k - 1] = this.partSum(w, k, 1, DESC.sum);
       }
     }

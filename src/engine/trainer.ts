@@ -264,16 +264,20 @@ export class Trainer {
   runSteps(maxSteps: number, sink: RecordSink, interrupted?: () => boolean): number {
     this.transient = sink.transientSteps === true;
     let n = 0;
-    while (n < maxSteps && !this.done) {
-      if (interrupted?.()) break;
-      const rec = this.trainStep();
-      if (this.status === 'diverged') break;
-      n++;
-      if (rec) sink.step?.(rec);
-      if (this.atEpochEnd) {
-        const epochRec = this.endEpoch(); // not inside the optional call: it must run without a sink too
-        sink.epoch?.(epochRec);
+    try {
+      while (n < maxSteps && !this.done) {
+        if (interrupted?.()) break;
+        const rec = this.trainStep();
+        if (this.status === 'diverged') break;
+        n++;
+        if (rec) sink.step?.(rec);
+        if (this.atEpochEnd) {
+          const epochRec = this.endEpoch(); // not inside the optional call: it must run without a sink too
+          sink.epoch?.(epochRec);
+        }
       }
+    } finally {
+      this.transient = false; // trainStep() called on its own returns fresh records
     }
     return n;
   }

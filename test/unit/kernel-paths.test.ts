@@ -417,7 +417,7 @@ describe('a second thread', () => {
   const twoCores = enableSecondCore({});
   const data = randomDataset(260, 37, 5, 8, 30);
   const cfg = makeConfig({
-    layers: [22, 13, 9], activation: ['relu', 'relu', 'tanh'], epochs: 3, batchSize: 27, lr: 0.02,
+    layers: [40, 32, 9], activation: ['relu', 'relu', 'tanh'], epochs: 3, batchSize: 27, lr: 0.02,
     optimizer: { type: 'adam', momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-3 },
     probes: { every: 3, histogramBins: 12, unitSaturation: true },
   });

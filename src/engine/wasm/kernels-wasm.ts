@@ -151,16 +151,9 @@ export function buildKernels(o: KernelOptions): Fn[] {
     if (L === 2) return v128.load64_zero(addr, offset);
     return f32x4.replace_lane(v128.load64_zero(addr, offset), 2, f32.load(addr, offset + 8));
   };
-  /** store the first L lanes of a vector (a local) at addr */
-  const storePartial = (addr: Local, v: Local, L: number): Bytes[] => {
-    if (L === 4) return [v128.store(addr.get, v.get)];
-    const out: Bytes[] = [];
-    for (let l = 0; l < L; l++) out.push(f32.store(addr.get, f32x4.extract_lane(v.get, l), 4 * l));
-    return out;
-  };
-
   /** store the first L lanes of a vector (a local) at addr + offset */
-  const storePartialAt = (addr: Local, v: Local, L: number, offset = 0): Bytes[] => {
+  const storePartial = (addr: Local, v: Local, L: number, offset = 0): Bytes[] => {
+    if (L === 4) return [v128.store(addr.get, v.get, offset)];
     const out: Bytes[] = [];
     for (let l = 0; l < L; l++) out.push(f32.store(addr.get, f32x4.extract_lane(v.get, l), offset + 4 * l));
     return out;
@@ -603,14 +596,14 @@ export function buildKernels(o: KernelOptions): Fn[] {
           pe.set(i32.load(ps.get, 4)),
           ps.set(i32.add(ps.get, i32.const(4))),
           ...acc.slice(0, V).map((x, j) => x.set(if_value_v128(i32.eqz(k0.get), () => v128.zero(),
-            () => (L === 4 ? v128.load(pc.get, 16 * j) : loadPartial(pc.get, L))))),
+            () => loadPartial(pc.get, L, 16 * j)))),
           whileLoop(i32.lt_u(p.get, pe.get),
             a.set(v128.load32_splat(p.get, 4)),
             pb.set(i32.add(pb0.get, i32.load(p.get))),
-            ...acc.slice(0, V).map((x, j) => x.set(fma(a.get, L === 4 ? v128.load(pb.get, 16 * j) : loadPartial(pb.get, L), x.get))),
+            ...acc.slice(0, V).map((x, j) => x.set(fma(a.get, loadPartial(pb.get, L, 16 * j), x.get))),
             p.set(i32.add(p.get, i32.const(8))),
           ),
-          ...acc.slice(0, V).flatMap((x, j) => (L === 4 ? [v128.store(pc.get, x.get, 16 * j)] : storePartialAt(pc, x, L))),
+          ...acc.slice(0, V).flatMap((x, j) => storePartial(pc, x, L, 16 * j)),
           pc.set(i32.add(pc.get, ldcB.get)),
         ),
       ),
@@ -697,7 +690,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
         whileLoop(i32.lt_u(ps.get, pe.get),
           v128.store(pd.get, v128.load(ps.get)),
           ps.set(i32.add(ps.get, i32.const(16))), pd.set(i32.add(pd.get, i32.const(16)))),
-        tailSwitch(tl.get, (L) => [v.set(loadPartial(ps.get, L)), ...storePartialAt(pd, v, L)]),
+        tailSwitch(tl.get, (L) => [v.set(loadPartial(ps.get, L)), ...storePartial(pd, v, L)]),
       ),
     );
   }
