@@ -120,7 +120,7 @@ interface WasmLayout {
   desc: number[][];
   units: number[][];
   hist: number[][];
-  /** [layer][part]: float64 probe outputs of the forward kernel (raw counts) */
+  /** [layer][part]: float64 probe outputs of the forward kernel (per-unit fractions, bin counts) */
   unitsOut: Float64Array[][];
   histOut: Float64Array[][];
   /** [part]: per layer 3 float64 optimizer norms (‖ΔW‖², ‖W‖², ‖dW‖²) */
@@ -294,7 +294,7 @@ export class Network {
       desc.push(perPart(3 * DESC_BYTES));
       units.push(perPart(r4(out) * 4));
       hist.push(perPart(4 * WASM_MAX_BINS * 4)); // one sub-histogram per SIMD lane
-      unitsOutOff.push(perPart(out * 8));
+      unitsOutOff.push(perPart(r4(out) * 8)); // the kernels write whole vectors of 4
       histOutOff.push(perPart(WASM_MAX_BINS * 8));
       t1 = Math.max(t1, out * ldT);
       t2 = Math.max(t2, inS * ldT);
@@ -513,17 +513,19 @@ export class Network {
           P.saturation[k] = this.partSum(w, k, 0, DESC.sat) / count;
           P.mean[k] = mean;
           P.std[k] = Math.sqrt(Math.max(this.partSum(w, k, 0, DESC.sumSq) / count - mean * mean, 0));
-          // plain loops: for a few dozen numbers TypedArray.set's native call costs more
+          // the kernels wrote per-unit fractions and bin counts; buffers made with the network's
+          // own views (probeViews) hold them already, others take a copy. Plain loops: for a few
+          // dozen numbers TypedArray.set's native call costs more
           const unit = P.unitSat[k]!, hist = P.hist[k]!;
           const u0 = w.unitsOut[k]![0]!, h0 = w.histOut[k]![0]!;
           if (!both) {
-            for (let j = 0; j < N; j++) unit[j] = u0[j]! / M;
-            for (let b = 0; b < h0.length; b++) hist[b] = h0[b]!;
+            if (unit !== u0) for (let j = 0; j < N; j++) unit[j] = u0[j]!;
+            if (hist !== h0) for (let b = 0; b < h0.length; b++) hist[b] = h0[b]!;
           } else {
             // part 0 counted units [0, cut), part 1 units [cut, N) from its own 0
             const u1 = w.unitsOut[k]![1]!, h1 = w.histOut[k]![1]!, cut = splitAt(N, 2);
-            for (let j = 0; j < cut; j++) unit[j] = u0[j]! / M;
-            for (let j = cut; j < N; j++) unit[j] = u1[j - cut]! / M;
+            for (let j = 0; j < cut; j++) unit[j] = u0[j]!;
+            for (let j = cut; j < N; j++) unit[j] = u1[j - cut]!;
             for (let b = 0; b < h0.length; b++) hist[b] = h0[b]! + h1[b]!;
           }
         }
@@ -573,6 +575,24 @@ export class Network {
         i32[t + 3] = w.normsView[p]!.byteOffset + 24 * k;
       }
     }
+  }
+
+  /**
+   * Per hidden layer, the float64 arrays the forward kernels write the per-unit saturated
+   * fractions and the histogram's counts into, for ProbeBuffers to use as their own (no copy
+   * each step). Only with one part and bins the kernels count; null otherwise. The views stay
+   * valid while the bins stay the same; a forward with buffers of other bins takes new views,
+   * and the old buffers then get copies again.
+   */
+  probeViews(bins: number): { unitSat: (Float64Array | null)[]; hist: (Float64Array | null)[] } | null {
+    const w = this.wasm;
+    if (!w || w.parts !== 1 || bins > WASM_MAX_BINS) return null;
+    if (w.bins !== bins) this.setHistogramBins(w, bins);
+    const hidden = (k: number) => this.layers[k]!.activation !== null;
+    return {
+      unitSat: this.layers.map((_, k) => (hidden(k) ? w.unitsOut[k]![0]! : null)),
+      hist: this.layers.map((_, k) => (hidden(k) ? w.histOut[k]![0]! : null)),
+    };
   }
 
   private setHistogramBins(w: WasmLayout, bins: number): void {

@@ -56,7 +56,13 @@ export class ProbeBuffers {
   fusedForward = false;
   fusedBackward = false;
 
-  constructor(net: Network, readonly bins: number, readonly unitLevel: boolean) {
+  /**
+   * `shared`: per-unit saturation and histograms in the network's own probe outputs where it
+   * has them (Network.probeViews: the WebAssembly forward then writes them in place). For one
+   * user of the network at a time (the trainer); two shared buffers on one network would share
+   * those numbers.
+   */
+  constructor(net: Network, readonly bins: number, readonly unitLevel: boolean, shared = false) {
     const L = (this.L = net.layers.length);
     this.saturation = new Float64Array(L);
     this.mean = new Float64Array(L);
@@ -65,8 +71,9 @@ export class ProbeBuffers {
     this.gradB = new Float64Array(L);
     this.delta = new Float64Array(L);
     this.updateRatio = new Float64Array(L);
-    this.unitSat = net.layers.map((l) => new Float64Array(l.outSize));
-    this.hist = net.layers.map(() => new Float64Array(bins));
+    const views = shared ? net.probeViews(bins) : null;
+    this.unitSat = net.layers.map((l, k) => views?.unitSat[k] ?? new Float64Array(l.outSize));
+    this.hist = net.layers.map((_, k) => views?.hist[k] ?? new Float64Array(bins));
     this.norms = { update: new Float64Array(L), weight: new Float64Array(L), grad: new Float64Array(L) };
     this.ranges = net.layers.map((l) => (l.activation ? histogramRange(l.activation) : null));
   }

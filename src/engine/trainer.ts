@@ -130,7 +130,7 @@ export class Trainer {
     this.net.initialize(cfg.init, rng.fork('init'));
     this.shuffleRng = rng.fork('shuffle');
     this.opt = new Optimizer(cfg.optimizer, this.net.params, this.net.grads);
-    this.probes = new ProbeBuffers(this.net, cfg.probes.histogramBins, cfg.probes.unitSaturation);
+    this.probes = new ProbeBuffers(this.net, cfg.probes.histogramBins, cfg.probes.unitSaturation, true);
     this.tuner = this.net.threads === 2 ? new ThreadTuner() : null;
     this.stepsPerEpoch = Math.ceil(nTrain / B);
     this.totalSteps = this.stepsPerEpoch * cfg.epochs;

@@ -323,6 +323,37 @@ describe('every path: fused probes equal the TypeScript probes', () => {
         }
       });
     }
+    test(`${path}: shared probe buffers are the kernels' outputs, and stay right next to other buffers`, () => {
+      const spec: NetworkSpec = { sizes: [6, 11, 7, 3], hidden: ['sigmoid', 'relu'], output: 'softmax', leakyReluSlope: 0 };
+      const B = 13;
+      const { f32: net, X32 } = twins(spec, B, path, 5);
+      for (let i = 0; i < X32.length; i++) X32[i]! *= 3;
+      const shared = new ProbeBuffers(net, 17, true, true);
+      // the views are the network's memory (no copy per step), for hidden layers only
+      const memory = (net as unknown as { wasm: { memory: WebAssembly.Memory } }).wasm.memory.buffer;
+      assert.equal(shared.hist[0]!.buffer, memory);
+      assert.equal(shared.unitSat[1]!.buffer, memory);
+      assert.notEqual(shared.hist[2]!.buffer, memory);
+      const check = (label: string) => {
+        const plain = new ProbeBuffers(net, 17, true);
+        measureLayers(net, B, plain);
+        for (const k of [0, 1]) {
+          assert.deepEqual(Array.from(shared.unitSat[k]!), Array.from(plain.unitSat[k]!), `${label}: unitSat[${k}]`);
+          assert.deepEqual(Array.from(shared.hist[k]!), Array.from(plain.hist[k]!), `${label}: hist[${k}]`);
+          assert.equal(shared.hist[k]!.reduce((a, b) => a + b, 0), B * spec.sizes[k + 1]!, `${label}: counts`);
+        }
+      };
+      net.forward(X32, B, shared);
+      check('shared');
+      // buffers of other bins on the same network: the network takes new views for them, and the
+      // shared buffers get copies from then on
+      const other = new ProbeBuffers(net, 9, true);
+      net.forward(X32, B, other);
+      assert.equal(other.hist[0]!.reduce((a, b) => a + b, 0), B * 11);
+      for (let i = 0; i < X32.length; i++) X32[i]! *= -0.5;
+      net.forward(X32, B, shared);
+      check('after buffers of 9 bins');
+    });
   }
 });
 

@@ -259,9 +259,10 @@ export const f32x4 = {
 export const f64x2 = {
   splat: un(simd(0x14)),
   extract_lane: (v: Bytes, lane: number): Bytes => [v, simd(0x21), lane],
-  add: bin(simd(0xf0)), sub: bin(simd(0xf1)), mul: bin(simd(0xf2)),
+  add: bin(simd(0xf0)), sub: bin(simd(0xf1)), mul: bin(simd(0xf2)), div: bin(simd(0xf3)),
   floor: un(simd(0x75)),
   promote_low_f32x4: un(simd(0x5f)),
+  convert_low_i32x4_s: un(simd(0xfe)),
 };
 
 export const i32x4 = {

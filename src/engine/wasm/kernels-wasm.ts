@@ -291,15 +291,18 @@ export function buildKernels(o: KernelOptions): Fn[] {
    * forward of a hidden layer: a = f(z + bias) and Σ(a + (z - z)) always; with the probe flag, a
    * second pass over the same rows (still in L1) measures saturation overall and per unit, Σa²
    * and the histogram. Two passes keep each loop's live values within the 16 vector registers.
+   * The second pass walks down columns of 4 units, so each unit's saturated count stays in a
+   * register for all the rows and goes to memory once per column.
    */
   for (const act of [ACT.sigmoid, ACT.tanh, ACT.relu, ACT.leaky_relu, ACT.linear]) {
     const f = add(new Fn(`epi_act${act}`, EPI_PARAMS), false);
     const [d, c, ldcB, rows, n] = f.params as EpiParams;
-    const p = f.local(T.i32), b = f.local(T.i32), u = f.local(T.i32), h = f.local(T.i32), b0 = f.local(T.i32), u0 = f.local(T.i32);
+    const p = f.local(T.i32), b = f.local(T.i32), b0 = f.local(T.i32), u0 = f.local(T.i32);
     const z = f.local(T.v128), a = f.local(T.v128), s = f.local(T.v128), slope = f.local(T.v128), mask = f.local(T.v128), satAcc = f.local(T.v128);
     const sumSq = sqAcc(f), sum = sqAcc(f);
-    const lo = f.local(T.v128), scale = f.local(T.v128);
+    const lo = f.local(T.v128), scale = f.local(T.v128), hv = f.local(T.v128), unitAcc = f.local(T.v128);
     const bin = f.local(T.v128), tmp = f.local(T.i32), maxBin = f.local(T.v128);
+    const j = f.local(T.i32), r = f.local(T.i32), rows2 = f.local(T.i32), n4 = f.local(T.i32), q = f.local(T.i32);
     const actBody = (L: number, slot: number): Bytes[] => {
       const out: Bytes[] = [
         z.set(f32x4.add(loadPartial(p.get, L), loadPartial(b.get, L))),
@@ -312,30 +315,43 @@ export function buildKernels(o: KernelOptions): Fn[] {
       out.push(...sum.addPlain(s.get, slot));
       return out;
     };
+    /** one row's vector of a column (L units), at p */
     const probeBody = (L: number, slot: number): Bytes[] => {
       const out: Bytes[] = [
         a.set(L < 4 ? v128.and(loadPartial(p.get, L), laneMask(L)) : v128.load(p.get)),
         ...sumSq.add(a.get, slot),
         mask.set(L < 4 ? v128.and(satMask(act, a), laneMask(L)) : satMask(act, a)),
-        satAcc.set(i32x4.sub(satAcc.get, mask.get)),
-        v128.store(u.get, i32x4.sub(v128.load(u.get), mask.get)),
-        // histogram bins in float32: subtract, multiply, floor, exactly as the TypeScript probe
-        bin.set(i32x4.trunc_sat_f32x4_s(f32x4.floor(f32x4.mul(f32x4.sub(a.get, lo.get), scale.get)))),
-        bin.set(i32x4.shl(i32x4.min_s(i32x4.max_s(bin.get, v128.zero()), maxBin.get), i32.const(4))),
+        unitAcc.set(i32x4.sub(unitAcc.get, mask.get)),
+        // histogram bins in float32: subtract, multiply, truncate, clamp; as the TypeScript probe's
+        // floor (a value truncated up to 0 from below 0 is clamped to bin 0 either way). Each bin
+        // becomes its counter's address: one sub-histogram per lane (slot bin*4 + lane), so no
+        // lane waits on another's increment
+        bin.set(i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.sub(a.get, lo.get), scale.get))),
+        bin.set(i32x4.add(i32x4.shl(i32x4.min_s(i32x4.max_s(bin.get, v128.zero()), maxBin.get), i32.const(4)), hv.get)),
       ];
-      // one sub-histogram per lane (slot bin*4 + lane): no lane waits on another's increment
       for (let l = 0; l < L; l++) {
         out.push(
-          tmp.set(i32.add(h.get, i32x4.extract_lane(bin.get, l))),
+          tmp.set(i32x4.extract_lane(bin.get, l)),
           i32.store(tmp.get, i32.add(i32.load(tmp.get, 4 * l), i32.const(1)), 4 * l),
         );
       }
       return out;
     };
-    const perRow = (r: Local) => [p.set(i32.add(c.get, i32.mul(r.get, ldcB.get))), b.set(b0.get), u.set(u0.get)];
-    const advance = [p.set(i32.add(p.get, i32.const(16))), b.set(i32.add(b.get, i32.const(16))), u.set(i32.add(u.get, i32.const(16)))];
+    /** down the column of units [j, j + L): all rows, two at a time, then the units' counts */
+    const column = (L: number): Bytes[] => [
+      unitAcc.set(v128.zero()),
+      p.set(i32.add(c.get, i32.shl(j.get, i32.const(2)))),
+      forLoop(r, i32.const(0), rows2.get, i32.const(2),
+        ...probeBody(L, 0), p.set(i32.add(p.get, ldcB.get)), ...probeBody(L, 1), p.set(i32.add(p.get, ldcB.get))),
+      if_(i32.ne(rows2.get, rows.get), probeBody(L, 0)),
+      q.set(i32.add(u0.get, i32.shl(j.get, i32.const(2)))),
+      v128.store(q.get, i32x4.add(v128.load(q.get), unitAcc.get)),
+      satAcc.set(i32x4.add(satAcc.get, unitAcc.get)),
+    ];
+    const perRow = (r: Local) => [p.set(i32.add(c.get, i32.mul(r.get, ldcB.get))), b.set(b0.get)];
+    const advance = [p.set(i32.add(p.get, i32.const(16))), b.set(i32.add(b.get, i32.const(16)))];
     f.body = seq(
-      b0.set(i32.load(d.get, DESC.bias)), u0.set(i32.load(d.get, DESC.units)), h.set(i32.load(d.get, DESC.hist)),
+      b0.set(i32.load(d.get, DESC.bias)), u0.set(i32.load(d.get, DESC.units)),
       slope.set(f32x4.splat(f32.load(d.get, DESC.slope))),
       ...sum.init(),
       rowsLoop(f, rows, n, perRow, actBody, advance),
@@ -343,8 +359,12 @@ export function buildKernels(o: KernelOptions): Fn[] {
       if_(i32.load(d.get, DESC.probe), [
         lo.set(f32x4.splat(f32.demote_f64(f64.load(d.get, DESC.histLo)))), scale.set(f32x4.splat(f32.demote_f64(f64.load(d.get, DESC.histScale)))),
         maxBin.set(i32x4.splat(i32.add(i32.load(d.get, DESC.bins), i32.const(-1)))),
+        hv.set(i32x4.splat(i32.load(d.get, DESC.hist))),
         ...sumSq.init(), satAcc.set(v128.zero()),
-        rowsLoop(f, rows, n, perRow, probeBody, advance),
+        rows2.set(i32.and(rows.get, i32.const(~1))),
+        n4.set(i32.and(n.get, i32.const(~3))),
+        forLoop(j, i32.const(0), n4.get, i32.const(4), ...column(4)),
+        tailSwitch(i32.and(n.get, i32.const(3)), (L) => column(L)),
         f64.store(d.get, f64.add(f64.load(d.get, DESC.sumSq), sumSq.total()), DESC.sumSq),
         f64.store(d.get, f64.add(f64.load(d.get, DESC.sat), f64.convert_i32_s(i32.add(
           i32.add(i32x4.extract_lane(satAcc.get, 0), i32x4.extract_lane(satAcc.get, 1)),
@@ -456,9 +476,10 @@ export function buildKernels(o: KernelOptions): Fn[] {
    * The epilogue a product runs on its finished rows, shared by gemm and spmm: `setup` zeroes the
    * descriptor's sums and reads the activation; `rows(c0, nRows, m0)` runs the epilogue `epi` on
    * rows [m0, m0 + nRows) at c0; `probesOut` writes the probe counters out as float64 (histogram:
-   * the lanes' sub-histograms summed; per-unit saturated counts) and zeroes them as it reads.
+   * the lanes' sub-histograms summed; per unit the saturated fraction of the product's M rows)
+   * and zeroes them as it reads.
    */
-  const epilogueOf = (f: Fn, d: Local, epi: Local, ldcB: Local, N: Local) => {
+  const epilogueOf = (f: Fn, d: Local, epi: Local, ldcB: Local, M: Local, N: Local) => {
     const act = f.local(T.i32), probeAct = f.local(T.i32), hb = f.local(T.i32), hp = f.local(T.i32), po = f.local(T.i32), pc = f.local(T.i32);
     const rows = (c0: Bytes, nRows: Bytes, m0: Bytes): Bytes => {
       const args = (fnName: string) => call(ids.get(fnName)!, d.get, c0, ldcB.get, nRows, N.get, m0);
@@ -479,18 +500,31 @@ export function buildKernels(o: KernelOptions): Fn[] {
       if_(d.get, [f64.store(d.get, f64.const(0), DESC.sum), f64.store(d.get, f64.const(0), DESC.sumSq), f64.store(d.get, f64.const(0), DESC.sat)]),
       probeAct.set(i32.and(i32.eq(epi.get, i32.const(EPI.act)), i32.ne(if_value_i32(i32.eqz(d.get), i32.const(0), () => i32.load(d.get, DESC.probe)), i32.const(0)))),
     );
+    // four counters at a time: four bins' lane sub-histograms summed by a transpose-and-add (or
+    // four units' counts), converted to float64 two by two; the output arrays are padded to 4
+    const v0 = f.local(T.v128), v1 = f.local(T.v128), v2 = f.local(T.v128), v3 = f.local(T.v128), s01 = f.local(T.v128), s23 = f.local(T.v128);
+    const res = f.local(T.v128), inv = f.local(T.v128);
+    const store4 = (addr: Bytes, x: Local, div: boolean): Bytes[] => {
+      const lo = f64x2.convert_low_i32x4_s(x.get), hi = f64x2.convert_low_i32x4_s(shuffle32(x.get, x.get, [2, 3, 2, 3]));
+      return [po.set(addr), v128.store(po.get, div ? f64x2.div(lo, inv.get) : lo), v128.store(po.get, div ? f64x2.div(hi, inv.get) : hi, 16)];
+    };
     const probesOut = if_(probeAct.get, [
-      hp.set(i32.load(d.get, DESC.hist)), po.set(i32.load(d.get, DESC.histOut)),
-      forLoop(hb, i32.const(0), i32.load(d.get, DESC.bins), i32.const(1),
+      hp.set(i32.load(d.get, DESC.hist)),
+      forLoop(hb, i32.const(0), i32.load(d.get, DESC.bins), i32.const(4),
         pc.set(i32.add(hp.get, i32.shl(hb.get, i32.const(4)))),
-        f64.store(i32.add(po.get, i32.shl(hb.get, i32.const(3))), f64.convert_i32_s(i32.add(
-          i32.add(i32.load(pc.get), i32.load(pc.get, 4)), i32.add(i32.load(pc.get, 8), i32.load(pc.get, 12))))),
-        v128.store(pc.get, v128.zero())),
-      hp.set(i32.load(d.get, DESC.units)), po.set(i32.load(d.get, DESC.unitsOut)),
-      forLoop(hb, i32.const(0), N.get, i32.const(1),
+        v0.set(v128.load(pc.get)), v1.set(v128.load(pc.get, 16)), v2.set(v128.load(pc.get, 32)), v3.set(v128.load(pc.get, 48)),
+        s01.set(i32x4.add(shuffle32(v0.get, v1.get, [0, 4, 1, 5]), shuffle32(v0.get, v1.get, [2, 6, 3, 7]))),
+        s23.set(i32x4.add(shuffle32(v2.get, v3.get, [0, 4, 1, 5]), shuffle32(v2.get, v3.get, [2, 6, 3, 7]))),
+        res.set(i32x4.add(shuffle32(s01.get, s23.get, [0, 1, 4, 5]), shuffle32(s01.get, s23.get, [2, 3, 6, 7]))),
+        ...store4(i32.add(i32.load(d.get, DESC.histOut), i32.shl(hb.get, i32.const(3))), res, false),
+        v128.store(pc.get, v128.zero()), v128.store(pc.get, v128.zero(), 16), v128.store(pc.get, v128.zero(), 32), v128.store(pc.get, v128.zero(), 48)),
+      hp.set(i32.load(d.get, DESC.units)),
+      inv.set(f64x2.splat(f64.convert_i32_s(M.get))),
+      forLoop(hb, i32.const(0), N.get, i32.const(4),
         pc.set(i32.add(hp.get, i32.shl(hb.get, i32.const(2)))),
-        f64.store(i32.add(po.get, i32.shl(hb.get, i32.const(3))), f64.convert_i32_s(i32.load(pc.get))),
-        i32.store(pc.get, i32.const(0))),
+        res.set(v128.load(pc.get)),
+        ...store4(i32.add(i32.load(d.get, DESC.unitsOut), i32.shl(hb.get, i32.const(3))), res, true),
+        v128.store(pc.get, v128.zero())),
     ]);
     return { setup, rows, probesOut };
   };
@@ -519,7 +553,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
       }
       return code;
     };
-    const ep = epilogueOf(f, d!, epi!, ldcB, N!);
+    const ep = epilogueOf(f, d!, epi!, ldcB, M!, N!);
     f.body = seq(
       ldaB.set(i32.shl(lda!.get, i32.const(2))), ldbB.set(i32.shl(ldb!.get, i32.const(2))), ldcB.set(i32.shl(ldc!.get, i32.const(2))),
       ep.setup,
@@ -584,7 +618,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
     const k0 = f.local(T.i32), k1 = f.local(T.i32), ps = f.local(T.i32), pa4 = f.local(T.i32), bits = f.local(T.i32), lane = f.local(T.i32), j = f.local(T.i32);
     const x = f.local(T.v128), sh = f.local(T.v128), offs = f.local(T.v128), vals = f.local(T.v128), offStep = f.local(T.v128);
     const tl = f.local(T.i32), a = f.local(T.v128), acc = f.localsOf(T.v128, SPMM_GROUP);
-    const ep = epilogueOf(f, d!, epi!, ldcB, N!);
+    const ep = epilogueOf(f, d!, epi!, ldcB, M!, N!);
     /** columns [n, n + 4V) (or the last L < 4 of them), every chunk and row; n advances past them */
     const group = (V: number, L = 4): Bytes => seq(
       pb0.set(i32.add(B!.get, i32.shl(n.get, i32.const(2)))),
