@@ -370,8 +370,12 @@ export class Network {
     let sum = 0;
     for (let i = 0; i < M * n; i++) { scores[i] = probs[i]!; sum += probs[i]!; }
     this.actSum[L - 1] = sum;
+    // with fused probes, Σp and Σp² of the output as the probabilities are made
+    const stats = this.wasm !== null && probes !== null && probes.bins <= WASM_MAX_BINS;
+    let ps = 0, pss = 0;
     if (this.output === 'sigmoid') {
       activateInPlace('sigmoid', probs, M, 0);
+      if (stats) for (let i = 0; i < M; i++) { const x = probs[i]!; ps += x; pss += x * x; }
     } else {
       for (let m = 0; m < M; m++) {
         const r = m * n;
@@ -380,12 +384,11 @@ export class Network {
         let s = 0;
         for (let j = 0; j < n; j++) { const e = Math.exp(probs[r + j]! - max); probs[r + j] = e; s += e; }
         const inv = 1 / s;
-        for (let j = 0; j < n; j++) probs[r + j]! *= inv;
+        if (stats) for (let j = 0; j < n; j++) { probs[r + j]! *= inv; const x = probs[r + j]!; ps += x; pss += x * x; } // x as stored (float32)
+        else for (let j = 0; j < n; j++) probs[r + j]! *= inv;
       }
     }
-    if (this.wasm && probes && probes.bins <= WASM_MAX_BINS) {
-      let ps = 0, pss = 0;
-      for (let i = 0; i < M * n; i++) { const x = probs[i]!; ps += x; pss += x * x; }
+    if (stats) {
       const mean = ps / (M * n);
       probes.mean[L - 1] = mean;
       probes.std[L - 1] = Math.sqrt(Math.max(pss / (M * n) - mean * mean, 0));

@@ -139,31 +139,31 @@ export function sumSquares(x: FloatArray): number {
 }
 
 /**
- * Everything measured after forward and backward of the current batch (before the update).
- * ‖dW‖ too, unless an optimizer step measures it next (`gradByOptimizer`: see measureUpdates).
+ * Everything measured of the current batch's forward and backward: what the kernels did not
+ * measure already (fusedForward, fusedBackward), ‖δ‖, and ‖dW‖. With `afterUpdate`, called after
+ * an optimizer step that measured its update into P.norms (the step reads dW anyway): ‖dW‖ from
+ * there, and the ratios ‖ΔW‖/‖W‖. The step changes the weights only, none of what is measured here.
  */
-export function measureLayers(net: Network, M: number, P: ProbeBuffers, gradByOptimizer = false): void {
+export function measureLayers(net: Network, M: number, P: ProbeBuffers, afterUpdate = false): void {
   const L = net.layers.length;
+  const { grad, update, weight } = P.norms;
   for (let k = 0; k < L; k++) {
     const layer = net.layers[k]!;
     if (!P.fusedForward) {
       if (layer.activation) activationStats(layer.activation, net.acts[k]!, M, layer.outSize, P, k);
       else outputStats(net.acts[k]!, M * layer.outSize, P, k);
     }
-    if (!gradByOptimizer) P.gradW[k] = Math.sqrt(sumSquares(layer.dW));
     if (!P.fusedBackward) P.gradB[k] = Math.sqrt(sumSquares(layer.db));
     P.delta[k] = Math.sqrt(net.deltaSq[k]!);
+    if (afterUpdate) {
+      P.gradW[k] = Math.sqrt(grad[k]!);
+      const w = weight[k]!;
+      P.updateRatio[k] = w > 0 ? Math.sqrt(update[k]! / w) : 0;
+    } else {
+      P.gradW[k] = Math.sqrt(sumSquares(layer.dW));
+    }
   }
   P.fusedForward = P.fusedBackward = false;
-}
-
-/** After the optimizer measured its update: ‖dW‖ (the optimizer's pass reads dW anyway) and ratios ‖ΔW‖/‖W‖. */
-export function measureUpdates(P: ProbeBuffers): void {
-  for (let k = 0; k < P.L; k++) {
-    P.gradW[k] = Math.sqrt(P.norms.grad[k]!);
-    const w = P.norms.weight[k]!;
-    P.updateRatio[k] = w > 0 ? Math.sqrt(P.norms.update[k]! / w) : 0;
-  }
 }
 
 /** A plain array copy of a typed array (a plain loop: Array.from's iterator is several times slower). */
@@ -188,11 +188,22 @@ export function snapshotProbesInto(net: Network, P: ProbeBuffers, out: LayerProb
     o.updateRatio = P.updateRatio[k]!;
     if (!net.layers[k]!.activation) continue;
     o.saturation = P.saturation[k]!;
-    const counts = o.histogram!.counts, hist = P.hist[k]!;
-    for (let b = 0; b < counts.length; b++) counts[b] = hist[b]!;
-    const units = o.unitSaturation, sat = P.unitSat[k]!;
-    if (units) for (let j = 0; j < units.length; j++) units[j] = sat[j]!;
+    copyInto(P.hist[k]!, o.histogram!.counts);
+    if (o.unitSaturation) copyInto(P.unitSat[k]!, o.unitSaturation);
   }
+}
+
+/** dst[i] = src[i] for all of dst; unrolled by 4 (a third faster than the plain loop on 20 numbers) */
+function copyInto(src: Float64Array, dst: number[]): void {
+  const n = dst.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    dst[i] = src[i]!;
+    dst[i + 1] = src[i + 1]!;
+    dst[i + 2] = src[i + 2]!;
+    dst[i + 3] = src[i + 3]!;
+  }
+  for (; i < n; i++) dst[i] = src[i]!;
 }
 
 /** A plain-object copy of the buffers (allocates: call outside the step). */

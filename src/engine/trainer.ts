@@ -7,7 +7,7 @@ import type { KernelPath } from './kernel-path';
 import { type FloatArray } from './kernels';
 import { Network, type BackwardInfo, type DType, type NetworkOptions } from './network';
 import { learningRate, Optimizer } from './optimizers';
-import { measureLayers, measureUpdates, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
+import { measureLayers, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
 import { Rng } from './rng';
 import { InputError, type Dataset, type ResolvedConfig } from './types';
 
@@ -202,9 +202,8 @@ export class Trainer {
     for (let k = 0; k < net.layers.length; k++) {
       if (!Number.isFinite(net.deltaSq[k]!)) return this.diverge(stepNo, 'backward');
     }
-    if (probe) measureLayers(net, M, this.probes, true);
     this.opt.step(lr, net.layers, probe ? this.probes.norms : null);
-    if (probe) measureUpdates(this.probes);
+    if (probe) measureLayers(net, M, this.probes, true);
 
     this.step = stepNo;
     this.sinceLoss += this.info.loss * M;
