@@ -123,6 +123,13 @@ interface WasmLayout {
   /** [layer][part]: float64 probe outputs of the forward kernel (per-unit fractions, bin counts) */
   unitsOut: Float64Array[][];
   histOut: Float64Array[][];
+  /**
+   * per layer the saturation, then per layer the mean, then the std (float64 [3 x L]): the
+   * forward kernels of a network in one part write hidden layers' here (see probeViews)
+   */
+  stats: Float64Array;
+  /** views of stats: saturation, mean, std (what probeViews gives) */
+  statViews: [Float64Array, Float64Array, Float64Array];
   /** [part]: per layer 3 float64 optimizer norms (‖ΔW‖², ‖W‖², ‖dW‖²) */
   normsView: Float64Array[];
   /** [part]: the optimizer's layer table: per layer i32 lo, wEnd, end (elements), norms pointer */
@@ -301,7 +308,7 @@ export class Network {
       if (k > 0) t3 = Math.max(t3, inS * (r4(out) + 4), out * (r4(inS) + 4));
       spK = Math.max(spK, out);
     }
-    const norms = perPart(L * 24), optTable = perPart(L * 16);
+    const norms = perPart(L * 24), optTable = perPart(L * 16), stats = a.reserve(3 * L * 8);
     const T1 = a.reserve(t1 * 4), T2 = a.reserve(t2 * 4), T3 = a.reserve(t3 * 4);
     // spmm's rows x k: M x out (input gradient and forward: out of the layer below) or out x M (weight gradient)
     const spList = perPart(Math.max(spmmScratchBytes(B, spK), spmmScratchBytes(spK, B)));
@@ -311,7 +318,7 @@ export class Network {
     const f64 = (o: number, n: number) => new Float64Array(memory.buffer, o, n);
     const w: WasmLayout = {
       k: exports, memory, module, parts, params, grads, state, input, acts, deltas, t1: T1, t2: T2, t3: T3, spList, sparse: new Array<boolean>(2 * L).fill(true), sparseRetry: new Array<number>(2 * L).fill(0), gemmProducts: 0, spmmProducts: 0, desc, units, hist, optTable,
-      normsView: norms.map((o) => f64(o, 3 * L)),
+      normsView: norms.map((o) => f64(o, 3 * L)), stats: f64(stats, 3 * L), statViews: [f64(stats, L), f64(stats + 8 * L, L), f64(stats + 16 * L, L)],
       unitsOut: unitsOutOff.map((offs, k) => offs.map((o) => f64(o, this.sizes[k + 1]!))),
       histOut: histOutOff.map((offs) => offs.map((o) => f64(o, WASM_MAX_BINS))),
       i32: new Int32Array(memory.buffer), f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer), ldT, bins: 0,
@@ -511,11 +518,20 @@ export class Network {
         const sum = this.partSum(w, k, 0, DESC.sum);
         this.actSum[k] = sum;
         if (probe) {
-          const count = M * N;
-          const mean = sum / count;
-          P.saturation[k] = this.partSum(w, k, 0, DESC.sat) / count;
-          P.mean[k] = mean;
-          P.std[k] = Math.sqrt(Math.max(this.partSum(w, k, 0, DESC.sumSq) / count - mean * mean, 0));
+          if (w.parts === 1) {
+            // the kernel finished saturation, mean and std (in P already when P holds its views)
+            if (P.saturation !== w.statViews[0]) {
+              P.saturation[k] = w.stats[k]!;
+              P.mean[k] = w.stats[L + k]!;
+              P.std[k] = w.stats[2 * L + k]!;
+            }
+          } else {
+            const count = M * N;
+            const mean = sum / count;
+            P.saturation[k] = this.partSum(w, k, 0, DESC.sat) / count;
+            P.mean[k] = mean;
+            P.std[k] = Math.sqrt(Math.max(this.partSum(w, k, 0, DESC.sumSq) / count - mean * mean, 0));
+          }
           // the kernels wrote per-unit fractions and bin counts; buffers made with the network's
           // own views (probeViews) hold them already, others take a copy. Plain loops: for a few
           // dozen numbers TypedArray.set's native call costs more
@@ -554,6 +570,9 @@ export class Network {
         i32[(d + DESC.hist) >> 2] = w.hist[k]![p]!;
         i32[(d + DESC.unitsOut) >> 2] = w.unitsOut[k]![p]!.byteOffset;
         i32[(d + DESC.histOut) >> 2] = w.histOut[k]![p]!.byteOffset;
+        // one part: the kernel finishes the layer's saturation, mean and std itself
+        i32[(d + DESC.statsOut) >> 2] = w.parts === 1 && layer.activation ? w.stats.byteOffset + 8 * k : 0;
+        i32[(d + DESC.statsStride) >> 2] = 8 * this.layers.length;
         if (layer.activation) i32[(d + DESC.act) >> 2] = ACT[layer.activation];
         f32[(d + DESC.slope) >> 2] = this.slope;
         // input gradient of the layer below: δ ⊙ f'(a_{k-1}) (part 1: inputs from kCut on)
@@ -587,12 +606,13 @@ export class Network {
    * valid while the bins stay the same; a forward with buffers of other bins takes new views,
    * and the old buffers then get copies again.
    */
-  probeViews(bins: number): { unitSat: (Float64Array | null)[]; hist: (Float64Array | null)[] } | null {
+  probeViews(bins: number): { saturation: Float64Array; mean: Float64Array; std: Float64Array; unitSat: (Float64Array | null)[]; hist: (Float64Array | null)[] } | null {
     const w = this.wasm;
     if (!w || w.parts !== 1 || bins > WASM_MAX_BINS) return null;
     if (w.bins !== bins) this.setHistogramBins(w, bins);
     const hidden = (k: number) => this.layers[k]!.activation !== null;
     return {
+      saturation: w.statViews[0], mean: w.statViews[1], std: w.statViews[2],
       unitSat: this.layers.map((_, k) => (hidden(k) ? w.unitsOut[k]![0]! : null)),
       hist: this.layers.map((_, k) => (hidden(k) ? w.histOut[k]![0]! : null)),
     };

@@ -57,21 +57,22 @@ export class ProbeBuffers {
   fusedBackward = false;
 
   /**
-   * `shared`: per-unit saturation and histograms in the network's own probe outputs where it
-   * has them (Network.probeViews: the WebAssembly forward then writes them in place). For one
+   * `shared`: saturation, mean, std, per-unit saturation and histograms in the network's own
+   * probe outputs where it has them (Network.probeViews: the WebAssembly forward of a network in
+   * one part then writes them in place). For one
    * user of the network at a time (the trainer); two shared buffers on one network would share
    * those numbers.
    */
   constructor(net: Network, readonly bins: number, readonly unitLevel: boolean, shared = false) {
     const L = (this.L = net.layers.length);
-    this.saturation = new Float64Array(L);
-    this.mean = new Float64Array(L);
-    this.std = new Float64Array(L);
+    const views = shared ? net.probeViews(bins) : null;
+    this.saturation = views?.saturation ?? new Float64Array(L);
+    this.mean = views?.mean ?? new Float64Array(L);
+    this.std = views?.std ?? new Float64Array(L);
     this.gradW = new Float64Array(L);
     this.gradB = new Float64Array(L);
     this.delta = new Float64Array(L);
     this.updateRatio = new Float64Array(L);
-    const views = shared ? net.probeViews(bins) : null;
     this.unitSat = net.layers.map((l, k) => views?.unitSat[k] ?? new Float64Array(l.outSize));
     this.hist = net.layers.map((_, k) => views?.hist[k] ?? new Float64Array(bins));
     this.norms = { update: new Float64Array(L), weight: new Float64Array(L), grad: new Float64Array(L) };

@@ -334,10 +334,15 @@ describe('every path: fused probes equal the TypeScript probes', () => {
       assert.equal(shared.hist[0]!.buffer, memory);
       assert.equal(shared.unitSat[1]!.buffer, memory);
       assert.notEqual(shared.hist[2]!.buffer, memory);
+      assert.equal(shared.saturation.buffer, memory);
+      assert.equal(shared.std.buffer, memory);
       const check = (label: string) => {
         const plain = new ProbeBuffers(net, 17, true);
         measureLayers(net, B, plain);
         for (const k of [0, 1]) {
+          assert.equal(shared.saturation[k], plain.saturation[k], `${label}: saturation[${k}]`);
+          close(shared.mean[k]!, plain.mean[k]!, 1e-5, 1e-7, `${label}: mean[${k}]`);
+          close(shared.std[k]!, plain.std[k]!, 1e-5, 1e-9, `${label}: std[${k}]`);
           assert.deepEqual(Array.from(shared.unitSat[k]!), Array.from(plain.unitSat[k]!), `${label}: unitSat[${k}]`);
           assert.deepEqual(Array.from(shared.hist[k]!), Array.from(plain.hist[k]!), `${label}: hist[${k}]`);
           assert.equal(shared.hist[k]!.reduce((a, b) => a + b, 0), B * spec.sizes[k + 1]!, `${label}: counts`);

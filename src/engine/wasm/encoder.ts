@@ -210,7 +210,8 @@ export const f64 = {
   const: (x: number): Bytes => [0x44, f64bytes(x)],
   load: (addr: Bytes, offset = 0) => mem([0x2b], 3, addr, offset),
   store: (addr: Bytes, v: Bytes, offset = 0) => mem([0x39], 3, [addr, v], offset),
-  add: bin([0xa0]), sub: bin([0xa1]), mul: bin([0xa2]), div: bin([0xa3]),
+  add: bin([0xa0]), sub: bin([0xa1]), mul: bin([0xa2]), div: bin([0xa3]), max: bin([0xa5]),
+  sqrt: un([0x9f]),
   promote_f32: un([0xbb]),
   convert_i32_s: un([0xb7]),
 };

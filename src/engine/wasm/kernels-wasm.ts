@@ -69,10 +69,12 @@ export const EPI = { none: 0, bias: 1, act: 2, deriv: 3, grad: 4 } as const;
  *  f32 @36 weight decay | f64 @40 histogram lo | f64 @48 histogram scale (bins / (hi - lo); both used as float32)
  *  f64 @56 out: Σ (Σa, ‖δ‖², or ‖dW‖²) | f64 @64 out: Σa² | f64 @72 out: saturated count
  *  i32 @80 out: per-unit saturated fraction (f64 [N]) | i32 @84 out: histogram counts (f64 [bins])
+ *  i32 @88 out (0: none): the layer's saturation (f64), with its mean and std `statsStride` bytes
+ *  and twice that further on | i32 @92 statsStride
  */
 export const DESC = {
   bias: 0, act: 4, slope: 8, probe: 12, aux: 16, auxLd: 20, units: 24, hist: 28, bins: 32, wd: 36,
-  histLo: 40, histScale: 48, sum: 56, sumSq: 64, sat: 72, unitsOut: 80, histOut: 84,
+  histLo: 40, histScale: 48, sum: 56, sumSq: 64, sat: 72, unitsOut: 80, histOut: 84, statsOut: 88, statsStride: 92,
 } as const;
 export const DESC_BYTES = 128;
 
@@ -503,7 +505,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
     // four counters at a time: four bins' lane sub-histograms summed by a transpose-and-add (or
     // four units' counts), converted to float64 two by two; the output arrays are padded to 4
     const v0 = f.local(T.v128), v1 = f.local(T.v128), v2 = f.local(T.v128), v3 = f.local(T.v128), s01 = f.local(T.v128), s23 = f.local(T.v128);
-    const res = f.local(T.v128), inv = f.local(T.v128);
+    const res = f.local(T.v128), inv = f.local(T.v128), cnt = f.local(T.f64), mean = f.local(T.f64);
     const store4 = (addr: Bytes, x: Local, div: boolean): Bytes[] => {
       const lo = f64x2.convert_low_i32x4_s(x.get), hi = f64x2.convert_low_i32x4_s(shuffle32(x.get, x.get, [2, 3, 2, 3]));
       return [po.set(addr), v128.store(po.get, div ? f64x2.div(lo, inv.get) : lo), v128.store(po.get, div ? f64x2.div(hi, inv.get) : hi, 16)];
@@ -525,6 +527,18 @@ export function buildKernels(o: KernelOptions): Fn[] {
         res.set(v128.load(pc.get)),
         ...store4(i32.add(i32.load(d.get, DESC.unitsOut), i32.shl(hb.get, i32.const(3))), res, true),
         v128.store(pc.get, v128.zero())),
+      // a product in one part: its saturation, mean and std, as the TypeScript probe computes them
+      po.set(i32.load(d.get, DESC.statsOut)),
+      if_(po.get, [
+        cnt.set(f64.convert_i32_s(i32.mul(M.get, N.get))),
+        mean.set(f64.div(f64.load(d.get, DESC.sum), cnt.get)),
+        f64.store(po.get, f64.div(f64.load(d.get, DESC.sat), cnt.get)),
+        pc.set(i32.load(d.get, DESC.statsStride)),
+        po.set(i32.add(po.get, pc.get)),
+        f64.store(po.get, mean.get),
+        po.set(i32.add(po.get, pc.get)),
+        f64.store(po.get, f64.sqrt(f64.max(f64.sub(f64.div(f64.load(d.get, DESC.sumSq), cnt.get), f64.mul(mean.get, mean.get)), f64.const(0)))),
+      ]),
     ]);
     return { setup, rows, probesOut };
   };
