@@ -600,11 +600,13 @@ export class Network {
   }
 
   /**
-   * Per hidden layer, the float64 arrays the forward kernels write the per-unit saturated
-   * fractions and the histogram's counts into, for ProbeBuffers to use as their own (no copy
-   * each step). Only with one part and bins the kernels count; null otherwise. The views stay
-   * valid while the bins stay the same; a forward with buffers of other bins takes new views,
-   * and the old buffers then get copies again.
+   * The float64 arrays the forward kernels write their finished probes into, for ProbeBuffers
+   * to use as their own (no copy each step): per layer saturation, mean and std (the kernels
+   * write the hidden layers', the output's are written by forward()), and per hidden layer the
+   * per-unit saturated fractions and the histogram's counts. Only with one part and bins the
+   * kernels count; null otherwise. The histogram views stay valid while the bins stay the same:
+   * a forward with buffers of other bins takes new views (of the same memory), and the old
+   * buffers then get copies.
    */
   probeViews(bins: number): { saturation: Float64Array; mean: Float64Array; std: Float64Array; unitSat: (Float64Array | null)[]; hist: (Float64Array | null)[] } | null {
     const w = this.wasm;

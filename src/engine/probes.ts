@@ -59,9 +59,8 @@ export class ProbeBuffers {
   /**
    * `shared`: saturation, mean, std, per-unit saturation and histograms in the network's own
    * probe outputs where it has them (Network.probeViews: the WebAssembly forward of a network in
-   * one part then writes them in place). For one
-   * user of the network at a time (the trainer); two shared buffers on one network would share
-   * those numbers.
+   * one part then writes them in place). For the network's one measuring user (the trainer): a
+   * forward with any other buffers also writes those numbers.
    */
   constructor(net: Network, readonly bins: number, readonly unitLevel: boolean, shared = false) {
     const L = (this.L = net.layers.length);
