@@ -377,7 +377,7 @@ export class Network {
     let sum = 0;
     for (let i = 0; i < M * n; i++) { scores[i] = probs[i]!; sum += probs[i]!; }
     this.actSum[L - 1] = sum;
-    // with fused probes, Σp and Σp² of the output as the probabilities are made
+    // with fused probes, Σp and Σp² of the output as the probabilities are made (softmax: per row)
     const stats = this.wasm !== null && probes !== null && probes.bins <= WASM_MAX_BINS;
     let ps = 0, pss = 0;
     if (this.output === 'sigmoid') {
@@ -389,10 +389,19 @@ export class Network {
         let max = -Infinity;
         for (let j = 0; j < n; j++) if (probs[r + j]! > max) max = probs[r + j]!;
         let s = 0;
-        for (let j = 0; j < n; j++) { const e = Math.exp(probs[r + j]! - max); probs[r + j] = e; s += e; }
-        const inv = 1 / s;
-        if (stats) for (let j = 0; j < n; j++) { probs[r + j]! *= inv; const x = probs[r + j]!; ps += x; pss += x * x; } // x as stored (float32)
-        else for (let j = 0; j < n; j++) probs[r + j]! *= inv;
+        if (stats) {
+          // the row's Σp = Σe/s and Σp² = Σe²/s² (p as computed, before its float32 rounding)
+          let s2 = 0;
+          for (let j = 0; j < n; j++) { const e = Math.exp(probs[r + j]! - max); probs[r + j] = e; s += e; s2 += e * e; }
+          const inv = 1 / s;
+          ps += s * inv;
+          pss += s2 * inv * inv;
+          for (let j = 0; j < n; j++) probs[r + j]! *= inv;
+        } else {
+          for (let j = 0; j < n; j++) { const e = Math.exp(probs[r + j]! - max); probs[r + j] = e; s += e; }
+          const inv = 1 / s;
+          for (let j = 0; j < n; j++) probs[r + j]! *= inv;
+        }
       }
     }
     if (stats) {
