@@ -90,6 +90,7 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
     const dt = performance.now() - s0;
     // aim each slice at sliceMs: grow or shrink the step count by at most 2x
     perSlice = Math.max(1, Math.min(perSlice * 2, Math.round((perSlice * sliceMs) / Math.max(dt, 0.01))));
+    rec?.flush(); // the slice's metrics lines
     hooks.onSlice?.(trainer);
     await tick();
   }

@@ -129,3 +129,46 @@ test('freshStamp: the time, or the time with .2, .3 when a run of that second ha
   assert.equal(freshStamp(out, ['x-a', 'x-b'], now), `${t}.3`);
   assert.equal(freshStamp(out, ['y-a'], now), t, 'another config of the same second keeps the plain time');
 });
+
+test('metrics lines wait in memory for whole-line writes: at 64 KB, at the end of every slice, before the summary, at close', async () => {
+  const { RunRecorder } = await import('../../src/run-record');
+  const { Trainer } = await import('../../src/engine/trainer');
+  const { trainVariant } = await import('../../src/train-session');
+  const { makeConfig, randomDataset } = await import('../support/fixtures');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-lines-'));
+  const cfg = makeConfig({ layers: [8, 8], epochs: 3, batchSize: 8 });
+  const meta = { parameters: 1, stepsPlanned: 1, batchSize: 8, kernel: 'k' };
+  const lines = (d: string) => fs.readFileSync(path.join(d, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean);
+  const rec = new RunRecorder(path.join(dir, 'direct'), cfg, null, meta);
+  const epoch = (n: number) => ({ kind: 'epoch' as const, epoch: n, step: n, train: { loss: 1, accuracy: 0.5 }, test: null });
+  rec.line(epoch(1));
+  rec.line(epoch(2));
+  assert.equal(lines(rec.dir).length, 0, 'not written yet');
+  rec.flush();
+  assert.deepEqual(lines(rec.dir).map((l) => JSON.parse(l).epoch), [1, 2]);
+  // 64 KB of lines go out on their own, whole
+  const size = JSON.stringify(epoch(3)).length + 1;
+  const n = Math.ceil((64 * 1024) / size);
+  for (let i = 0; i < n - 1; i++) rec.line(epoch(3));
+  assert.equal(lines(rec.dir).length, 2);
+  rec.line(epoch(3));
+  assert.equal(lines(rec.dir).length, 2 + n);
+  rec.line(epoch(4));
+  rec.writeSummary();
+  assert.equal(lines(rec.dir).length, 3 + n, 'the summary is never ahead of the lines');
+  rec.line(epoch(5));
+  rec.close();
+  assert.equal(lines(rec.dir).at(-1), JSON.stringify(epoch(5)));
+  // a training session: every slice's lines are on disk when the slice ends
+  const trainer = new Trainer(cfg, randomDataset(400, 2, 3, 5, 40));
+  const rec2 = new RunRecorder(path.join(dir, 'session'), cfg, null, meta);
+  let records = 0, slices = 0;
+  await trainVariant(trainer, null, {
+    recorder: rec2, sliceMs: 1,
+    onStep: () => records++, onEpoch: () => records++,
+    onSlice: () => { slices++; assert.equal(lines(rec2.dir).length, records, `slice ${slices}`); },
+  });
+  assert.ok(slices > 3, `${slices} slices`);
+  assert.equal(lines(rec2.dir).length, records);
+  trainer.dispose();
+});
