@@ -323,6 +323,24 @@ describe('every path: fused probes equal the TypeScript probes', () => {
         }
       });
     }
+    test(`${path}: probes of a tall product (one epilogue over 4001 rows: Σa² to float64 every 128 rows)`, () => {
+      // sigmoid outputs near 0.5 with a spread of about 0.01: std² = E[a²] - mean² cancels all but
+      // about 1e-3 of E[a²], so E[a²]'s relative error shows up a thousandfold in std. Summed in
+      // float32 over all 4001 rows it would be off by about 1e-3; in blocks, by about 1e-6
+      const spec: NetworkSpec = { sizes: [3, 1, 2], hidden: ['sigmoid'], output: 'softmax', leakyReluSlope: 0 };
+      const B = 4001;
+      const { f32: net, X32 } = twins(spec, B, path, 6);
+      for (let i = 0; i < X32.length; i++) X32[i]! *= 0.05;
+      const fused = new ProbeBuffers(net, 20, true), plain = new ProbeBuffers(net, 20, true);
+      net.forward(X32, B, fused);
+      measureLayers(net, B, plain);
+      assert.ok(plain.std[0]! > 0.002 && plain.std[0]! < 0.05, `std ${plain.std[0]}`);
+      assert.equal(fused.saturation[0], plain.saturation[0]);
+      assert.deepEqual(Array.from(fused.unitSat[0]!), Array.from(plain.unitSat[0]!));
+      assert.deepEqual(Array.from(fused.hist[0]!), Array.from(plain.hist[0]!));
+      close(fused.mean[0]!, plain.mean[0]!, 1e-6, 1e-9, 'mean');
+      close(fused.std[0]!, plain.std[0]!, 5e-5, 1e-9, 'std');
+    });
     test(`${path}: shared probe buffers are the kernels' outputs, and stay right next to other buffers`, () => {
       const spec: NetworkSpec = { sizes: [6, 11, 7, 3], hidden: ['sigmoid', 'relu'], output: 'softmax', leakyReluSlope: 0 };
       const B = 13;

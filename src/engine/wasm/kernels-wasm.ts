@@ -304,7 +304,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
     const sumSq = sqAcc(f), sum = sqAcc(f);
     const lo = f.local(T.v128), scale = f.local(T.v128), hv = f.local(T.v128), unitAcc = f.local(T.v128);
     const bin = f.local(T.v128), tmp = f.local(T.i32), maxBin = f.local(T.v128);
-    const j = f.local(T.i32), r = f.local(T.i32), rows2 = f.local(T.i32), n4 = f.local(T.i32), q = f.local(T.i32);
+    const j = f.local(T.i32), r = f.local(T.i32), rEnd = f.local(T.i32), rows2 = f.local(T.i32), n4 = f.local(T.i32), q = f.local(T.i32);
     const actBody = (L: number, slot: number): Bytes[] => {
       const out: Bytes[] = [
         z.set(f32x4.add(loadPartial(p.get, L), loadPartial(b.get, L))),
@@ -321,7 +321,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
     const probeBody = (L: number, slot: number): Bytes[] => {
       const out: Bytes[] = [
         a.set(L < 4 ? v128.and(loadPartial(p.get, L), laneMask(L)) : v128.load(p.get)),
-        ...sumSq.add(a.get, slot),
+        ...sumSq.addUncounted(a.get, slot),
         mask.set(L < 4 ? v128.and(satMask(act, a), laneMask(L)) : satMask(act, a)),
         unitAcc.set(i32x4.sub(unitAcc.get, mask.get)),
         // histogram bins in float32: subtract, multiply, truncate, clamp; as the TypeScript probe's
@@ -339,13 +339,22 @@ export function buildKernels(o: KernelOptions): Fn[] {
       }
       return out;
     };
-    /** down the column of units [j, j + L): all rows, two at a time, then the units' counts */
+    /**
+     * down the column of units [j, j + L): all rows, two at a time, then the units' counts; Σa²
+     * flushed to float64 after every 128 rows (64 vectors per accumulator) and at the column's end
+     */
     const column = (L: number): Bytes[] => [
       unitAcc.set(v128.zero()),
       p.set(i32.add(c.get, i32.shl(j.get, i32.const(2)))),
-      forLoop(r, i32.const(0), rows2.get, i32.const(2),
-        ...probeBody(L, 0), p.set(i32.add(p.get, ldcB.get)), ...probeBody(L, 1), p.set(i32.add(p.get, ldcB.get))),
-      if_(i32.ne(rows2.get, rows.get), probeBody(L, 0)),
+      r.set(i32.const(0)),
+      whileLoop(i32.lt_s(r.get, rows2.get),
+        rEnd.set(i32.add(r.get, i32.const(128))),
+        if_(i32.gt_s(rEnd.get, rows2.get), [rEnd.set(rows2.get)]),
+        whileLoop(i32.lt_s(r.get, rEnd.get),
+          ...probeBody(L, 0), p.set(i32.add(p.get, ldcB.get)), ...probeBody(L, 1), p.set(i32.add(p.get, ldcB.get)),
+          r.set(i32.add(r.get, i32.const(2)))),
+        ...sumSq.flush()),
+      if_(i32.ne(rows2.get, rows.get), [...probeBody(L, 0), ...sumSq.flush()]),
       q.set(i32.add(u0.get, i32.shl(j.get, i32.const(2)))),
       v128.store(q.get, i32x4.add(v128.load(q.get), unitAcc.get)),
       satAcc.set(i32x4.add(satAcc.get, unitAcc.get)),
