@@ -281,6 +281,8 @@ describe('every path: fused probes equal the TypeScript probes', () => {
             const e = Math.fround(lo + (i * (hi - lo)) / bins);
             xs.push(e, step(e, 1), step(e, -1));
           }
+          // far outside the range, and not finite: the edge bins (NaN: the first, as TypeScript)
+          if (kind === 'linear') xs.push(Math.fround(1e30), Math.fround(-1e30), Infinity, -Infinity, NaN);
           const net = new Network({ sizes: [1, 1, 2], hidden: [kind], output: 'softmax', leakyReluSlope: 0 }, xs.length, 'float32', path);
           net.layers[0]!.W[0] = 1;
           net.layers[0]!.b[0] = 0;

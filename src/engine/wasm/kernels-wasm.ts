@@ -324,12 +324,13 @@ export function buildKernels(o: KernelOptions): Fn[] {
         ...sumSq.addUncounted(a.get, slot),
         mask.set(L < 4 ? v128.and(satMask(act, a), laneMask(L)) : satMask(act, a)),
         unitAcc.set(i32x4.sub(unitAcc.get, mask.get)),
-        // histogram bins in float32: subtract, multiply, truncate, clamp; as the TypeScript probe's
-        // floor (a value truncated up to 0 from below 0 is clamped to bin 0 either way). Each bin
-        // becomes its counter's address: one sub-histogram per lane (slot bin*4 + lane), so no
-        // lane waits on another's increment
-        bin.set(i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.sub(a.get, lo.get), scale.get))),
-        bin.set(i32x4.add(i32x4.shl(i32x4.min_s(i32x4.max_s(bin.get, v128.zero()), maxBin.get), i32.const(4)), hv.get)),
+        // histogram bins in float32 as the TypeScript probe computes them: subtract, multiply,
+        // clamp to [0, bins - 1] (pmax/pmin: NaN goes to 0), floor; then the integer from the
+        // float's bits (plus 2^23 it sits in the low mantissa bits: no saturating conversion,
+        // which takes seven x86 instructions). Each bin becomes its counter's address: one
+        // sub-histogram per lane (slot bin*4 + lane), so no lane waits on another's increment
+        bin.set(f32x4.pmin(maxBin.get, f32x4.pmax(v128.zero(), f32x4.mul(f32x4.sub(a.get, lo.get), scale.get)))),
+        bin.set(i32x4.add(i32x4.shl(f32x4.add(f32x4.floor(bin.get), f32x4.const(8388608)), i32.const(4)), hv.get)),
       ];
       for (let l = 0; l < L; l++) {
         out.push(
@@ -369,8 +370,9 @@ export function buildKernels(o: KernelOptions): Fn[] {
       f64.store(d.get, f64.add(f64.load(d.get, DESC.sum), sum.total()), DESC.sum),
       if_(i32.load(d.get, DESC.probe), [
         lo.set(f32x4.splat(f32.demote_f64(f64.load(d.get, DESC.histLo)))), scale.set(f32x4.splat(f32.demote_f64(f64.load(d.get, DESC.histScale)))),
-        maxBin.set(i32x4.splat(i32.add(i32.load(d.get, DESC.bins), i32.const(-1)))),
-        hv.set(i32x4.splat(i32.load(d.get, DESC.hist))),
+        maxBin.set(f32x4.splat(f32.convert_i32_s(i32.add(i32.load(d.get, DESC.bins), i32.const(-1))))),
+        // the counters' base, less the bits of 2^23 shifted as the bins are (wrapping arithmetic)
+        hv.set(i32x4.splat(i32.sub(i32.load(d.get, DESC.hist), i32.const(0x4b000000 << 4)))),
         ...sumSq.init(), satAcc.set(v128.zero()),
         rows2.set(i32.and(rows.get, i32.const(~1))),
         n4.set(i32.and(n.get, i32.const(~3))),
