@@ -821,11 +821,11 @@ export function buildKernels(o: KernelOptions): Fn[] {
   // weights [lo, wEnd) and biases [wEnd, end) in P, G and the state arrays, and a pointer to three
   // float64 slots. With `measure`, the weights' pass also stores ‖ΔW‖², ‖W‖² (before the step) and
   // ‖dW‖² there (dW is read here anyway: no pass of its own); biases are never measured.
-  const optimizer = (name: string, extra: T[], update: (f: Fn, w: Local, g: Local, i: Local, L: number, extraL: Local[], delta: Local) => Bytes[]) => {
+  const optimizer = (name: string, extra: T[], update: (f: Fn, w: Local, g: Local, i: Local, L: number, extraL: Local[], delta: Local) => Bytes[], deltaIsLrG = false) => {
     const f = add(new Fn(name, [T.i32, T.i32, T.i32, T.i32, T.i32, T.f32, T.i32, ...extra]));
     const [P, G, table, layers, measureFlag, lr, state, ...rest] = f.params as Local[];
-    void lr; void state;
-    const i = f.local(T.i32), pw = f.local(T.i32), w = f.local(T.v128), g = f.local(T.v128), dlt = f.local(T.v128);
+    void state;
+    const i = f.local(T.i32), pw = f.local(T.i32), w = f.local(T.v128), g = f.local(T.v128), dlt = f.local(T.v128), gsq = f.local(T.f64);
     const su = sqAcc(f), sw = sqAcc(f), sg = sqAcc(f), end4 = f.local(T.i32), end8 = f.local(T.i32), lo = f.local(T.i32), hi = f.local(T.i32), k = f.local(T.i32), row = f.local(T.i32), np = f.local(T.i32);
     const body = (L: number, measure: boolean, slot = 0, counted = true): Bytes[] => {
       const out: Bytes[] = [
@@ -833,8 +833,9 @@ export function buildKernels(o: KernelOptions): Fn[] {
         g.set(loadPartial(i32.add(G!.get, i32.shl(i.get, i32.const(2))), L)),
         ...update(f, w, g, i, L, [f.params[5]!, f.params[6]!, ...rest], dlt),
       ];
-      if (measure && counted) out.push(...sw.add(w.get, slot), ...su.add(dlt.get, slot), ...sg.add(g.get, slot));
-      if (measure && !counted) out.push(...sw.addUncounted(w.get, slot), ...su.addUncounted(dlt.get, slot), ...sg.addUncounted(g.get, slot));
+      // with Δ = lr·g, ‖Δ‖² is lr²‖g‖²: no sum of its own
+      if (measure && counted) out.push(...sw.add(w.get, slot), ...(deltaIsLrG ? [] : su.add(dlt.get, slot)), ...sg.add(g.get, slot));
+      if (measure && !counted) out.push(...sw.addUncounted(w.get, slot), ...(deltaIsLrG ? [] : su.addUncounted(dlt.get, slot)), ...sg.addUncounted(g.get, slot));
       out.push(pw.set(i32.add(P!.get, i32.shl(i.get, i32.const(2)))), w.set(f32x4.sub(w.get, dlt.get)), ...storePartial(pw, w, L));
       return out;
     };
@@ -851,7 +852,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
             if_(i32.gt_s(blockEnd.get, end8.get), [blockEnd.set(end8.get)]),
             whileLoop(i32.lt_s(i.get, blockEnd.get),
               ...body(4, true, 0, false), i.set(i32.add(i.get, i32.const(4))), ...body(4, true, 1, false), i.set(i32.add(i.get, i32.const(4)))),
-            ...sw.flush(), ...su.flush(), ...sg.flush()),
+            ...sw.flush(), ...(deltaIsLrG ? [] : su.flush()), ...sg.flush()),
         ]
         : [forLoop(i, lo.get, end8.get, i32.const(8), ...body(4, false), i.set(i32.add(i.get, i32.const(4))), ...body(4, false), i.set(i32.sub(i.get, i32.const(4))))]),
       i.set(end8.get),
@@ -863,12 +864,13 @@ export function buildKernels(o: KernelOptions): Fn[] {
         row.set(i32.add(table!.get, i32.shl(k.get, i32.const(4)))),
         lo.set(i32.load(row.get, 0)), hi.set(i32.load(row.get, 4)),
         if_(measureFlag!.get, [
-          ...su.init(), ...sw.init(), ...sg.init(),
+          ...(deltaIsLrG ? [] : su.init()), ...sw.init(), ...sg.init(),
           ...run(true),
           np.set(i32.load(row.get, 12)),
-          f64.store(np.get, su.total(), 0),
           f64.store(np.get, sw.total(), 8),
-          f64.store(np.get, sg.total(), 16),
+          gsq.set(sg.total()),
+          f64.store(np.get, gsq.get, 16),
+          f64.store(np.get, deltaIsLrG ? f64.mul(f64.mul(f64.promote_f32(lr!.get), f64.promote_f32(lr!.get)), gsq.get) : su.total(), 0),
         ], run(false)),
         lo.set(i32.load(row.get, 4)), hi.set(i32.load(row.get, 8)),
         ...run(false),
@@ -876,7 +878,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
     );
   };
   // sgd: Δ = lr·g
-  optimizer('sgd', [], (_f, _w, g, _i, _L, [lr], d) => [d.set(f32x4.mul(f32x4.splat(lr!.get), g.get))]);
+  optimizer('sgd', [], (_f, _w, g, _i, _L, [lr], d) => [d.set(f32x4.mul(f32x4.splat(lr!.get), g.get))], true);
   // momentum: v = μv + g; Δ = lr·v (Nesterov: lr·(g + μv)). extra: mu (f32), nesterov (i32); state = V
   optimizer('momentum', [T.f32, T.i32], (f, _w, g, i, L, [lr, V, mu, nest], d) => {
     const v = f.local(T.v128), pv = f.local(T.i32);
