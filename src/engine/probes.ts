@@ -177,7 +177,7 @@ function plain(a: Float64Array): number[] {
  * The buffers into a snapshot made by snapshotProbes of the same network and buffers (the same
  * layers, bins and per-unit setting): the numbers are overwritten, nothing is allocated.
  */
-export function snapshotProbesInto(net: Network, P: ProbeBuffers, out: LayerProbe[]): void {
+export function snapshotProbesInto(P: ProbeBuffers, out: LayerProbe[]): void {
   for (let k = 0; k < P.L; k++) {
     const o = out[k]!;
     o.mean = P.mean[k]!;
@@ -186,7 +186,7 @@ export function snapshotProbesInto(net: Network, P: ProbeBuffers, out: LayerProb
     o.gradB = P.gradB[k]!;
     o.delta = P.delta[k]!;
     o.updateRatio = P.updateRatio[k]!;
-    if (!net.layers[k]!.activation) continue;
+    if (o.saturation === null) continue; // the output layer
     o.saturation = P.saturation[k]!;
     copyInto(P.hist[k]!, o.histogram!.counts);
     if (o.unitSaturation) copyInto(P.unitSat[k]!, o.unitSaturation);

@@ -224,7 +224,7 @@ export class Trainer {
         kept.loss = loss;
         kept.accuracy = accuracy;
         kept.lr = lr;
-        snapshotProbesInto(net, this.probes, kept.layers);
+        snapshotProbesInto(this.probes, kept.layers);
         rec = kept;
       } else {
         rec = { kind: 'step', step: stepNo, epoch: this.epoch, loss, accuracy, lr, layers: snapshotProbes(net, this.probes) };
