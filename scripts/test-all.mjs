@@ -45,15 +45,28 @@ function nodeTest(name, dir, { targets, failuresFile } = {}) {
       ? ['--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${join(root, 'scripts/failures-reporter.mjs')}`, `--test-reporter-destination=${failuresFile}`]
       : ['--test-reporter=spec'];
     const p = spawn(process.execPath, ['--test', ...reporters, '--test-concurrency=1', ...what], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let tail = '';
-    const eat = (buf, out) => {
-      out.write(buf);
-      tail = (tail + buf.toString()).slice(-4000);
+    // the runner's summary lines ("ℹ pass 33"), the last of each, read line by line as they
+    // stream: the failures it lists after them can be far longer than any fixed tail
+    const counts = {};
+    const partial = { stdout: '', stderr: '' };
+    const scan = (line) => {
+      const m = /^ℹ (tests|pass|fail|cancelled) (\d+)/.exec(line);
+      if (m) counts[m[1]] = Number(m[2]);
     };
-    p.stdout.on('data', (b) => eat(b, process.stdout));
-    p.stderr.on('data', (b) => eat(b, process.stderr));
+    const eat = (buf, out, key) => {
+      out.write(buf);
+      const lines = (partial[key] + buf).split('\n');
+      partial[key] = lines.pop();
+      lines.forEach(scan);
+    };
+    p.stdout.setEncoding('utf8'); // characters whole across chunks ("ℹ" is three bytes)
+    p.stderr.setEncoding('utf8');
+    p.stdout.on('data', (b) => eat(b, process.stdout, 'stdout'));
+    p.stderr.on('data', (b) => eat(b, process.stderr, 'stderr'));
     p.on('close', (code) => {
-      const num = (k) => Number(new RegExp(`ℹ ${k} (\\d+)`).exec(tail)?.[1] ?? 0);
+      scan(partial.stdout);
+      scan(partial.stderr);
+      const num = (k) => counts[k] ?? 0;
       let passed = num('pass'), failed = num('fail') + num('cancelled');
       if (code !== 0 && failed === 0) failed = 1; // the runner itself failed
       results.push({ name, passed, failed, ms: Date.now() - start });
