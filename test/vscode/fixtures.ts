@@ -10,7 +10,7 @@ const lecture = readFileSync(join(ROOT, 'examples/lecture.mlp.json'), 'utf8').re
 export const FIXTURES: Record<string, string> = {
   'lecture.mlp.json': lecture,
   // the lecture, long enough to watch, stop, close and crash
-  'long.mlp.json': lecture.replace('"name": "lecture"', '"name": "long"').replace('"epochs": 5', '"epochs": 400'),
+  'long.mlp.json': lecture.replace('"name": "lecture"', '"name": "long"').replace('"epochs": 5', '"epochs": 4000'), // far longer than the test's way to Stop, however fast the machine
   'bad.mlp.json': lecture.replace('"name": "lecture"', '"name": "bad"').replace('"lr": 0.1', '"lr": -0.1'),
   'missing-csv.mlp.json': JSON.stringify({ name: 'missing-csv', dataset: { type: 'csv', path: 'nowhere.csv', label: 'y' }, layers: [8] }, null, 2),
   'diverging.mlp.json': JSON.stringify({

@@ -137,7 +137,7 @@ test('a long run: the step counter grows, Stop in the panel keeps the run as "st
   const s2 = Number((await app(f)).steps);
   assert.ok(s2 > s1, `the step counter grows: ${s1} -> ${s2}`);
   assert.equal((await app(f)).status, 'running');
-  assert.match(await wb.statusBar(), /epoch \d+\/400 · loss \d/);
+  assert.match(await wb.statusBar(), /epoch \d+\/4000 · loss \d/);
   await wb.screenshot('vscode-training-light');
   await f.click('#stop');
   await f.waitForFunction(() => (document.getElementById('app') as HTMLElement).dataset.status === 'stopped', undefined, { timeout: 30_000 });
