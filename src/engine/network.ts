@@ -124,11 +124,9 @@ interface WasmLayout {
   unitsOut: Float64Array[][];
   histOut: Float64Array[][];
   /**
-   * per layer the saturation, then per layer the mean, then the std (float64 [3 x L]): the
-   * forward kernels of a network in one part write hidden layers' here (see probeViews)
+   * per layer the saturation, the mean and the std (float64 [L] each, one after the other in
+   * memory): the forward kernels of a network in one part write hidden layers' here (see probeViews)
    */
-  stats: Float64Array;
-  /** views of stats: saturation, mean, std (what probeViews gives) */
   statViews: [Float64Array, Float64Array, Float64Array];
   /** [part]: per layer 3 float64 optimizer norms (‖ΔW‖², ‖W‖², ‖dW‖²) */
   normsView: Float64Array[];
@@ -318,7 +316,7 @@ export class Network {
     const f64 = (o: number, n: number) => new Float64Array(memory.buffer, o, n);
     const w: WasmLayout = {
       k: exports, memory, module, parts, params, grads, state, input, acts, deltas, t1: T1, t2: T2, t3: T3, spList, sparse: new Array<boolean>(2 * L).fill(true), sparseRetry: new Array<number>(2 * L).fill(0), gemmProducts: 0, spmmProducts: 0, desc, units, hist, optTable,
-      normsView: norms.map((o) => f64(o, 3 * L)), stats: f64(stats, 3 * L), statViews: [f64(stats, L), f64(stats + 8 * L, L), f64(stats + 16 * L, L)],
+      normsView: norms.map((o) => f64(o, 3 * L)), statViews: [f64(stats, L), f64(stats + 8 * L, L), f64(stats + 16 * L, L)],
       unitsOut: unitsOutOff.map((offs, k) => offs.map((o) => f64(o, this.sizes[k + 1]!))),
       histOut: histOutOff.map((offs) => offs.map((o) => f64(o, WASM_MAX_BINS))),
       i32: new Int32Array(memory.buffer), f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer), ldT, bins: 0,
@@ -388,20 +386,12 @@ export class Network {
         const r = m * n;
         let max = -Infinity;
         for (let j = 0; j < n; j++) if (probs[r + j]! > max) max = probs[r + j]!;
-        let s = 0;
-        if (stats) {
-          // the row's Σp = Σe/s and Σp² = Σe²/s² (p as computed, before its float32 rounding)
-          let s2 = 0;
-          for (let j = 0; j < n; j++) { const e = Math.exp(probs[r + j]! - max); probs[r + j] = e; s += e; s2 += e * e; }
-          const inv = 1 / s;
-          ps += s * inv;
-          pss += s2 * inv * inv;
-          for (let j = 0; j < n; j++) probs[r + j]! *= inv;
-        } else {
-          for (let j = 0; j < n; j++) { const e = Math.exp(probs[r + j]! - max); probs[r + j] = e; s += e; }
-          const inv = 1 / s;
-          for (let j = 0; j < n; j++) probs[r + j]! *= inv;
-        }
+        // Σe² too: the row's Σp = Σe/s and Σp² = Σe²/s² for the probes (p before its float32 rounding)
+        let s = 0, s2 = 0;
+        for (let j = 0; j < n; j++) { const e = Math.exp(probs[r + j]! - max); probs[r + j] = e; s += e; s2 += e * e; }
+        const inv = 1 / s;
+        for (let j = 0; j < n; j++) probs[r + j]! *= inv;
+        if (stats) { ps += s * inv; pss += s2 * inv * inv; }
       }
     }
     if (stats) {
@@ -530,9 +520,9 @@ export class Network {
           if (w.parts === 1) {
             // the kernel finished saturation, mean and std (in P already when P holds its views)
             if (P.saturation !== w.statViews[0]) {
-              P.saturation[k] = w.stats[k]!;
-              P.mean[k] = w.stats[L + k]!;
-              P.std[k] = w.stats[2 * L + k]!;
+              P.saturation[k] = w.statViews[0][k]!;
+              P.mean[k] = w.statViews[1][k]!;
+              P.std[k] = w.statViews[2][k]!;
             }
           } else {
             const count = M * N;
@@ -580,7 +570,7 @@ export class Network {
         i32[(d + DESC.unitsOut) >> 2] = w.unitsOut[k]![p]!.byteOffset;
         i32[(d + DESC.histOut) >> 2] = w.histOut[k]![p]!.byteOffset;
         // one part: the kernel finishes the layer's saturation, mean and std itself
-        i32[(d + DESC.statsOut) >> 2] = w.parts === 1 && layer.activation ? w.stats.byteOffset + 8 * k : 0;
+        i32[(d + DESC.statsOut) >> 2] = w.parts === 1 && layer.activation ? w.statViews[0].byteOffset + 8 * k : 0;
         i32[(d + DESC.statsStride) >> 2] = 8 * this.layers.length;
         if (layer.activation) i32[(d + DESC.act) >> 2] = ACT[layer.activation];
         f32[(d + DESC.slope) >> 2] = this.slope;

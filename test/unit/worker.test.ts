@@ -10,7 +10,10 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import type { HostToWorker, WorkerToHost } from '../../src/protocol';
-import { freshStamp, timeStamp } from '../../src/run-record';
+import { Trainer } from '../../src/engine/trainer';
+import { freshStamp, RunRecorder, timeStamp } from '../../src/run-record';
+import { trainVariant } from '../../src/train-session';
+import { makeConfig, randomDataset } from '../support/fixtures';
 
 const root = path.resolve(__dirname, '../../..');
 const workerJs = path.join(root, 'dist/worker.js');
@@ -131,10 +134,6 @@ test('freshStamp: the time, or the time with .2, .3 when a run of that second ha
 });
 
 test('metrics lines wait in memory for whole-line writes: at 64 KB, at the end of every slice, before the summary, at close', async () => {
-  const { RunRecorder } = await import('../../src/run-record');
-  const { Trainer } = await import('../../src/engine/trainer');
-  const { trainVariant } = await import('../../src/train-session');
-  const { makeConfig, randomDataset } = await import('../support/fixtures');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-lines-'));
   const cfg = makeConfig({ layers: [8, 8], epochs: 3, batchSize: 8 });
   const meta = { parameters: 1, stepsPlanned: 1, batchSize: 8, kernel: 'k' };
