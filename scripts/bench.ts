@@ -15,8 +15,9 @@
  *                               worker thread so the two never share a tfjs instance; same sizes,
  *                               batch, init family, SGD, softmax cross-entropy; one thread each)
  * and prints the median samples/s (min-max over rounds), GFLOP/s counted as 6 x parameters per
- * sample (forward 2, backward 4 flops per weight), the ratios to tfjs, and the probe cost; then
- * the same from each contender's best round (robust to other load on a shared machine).
+ * sample (forward 2, backward 4 flops per weight), the ratios to tfjs, and the probe cost (probes
+ * on and off run back to back in each round; the median of the rounds' paired costs); then the
+ * same from each contender's best round (robust to other load on a shared machine).
  *
  *   npm run bench [-- --reps N] [--only W1,W2] [--paths] [--no-tfjs] [--json FILE]
  *     --paths   also measure the other available kernel paths (wasm-simd-f32, typescript-f32)
@@ -199,6 +200,7 @@ class EngineContender {
 interface Row { name: string; samples: number[] }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -237,16 +239,22 @@ async function main(): Promise<void> {
       }
       const rows: Row[] = contenders.map((c) => ({ name: c.name, samples: [] }));
       for (const c of contenders) await c.run(w.slice / 2); // warm-up (and WebAssembly tier-up)
+      // probes on and off (contenders 0 and 1) run as a pair, back to back, in alternating order:
+      // the probe cost of a round compares two runs a slice apart, so a slow spell of the machine
+      // (this kind of machine shares its cores) hits both sides of the comparison alike
+      const units = [[0, 1], ...contenders.slice(2).map((_, i) => [i + 2])];
+      const paired: number[] = [];
       for (let r = 0; r < reps; r++) {
-        // rotated: each contender takes every place in the round in turn (no order bias: what ran
+        // rotated: each unit takes every place in the round in turn (no order bias: what ran
         // just before, a helper thread winding down, the caches it left)
-        for (let j = 0; j < contenders.length; j++) {
-          const i = (j + r) % contenders.length;
-          rows[i]!.samples.push(await contenders[i]!.run(w.slice));
+        for (let j = 0; j < units.length; j++) {
+          const unit = units[(j + r) % units.length]!;
+          for (const i of unit.length === 2 && r % 2 ? [...unit].reverse() : unit) rows[i]!.samples.push(await contenders[i]!.run(w.slice));
         }
+        paired.push(1 - rows[0]!.samples[r]! / rows[1]!.samples[r]!);
       }
       const get = (name: string) => rows.find((r) => r.name === name);
-      const mOn = median(get('engine probes on')!.samples), mOff = median(get('engine probes off')!.samples);
+      const cost = median(paired);
       const cpu = get('tfjs-cpu'), wasm = get('tfjs-wasm');
       console.log(`${w.name} ${w.sizes.join('-')} batch ${w.batch} ${w.activation}, ${params.toLocaleString('en-US')} parameters`);
       for (const row of rows) {
@@ -257,7 +265,7 @@ async function main(): Promise<void> {
           const ratios = [cpu ? `${(m / median(cpu.samples)).toFixed(1)}x tfjs-cpu` : '', wasm ? `${(m / median(wasm.samples)).toFixed(1)}x tfjs-wasm` : ''].filter(Boolean);
           extra = ratios.join(', ');
         }
-        if (row.name === 'engine probes off') extra = `probe cost ${(100 * (1 - mOn / mOff)).toFixed(1)}%`;
+        if (row.name === 'engine probes off') extra = `probe cost ${pct(cost)} (rounds ${pct(Math.min(...paired))} to ${pct(Math.max(...paired))})`;
         console.log(`  ${row.name.padEnd(34)} ${fmt(m).padStart(10)} samples/s (${fmt(Math.min(...row.samples))}-${fmt(Math.max(...row.samples))})  ${gflops.toFixed(2).padStart(6)} GFLOP/s  ${extra}`);
       }
       // the best round of each: what a round undisturbed by other load gives (a shared machine
@@ -273,7 +281,7 @@ async function main(): Promise<void> {
       console.log('');
       dual?.trainer.dispose();
       results.push({
-        workload: w.name, sizes: w.sizes, batch: w.batch, activation: w.activation, parameters: params, kernel: selected,
+        workload: w.name, sizes: w.sizes, batch: w.batch, activation: w.activation, parameters: params, kernel: selected, probeCost: cost, probeCostRounds: paired,
         rows: rows.map((r) => ({ name: r.name, median: median(r.samples), min: Math.min(...r.samples), max: Math.max(...r.samples), samples: r.samples })),
       });
     }

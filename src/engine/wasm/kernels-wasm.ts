@@ -30,6 +30,8 @@ import {
   block, br, br_if, call, drop, f32, f32x4, f64, f64x2, Fn, forLoop, i32, i32x4, i64, if_, loop, memory, seq, shuffle32, swizzle, T, v128, whileLoop,
   type Bytes, type Local,
 } from './encoder';
+import { histogramRange } from '../activations';
+import type { HiddenActivation } from '../types';
 
 export interface KernelOptions {
   /** use f32x4.relaxed_madd for multiply-adds */
@@ -57,7 +59,8 @@ export const OPT_EXTRA = { sgd: '', momentum: 'fi', adam: 'ifffff' } as const;
 const HELPER_SPINS = 20000;
 
 /** Activation codes shared with runtime.ts. */
-export const ACT = { sigmoid: 0, tanh: 1, relu: 2, leaky_relu: 3, linear: 4 } as const;
+export const ACT = { sigmoid: 0, tanh: 1, relu: 2, leaky_relu: 3, linear: 4 } as const satisfies Record<HiddenActivation, number>;
+const ACT_NAME = Object.fromEntries(Object.entries(ACT).map(([k, v]) => [v, k])) as Record<number, HiddenActivation>;
 /** Epilogue codes of gemm. */
 export const EPI = { none: 0, bias: 1, act: 2, deriv: 3, grad: 4 } as const;
 
@@ -299,6 +302,8 @@ export function buildKernels(o: KernelOptions): Fn[] {
   for (const act of [ACT.sigmoid, ACT.tanh, ACT.relu, ACT.leaky_relu, ACT.linear]) {
     const f = add(new Fn(`epi_act${act}`, EPI_PARAMS), false);
     const [d, c, ldcB, rows, n] = f.params as EpiParams;
+    // the histogram's fixed range (the runtime writes the same lo into the descriptor)
+    const lo0 = histogramRange(ACT_NAME[act]!)[0] === 0;
     const p = f.local(T.i32), b = f.local(T.i32), b0 = f.local(T.i32), u0 = f.local(T.i32);
     const z = f.local(T.v128), a = f.local(T.v128), s = f.local(T.v128), slope = f.local(T.v128), mask = f.local(T.v128), satAcc = f.local(T.v128);
     const sumSq = sqAcc(f), sum = sqAcc(f);
@@ -324,13 +329,14 @@ export function buildKernels(o: KernelOptions): Fn[] {
         ...sumSq.addUncounted(a.get, slot),
         mask.set(L < 4 ? v128.and(satMask(act, a), laneMask(L)) : satMask(act, a)),
         unitAcc.set(i32x4.sub(unitAcc.get, mask.get)),
-        // histogram bins in float32 as the TypeScript probe computes them: subtract, multiply,
-        // clamp to [0, bins - 1] (pmax/pmin: NaN goes to 0), floor; then the integer from the
-        // float's bits (plus 2^23 it sits in the low mantissa bits: no saturating conversion,
-        // which takes seven x86 instructions). Each bin becomes its counter's address: one
+        // histogram bins in float32 as the TypeScript probe computes them: subtract (not when
+        // the range starts at 0: x - 0 is x), multiply, clamp to [0, bins - 1] (pmax/pmin: NaN
+        // goes to 0), floor; then the counter's address from the float's bits: plus 2^19, the
+        // bin sits in the mantissa as bin*16 (its unit there is 1/16), the byte offset of its
+        // slot (no saturating conversion, which takes seven x86 instructions, and no shift). One
         // sub-histogram per lane (slot bin*4 + lane), so no lane waits on another's increment
-        bin.set(f32x4.pmin(maxBin.get, f32x4.pmax(v128.zero(), f32x4.mul(f32x4.sub(a.get, lo.get), scale.get)))),
-        bin.set(i32x4.add(i32x4.shl(f32x4.add(f32x4.floor(bin.get), f32x4.const(8388608)), i32.const(4)), hv.get)),
+        bin.set(f32x4.pmin(maxBin.get, f32x4.pmax(v128.zero(), f32x4.mul(lo0 ? a.get : f32x4.sub(a.get, lo.get), scale.get)))),
+        bin.set(i32x4.add(f32x4.add(f32x4.floor(bin.get), f32x4.const(2 ** 19)), hv.get)),
       ];
       for (let l = 0; l < L; l++) {
         out.push(
@@ -371,8 +377,8 @@ export function buildKernels(o: KernelOptions): Fn[] {
       if_(i32.load(d.get, DESC.probe), [
         lo.set(f32x4.splat(f32.demote_f64(f64.load(d.get, DESC.histLo)))), scale.set(f32x4.splat(f32.demote_f64(f64.load(d.get, DESC.histScale)))),
         maxBin.set(f32x4.splat(f32.convert_i32_s(i32.add(i32.load(d.get, DESC.bins), i32.const(-1))))),
-        // the counters' base, less the bits of 2^23 shifted as the bins are (wrapping arithmetic)
-        hv.set(i32x4.splat(i32.sub(i32.load(d.get, DESC.hist), i32.const(0x4b000000 << 4)))),
+        // the counters' base, less the bits of 2^19 (wrapping arithmetic)
+        hv.set(i32x4.splat(i32.sub(i32.load(d.get, DESC.hist), i32.const(0x49000000)))),
         ...sumSq.init(), satAcc.set(v128.zero()),
         rows2.set(i32.and(rows.get, i32.const(~1))),
         n4.set(i32.and(n.get, i32.const(~3))),
