@@ -229,10 +229,50 @@ test('a divergence keeps the run and is marked at its step and layer', async () 
   assert.equal(redTame, 0, 'no marker on the variant that did not diverge');
   // hover on the last column names the divergence
   const box = (await wv.page.locator(gradCanvas(1)).boundingBox())!;
-  const fill = wild.step / Number(wild.totalSteps);
+  // the run has ended: the heatmaps span the steps of its longest variant
+  const fill = wild.step / Math.max(...diverging.final.run.variants.map((v) => v.step));
   await wv.page.mouse.move(box.x + box.width * fill - 1, box.y + box.height * ((d.layer! + 0.5) / 3));
   assert.ok((await wv.page.locator('.tooltip').innerText()).includes(`diverged at step ${d.step}: ${d.where}`));
   await wv.page.mouse.move(1, 1);
+  await wv.screenshot('dark');
+  assert.deepEqual(await wv.problems(), []);
+  await wv.close();
+});
+
+test('a run that ended early spans the steps it did: curves and heatmaps use the whole width', async () => {
+  const wv = await openWebview('panel', { theme: 'dark', name: 'panel-stopped' });
+  const [snapshot, ...deltas] = lecture.messages as [Snapshot, ...Extract<HostToPanel, { type: 'delta' }>[]];
+  // the stream up to where a variant is part way through its plan
+  const cut = deltas.findIndex((d) => d.variants.some((v) => v.meta.status === 'running' && v.meta.step > 1 && v.meta.step < v.meta.totalSteps / 2));
+  assert.ok(cut > 0, 'a delta with a variant part way');
+  await wv.post(snapshot);
+  for (const m of deltas.slice(0, cut + 1)) await wv.post(m);
+  await frame(wv);
+  const live = deltas[cut]!;
+  // the variant furthest on: once the run has ended, the heatmaps of all variants span its steps
+  const vi = live.variants.reduce((a, v) => (v.meta.step > a.meta.step ? v : a)).index;
+  const planned = Math.max(...lecture.final.run.variants.map((v) => v.totalSteps));
+  assert.equal(Number(await APP(wv, 'stepSpan')), planned, 'while it trains, the axis spans the plan');
+  // the last pixel column of a heatmap: not drawn while the run trains (it fills from the left)
+  const edge = (img: PixelImage) => {
+    const col: number[] = [];
+    for (let y = 0; y < img.height; y++) col.push(...img.data.subarray(4 * (y * img.width + img.width - 1), 4 * (y * img.width + img.width) - 1));
+    return col;
+  };
+  const before = await wv.readCanvas(gradCanvas(vi));
+  // then the user stops it: the host's last delta says so, with no new columns
+  const metas = snapshot.run.variants.map((_, i) => live.variants.find((v) => v.index === i)?.meta ?? snapshot.run.variants[i]!);
+  const stopped = metas.map((m) => ({ ...m, status: m.status === 'running' ? 'stopped' as const : m.status }));
+  await wv.post({ ...live, status: 'stopped', live: false, message: 'stopped by the user', variants: stopped.map((meta, index) => ({ index, meta, columns: null, epochs: [] })) });
+  await frame(wv);
+  assert.equal(await APP(wv, 'status'), 'stopped');
+  const done = Math.max(...stopped.map((m) => m.step));
+  assert.ok(done < planned, `${done} of ${planned} steps`);
+  assert.equal(Number(await APP(wv, 'stepSpan')), done, 'once it has ended, the axis spans the steps done');
+  const after = await wv.readCanvas(gradCanvas(vi));
+  const b = edge(before), a = edge(after);
+  assert.ok(new Set(b).size <= 3, 'before: the right edge is background');
+  assert.ok(a.some((x, i) => x !== b[i]), 'after: the last column reaches the right edge');
   await wv.screenshot('dark');
   assert.deepEqual(await wv.problems(), []);
   await wv.close();

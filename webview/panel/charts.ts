@@ -6,7 +6,7 @@
  */
 import { Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip, type ChartDataset, type Plugin } from 'chart.js';
 import type { Theme } from '../shared/theme';
-import type { ClientRun } from './model';
+import { runStepSpan, type ClientRun } from './model';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip);
 
@@ -90,7 +90,7 @@ export class Curves {
 
   update(run: ClientRun, theme: Theme, cursorStep: number | null): void {
     if (this.shapeKey(run, theme) !== this.key || !this.charts.length) this.build(run, theme);
-    const maxStep = Math.max(1, ...run.variants.map((v) => v.meta.totalSteps || v.meta.step));
+    const maxStep = runStepSpan(run);
     this.charts.forEach((chart, k) => {
       const kind = k === 0 ? 'loss' : 'accuracy';
       let lo = Infinity, hi = 0;

@@ -18,7 +18,7 @@ import { onThemeChange, parseColor, readTheme, type Theme } from '../shared/them
 import { Tooltip } from '../shared/tooltip';
 import { onHostMessage, vscodeApi } from '../shared/vscode-api';
 import { Curves } from './charts';
-import { ClientRun, type ClientVariant, type Snapshot } from './model';
+import { ClientRun, heatmapSpan, runStepSpan, type ClientVariant, type Snapshot } from './model';
 
 const api = vscodeApi<PanelState, PanelToHost>();
 const saved = api.getState();
@@ -388,6 +388,7 @@ function render(): void {
   app.dataset.status = r.run.status;
   app.dataset.steps = String(done);
   app.dataset.columns = String(r.columns);
+  app.dataset.stepSpan = String(runStepSpan(r));
   if (r.columns > 0 && !app.dataset.firstDataAt) app.dataset.firstDataAt = String(Date.now());
   app.dataset.runId = r.run.id;
   for (const input of gradRadios) input.checked = input.value === ui.gradient;
@@ -418,7 +419,8 @@ function render(): void {
     card.problem.textContent = m.divergence ? `diverged at step ${m.divergence.step}: non-finite ${m.divergence.where}` : m.status === 'crashed' ? 'the training worker crashed' : '';
     const store = v.store;
     const n = store.count;
-    const fill = m.totalSteps > 0 && n > 0 ? Math.min(1, store.s.step[n - 1]! / m.totalSteps) : 1;
+    const span = heatmapSpan(r, v);
+    const fill = span > 0 && n > 0 ? Math.min(1, store.s.step[n - 1]! / span) : 1;
     const cc = cursor !== null ? cursorCol(v) : null;
     const divCol = m.divergence ? Math.max(0, store.count - 1) : -1;
     for (const view of card.views) {

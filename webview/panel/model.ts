@@ -14,6 +14,29 @@ export interface ClientVariant {
   dirtyFrom: number;
 }
 
+/**
+ * Steps a variant's x axes span: its plan while the run trains, the steps it did once the run has
+ * ended (a run stopped at 5% of its plan would otherwise draw everything in the left 5%; the
+ * status and "step 9000/180000" say that it ended early).
+ */
+export function stepSpan(v: ClientVariant, live: boolean): number {
+  return live ? v.meta.totalSteps || v.meta.step : v.meta.step;
+}
+
+/** Steps the curves' x axis spans: the longest of the variants' spans. */
+export function runStepSpan(r: ClientRun): number {
+  return Math.max(1, ...r.variants.map((v) => stepSpan(v, r.run.live)));
+}
+
+/**
+ * Steps a variant's heatmaps span: its own plan while the run trains (they fill as it goes); once
+ * the run has ended, the run's span, so the variants side by side share one step axis, as the
+ * curves do.
+ */
+export function heatmapSpan(r: ClientRun, v: ClientVariant): number {
+  return r.run.live ? stepSpan(v, true) : runStepSpan(r);
+}
+
 export type Snapshot = Extract<HostToPanel, { type: 'snapshot' }>;
 export type Delta = Extract<HostToPanel, { type: 'delta' }>;
 
