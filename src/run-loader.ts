@@ -4,36 +4,44 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EpochRecord, StepRecord } from './engine/trainer';
-import { readRun, slug, type RunSummary } from './run-record';
+import { readRunHead, readRunRecords, slug, type RunSummary } from './run-record';
 import { RunModel } from './run-view';
 
 export function isRunDir(dir: string): boolean {
   return fs.existsSync(path.join(dir, 'summary.json')) && fs.existsSync(path.join(dir, 'metrics.jsonl'));
 }
 
-/** Load run folders (the variants of one run) into a finished RunModel. Throws with the folder named if one is unreadable. */
-export function loadRunModel(dirs: string[], capacity: number, id: string): RunModel {
+/**
+ * Load run folders (the variants of one run) into a finished RunModel. Throws with the folder
+ * named if one is unreadable. The metrics are streamed into the model's bounded history
+ * (readRunRecords): a run of any length opens in the memory of its history, and the host's
+ * event loop runs between chunks.
+ */
+export async function loadRunModel(dirs: string[], capacity: number, id: string): Promise<RunModel> {
   if (!dirs.length) throw new Error('no run folders given');
-  const runs = dirs.map((d) => {
+  const named = <T>(d: string, f: () => T): T => {
     try {
-      return { dir: d, ...readRun(d) };
+      return f();
     } catch (e) {
       throw new Error(`cannot read the run in ${d}: ${(e as Error).message}`);
     }
-  });
+  };
+  const runs = dirs.map((d) => ({ dir: d, ...named(d, () => readRunHead(d)), badLines: [] as number[] }));
   const first = runs[0]!;
   const model = new RunModel(id, first.summary.name, first.summary.configFile, runs.map((r) => r.config), capacity, first.summary.startedAt);
   model.dataset = null;
-  runs.forEach((r) => {
-    const steps = r.records.filter((x): x is StepRecord => x.kind === 'step');
-    const epochs = r.records.filter((x): x is EpochRecord => x.kind === 'epoch');
-    model.records(r.config.variant, steps, epochs, null);
+  for (const r of runs) {
+    const variant = r.config.variant;
+    try {
+      r.badLines = (await readRunRecords(r.dir, (steps, epochs) => model.records(variant, steps, epochs, null))).badLines;
+    } catch (e) {
+      throw new Error(`cannot read the run in ${r.dir}: ${(e as Error).message}`);
+    }
     const summary: RunSummary = { ...r.summary };
-    model.variantDone(r.config.variant, r.dir, summary);
-    const v = model.variant(r.config.variant)!;
+    model.variantDone(variant, r.dir, summary);
+    const v = model.variant(variant)!;
     v.meta.totalSteps = summary.stepsPlanned;
-  });
+  }
   const bad = runs.filter((r) => r.badLines.length);
   const statuses = model.variants.map((v) => v.meta.status);
   model.finish(RunModel.overall(statuses), bad.length ? `unreadable metrics lines skipped in ${bad.map((r) => `${path.basename(r.dir)} (line ${r.badLines.join(', ')})`).join('; ')}` : null);

@@ -61,7 +61,8 @@ export interface TrainingApi {
   stop(): Promise<void>;
   /** resolves when the live run (if any) has ended */
   whenIdle(): Promise<void>;
-  openRunDirs(dirs: string[]): RunModel;
+  /** Open run folders in a panel (rejects with the folder named when one is unreadable). */
+  openRunDirs(dirs: string[]): Promise<RunModel>;
 }
 
 interface PickedConfig {
@@ -648,7 +649,7 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
       return;
     }
     try {
-      const model = loadRunModel(dirs, this.historyColumns(), state!.runId ?? `restored-${Date.now().toString(36)}`);
+      const model = await loadRunModel(dirs, this.historyColumns(), state!.runId ?? `restored-${Date.now().toString(36)}`);
       this.lastRun ??= model;
       this.adopt(panel, model);
       this.updateStatus(true);
@@ -666,8 +667,8 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
   // ------------------------------------------------------------------------------------------
   // Open Run, Export Run
 
-  openRunDirs(dirs: string[]): RunModel {
-    const model = loadRunModel(dirs, this.historyColumns(), `opened-${Date.now().toString(36)}-${++this.runCounter}`);
+  async openRunDirs(dirs: string[]): Promise<RunModel> {
+    const model = await loadRunModel(dirs, this.historyColumns(), `opened-${Date.now().toString(36)}-${++this.runCounter}`);
     this.lastRun = model;
     this.openPanel(model, false);
     this.updateStatus(true);
@@ -700,7 +701,12 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
       if (!pick) return;
       group = pick.g;
     }
-    this.openRunDirs(group.dirs);
+    try {
+      await this.openRunDirs(group.dirs);
+    } catch (e) {
+      this.log.error(`Open Run: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(`MLP Lens: ${(e as Error).message}`);
+    }
   }
 
   async exportRun(runId?: string, to?: vscode.Uri): Promise<vscode.Uri | undefined> {

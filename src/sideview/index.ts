@@ -34,7 +34,7 @@ export interface InspectorApi {
 /** What the inspector uses from the training side (src/host/training.ts), when given. */
 export interface TrainingHooks {
   /** open these run folders (one run's variants) in the training panel */
-  openRunDirs?(dirs: string[]): unknown;
+  openRunDirs?(dirs: string[]): Promise<unknown>;
   /** is a run training now */
   isTraining?(): boolean;
 }
@@ -96,7 +96,7 @@ export function registerInspector(context: vscode.ExtensionContext, log: vscode.
           case 'train': await vscode.commands.executeCommand('mlpLens.train', vscode.Uri.file(m.file)); break;
           case 'openRun':
             // all variants of the run at once; without the hook, Open Run on the first variant's summary
-            if (training.openRunDirs) training.openRunDirs(m.runDirs);
+            if (training.openRunDirs) await training.openRunDirs(m.runDirs);
             else await vscode.commands.executeCommand('mlpLens.openRun', vscode.Uri.file(path.join(m.runDirs[0]!, 'summary.json')));
             break;
           case 'reveal': {

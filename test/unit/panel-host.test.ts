@@ -105,7 +105,7 @@ test('a run fed live from the worker and the same run reopened from disk look th
   const lastOf = (v: string) => interleaved.lastIndexOf(v);
   assert.ok(firstOf('relu+he') < lastOf('sigmoid+glorot') && firstOf('sigmoid+normal(1)') < lastOf('relu+he'), `interleaved: ${interleaved.join(' ')}`);
   assert.equal(live.status, 'completed');
-  const reopened = loadRunModel(live.runDirs, 64, 'disk');
+  const reopened = await loadRunModel(live.runDirs, 64, 'disk');
   assert.equal(reopened.status, 'completed');
   const a = live.snapshot(DEFAULT_PANEL_SETTINGS), b = reopened.snapshot(DEFAULT_PANEL_SETTINGS);
   assert.deepEqual(b.columns, a.columns, 'the same columns, bit for bit');
@@ -137,7 +137,7 @@ test('Open Run groups run folders: a CLI --out folder, or the worker\'s <time>-<
   const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
   fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ ...s, status: 'running' }));
   fs.appendFileSync(path.join(dir, 'metrics.jsonl'), '{"kind":"step","ste');
-  const m = loadRunModel([dir], 100, 'x');
+  const m = await loadRunModel([dir], 100, 'x');
   assert.equal(m.variants[0]!.meta.status, 'interrupted');
   assert.equal(m.status, 'interrupted');
   assert.match(m.message ?? '', /unreadable metrics lines skipped/);

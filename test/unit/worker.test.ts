@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import type { HostToWorker, WorkerToHost } from '../../src/protocol';
 import { Trainer } from '../../src/engine/trainer';
-import { freshStamp, RunRecorder, timeStamp } from '../../src/run-record';
+import { freshStamp, readRunRecords, RunRecorder, timeStamp } from '../../src/run-record';
 import { trainVariant } from '../../src/train-session';
 import { makeConfig, randomDataset } from '../support/fixtures';
 
@@ -170,4 +170,37 @@ test('metrics lines wait in memory for whole-line writes: at 64 KB, at the end o
   assert.ok(slices > 3, `${slices} slices`);
   assert.equal(lines(rec2.dir).length, records);
   trainer.dispose();
+});
+
+test('metrics lines read back streamed: any chunk size gives the same records, lines cut across chunks and UTF-8 intact', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-lens-read-'));
+  const lines: string[] = [];
+  const steps: unknown[] = [], epochs: unknown[] = [], bad: number[] = [];
+  for (let i = 1; i <= 300; i++) {
+    // two- and three-byte characters, so some chunk boundaries fall inside one
+    const rec = { kind: 'step', step: i, note: 'é→ü'.repeat(i % 7), values: Array.from({ length: i % 13 }, (_, j) => j / 3) };
+    lines.push(JSON.stringify(rec));
+    steps.push(rec);
+    if (i % 50 === 0) {
+      const e = { kind: 'epoch', epoch: i / 50, step: i };
+      lines.push(JSON.stringify(e));
+      epochs.push(e);
+    }
+    if (i === 120) { lines.push('{"kind":"step","ste'); bad.push(lines.length); }
+    if (i === 121) lines.push('');
+    if (i === 122) { lines.push('{"kind":"other"}'); bad.push(lines.length); }
+    if (i === 130) lines[lines.length - 1] += '\r'; // a line ending edited to CRLF
+  }
+  const text = lines.join('\n'); // the last line without its newline
+  fs.writeFileSync(path.join(dir, 'metrics.jsonl'), text);
+  for (const chunk of [7, 64, 1000, 1 << 20]) {
+    const gotSteps: unknown[] = [], gotEpochs: unknown[] = [];
+    let calls = 0;
+    const { badLines } = await readRunRecords(dir, (s, e) => { calls++; gotSteps.push(...s); gotEpochs.push(...e); }, chunk);
+    assert.deepEqual(gotSteps, steps, `chunk ${chunk}: steps`);
+    assert.deepEqual(gotEpochs, epochs, `chunk ${chunk}: epochs`);
+    assert.deepEqual(badLines, bad, `chunk ${chunk}: the unreadable lines by number`);
+    if (chunk <= 1000) assert.ok(calls > 10, `chunk ${chunk}: streamed in ${calls} parts`);
+  }
+  fs.rmSync(dir, { recursive: true });
 });

@@ -295,7 +295,7 @@ export default function (): void {
 
     test('Open Run shows a finished run exactly as it looked live', async () => {
       assert.ok(lectureRun);
-      const reopened = api.training.openRunDirs(lectureRun.runDirs);
+      const reopened = await api.training.openRunDirs(lectureRun.runDirs);
       assert.equal(reopened.status, 'completed');
       const settings = { gradientScale: 'window' as const, gradientDomain: [1e-5, 10] as [number, number], colorWindow: 100 };
       assert.deepEqual(reopened.snapshot(settings).columns, lectureRun.snapshot(settings).columns);
