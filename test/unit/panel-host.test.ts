@@ -141,6 +141,13 @@ test('Open Run groups run folders: a CLI --out folder, or the worker\'s <time>-<
   assert.equal(m.variants[0]!.meta.status, 'interrupted');
   assert.equal(m.status, 'interrupted');
   assert.match(m.message ?? '', /unreadable metrics lines skipped/);
+  // an unreadable folder: the loader rejects, naming it (Open Run shows that as its message)
+  const other = cliGroups[0]!.dirs[1]!;
+  fs.renameSync(path.join(other, 'metrics.jsonl'), path.join(other, 'metrics.moved'));
+  await assert.rejects(loadRunModel([dir, other], 100, 'y'), (e: Error) => e.message.startsWith(`cannot read the run in ${other}: `) && /metrics\.jsonl/.test(e.message));
+  fs.renameSync(path.join(other, 'metrics.moved'), path.join(other, 'metrics.jsonl'));
+  fs.writeFileSync(path.join(other, 'summary.json'), '{"format": "mlp-lens-run/v1", ');
+  await assert.rejects(loadRunModel([dir, other], 100, 'y'), (e: Error) => e.message.startsWith(`cannot read the run in ${other}: `) && /JSON/.test(e.message));
 });
 
 test('mlp-lens train --report writes the panel as one self-contained HTML file with the run embedded', () => {
