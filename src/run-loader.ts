@@ -19,14 +19,14 @@ export function isRunDir(dir: string): boolean {
  */
 export async function loadRunModel(dirs: string[], capacity: number, id: string): Promise<RunModel> {
   if (!dirs.length) throw new Error('no run folders given');
-  const named = <T>(d: string, f: () => T): T => {
+  const cannotRead = (d: string, e: unknown) => new Error(`cannot read the run in ${d}: ${(e as Error).message}`);
+  const runs = dirs.map((d) => {
     try {
-      return f();
+      return { dir: d, ...readRunHead(d), badLines: [] as number[] };
     } catch (e) {
-      throw new Error(`cannot read the run in ${d}: ${(e as Error).message}`);
+      throw cannotRead(d, e);
     }
-  };
-  const runs = dirs.map((d) => ({ dir: d, ...named(d, () => readRunHead(d)), badLines: [] as number[] }));
+  });
   const first = runs[0]!;
   const model = new RunModel(id, first.summary.name, first.summary.configFile, runs.map((r) => r.config), capacity, first.summary.startedAt);
   model.dataset = null;
@@ -35,7 +35,7 @@ export async function loadRunModel(dirs: string[], capacity: number, id: string)
     try {
       r.badLines = (await readRunRecords(r.dir, (steps, epochs) => model.records(variant, steps, epochs, null))).badLines;
     } catch (e) {
-      throw new Error(`cannot read the run in ${r.dir}: ${(e as Error).message}`);
+      throw cannotRead(r.dir, e);
     }
     const summary: RunSummary = { ...r.summary };
     model.variantDone(variant, r.dir, summary);

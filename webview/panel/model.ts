@@ -19,7 +19,7 @@ export interface ClientVariant {
  * ended (a run stopped at 5% of its plan would otherwise draw everything in the left 5%; the
  * status and "step 9000/180000" say that it ended early).
  */
-export function stepSpan(v: ClientVariant, live: boolean): number {
+function stepSpan(v: ClientVariant, live: boolean): number {
   return live ? v.meta.totalSteps || v.meta.step : v.meta.step;
 }
 
