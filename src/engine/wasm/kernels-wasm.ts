@@ -375,7 +375,8 @@ export function buildKernels(o: KernelOptions): Fn[] {
       rowsLoop(f, rows, n, perRow, actBody, advance),
       f64.store(d.get, f64.add(f64.load(d.get, DESC.sum), sum.total()), DESC.sum),
       if_(i32.load(d.get, DESC.probe), [
-        lo.set(f32x4.splat(f32.demote_f64(f64.load(d.get, DESC.histLo)))), scale.set(f32x4.splat(f32.demote_f64(f64.load(d.get, DESC.histScale)))),
+        ...(lo0 ? [] : [lo.set(f32x4.splat(f32.demote_f64(f64.load(d.get, DESC.histLo))))]),
+        scale.set(f32x4.splat(f32.demote_f64(f64.load(d.get, DESC.histScale)))),
         maxBin.set(f32x4.splat(f32.convert_i32_s(i32.add(i32.load(d.get, DESC.bins), i32.const(-1))))),
         // the counters' base, less the bits of 2^19 (wrapping arithmetic)
         hv.set(i32x4.splat(i32.sub(i32.load(d.get, DESC.hist), i32.const(0x49000000)))),
