@@ -7,7 +7,7 @@ import type { KernelPath } from './kernel-path';
 import { type FloatArray } from './kernels';
 import { Network, type BackwardInfo, type DType, type NetworkOptions } from './network';
 import { learningRate, Optimizer } from './optimizers';
-import { measureLayers, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
+import { measureIntoRecord, measureLayers, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
 import { Rng } from './rng';
 import { InputError, type Dataset, type ResolvedConfig } from './types';
 
@@ -203,7 +203,10 @@ export class Trainer {
       if (!Number.isFinite(net.deltaSq[k]!)) return this.diverge(stepNo, 'backward');
     }
     this.opt.step(lr, net.layers, probe ? this.probes.norms : null);
-    if (probe) measureLayers(net, M, this.probes, true);
+    // a record filled in place takes the measurements straight from the kernels' outputs
+    const kept = probe && this.transient ? this.kept : null;
+    const measured = kept !== null && measureIntoRecord(net, this.probes, kept.layers);
+    if (probe && !measured) measureLayers(net, M, this.probes, true);
 
     this.step = stepNo;
     this.sinceLoss += this.info.loss * M;
@@ -217,14 +220,13 @@ export class Trainer {
     let rec: StepRecord | null = null;
     if (probe) {
       const loss = this.sinceLoss / this.sinceCount, accuracy = this.sinceCorrect / this.sinceCount;
-      const kept = this.transient ? this.kept : null;
       if (kept) {
         kept.step = stepNo;
         kept.epoch = this.epoch;
         kept.loss = loss;
         kept.accuracy = accuracy;
         kept.lr = lr;
-        snapshotProbesInto(this.probes, kept.layers);
+        if (!measured) snapshotProbesInto(this.probes, kept.layers);
         rec = kept;
       } else {
         rec = { kind: 'step', step: stepNo, epoch: this.epoch, loss, accuracy, lr, layers: snapshotProbes(net, this.probes) };

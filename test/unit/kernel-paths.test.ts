@@ -432,6 +432,31 @@ describe('every path: training', () => {
       assert.equal(runs[2], runs[0]);
       assert.notEqual(collect(new Trainer({ ...cfg, seed: 99 }, data, 'float32', path)), runs[0]);
     });
+    test(`${path}: a transient sink's record, filled in place, has the numbers of fresh records bit for bit`, () => {
+      // on the WebAssembly paths the record is filled straight from the kernels' measurements
+      // (measureIntoRecord), not through measureLayers and snapshotProbesInto as fresh records are
+      const data = randomDataset(120, 5, 3, 12, 30);
+      for (const [optimizer, unitSaturation] of [['sgd', true], ['momentum', false], ['adam', true]] as const) {
+        const cfg = makeConfig({ layers: [9, 6], activation: ['sigmoid', 'relu'], epochs: 2, batchSize: 10,
+          optimizer: { type: optimizer, momentum: 0.9, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-3 },
+          probes: { every: 1, histogramBins: 7, unitSaturation } });
+        const fresh: string[] = [];
+        new Trainer(cfg, data, 'float32', path).runSteps(Infinity, { step: (r) => fresh.push(JSON.stringify(r)) });
+        const seen: string[] = [];
+        let first: StepRecord | null = null;
+        new Trainer(cfg, data, 'float32', path).runSteps(Infinity, {
+          transientSteps: true,
+          step: (r) => {
+            first ??= r;
+            assert.equal(r, first, 'the same object every time');
+            seen.push(JSON.stringify(r));
+          },
+        });
+        assert.equal(fresh.length, 24);
+        assert.deepEqual(seen, fresh, `${optimizer}, unit saturation ${unitSaturation}`);
+        assert.ok(seen.some((r) => /"updateRatio":[1-9]/.test(r) || /"updateRatio":0\.\d*[1-9]/.test(r)), 'update ratios measured');
+      }
+    });
     test(`${path}: learns a separable problem and its probes track the TypeScript path's`, () => {
       const data = randomDataset(400, 4, 2, 11, 100);
       for (let i = 0; i < 400; i++) data.trainY[i] = data.trainX[4 * i]! + data.trainX[4 * i + 1]! > 0 ? 1 : 0;
