@@ -6,7 +6,8 @@
  * 3. change relu to sigmoid in the editor (find/replace, typed): the saturation/gain numbers change;
  * 4. break the JSON: a diagnostic appears, the view keeps the last result marked stale; fix it;
  * 5. the MNIST lecture config: update latency from the last keystroke to the view on screen.
- * Screenshots: dist/test/screens/inspector-vscode-*.png, and media/screenshots/sideview.png.
+ * Screenshots: dist/test/screens/inspector-vscode-*.png and sideview.png (MLP_LENS_README_SHOTS=1:
+ * also media/screenshots/sideview.png and media/walkthrough/inspector.png).
  * Measured latencies go to dist/test/inspector-latency.json.
  */
 import assert from 'node:assert/strict';
@@ -17,7 +18,7 @@ import { after, before, test } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { InspectSession, type InspectOutcome } from '../../src/engine/inspect-session';
 import { nodeDataIO } from '../../src/node-io';
-import { closeBrowser, CodeServer, ROOT, Workbench } from './harness';
+import { closeBrowser, CodeServer, ROOT, SCREEN_DIR, Workbench } from './harness';
 
 const WS = join(ROOT, 'dist/test/ws-inspector');
 const strip = (t: string) => t.replace(/^\s*"\$schema":.*\n/m, '');
@@ -177,14 +178,18 @@ test('open the lecture config: architecture and the engine\'s numbers; warnings 
   await wb.page.locator('.codelens-decoration', { hasText: 'Train' }).first().waitFor({ timeout: 20_000 });
   await wb.page.locator('.codelens-decoration', { hasText: 'sigmoid+normal(1): max saturation' }).first().waitFor({ timeout: 20_000 });
   await wb.screenshot('inspector-vscode-lecture');
-  // a small picture of the side bar for the README
+  // a small picture of the side bar; with MLP_LENS_README_SHOTS=1 also the README's and the
+  // walkthrough's (tracked files: a plain test run leaves the tree as it found it)
   const side = await wb.page.locator('.part.sidebar').boundingBox();
   if (side) {
-    mkdirSync(join(ROOT, 'media/screenshots'), { recursive: true });
     const clip = { x: side.x, y: side.y, width: side.width, height: Math.min(side.height, 900) };
-    await wb.page.screenshot({ path: join(ROOT, 'media/screenshots/sideview.png'), clip });
-    // the walkthrough's picture (media/screenshots is not packaged)
-    await wb.page.screenshot({ path: join(ROOT, 'media/walkthrough/inspector.png'), clip });
+    await wb.page.screenshot({ path: join(SCREEN_DIR, 'sideview.png'), clip });
+    if (process.env.MLP_LENS_README_SHOTS === '1') {
+      mkdirSync(join(ROOT, 'media/screenshots'), { recursive: true });
+      await wb.page.screenshot({ path: join(ROOT, 'media/screenshots/sideview.png'), clip });
+      // the walkthrough's picture (media/screenshots is not packaged)
+      await wb.page.screenshot({ path: join(ROOT, 'media/walkthrough/inspector.png'), clip });
+    }
   }
   const problems = await problemsText();
   assert.match(problems, /sigmoid\+normal\(1\): \d+% of layer-2 units are saturated at init/);

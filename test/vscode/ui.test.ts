@@ -9,7 +9,7 @@
  *    "stopped"; screenshots in the light theme during training;
  * 3. an invalid config: an error naming the field, a Problems entry, no panel;
  * 4. Reload Window: the panel comes back with its run (WebviewPanelSerializer).
- * Screenshots: dist/test/screens/vscode-*.png; media/screenshots/panel.png for the README.
+ * Screenshots: dist/test/screens/vscode-*.png (the README's media/screenshots/panel.png is one of them).
  * Measured numbers: dist/test/ui-timings.json.
  */
 import assert from 'node:assert/strict';
