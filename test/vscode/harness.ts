@@ -51,8 +51,22 @@ export function browser(): Promise<Browser> {
   browserP ??= launchChromium();
   return browserP;
 }
+/**
+ * At most `ms` of waiting for a teardown step: a page caught mid-navigation (a Reload Window that
+ * a failed test left behind) can keep Playwright's close from ever resolving, and a hook that
+ * never ends would hold the suite until CI's limit. What is left goes with the test process
+ * (the runner is started with --test-force-exit; Playwright kills the browsers it launched).
+ */
+export async function bounded(what: string, p: Promise<unknown>, ms = 15_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), ms); });
+  const r = await Promise.race([p.then(() => 'done', () => 'done'), late]);
+  clearTimeout(timer);
+  if (r === 'late') console.log(`teardown: ${what} did not finish within ${ms} ms; left to the process's exit`);
+}
+
 export async function closeBrowser(): Promise<void> {
-  if (browserP) await (await browserP).close().catch(() => {});
+  if (browserP) await bounded('closing the browser', browserP.then((b) => b.close()));
   browserP = null;
 }
 
@@ -401,7 +415,7 @@ export class Workbench {
   }
 
   async close(): Promise<void> {
-    await this.context.close().catch(() => {});
+    await bounded('closing the browser context', this.context.close());
   }
 }
 
