@@ -48,26 +48,44 @@ after(async () => {
 
 const app = (f: Frame) => f.evaluate(() => ({ ...(document.getElementById('app') as HTMLElement).dataset }));
 
-/** The panel showing a run other than `notRunId`, once it has columns from every variant. */
+/** Every webview frame showing the training panel now (an old, hidden panel may still be there). */
+async function panelFrames(): Promise<Frame[]> {
+  const out: Frame[] = [];
+  for (const f of wb.page.frames()) {
+    if (f === wb.page.mainFrame()) continue;
+    const isPanel = await f.evaluate(() => document.getElementById('app')?.getAttribute('data-view') === 'panel').catch(() => false);
+    if (isPanel) out.push(f);
+  }
+  return out;
+}
+
+/**
+ * The panel showing a run other than `notRunId`, once it has columns from every variant and its
+ * heatmaps are drawn. Every panel frame is looked at, not only the first. A frame may be replaced
+ * while it is read (a webview restored after Reload Window can navigate once more): a destroyed
+ * context means look again.
+ */
 async function panelWithData(notRunId: string | null, timeoutMs = 60_000): Promise<Frame> {
   const t0 = Date.now();
+  let seen: unknown[] = [];
   for (;;) {
-    let f: Frame;
-    try {
-      f = await wb.webview((d) => d.getElementById('app')?.getAttribute('data-view') === 'panel', timeoutMs);
-    } catch (e) {
-      await wb.screenshot('vscode-failure-no-panel');
-      throw e;
+    const frames = await panelFrames();
+    seen = [];
+    for (const f of frames) {
+      const a = await app(f).catch(() => null);
+      let drawn: number[] | string = [];
+      if (a && a.runId !== notRunId && Number(a.columns) > 0) {
+        drawn = await f.evaluate(() => [...document.querySelectorAll('canvas.heatmap.grad')].map((c) => (c as HTMLCanvasElement).width)).catch((e: Error) => e.message);
+        if (typeof drawn !== 'string' && drawn.length >= 2 && drawn.every((w) => w > 0)) return f;
+      }
+      const shown = await f.evaluate(() => `${document.visibilityState} ${innerWidth}x${innerHeight}`).catch((e: Error) => e.message);
+      seen.push({ ...a, heatmapWidths: drawn, shown });
     }
-    // the frame may be replaced while it is read (a webview restored after Reload Window can
-    // navigate once more): a destroyed context means look again
-    const a = await app(f).catch(() => null);
-    if (a && a.runId !== notRunId && Number(a.columns) > 0) {
-      const drawn = await f.evaluate(() => [...document.querySelectorAll('canvas.heatmap.grad')].map((c) => (c as HTMLCanvasElement).width)).catch(() => []);
-      if (drawn.length >= 2 && drawn.every((w) => w > 0)) return f;
+    if (Date.now() - t0 > timeoutMs) {
+      await wb.screenshot(frames.length ? 'vscode-failure-no-data' : 'vscode-failure-no-panel');
+      throw new Error(`no panel with data within ${timeoutMs} ms (panels: ${JSON.stringify(seen)})`);
     }
-    if (Date.now() - t0 > timeoutMs) throw new Error(`no panel with data within ${timeoutMs} ms (last: ${JSON.stringify(a)})`);
-    await sleep(100);
+    await sleep(frames.length ? 100 : 250);
   }
 }
 
