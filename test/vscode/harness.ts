@@ -355,17 +355,25 @@ export class Workbench {
    */
   async webview(match: (doc: Document) => boolean, timeoutMs = 30_000): Promise<Frame> {
     const t0 = Date.now();
-    const src = `(${match.toString()})(document)`;
     for (;;) {
-      for (const f of this.page.frames()) {
-        if (f === this.page.mainFrame()) continue;
-        try {
-          if (await f.evaluate(src)) return f;
-        } catch { /* frame navigating or detached */ }
-      }
+      const [f] = await this.webviews(match);
+      if (f) return f;
       if (Date.now() - t0 > timeoutMs) throw new Error(`no webview matched within ${timeoutMs} ms`);
       await sleep(250);
     }
+  }
+
+  /** Every frame whose document matches now, in the page's frame order (no waiting). */
+  async webviews(match: (doc: Document) => boolean): Promise<Frame[]> {
+    const src = `(${match.toString()})(document)`;
+    const out: Frame[] = [];
+    for (const f of this.page.frames()) {
+      if (f === this.page.mainFrame()) continue;
+      try {
+        if (await f.evaluate(src)) out.push(f);
+      } catch { /* frame navigating or detached */ }
+    }
+    return out;
   }
 
   /** Texts of the notifications on screen: toasts, and the notification center when it is open. */

@@ -49,15 +49,7 @@ after(async () => {
 const app = (f: Frame) => f.evaluate(() => ({ ...(document.getElementById('app') as HTMLElement).dataset }));
 
 /** Every webview frame showing the training panel now (an old, hidden panel may still be there). */
-async function panelFrames(): Promise<Frame[]> {
-  const out: Frame[] = [];
-  for (const f of wb.page.frames()) {
-    if (f === wb.page.mainFrame()) continue;
-    const isPanel = await f.evaluate(() => document.getElementById('app')?.getAttribute('data-view') === 'panel').catch(() => false);
-    if (isPanel) out.push(f);
-  }
-  return out;
-}
+const panelFrames = () => wb.webviews((d) => d.getElementById('app')?.getAttribute('data-view') === 'panel');
 
 /**
  * The panel showing a run other than `notRunId`, once it has columns from every variant and its
