@@ -54,19 +54,23 @@ export function browser(): Promise<Browser> {
 /**
  * At most `ms` of waiting for a teardown step: a page caught mid-navigation (a Reload Window that
  * a failed test left behind) can keep Playwright's close from ever resolving, and a hook that
- * never ends would hold the suite until CI's limit. What is left goes with the test process
- * (the runner is started with --test-force-exit; Playwright kills the browsers it launched).
+ * never ends would hold the suite until CI's limit. Returns whether the step finished.
  */
-export async function bounded(what: string, p: Promise<unknown>, ms = 15_000): Promise<void> {
+export async function bounded(what: string, p: Promise<unknown>, ms = 15_000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), ms); });
   const r = await Promise.race([p.then(() => 'done', () => 'done'), late]);
   clearTimeout(timer);
-  if (r === 'late') console.log(`teardown: ${what} did not finish within ${ms} ms; left to the process's exit`);
+  if (r === 'late') console.log(`teardown: ${what} did not finish within ${ms} ms`);
+  return r === 'done';
 }
 
 export async function closeBrowser(): Promise<void> {
-  if (browserP) await bounded('closing the browser', browserP.then((b) => b.close()));
+  if (browserP && !(await bounded('closing the browser', browserP.then((b) => b.close())))) {
+    // its connection would keep this test file's process alive: the process ends a little after
+    // its results are reported (exit code as the runner set it; Playwright kills the browser)
+    setTimeout(() => process.exit(), 2000).unref();
+  }
   browserP = null;
 }
 
