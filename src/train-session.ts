@@ -3,7 +3,7 @@
  * progress, and yields to the event loop between slices so Ctrl-C (CLI) or a Stop message
  * (worker) is seen promptly. Shared by the CLI and the training worker.
  */
-import type { EpochRecord, StepRecord, Trainer } from './engine/trainer';
+import { copyStepRecord, type EpochRecord, type StepRecord, type Trainer } from './engine/trainer';
 import type { RunRecorder, RunSummary } from './run-record';
 
 export interface SessionHooks {
@@ -58,7 +58,7 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
     // place will do, unless onStep keeps them (the first is copied: it is the run's baseline)
     transientSteps: !hooks.onStep || hooks.onStepTransient === true,
     step(r: StepRecord) {
-      first ??= sink.transientSteps ? structuredClone(r) : r;
+      first ??= sink.transientSteps ? copyStepRecord(r) : r;
       last = r;
       rec?.line(r);
       hooks.onStep?.(r);

@@ -17,7 +17,7 @@
 import { activateInPlace, histogramRange, mulDerivative } from './activations';
 import { selectedKernelPath, type KernelPath } from './kernel-path';
 import { gemmAB, gemmABt, gemmAtB, sumRows, type FloatArray } from './kernels';
-import type { ProbeBuffers } from './probes';
+import { ProbeArray, type ProbeBuffers } from './probes';
 import type { Rng } from './rng';
 import type { HiddenActivation, InitSpec, OutputKind } from './types';
 import { ACT, CTRL_BYTES, DESC, DESC_BYTES, EPI, SPMM_CHUNK, SPMM_STARTS, spmmScratchBytes } from './wasm/kernels-wasm';
@@ -121,8 +121,9 @@ interface WasmLayout {
   units: number[][];
   hist: number[][];
   /** [layer][part]: float64 probe outputs of the forward kernel (per-unit fractions, bin counts) */
-  unitsOut: Float64Array[][];
-  histOut: Float64Array[][];
+  /** per layer and part (ProbeArray: the trainer's records may hold them, see ProbeArray) */
+  unitsOut: ProbeArray[][];
+  histOut: ProbeArray[][];
   /**
    * per layer the saturation, the mean and the std (float64 [L] each, one after the other in
    * memory): the forward kernels of a network in one part write hidden layers' here (see probeViews)
@@ -317,8 +318,8 @@ export class Network {
     const w: WasmLayout = {
       k: exports, memory, module, parts, params, grads, state, input, acts, deltas, t1: T1, t2: T2, t3: T3, spList, sparse: new Array<boolean>(2 * L).fill(true), sparseRetry: new Array<number>(2 * L).fill(0), gemmProducts: 0, spmmProducts: 0, desc, units, hist, optTable,
       normsView: norms.map((o) => f64(o, 3 * L)), statViews: [f64(stats, L), f64(stats + 8 * L, L), f64(stats + 16 * L, L)],
-      unitsOut: unitsOutOff.map((offs, k) => offs.map((o) => f64(o, this.sizes[k + 1]!))),
-      histOut: histOutOff.map((offs) => offs.map((o) => f64(o, WASM_MAX_BINS))),
+      unitsOut: unitsOutOff.map((offs, k) => offs.map((o) => new ProbeArray(memory.buffer, o, this.sizes[k + 1]!))),
+      histOut: histOutOff.map((offs) => offs.map((o) => new ProbeArray(memory.buffer, o, WASM_MAX_BINS))),
       i32: new Int32Array(memory.buffer), f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer), ldT, bins: 0,
       port: null, useHelper: true,
     };
@@ -607,7 +608,7 @@ export class Network {
    * a forward with buffers of other bins takes new views (of the same memory), and the old
    * buffers then get copies.
    */
-  probeViews(bins: number): { saturation: Float64Array; mean: Float64Array; std: Float64Array; unitSat: (Float64Array | null)[]; hist: (Float64Array | null)[] } | null {
+  probeViews(bins: number): { saturation: Float64Array; mean: Float64Array; std: Float64Array; unitSat: (ProbeArray | null)[]; hist: (ProbeArray | null)[] } | null {
     const w = this.wasm;
     if (!w || w.parts !== 1 || bins > WASM_MAX_BINS) return null;
     if (w.bins !== bins) this.setHistogramBins(w, bins);
@@ -627,7 +628,7 @@ export class Network {
       for (let p = 0; p < w.parts; p++) {
         const d = w.desc[k]![p]!;
         w.i32[(d + DESC.bins) >> 2] = bins;
-        w.histOut[k]![p] = new Float64Array(w.memory.buffer, w.histOut[k]![p]!.byteOffset, bins); // a view of exactly the bins
+        w.histOut[k]![p] = new ProbeArray(w.memory.buffer, w.histOut[k]![p]!.byteOffset, bins); // a view of exactly the bins
         w.i32.fill(0, w.hist[k]![p]! >> 2, (w.hist[k]![p]! >> 2) + 4 * WASM_MAX_BINS); // counters start at 0 (kernels re-zero them as they read)
         w.f64[(d + DESC.histLo) >> 3] = lo;
         w.f64[(d + DESC.histScale) >> 3] = Math.fround(bins / (hi - lo)); // used as float32 (see activationStats)

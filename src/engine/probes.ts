@@ -19,12 +19,12 @@ export interface LayerProbe {
   /** fraction of the batch x units entries that are saturated; null for the output layer */
   saturation: number | null;
   /** per unit: fraction of the batch in which the unit is saturated (hidden layers, when enabled) */
-  unitSaturation?: number[];
+  unitSaturation?: ProbeNumbers;
   /** mean and standard deviation of a_k over batch and units (output layer: probabilities) */
   mean: number;
   std: number;
   /** fixed-range histogram of a_k (hidden layers); values outside [min, max] count in the edge bins */
-  histogram?: { min: number; max: number; counts: number[] };
+  histogram?: { min: number; max: number; counts: ProbeNumbers };
   /** ‖dW_k‖_F, biases excluded */
   gradW: number;
   /** ‖db_k‖_2 */
@@ -35,6 +35,24 @@ export interface LayerProbe {
   updateRatio: number;
 }
 
+/**
+ * A probe's own float64 buffer (histogram counts, per-unit saturation) that serializes to JSON as
+ * a plain list, as the record's number[] would. A record filled in place for a transient sink
+ * (RecordSink.transientSteps) holds these buffers themselves instead of copies: its numbers are
+ * the step's until the next step overwrites them, as the record's other numbers are.
+ */
+export class ProbeArray extends Float64Array {
+  toJSON(): number[] {
+    return plain(this);
+  }
+}
+
+/**
+ * Lists of numbers in a record: number[] in every record that is kept (fresh records, records read
+ * back from JSON, records in messages); a ProbeArray in a record filled in place.
+ */
+export type ProbeNumbers = number[] | ProbeArray;
+
 export class ProbeBuffers {
   readonly L: number;
   readonly saturation: Float64Array;
@@ -44,8 +62,8 @@ export class ProbeBuffers {
   readonly gradB: Float64Array;
   readonly delta: Float64Array;
   readonly updateRatio: Float64Array;
-  readonly unitSat: Float64Array[];
-  readonly hist: Float64Array[];
+  readonly unitSat: ProbeArray[];
+  readonly hist: ProbeArray[];
   readonly norms: UpdateNorms;
   /** per layer: the histogram's fixed range (hidden layers) */
   readonly ranges: ([number, number] | null)[];
@@ -72,8 +90,8 @@ export class ProbeBuffers {
     this.gradB = new Float64Array(L);
     this.delta = new Float64Array(L);
     this.updateRatio = new Float64Array(L);
-    this.unitSat = net.layers.map((l, k) => views?.unitSat[k] ?? new Float64Array(l.outSize));
-    this.hist = net.layers.map((_, k) => views?.hist[k] ?? new Float64Array(bins));
+    this.unitSat = net.layers.map((l, k) => views?.unitSat[k] ?? new ProbeArray(l.outSize));
+    this.hist = net.layers.map((_, k) => views?.hist[k] ?? new ProbeArray(bins));
     this.norms = { update: new Float64Array(L), weight: new Float64Array(L), grad: new Float64Array(L) };
     this.ranges = net.layers.map((l) => (l.activation ? histogramRange(l.activation) : null));
   }
@@ -167,7 +185,7 @@ export function measureLayers(net: Network, M: number, P: ProbeBuffers, afterUpd
 }
 
 /** A plain array copy of a typed array (a plain loop: Array.from's iterator is several times slower). */
-function plain(a: Float64Array): number[] {
+function plain(a: ArrayLike<number>): number[] {
   const out = new Array<number>(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i]!;
   return out;
@@ -188,8 +206,9 @@ export function snapshotProbesInto(P: ProbeBuffers, out: LayerProbe[]): void {
     o.updateRatio = P.updateRatio[k]!;
     if (o.saturation === null) continue; // the output layer
     o.saturation = P.saturation[k]!;
-    copyInto(P.hist[k]!, o.histogram!.counts);
-    if (o.unitSaturation) copyInto(P.unitSat[k]!, o.unitSaturation);
+    const counts = o.histogram!.counts, units = o.unitSaturation;
+    if (counts !== P.hist[k]) copyInto(P.hist[k]!, counts);
+    if (units && units !== P.unitSat[k]) copyInto(P.unitSat[k]!, units);
   }
 }
 
@@ -215,15 +234,16 @@ export function measureIntoRecord(net: Network, P: ProbeBuffers, out: LayerProbe
     o.updateRatio = w > 0 ? Math.sqrt(update[k]! / w) : 0;
     if (o.saturation === null) continue; // the output layer
     o.saturation = P.saturation[k]!;
-    copyInto(P.hist[k]!, o.histogram!.counts);
-    if (o.unitSaturation) copyInto(P.unitSat[k]!, o.unitSaturation);
+    const counts = o.histogram!.counts, units = o.unitSaturation;
+    if (counts !== P.hist[k]) copyInto(P.hist[k]!, counts);
+    if (units && units !== P.unitSat[k]) copyInto(P.unitSat[k]!, units);
   }
   P.fusedForward = P.fusedBackward = false;
   return true;
 }
 
 /** dst[i] = src[i] for all of dst; unrolled by 4 (a third faster than the plain loop on 20 numbers) */
-function copyInto(src: Float64Array, dst: number[]): void {
+function copyInto(src: Float64Array, dst: ProbeNumbers): void {
   const n = dst.length;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -235,8 +255,12 @@ function copyInto(src: Float64Array, dst: number[]): void {
   for (; i < n; i++) dst[i] = src[i]!;
 }
 
-/** A plain-object copy of the buffers (allocates: call outside the step). */
-export function snapshotProbes(net: Network, P: ProbeBuffers): LayerProbe[] {
+/**
+ * A plain-object copy of the buffers (allocates: call outside the step). `live`: for a record to
+ * be filled in place (snapshotProbesInto, measureIntoRecord), the histogram counts and per-unit
+ * saturations are P's own arrays, not copies.
+ */
+export function snapshotProbes(net: Network, P: ProbeBuffers, live = false): LayerProbe[] {
   const out = new Array<LayerProbe>(P.L);
   for (let k = 0; k < P.L; k++) {
     const hiddenKind = net.layers[k]!.activation;
@@ -249,12 +273,12 @@ export function snapshotProbes(net: Network, P: ProbeBuffers): LayerProbe[] {
       continue;
     }
     const [min, max] = P.ranges[k]!;
-    const histogram = { min, max, counts: plain(P.hist[k]!) };
+    const histogram = { min, max, counts: live ? P.hist[k]! : plain(P.hist[k]!) };
     out[k] = P.unitLevel
       ? {
         layer: k, activation: hiddenKind, saturation: P.saturation[k]!, mean: P.mean[k]!, std: P.std[k]!,
         gradW: P.gradW[k]!, gradB: P.gradB[k]!, delta: P.delta[k]!, updateRatio: P.updateRatio[k]!,
-        histogram, unitSaturation: plain(P.unitSat[k]!),
+        histogram, unitSaturation: live ? P.unitSat[k]! : plain(P.unitSat[k]!),
       }
       : {
         layer: k, activation: hiddenKind, saturation: P.saturation[k]!, mean: P.mean[k]!, std: P.std[k]!,
@@ -263,4 +287,14 @@ export function snapshotProbes(net: Network, P: ProbeBuffers): LayerProbe[] {
       };
   }
   return out;
+}
+
+/** A copy of a record's layers with plain arrays, for keeping a record a sink was lent. */
+export function copyLayerProbes(layers: LayerProbe[]): LayerProbe[] {
+  return layers.map((l) => {
+    const o = { ...l };
+    if (l.histogram) o.histogram = { ...l.histogram, counts: Array.from(l.histogram.counts) };
+    if (l.unitSaturation) o.unitSaturation = Array.from(l.unitSaturation);
+    return o;
+  });
 }

@@ -7,7 +7,7 @@ import type { KernelPath } from './kernel-path';
 import { type FloatArray } from './kernels';
 import { Network, type BackwardInfo, type DType, type NetworkOptions } from './network';
 import { learningRate, Optimizer } from './optimizers';
-import { measureIntoRecord, measureLayers, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
+import { copyLayerProbes, measureIntoRecord, measureLayers, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
 import { Rng } from './rng';
 import { InputError, type Dataset, type ResolvedConfig } from './types';
 
@@ -59,9 +59,15 @@ export interface RecordSink {
    * The sink is done with each step record when step() returns (it copies what it keeps): the
    * trainer then fills one record in place at every probe step instead of making a new one (no
    * garbage per step: with probes every step on a small network, making the record objects cost
-   * more than measuring).
+   * more than measuring). Its histogram counts and per-unit saturations are then the probes' own
+   * arrays (ProbeArray: a list in JSON), which the next step overwrites too; copyStepRecord keeps one.
    */
   readonly transientSteps?: boolean;
+}
+
+/** A copy of a step record to keep, with plain arrays (a record a transient sink was lent changes with the next step). */
+export function copyStepRecord(r: StepRecord): StepRecord {
+  return { ...r, layers: copyLayerProbes(r.layers) };
 }
 
 /** "hidden layer 2" or "output layer" for a 0-based weight-layer index. */
@@ -229,7 +235,8 @@ export class Trainer {
         if (!measured) snapshotProbesInto(this.probes, kept.layers);
         rec = kept;
       } else {
-        rec = { kind: 'step', step: stepNo, epoch: this.epoch, loss, accuracy, lr, layers: snapshotProbes(net, this.probes) };
+        // a record to fill in place holds the probes' own arrays (see ProbeArray)
+        rec = { kind: 'step', step: stepNo, epoch: this.epoch, loss, accuracy, lr, layers: snapshotProbes(net, this.probes, this.transient) };
         if (this.transient) this.kept = rec;
       }
       this.sinceLoss = this.sinceCorrect = this.sinceCount = 0;

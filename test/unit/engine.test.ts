@@ -8,9 +8,9 @@ import { activate, derivativeFromOutput, sigmoid } from '../../src/engine/activa
 import { gemmAB, gemmABt, gemmAtB, sumRows } from '../../src/engine/kernels';
 import { Network, type NetworkSpec } from '../../src/engine/network';
 import { learningRate, Optimizer } from '../../src/engine/optimizers';
-import { activationStats, ProbeBuffers } from '../../src/engine/probes';
+import { activationStats, ProbeArray, ProbeBuffers } from '../../src/engine/probes';
 import { Rng } from '../../src/engine/rng';
-import { Trainer, type EpochRecord, type StepRecord } from '../../src/engine/trainer';
+import { copyStepRecord, Trainer, type EpochRecord, type StepRecord } from '../../src/engine/trainer';
 import { HIDDEN_ACTIVATIONS } from '../../src/engine/types';
 import { makeConfig, randomDataset, randomNet } from '../support/fixtures';
 
@@ -327,23 +327,39 @@ describe('trainer', () => {
     assert.equal(a, b);
     assert.notEqual(a, c);
   });
+  test('a probe array is a list in JSON, as the number[] of a fresh record is', () => {
+    const values = [3, 0.1, -2.5e-7, NaN, 1e21, -0];
+    const a = new ProbeArray(values.length);
+    a.set(values);
+    assert.equal(JSON.stringify({ counts: a }), JSON.stringify({ counts: values }));
+    assert.equal(JSON.stringify(new ProbeArray(0)), '[]');
+  });
   test('a transient sink gets one record, filled in place, with the numbers of fresh records', () => {
     const data = randomDataset(100, 4, 3, 2, 31);
     for (const unitSaturation of [true, false]) {
       const cfg = makeConfig({ layers: [7, 5], activation: ['relu', 'tanh'], epochs: 2, batchSize: 12, probes: { every: 2, histogramBins: 9, unitSaturation } });
       const fresh = collect(new Trainer(cfg, data)).filter((r) => r.kind === 'step');
       const seen: string[] = [];
+      const kept: StepRecord[] = [];
       let first: StepRecord | null = null;
-      new Trainer(cfg, data).runSteps(Infinity, {
+      const t = new Trainer(cfg, data);
+      t.runSteps(Infinity, {
         transientSteps: true,
         step: (r) => {
           first ??= r;
           assert.equal(r, first, 'the same object every time');
+          // not copies: the probes' own arrays (a list each in JSON)
+          assert.equal(r.layers[0]!.histogram!.counts, t.probes.hist[0]);
+          if (unitSaturation) assert.equal(r.layers[1]!.unitSaturation, t.probes.unitSat[1]);
           seen.push(JSON.stringify(r));
+          kept.push(copyStepRecord(r));
         },
       });
       assert.ok(fresh.length > 5);
       assert.deepEqual(seen, fresh.map((r) => JSON.stringify(r)));
+      // kept copies are plain and keep their step's numbers
+      assert.deepEqual(kept, fresh);
+      assert.ok(kept.every((r) => r.layers.every((l) => !l.histogram || (Array.isArray(l.histogram.counts) && (!l.unitSaturation || Array.isArray(l.unitSaturation))))));
     }
   });
   test('epochs, steps, partial last batch and probe interval', () => {

@@ -41,7 +41,7 @@ test('below capacity every record is its own column, values exact', () => {
     assert.ok(Number.isNaN(h.layers[2]!.q.sat[c]!), 'output saturation is missing, not 0');
     assert.equal(h.layers[0]!.units[c * 4 + 3], Math.fround(r.layers[0]!.unitSaturation![3]!));
     const counts = r.layers[0]!.histogram!.counts;
-    const total = counts.reduce((a, b) => a + b, 0);
+    const total = Array.from(counts).reduce((a, b) => a + b, 0);
     assert.equal(h.layers[0]!.hist[c * 5 + 2], Math.fround(counts[2]! / total));
   });
   assert.equal(h.columnOfStep(1), 0);
