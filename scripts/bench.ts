@@ -23,6 +23,7 @@
  *     --paths   also measure the other available kernel paths (wasm-simd-f32, typescript-f32)
  */
 import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -195,6 +196,38 @@ class EngineContender {
   }
 }
 
+/**
+ * Bytes the JavaScript heap takes per training step (garbage included), by V8's sampling heap
+ * profiler (a sample every 64 bytes allocated, kept whether or not the object has died since), over
+ * about `seconds` of steps after the timed rounds. The WebAssembly memory is not on this heap.
+ */
+async function bytesPerStep(c: EngineContender, seconds: number): Promise<number> {
+  const session = new Session();
+  session.connect();
+  const post = <T>(method: string, params: object = {}) =>
+    new Promise<T>((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r as T))));
+  try {
+    await post('HeapProfiler.enable');
+    await post('HeapProfiler.startSampling', { samplingInterval: 64, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    const before = c.trainer.step;
+    c.run(seconds);
+    const steps = c.trainer.step - before;
+    interface Node { callFrame: { url: string }; selfSize: number; children: Node[] }
+    const { profile } = await post<{ profile: { head: Node } }>('HeapProfiler.stopSampling');
+    // only what the engine's code allocated (not the inspector's own messages)
+    let bytes = 0;
+    const walk = (n: Node, inEngine: boolean) => {
+      const here = inEngine || /bench\.js$/.test(n.callFrame.url);
+      if (here) bytes += n.selfSize;
+      for (const ch of n.children) walk(ch, here);
+    };
+    walk(profile.head, false);
+    return bytes / steps;
+  } finally {
+    session.disconnect();
+  }
+}
+
 // ------------------------------------------------------------------------------------------- main
 
 interface Row { name: string; samples: number[] }
@@ -276,12 +309,14 @@ async function main(): Promise<void> {
         (get('engine probes on, 2 threads') ? `, 2 threads ${fmt(best('engine probes on, 2 threads'))}` : '') +
         (cpu ? `; ${(bOn / best('tfjs-cpu')).toFixed(1)}x tfjs-cpu (${fmt(best('tfjs-cpu'))})` : '') +
         (wasm ? `, ${(bOn / best('tfjs-wasm')).toFixed(1)}x tfjs-wasm (${fmt(best('tfjs-wasm'))})` : ''));
+      const allocOn = await bytesPerStep(on, 1), allocOff = await bytesPerStep(off, 1);
+      console.log(`  JS heap taken per step (V8's sampling heap profiler, garbage included): probes on ${allocOn.toFixed(1)} bytes, off ${allocOff.toFixed(1)}`);
       const mix = on.trainer.net.productCounts;
       if (mix) console.log(`  products: ${(100 * mix.spmm / (mix.spmm + mix.gemm)).toFixed(0)}% on spmm (ReLU's zeros skipped), the rest on the dense GEMM`);
       console.log('');
       dual?.trainer.dispose();
       results.push({
-        workload: w.name, sizes: w.sizes, batch: w.batch, activation: w.activation, parameters: params, kernel: selected, probeCost: cost, probeCostRounds: paired,
+        workload: w.name, sizes: w.sizes, batch: w.batch, activation: w.activation, parameters: params, kernel: selected, probeCost: cost, probeCostRounds: paired, heapBytesPerStep: { on: allocOn, off: allocOff },
         rows: rows.map((r) => ({ name: r.name, median: median(r.samples), min: Math.min(...r.samples), max: Math.max(...r.samples), samples: r.samples })),
       });
     }

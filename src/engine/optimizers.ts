@@ -29,6 +29,11 @@ export class Optimizer {
   private readonly v: FloatArray | null;
   private readonly m: FloatArray | null;
   private t = 0;
+  /**
+   * The step's learning rate and Adam's bias corrections (1 otherwise), read where they are used:
+   * a double passed to a function the compiler does not inline is boxed, an allocation each step.
+   */
+  private readonly coef = new Float64Array(3);
 
   /** the network's WebAssembly memory when params and grads are its arrays: the SIMD step runs there */
   private readonly wasm: ReturnType<typeof wasmLayoutOf>;
@@ -47,14 +52,19 @@ export class Optimizer {
 
   step(lr: number, layers: Layer[], norms: UpdateNorms | null): void {
     this.t++;
+    const s = this.spec, c = this.coef;
+    c[0] = lr;
+    c[1] = c[2] = 1;
+    if (s.type === 'adam') { c[1] = 1 / (1 - Math.pow(s.beta1, this.t)); c[2] = 1 / (1 - Math.pow(s.beta2, this.t)); }
+    if (this.wasm) this.stepWasm(this.wasm, layers, norms);
+    else this.stepTs(layers, norms);
+  }
+
+  /** The step in TypeScript over params and grads. */
+  private stepTs(layers: Layer[], norms: UpdateNorms | null): void {
     const { params: P, grads: G } = this;
     const s = this.spec;
-    let c1 = 1, c2 = 1;
-    if (s.type === 'adam') { c1 = 1 / (1 - Math.pow(s.beta1, this.t)); c2 = 1 / (1 - Math.pow(s.beta2, this.t)); }
-    if (this.wasm) {
-      this.stepWasm(this.wasm, lr, layers, norms, c1, c2);
-      return;
-    }
+    const lr = this.coef[0]!, c1 = this.coef[1]!, c2 = this.coef[2]!;
     for (const layer of layers) {
       const start = layer.offset, wEnd = start + layer.W.length, end = wEnd + layer.b.length;
       // Weights [start, wEnd) with optional norms, then biases [wEnd, end) without.
@@ -106,18 +116,18 @@ export class Optimizer {
    * The same step as SIMD over the network's memory, every layer in one call per part (a second
    * thread takes part 1 when the network has one); norms measured in the same pass, part 0 + part 1.
    */
-  private stepWasm(w: NonNullable<ReturnType<typeof wasmLayoutOf>>, lr: number, layers: Layer[], norms: UpdateNorms | null, c1: number, c2: number): void {
+  private stepWasm(w: NonNullable<ReturnType<typeof wasmLayoutOf>>, layers: Layer[], norms: UpdateNorms | null): void {
     const k = w.k;
     const P = w.params, G = w.grads, V = w.state, Mo = w.state + this.params.length * 4;
     const L = layers.length, measure = norms ? 1 : 0;
-    if (w.parts === 1) this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure, lr, c1, c2);
+    if (w.parts === 1) this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure);
     else if (w.port && w.useHelper) {
-      this.stepPart(w.port, w.optTable[1]!, P, G, V, Mo, L, measure, lr, c1, c2);
-      this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure, lr, c1, c2);
+      this.stepPart(w.port, w.optTable[1]!, P, G, V, Mo, L, measure);
+      this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure);
       w.port.wait();
     } else {
-      this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure, lr, c1, c2);
-      this.stepPart(k, w.optTable[1]!, P, G, V, Mo, L, measure, lr, c1, c2);
+      this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure);
+      this.stepPart(k, w.optTable[1]!, P, G, V, Mo, L, measure);
     }
     if (norms) {
       const v0 = w.normsView[0]!, v1 = w.parts === 2 ? w.normsView[1]! : null;
@@ -131,12 +141,12 @@ export class Optimizer {
   }
 
   /** One part's step (its layer table `t`) on `x`: this thread's kernels, or the helper's port. */
-  private stepPart(x: OptimizerKernels, t: number, P: number, G: number, V: number, Mo: number, L: number, measure: number, lr: number, c1: number, c2: number): void {
-    const s = this.spec;
+  private stepPart(x: OptimizerKernels, t: number, P: number, G: number, V: number, Mo: number, L: number, measure: number): void {
+    const s = this.spec, c = this.coef, lr = c[0]!;
     switch (s.type) {
       case 'sgd': x.sgd(P, G, t, L, measure, lr, 0); break;
       case 'momentum': x.momentum(P, G, t, L, measure, lr, V, s.momentum, s.nesterov ? 1 : 0); break;
-      case 'adam': x.adam(P, G, t, L, measure, lr, V, Mo, s.beta1, s.beta2, s.epsilon, c1, c2); break;
+      case 'adam': x.adam(P, G, t, L, measure, lr, V, Mo, s.beta1, s.beta2, s.epsilon, c[1]!, c[2]!); break;
     }
   }
 }

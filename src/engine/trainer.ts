@@ -200,7 +200,8 @@ export class Trainer {
     const M = this.loadBatch();
     const stepNo = this.step + 1;
     const probe = this.isProbeStep(stepNo);
-    const lr = this.lr;
+    // a constant rate read here: a double returned by a call the compiler does not inline is boxed (an allocation a step)
+    const lr = this.cfg.schedule.type === 'constant' ? this.cfg.lr : this.lr;
     net.forward(this.xb, M, probe ? this.probes : null);
     net.lossAndCorrect(this.yb, M, this.info);
     if (!Number.isFinite(this.info.loss)) return this.diverge(stepNo, 'forward');
