@@ -310,7 +310,7 @@ async function main(): Promise<void> {
         (cpu ? `; ${(bOn / best('tfjs-cpu')).toFixed(1)}x tfjs-cpu (${fmt(best('tfjs-cpu'))})` : '') +
         (wasm ? `, ${(bOn / best('tfjs-wasm')).toFixed(1)}x tfjs-wasm (${fmt(best('tfjs-wasm'))})` : ''));
       const allocOn = await bytesPerStep(on, 1), allocOff = await bytesPerStep(off, 1);
-      console.log(`  JS heap taken per step (V8's sampling heap profiler, garbage included): probes on ${allocOn.toFixed(1)} bytes, off ${allocOff.toFixed(1)}`);
+      console.log(`  JS heap taken per step (V8's sampling heap profiler, garbage included; with the epoch records and this bench's clock reads): probes on ${allocOn.toFixed(1)} bytes, off ${allocOff.toFixed(1)}`);
       const mix = on.trainer.net.productCounts;
       if (mix) console.log(`  products: ${(100 * mix.spmm / (mix.spmm + mix.gemm)).toFixed(0)}% on spmm (ReLU's zeros skipped), the rest on the dense GEMM`);
       console.log('');

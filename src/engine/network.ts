@@ -20,7 +20,7 @@ import { gemmAB, gemmABt, gemmAtB, sumRows, type FloatArray } from './kernels';
 import { ProbeArray, type ProbeBuffers } from './probes';
 import type { Rng } from './rng';
 import type { HiddenActivation, InitSpec, OutputKind } from './types';
-import { ACT, CTRL_BYTES, DESC, DESC_BYTES, EPI, SPMM_CHUNK, SPMM_STARTS, spmmScratchBytes } from './wasm/kernels-wasm';
+import { ACT, CTRL_BYTES, DESC, DESC_BYTES, EPI, OPT_COEF_BYTES, SPMM_CHUNK, SPMM_STARTS, spmmScratchBytes } from './wasm/kernels-wasm';
 import { helperFactory, TaskPort } from './wasm/parallel';
 import { Arena, type KernelExports } from './wasm/runtime';
 
@@ -90,6 +90,9 @@ export const SPLIT_MIN_FLOPS = 16e6;
 /** Byte offsets of a network's buffers in its WebAssembly memory. */
 interface WasmLayout {
   k: KernelExports;
+  /** byte offsets: colsum's float64 result; the optimizers' float32 arguments (OPT_COEF) */
+  colsumOut: number;
+  coef: number;
   memory: WebAssembly.Memory;
   module: WebAssembly.Module;
   /** 1 or 2 row parts per product */
@@ -312,6 +315,8 @@ export class Network {
     // spmm's rows x k: M x out (input gradient and forward: out of the layer below) or out x M (weight gradient)
     const spList = perPart(Math.max(spmmScratchBytes(B, spK), spmmScratchBytes(spK, B)));
     const ctrl = a.reserve(CTRL_BYTES);
+    // colsum's float64 result, then the optimizers' float arguments (OPT_COEF)
+    const scalars = a.reserve(16 + OPT_COEF_BYTES);
     const shared = threads === 2;
     const { memory, exports, module } = a.instantiate(relaxed, shared);
     const f64 = (o: number, n: number) => new Float64Array(memory.buffer, o, n);
@@ -321,11 +326,11 @@ export class Network {
       unitsOut: unitsOutOff.map((offs, k) => offs.map((o) => new ProbeArray(memory.buffer, o, this.sizes[k + 1]!))),
       histOut: histOutOff.map((offs) => offs.map((o) => new ProbeArray(memory.buffer, o, WASM_MAX_BINS))),
       i32: new Int32Array(memory.buffer), f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer), ldT, bins: 0,
-      port: null, useHelper: true,
+      port: null, useHelper: true, colsumOut: scalars, coef: scalars + 16,
     };
     if (shared) {
       const helper = helperFactory()!(module, memory, ctrl);
-      w.port = new TaskPort(w.i32, w.f32, ctrl, helper);
+      w.port = new TaskPort(w.i32, ctrl, helper);
     }
     return w;
   }
@@ -751,7 +756,8 @@ export class Network {
         }
         this.productParts(w, k, 2, false, false, w.t1, ldT, w.t2, ldT, gOff, K, N, K, M, EPI.grad);
       }
-      const gb = K_.colsum(dk, N, M, N, gOff + N * K * 4);
+      K_.colsum(dk, N, M, N, gOff + N * K * 4, w.colsumOut);
+      const gb = w.f64[w.colsumOut >> 3]!;
       if (probe) P.gradB[k] = Math.sqrt(gb); // ‖dW‖: the optimizer's pass measures it
       if (k > 0 && sparse) {
         // δ_{k-1} = δ_k·W ⊙ f'(a_{k-1}) on spmm: A = δ_k, B = W at a padded row stride (rows a

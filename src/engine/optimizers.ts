@@ -13,6 +13,7 @@
  */
 import type { FloatArray } from './kernels';
 import { wasmLayoutOf, type Layer } from './network';
+import { OPT_COEF } from './wasm/kernels-wasm';
 import type { OptimizerKernels } from './wasm/runtime';
 import type { OptimizerSpec, ScheduleSpec } from './types';
 
@@ -120,14 +121,22 @@ export class Optimizer {
     const k = w.k;
     const P = w.params, G = w.grads, V = w.state, Mo = w.state + this.params.length * 4;
     const L = layers.length, measure = norms ? 1 : 0;
-    if (w.parts === 1) this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure);
+    // the float arguments, as float32 (as a call's f32 parameters would take them), in the kernels' block
+    const s = this.spec, c = this.coef, f = w.f32, b = w.coef >> 2;
+    f[b + OPT_COEF.lr] = c[0]!;
+    if (s.type === 'momentum') f[b + OPT_COEF.mu] = s.momentum;
+    if (s.type === 'adam') {
+      f[b + OPT_COEF.b1] = s.beta1; f[b + OPT_COEF.b2] = s.beta2; f[b + OPT_COEF.eps] = s.epsilon;
+      f[b + OPT_COEF.c1] = c[1]!; f[b + OPT_COEF.c2] = c[2]!;
+    }
+    if (w.parts === 1) this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure, w.coef);
     else if (w.port && w.useHelper) {
-      this.stepPart(w.port, w.optTable[1]!, P, G, V, Mo, L, measure);
-      this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure);
+      this.stepPart(w.port, w.optTable[1]!, P, G, V, Mo, L, measure, w.coef);
+      this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure, w.coef);
       w.port.wait();
     } else {
-      this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure);
-      this.stepPart(k, w.optTable[1]!, P, G, V, Mo, L, measure);
+      this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure, w.coef);
+      this.stepPart(k, w.optTable[1]!, P, G, V, Mo, L, measure, w.coef);
     }
     if (norms) {
       const v0 = w.normsView[0]!, v1 = w.parts === 2 ? w.normsView[1]! : null;
@@ -141,24 +150,36 @@ export class Optimizer {
   }
 
   /** One part's step (its layer table `t`) on `x`: this thread's kernels, or the helper's port. */
-  private stepPart(x: OptimizerKernels, t: number, P: number, G: number, V: number, Mo: number, L: number, measure: number): void {
-    const s = this.spec, c = this.coef, lr = c[0]!;
+  private stepPart(x: OptimizerKernels, t: number, P: number, G: number, V: number, Mo: number, L: number, measure: number, coef: number): void {
+    const s = this.spec;
     switch (s.type) {
-      case 'sgd': x.sgd(P, G, t, L, measure, lr, 0); break;
-      case 'momentum': x.momentum(P, G, t, L, measure, lr, V, s.momentum, s.nesterov ? 1 : 0); break;
-      case 'adam': x.adam(P, G, t, L, measure, lr, V, Mo, s.beta1, s.beta2, s.epsilon, c[1]!, c[2]!); break;
+      case 'sgd': x.sgd(P, G, t, L, measure, coef, 0); break;
+      case 'momentum': x.momentum(P, G, t, L, measure, coef, V, s.nesterov ? 1 : 0); break;
+      case 'adam': x.adam(P, G, t, L, measure, coef, V, Mo); break;
     }
   }
 }
 
 /** Learning rate at a step (0-based) of a run of totalSteps, stepsPerEpoch steps an epoch. */
 export function learningRate(base: number, schedule: ScheduleSpec, step: number, stepsPerEpoch: number, totalSteps: number): number {
+  const out = new Float64Array(1);
+  learningRateInto(out, { lr: base, schedule }, step, stepsPerEpoch, totalSteps);
+  return out[0]!;
+}
+
+/**
+ * learningRate into out[0], for the training step: no float64 crosses the call (the rate is in
+ * cfg, the result goes to memory), so nothing is boxed if the compiler does not inline it.
+ */
+export function learningRateInto(out: Float64Array, cfg: { lr: number; schedule: ScheduleSpec }, step: number, stepsPerEpoch: number, totalSteps: number): void {
+  const base = cfg.lr, schedule = cfg.schedule;
   switch (schedule.type) {
-    case 'constant': return base;
-    case 'step': return base * Math.pow(schedule.gamma, Math.floor(Math.floor(step / stepsPerEpoch) / schedule.every));
+    case 'constant': out[0] = base; break;
+    case 'step': out[0] = base * Math.pow(schedule.gamma, Math.floor(Math.floor(step / stepsPerEpoch) / schedule.every)); break;
     case 'cosine': {
       const t = totalSteps > 1 ? Math.min(step / (totalSteps - 1), 1) : 1;
-      return schedule.minLr + 0.5 * (base - schedule.minLr) * (1 + Math.cos(Math.PI * t));
+      out[0] = schedule.minLr + 0.5 * (base - schedule.minLr) * (1 + Math.cos(Math.PI * t));
+      break;
     }
   }
 }

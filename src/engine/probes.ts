@@ -196,6 +196,7 @@ function plain(a: ArrayLike<number>): number[] {
  * layers, bins and per-unit setting): the numbers are overwritten, nothing is allocated.
  */
 export function snapshotProbesInto(P: ProbeBuffers, out: LayerProbe[]): void {
+  const last = P.L - 1;
   for (let k = 0; k < P.L; k++) {
     const o = out[k]!;
     o.mean = P.mean[k]!;
@@ -204,7 +205,9 @@ export function snapshotProbesInto(P: ProbeBuffers, out: LayerProbe[]): void {
     o.gradB = P.gradB[k]!;
     o.delta = P.delta[k]!;
     o.updateRatio = P.updateRatio[k]!;
-    if (o.saturation === null) continue; // the output layer
+    // the output layer (last) has no saturation. Not `o.saturation === null`: on a site that sees
+    // both shapes that load boxes a hidden layer's fraction, an allocation each step
+    if (k === last) continue;
     o.saturation = P.saturation[k]!;
     const counts = o.histogram!.counts, units = o.unitSaturation;
     if (counts !== P.hist[k]) copyInto(P.hist[k]!, counts);
@@ -222,7 +225,7 @@ export function snapshotProbesInto(P: ProbeBuffers, out: LayerProbe[]): void {
 export function measureIntoRecord(net: Network, P: ProbeBuffers, out: LayerProbe[]): boolean {
   if (!P.fusedForward || !P.fusedBackward) return false;
   const { grad, update, weight } = P.norms;
-  const deltaSq = net.deltaSq;
+  const deltaSq = net.deltaSq, last = P.L - 1;
   for (let k = 0; k < P.L; k++) {
     const o = out[k]!;
     o.mean = P.mean[k]!;
@@ -232,7 +235,9 @@ export function measureIntoRecord(net: Network, P: ProbeBuffers, out: LayerProbe
     o.delta = Math.sqrt(deltaSq[k]!);
     const w = weight[k]!;
     o.updateRatio = w > 0 ? Math.sqrt(update[k]! / w) : 0;
-    if (o.saturation === null) continue; // the output layer
+    // the output layer (last) has no saturation. Not `o.saturation === null`: on a site that sees
+    // both shapes that load boxes a hidden layer's fraction, an allocation each step
+    if (k === last) continue;
     o.saturation = P.saturation[k]!;
     const counts = o.histogram!.counts, units = o.unitSaturation;
     if (counts !== P.hist[k]) copyInto(P.hist[k]!, counts);
@@ -256,6 +261,49 @@ function copyInto(src: Float64Array, dst: ProbeNumbers): void {
 }
 
 /**
+ * A hidden layer's probe in a record filled in place (snapshotProbes with `live`): the fields of a
+ * hidden layer's literal, in the same order (the same JSON). Its own class, so that its shape is not
+ * the literals': there `saturation` also holds the output layer's null, which makes V8 keep the
+ * field as a pointer, and every number stored in it then takes a new heap box, each step.
+ */
+class LiveHiddenProbe implements LayerProbe {
+  declare layer: number;
+  declare activation: HiddenActivation;
+  declare saturation: number;
+  declare mean: number;
+  declare std: number;
+  declare gradW: number;
+  declare gradB: number;
+  declare delta: number;
+  declare updateRatio: number;
+  declare histogram: { min: number; max: number; counts: ProbeNumbers };
+  declare unitSaturation?: ProbeNumbers;
+
+  constructor(k: number, kind: HiddenActivation, P: ProbeBuffers, histogram: { min: number; max: number; counts: ProbeNumbers }) {
+    this.layer = k;
+    this.activation = kind;
+    // every field in the literals' order first; NaN, not a small integer, makes the number fields
+    // float64 ones from the start
+    this.saturation = NaN;
+    this.mean = NaN;
+    this.std = NaN;
+    this.gradW = NaN;
+    this.gradB = NaN;
+    this.delta = NaN;
+    this.updateRatio = NaN;
+    this.histogram = histogram;
+    if (P.unitLevel) this.unitSaturation = P.unitSat[k]!;
+    this.saturation = P.saturation[k]!;
+    this.mean = P.mean[k]!;
+    this.std = P.std[k]!;
+    this.gradW = P.gradW[k]!;
+    this.gradB = P.gradB[k]!;
+    this.delta = P.delta[k]!;
+    this.updateRatio = P.updateRatio[k]!;
+  }
+}
+
+/**
  * A plain-object copy of the buffers (allocates: call outside the step). `live`: for a record to
  * be filled in place (snapshotProbesInto, measureIntoRecord), the histogram counts and per-unit
  * saturations are P's own arrays, not copies.
@@ -273,7 +321,11 @@ export function snapshotProbes(net: Network, P: ProbeBuffers, live = false): Lay
       continue;
     }
     const [min, max] = P.ranges[k]!;
-    const histogram = { min, max, counts: live ? P.hist[k]! : plain(P.hist[k]!) };
+    if (live) {
+      out[k] = new LiveHiddenProbe(k, hiddenKind, P, { min, max, counts: P.hist[k]! });
+      continue;
+    }
+    const histogram = { min, max, counts: plain(P.hist[k]!) };
     out[k] = P.unitLevel
       ? {
         layer: k, activation: hiddenKind, saturation: P.saturation[k]!, mean: P.mean[k]!, std: P.std[k]!,

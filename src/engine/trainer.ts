@@ -6,7 +6,7 @@
 import type { KernelPath } from './kernel-path';
 import { type FloatArray } from './kernels';
 import { Network, type BackwardInfo, type DType, type NetworkOptions } from './network';
-import { learningRate, Optimizer } from './optimizers';
+import { learningRate, learningRateInto, Optimizer } from './optimizers';
 import { copyLayerProbes, measureIntoRecord, measureLayers, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
 import { Rng } from './rng';
 import { InputError, type Dataset, type ResolvedConfig } from './types';
@@ -115,6 +115,7 @@ export class Trainer {
   private readonly rowViews: Float32Array[] | null;
   private readonly tuner: ThreadTuner | null;
   private readonly info: BackwardInfo = { loss: 0, correct: 0 };
+  private readonly rate = new Float64Array(1);
   private posInEpoch = 0;
   private sinceLoss = 0;
   private sinceCorrect = 0;
@@ -200,8 +201,9 @@ export class Trainer {
     const M = this.loadBatch();
     const stepNo = this.step + 1;
     const probe = this.isProbeStep(stepNo);
-    // a constant rate read here: a double returned by a call the compiler does not inline is boxed (an allocation a step)
-    const lr = this.cfg.schedule.type === 'constant' ? this.cfg.lr : this.lr;
+    // the rate through memory: a double returned by a call the compiler does not inline is boxed (an allocation a step)
+    learningRateInto(this.rate, this.cfg, this.step, this.stepsPerEpoch, this.totalSteps);
+    const lr = this.rate[0]!;
     net.forward(this.xb, M, probe ? this.probes : null);
     net.lossAndCorrect(this.yb, M, this.info);
     if (!Number.isFinite(this.info.loss)) return this.diverge(stepNo, 'forward');

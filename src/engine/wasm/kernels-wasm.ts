@@ -50,11 +50,17 @@ export const CTRL = { seq: 0, done: 4, kind: 8, args: 16 } as const;
 export const CTRL_BYTES = 128;
 export const TASK = { exit: 0, gemm: 1, sgd: 2, momentum: 3, adam: 4, transpose: 5, spmm: 6 } as const;
 /**
- * The optimizer kernels' arguments after the seven they share (P, G, table, layers, measure as
- * i32, lr as f32, state as i32), i32 or f32 each, in order: the helper loop reads them so and
- * TaskPort writes them so.
+ * The optimizers' float arguments, read from a block of float32 in memory (slot numbers here; its
+ * address is an argument): a float passed from JavaScript to a call it does not inline (a call site
+ * that has seen several networks' kernels) is boxed, an allocation each step; i32 arguments are not.
  */
-export const OPT_EXTRA = { sgd: '', momentum: 'fi', adam: 'ifffff' } as const;
+export const OPT_COEF = { lr: 0, mu: 1, b1: 2, b2: 3, eps: 4, c1: 5, c2: 6 } as const;
+export const OPT_COEF_BYTES = 32;
+/**
+ * The optimizer kernels' i32 arguments after the seven they share (P, G, table, layers, measure,
+ * coefficient block, state): the helper loop reads them from its control block, TaskPort writes them.
+ */
+const OPT_EXTRA = { sgd: 0, momentum: 1, adam: 1 } as const;
 /** helper spins this many polls (about 50-100 µs) before it sleeps on the futex */
 const HELPER_SPINS = 20000;
 
@@ -800,10 +806,13 @@ export function buildKernels(o: KernelOptions): Fn[] {
   }
 
   // ------------------------------------------------------------------ bias gradient
-  /** out[n] = Σ_m D[m, n] (in order of m, as the TypeScript path); returns Σ out² (float64) */
+  /**
+   * out[n] = Σ_m D[m, n] (in order of m, as the TypeScript path); Σ out² (float64) stored at `res`
+   * (not returned: JavaScript boxes a float64 result of a call it does not inline)
+   */
   {
-    const f = add(new Fn('colsum', [T.i32, T.i32, T.i32, T.i32, T.i32], [T.f64]));
-    const [D, ldd, M, N, out] = f.params as Local[] as Local[];
+    const f = add(new Fn('colsum', [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32]));
+    const [D, ldd, M, N, out, res] = f.params as Local[] as Local[];
     const m = f.local(T.i32), j = f.local(T.i32), p = f.local(T.i32), lddB = f.local(T.i32), n4 = f.local(T.i32), po = f.local(T.i32);
     const s = f.local(T.v128), ss = f.local(T.v128), t64 = f.local(T.v128);
     const col = (L: number): Bytes[] => [
@@ -819,7 +828,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
       forLoop(j, i32.const(0), n4.get, i32.const(4), ...col(4)),
       j.set(n4.get),
       tailSwitch(i32.and(N!.get, i32.const(3)), col),
-      hsum64(ss),
+      f64.store(res!.get, hsum64(ss)),
     );
   }
 
@@ -828,17 +837,27 @@ export function buildKernels(o: KernelOptions): Fn[] {
   // weights [lo, wEnd) and biases [wEnd, end) in P, G and the state arrays, and a pointer to three
   // float64 slots. With `measure`, the weights' pass also stores ‖ΔW‖², ‖W‖² (before the step) and
   // ‖dW‖² there (dW is read here anyway: no pass of its own); biases are never measured.
-  const optimizer = (name: string, extra: T[], update: (f: Fn, w: Local, g: Local, i: Local, L: number, extraL: Local[], delta: Local) => Bytes[], deltaIsLrG = false) => {
-    const f = add(new Fn(name, [T.i32, T.i32, T.i32, T.i32, T.i32, T.f32, T.i32, ...extra]));
-    const [P, G, table, layers, measureFlag, lr, state, ...rest] = f.params as Local[];
-    void state;
+  const optimizer = (name: string, extra: ('i32' | keyof typeof OPT_COEF)[], update: (f: Fn, w: Local, g: Local, i: Local, L: number, extraL: Local[], delta: Local) => Bytes[], deltaIsLrG = false) => {
+    const ints = extra.filter((e) => e === 'i32').length;
+    const f = add(new Fn(name, [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, ...Array<T>(ints).fill(T.i32)]));
+    const [P, G, table, layers, measureFlag, coef, state, ...intParams] = f.params as Local[];
+    // the float arguments from the coefficient block, into locals (the update reads them as before)
+    const lr = f.local(T.f32);
+    const loads: Bytes[] = [lr.set(f32.load(coef!.get, 4 * OPT_COEF.lr))];
+    let nextInt = 0;
+    const rest = extra.map((e) => {
+      if (e === 'i32') return intParams[nextInt++]!;
+      const l = f.local(T.f32);
+      loads.push(l.set(f32.load(coef!.get, 4 * OPT_COEF[e])));
+      return l;
+    });
     const i = f.local(T.i32), pw = f.local(T.i32), w = f.local(T.v128), g = f.local(T.v128), dlt = f.local(T.v128), gsq = f.local(T.f64);
     const su = sqAcc(f), sw = sqAcc(f), sg = sqAcc(f), end4 = f.local(T.i32), end8 = f.local(T.i32), lo = f.local(T.i32), hi = f.local(T.i32), k = f.local(T.i32), row = f.local(T.i32), np = f.local(T.i32);
     const body = (L: number, measure: boolean, slot = 0, counted = true): Bytes[] => {
       const out: Bytes[] = [
         w.set(loadPartial(i32.add(P!.get, i32.shl(i.get, i32.const(2))), L)),
         g.set(loadPartial(i32.add(G!.get, i32.shl(i.get, i32.const(2))), L)),
-        ...update(f, w, g, i, L, [f.params[5]!, f.params[6]!, ...rest], dlt),
+        ...update(f, w, g, i, L, [lr, state!, ...rest], dlt),
       ];
       // with Δ = lr·g, ‖Δ‖² is lr²‖g‖²: no sum of its own
       if (measure && counted) out.push(...sw.add(w.get, slot), ...(deltaIsLrG ? [] : su.add(dlt.get, slot)), ...sg.add(g.get, slot));
@@ -867,6 +886,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
       tailSwitch(i32.sub(hi.get, i.get), (L) => body(L, measure)),
     ];
     f.body = seq(
+      ...loads,
       forLoop(k, i32.const(0), layers!.get, i32.const(1),
         row.set(i32.add(table!.get, i32.shl(k.get, i32.const(4)))),
         lo.set(i32.load(row.get, 0)), hi.set(i32.load(row.get, 4)),
@@ -886,8 +906,8 @@ export function buildKernels(o: KernelOptions): Fn[] {
   };
   // sgd: Δ = lr·g
   optimizer('sgd', [], (_f, _w, g, _i, _L, [lr], d) => [d.set(f32x4.mul(f32x4.splat(lr!.get), g.get))], true);
-  // momentum: v = μv + g; Δ = lr·v (Nesterov: lr·(g + μv)). extra: mu (f32), nesterov (i32); state = V
-  optimizer('momentum', [T.f32, T.i32], (f, _w, g, i, L, [lr, V, mu, nest], d) => {
+  // momentum: v = μv + g; Δ = lr·v (Nesterov: lr·(g + μv)). extra: mu (coefficient), nesterov (i32); state = V
+  optimizer('momentum', ['mu', 'i32'], (f, _w, g, i, L, [lr, V, mu, nest], d) => {
     const v = f.local(T.v128), pv = f.local(T.i32);
     return [
       pv.set(i32.add(V!.get, i32.shl(i.get, i32.const(2)))),
@@ -896,8 +916,8 @@ export function buildKernels(o: KernelOptions): Fn[] {
       d.set(f32x4.mul(f32x4.splat(lr!.get), if_value_v128(nest!.get, () => fma(f32x4.splat(mu!.get), v.get, g.get), () => v.get))),
     ];
   });
-  // adam: m = β1 m + (1-β1) g; v = β2 v + (1-β2) g²; Δ = lr·c1·m / (√(c2·v) + ε). state = V; extra: M, b1, b2, eps, c1, c2
-  optimizer('adam', [T.i32, T.f32, T.f32, T.f32, T.f32, T.f32], (f, _w, g, i, L, [lr, V, Mo, b1, b2, eps, c1, c2], d) => {
+  // adam: m = β1 m + (1-β1) g; v = β2 v + (1-β2) g²; Δ = lr·c1·m / (√(c2·v) + ε). state = V; extra: M (i32), b1, b2, eps, c1, c2 (coefficients)
+  optimizer('adam', ['i32', 'b1', 'b2', 'eps', 'c1', 'c2'], (f, _w, g, i, L, [lr, V, Mo, b1, b2, eps, c1, c2], d) => {
     const mv = f.local(T.v128), vv = f.local(T.v128), pm = f.local(T.i32), pv = f.local(T.i32);
     return [
       pm.set(i32.add(Mo!.get, i32.shl(i.get, i32.const(2)))),
@@ -921,9 +941,8 @@ export function buildKernels(o: KernelOptions): Fn[] {
     const [ctrl] = f.params as [Local];
     const seen = f.local(T.i32), spins = f.local(T.i32), kind = f.local(T.i32), cur = f.local(T.i32);
     const ai = (i: number) => i32.load(ctrl.get, CTRL.args + 4 * i);
-    const af = (i: number) => f32.load(ctrl.get, CTRL.args + 4 * i);
     const ints = (n: number) => Array.from({ length: n }, (_, i) => ai(i));
-    const optArgs = (extra: string) => [ai(0), ai(1), ai(2), ai(3), ai(4), af(5), ai(6), ...[...extra].map((t, i) => (t === 'i' ? ai(7 + i) : af(7 + i)))];
+    const optArgs = (extra: number) => ints(7 + extra);
     f.body = seq(
       // start from the last finished task: a task posted before this thread came up is still pending
       seen.set(i32.atomic_load(ctrl.get, CTRL.done)),

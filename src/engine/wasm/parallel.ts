@@ -10,7 +10,7 @@
  * Each half writes disjoint rows and its own sums, so results do not depend on which thread
  * ran which half, or on whether there is a second thread at all.
  */
-import { CTRL, OPT_EXTRA, TASK } from './kernels-wasm';
+import { CTRL, TASK } from './kernels-wasm';
 import type { OptimizerKernels } from './runtime';
 
 export interface HelperThread {
@@ -39,7 +39,7 @@ export class TaskPort implements OptimizerKernels {
   private readonly a: number;
   private closed = false;
 
-  constructor(private readonly i32: Int32Array, private readonly f32: Float32Array, ctrl: number, private readonly helper: HelperThread) {
+  constructor(private readonly i32: Int32Array, ctrl: number, private readonly helper: HelperThread) {
     this.base = ctrl >> 2;
     this.a = (ctrl + CTRL.args) >> 2;
     Atomics.store(i32, this.base + CTRL.seq / 4, 0);
@@ -66,35 +66,27 @@ export class TaskPort implements OptimizerKernels {
     this.post(TASK.transpose);
   }
 
-  sgd(P: number, G: number, table: number, layers: number, measure: number, lr: number, state: number): void {
-    this.optimizerArgs(P, G, table, layers, measure, lr, state);
+  sgd(P: number, G: number, table: number, layers: number, measure: number, coef: number, state: number): void {
+    this.optimizerArgs(P, G, table, layers, measure, coef, state);
     this.post(TASK.sgd);
   }
 
-  momentum(P: number, G: number, table: number, layers: number, measure: number, lr: number, V: number, mu: number, nesterov: number): void {
-    this.optimizerArgs(P, G, table, layers, measure, lr, V);
-    this.extra(OPT_EXTRA.momentum, 0, mu);
-    this.extra(OPT_EXTRA.momentum, 1, nesterov);
+  momentum(P: number, G: number, table: number, layers: number, measure: number, coef: number, V: number, nesterov: number): void {
+    this.optimizerArgs(P, G, table, layers, measure, coef, V);
+    this.i32[this.a + 7] = nesterov;
     this.post(TASK.momentum);
   }
 
-  adam(P: number, G: number, table: number, layers: number, measure: number, lr: number, V: number, Mo: number, b1: number, b2: number, eps: number, c1: number, c2: number): void {
-    this.optimizerArgs(P, G, table, layers, measure, lr, V);
-    const t = OPT_EXTRA.adam;
-    this.extra(t, 0, Mo); this.extra(t, 1, b1); this.extra(t, 2, b2); this.extra(t, 3, eps); this.extra(t, 4, c1); this.extra(t, 5, c2);
+  adam(P: number, G: number, table: number, layers: number, measure: number, coef: number, V: number, Mo: number): void {
+    this.optimizerArgs(P, G, table, layers, measure, coef, V);
+    this.i32[this.a + 7] = Mo;
     this.post(TASK.adam);
   }
 
-  /** The seven arguments every optimizer kernel starts with: i32 but lr (f32). */
-  private optimizerArgs(P: number, G: number, table: number, layers: number, measure: number, lr: number, state: number): void {
+  /** The seven arguments every optimizer kernel starts with (all i32; the floats are in the block at coef). */
+  private optimizerArgs(P: number, G: number, table: number, layers: number, measure: number, coef: number, state: number): void {
     const i = this.i32, a = this.a;
-    i[a] = P; i[a + 1] = G; i[a + 2] = table; i[a + 3] = layers; i[a + 4] = measure; this.f32[a + 5] = lr; i[a + 6] = state;
-  }
-
-  /** Extra argument j of an optimizer, as i32 or f32 per its OPT_EXTRA types. */
-  private extra(types: string, j: number, v: number): void {
-    if (types[j] === 'f') this.f32[this.a + 7 + j] = v;
-    else this.i32[this.a + 7 + j] = v;
+    i[a] = P; i[a + 1] = G; i[a + 2] = table; i[a + 3] = layers; i[a + 4] = measure; i[a + 5] = coef; i[a + 6] = state;
   }
 
   private post(kind: number): void {

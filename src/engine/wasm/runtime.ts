@@ -15,10 +15,12 @@ export interface KernelExports {
   spmm(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, epi: number, desc: number, scratch: number): void;
   copy2d(src: number, lds: number, dst: number, ldd: number, rows: number, cols: number): void;
   transpose(src: number, lds: number, dst: number, ldd: number, rows: number, cols: number): void;
-  colsum(D: number, ldd: number, M: number, N: number, out: number): number;
-  sgd(P: number, G: number, table: number, layers: number, measure: number, lr: number, state: number): void;
-  momentum(P: number, G: number, table: number, layers: number, measure: number, lr: number, V: number, mu: number, nesterov: number): void;
-  adam(P: number, G: number, table: number, layers: number, measure: number, lr: number, V: number, Mo: number, b1: number, b2: number, eps: number, c1: number, c2: number): void;
+  /** column sums of D into out; Σ out² as a float64 at res */
+  colsum(D: number, ldd: number, M: number, N: number, out: number, res: number): void;
+  /** the optimizers' float arguments (lr, mu, ...) are float32 in the block at `coef` (OPT_COEF) */
+  sgd(P: number, G: number, table: number, layers: number, measure: number, coef: number, state: number): void;
+  momentum(P: number, G: number, table: number, layers: number, measure: number, coef: number, V: number, nesterov: number): void;
+  adam(P: number, G: number, table: number, layers: number, measure: number, coef: number, V: number, Mo: number): void;
   /** shared modules only: the helper thread's task loop */
   helper?(ctrl: number): void;
 }
