@@ -186,6 +186,8 @@ export class Network {
   readonly deltas: FloatArray[];
   /** ‖δ_k‖_F² of the last backward pass */
   readonly deltaSq: Float64Array;
+  /** The L2 weight decay backwardAtDecay() adds (the trainer sets it; backward() takes its own). */
+  readonly decay = new Float64Array(1);
   /** Σ a_k of the last forward pass, per layer (non-finite when the layer blew up) */
   readonly actSum: Float64Array;
   /** the input batch of the last forward pass */
@@ -681,6 +683,21 @@ export class Network {
    * weightDecay adds weightDecay·W to dW (L2; biases excluded).
    */
   backward(y: Int32Array, M: number, weightDecay = 0, probes: ProbeBuffers | null = null): void {
+    const kept = this.decay[0]!; // a trainer's decay stays as it was
+    this.decay[0] = weightDecay;
+    try {
+      this.backwardAtDecay(y, M, probes);
+    } finally {
+      this.decay[0] = kept;
+    }
+  }
+
+  /**
+   * backward() with the weight decay in `decay` (the trainer's way: a float argument to a call the
+   * compiler does not inline is boxed, an allocation each step).
+   */
+  backwardAtDecay(y: Int32Array, M: number, probes: ProbeBuffers | null = null): void {
+    const weightDecay = this.decay[0]!;
     const L = this.layers.length;
     const n = this.sizes[L]!;
     const probs = this.acts[L - 1]!;
@@ -698,7 +715,7 @@ export class Network {
     }
     this.deltaSq[L - 1] = ss;
     if (this.wasm) {
-      this.backwardWasm(this.wasm, M, weightDecay, probes);
+      this.backwardWasm(this.wasm, M, probes);
       return;
     }
     for (let k = L - 1; k >= 0; k--) {
@@ -721,7 +738,8 @@ export class Network {
   }
 
   /** The WebAssembly backward from δ_{L-1} down: dW (+ λW), db, δ_{k-1} = (δ_k·W_k) ⊙ f'(a_{k-1}). */
-  private backwardWasm(w: WasmLayout, M: number, weightDecay: number, P: ProbeBuffers | null): void {
+  private backwardWasm(w: WasmLayout, M: number, P: ProbeBuffers | null): void {
+    const weightDecay = this.decay[0]!;
     const L = this.layers.length;
     const { f32, k: K_, ldT } = w;
     const probe = P !== null;

@@ -35,6 +35,8 @@ export class Optimizer {
    * a double passed to a function the compiler does not inline is boxed, an allocation each step.
    */
   private readonly coef = new Float64Array(3);
+  /** The learning rate stepAtRate() takes (coef[0]): written in place, it is never a boxed argument. */
+  readonly rate = this.coef.subarray(0, 1);
 
   /** the network's WebAssembly memory when params and grads are its arrays: the SIMD step runs there */
   private readonly wasm: ReturnType<typeof wasmLayoutOf>;
@@ -51,10 +53,16 @@ export class Optimizer {
     this.m?.fill(0);
   }
 
+  /** One step at learning rate lr. */
   step(lr: number, layers: Layer[], norms: UpdateNorms | null): void {
+    this.coef[0] = lr;
+    this.stepAtRate(layers, norms);
+  }
+
+  /** One step at the learning rate in `rate` (the trainer's way: no float argument to box). */
+  stepAtRate(layers: Layer[], norms: UpdateNorms | null): void {
     this.t++;
     const s = this.spec, c = this.coef;
-    c[0] = lr;
     c[1] = c[2] = 1;
     if (s.type === 'adam') { c[1] = 1 / (1 - Math.pow(s.beta1, this.t)); c[2] = 1 / (1 - Math.pow(s.beta2, this.t)); }
     if (this.wasm) this.stepWasm(this.wasm, layers, norms);

@@ -107,7 +107,9 @@ export function activationStats(kind: HiddenActivation, a: FloatArray, M: number
   unit.fill(0);
   hist.fill(0);
   const bins = P.bins;
-  const [lo, hi] = histogramRange(kind);
+  // the range as P holds it (histogramRange's array destructured here would be garbage each step)
+  const range = P.ranges[k] ?? histogramRange(kind);
+  const lo = range[0], hi = range[1];
   // bins in float32 arithmetic (x - lo, times the scale, floor), as the WebAssembly probe counts
   const scale = Math.fround(bins / (hi - lo));
   let sum = 0, sumSq = 0, sat = 0;

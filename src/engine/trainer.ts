@@ -115,7 +115,6 @@ export class Trainer {
   private readonly rowViews: Float32Array[] | null;
   private readonly tuner: ThreadTuner | null;
   private readonly info: BackwardInfo = { loss: 0, correct: 0 };
-  private readonly rate = new Float64Array(1);
   private posInEpoch = 0;
   private sinceLoss = 0;
   private sinceCorrect = 0;
@@ -137,6 +136,7 @@ export class Trainer {
     this.net.initialize(cfg.init, rng.fork('init'));
     this.shuffleRng = rng.fork('shuffle');
     this.opt = new Optimizer(cfg.optimizer, this.net.params, this.net.grads);
+    this.net.decay[0] = cfg.optimizer.weightDecay;
     this.probes = new ProbeBuffers(this.net, cfg.probes.histogramBins, cfg.probes.unitSaturation, true);
     this.tuner = this.net.threads === 2 ? new ThreadTuner() : null;
     this.stepsPerEpoch = Math.ceil(nTrain / B);
@@ -201,17 +201,18 @@ export class Trainer {
     const M = this.loadBatch();
     const stepNo = this.step + 1;
     const probe = this.isProbeStep(stepNo);
-    // the rate through memory: a double returned by a call the compiler does not inline is boxed (an allocation a step)
-    learningRateInto(this.rate, this.cfg, this.step, this.stepsPerEpoch, this.totalSteps);
-    const lr = this.rate[0]!;
+    // the rate through memory: a float passed to or returned by a call the compiler does not inline is boxed (an allocation a step)
+    const rate = this.opt.rate;
+    learningRateInto(rate, this.cfg, this.step, this.stepsPerEpoch, this.totalSteps);
+    const lr = rate[0]!;
     net.forward(this.xb, M, probe ? this.probes : null);
     net.lossAndCorrect(this.yb, M, this.info);
     if (!Number.isFinite(this.info.loss)) return this.diverge(stepNo, 'forward');
-    net.backward(this.yb, M, this.cfg.optimizer.weightDecay, probe ? this.probes : null);
+    net.backwardAtDecay(this.yb, M, probe ? this.probes : null); // decay set at construction
     for (let k = 0; k < net.layers.length; k++) {
       if (!Number.isFinite(net.deltaSq[k]!)) return this.diverge(stepNo, 'backward');
     }
-    this.opt.step(lr, net.layers, probe ? this.probes.norms : null);
+    this.opt.stepAtRate(net.layers, probe ? this.probes.norms : null);
     // a record filled in place takes the measurements straight from the kernels' outputs
     const kept = probe && this.transient ? this.kept : null;
     const measured = kept !== null && measureIntoRecord(net, this.probes, kept.layers);
