@@ -197,9 +197,10 @@ class EngineContender {
 }
 
 /**
- * Bytes the JavaScript heap takes per training step (garbage included), by V8's sampling heap
- * profiler (a sample every 64 bytes allocated, kept whether or not the object has died since), over
- * about `seconds` of steps after the timed rounds. The WebAssembly memory is not on this heap.
+ * Bytes the JavaScript heap takes per training step in Trainer.runSteps (garbage included: the
+ * epoch's end and its record too), by V8's sampling heap profiler (a sample every 64 bytes
+ * allocated, kept whether or not the object has died since), over about `seconds` of steps after
+ * the timed rounds. The WebAssembly memory is not on this heap.
  */
 async function bytesPerStep(c: EngineContender, seconds: number): Promise<number> {
   const session = new Session();
@@ -212,12 +213,12 @@ async function bytesPerStep(c: EngineContender, seconds: number): Promise<number
     const before = c.trainer.step;
     c.run(seconds);
     const steps = c.trainer.step - before;
-    interface Node { callFrame: { url: string }; selfSize: number; children: Node[] }
+    interface Node { callFrame: { functionName: string }; selfSize: number; children: Node[] }
     const { profile } = await post<{ profile: { head: Node } }>('HeapProfiler.stopSampling');
-    // only what the engine's code allocated (not the inspector's own messages)
+    // only what training allocated (not this bench's clock reads, not the inspector's own messages)
     let bytes = 0;
     const walk = (n: Node, inEngine: boolean) => {
-      const here = inEngine || /bench\.js$/.test(n.callFrame.url);
+      const here = inEngine || n.callFrame.functionName === 'runSteps';
       if (here) bytes += n.selfSize;
       for (const ch of n.children) walk(ch, here);
     };
@@ -310,7 +311,7 @@ async function main(): Promise<void> {
         (cpu ? `; ${(bOn / best('tfjs-cpu')).toFixed(1)}x tfjs-cpu (${fmt(best('tfjs-cpu'))})` : '') +
         (wasm ? `, ${(bOn / best('tfjs-wasm')).toFixed(1)}x tfjs-wasm (${fmt(best('tfjs-wasm'))})` : ''));
       const allocOn = await bytesPerStep(on, 1), allocOff = await bytesPerStep(off, 1);
-      console.log(`  JS heap taken per step (V8's sampling heap profiler, garbage included; with the epoch records and this bench's clock reads): probes on ${allocOn.toFixed(1)} bytes, off ${allocOff.toFixed(1)}`);
+      console.log(`  JS heap taken per step in Trainer.runSteps (V8's sampling heap profiler, garbage included; the epoch records too): probes on ${allocOn.toFixed(1)} bytes, off ${allocOff.toFixed(1)}`);
       const mix = on.trainer.net.productCounts;
       if (mix) console.log(`  products: ${(100 * mix.spmm / (mix.spmm + mix.gemm)).toFixed(0)}% on spmm (ReLU's zeros skipped), the rest on the dense GEMM`);
       console.log('');

@@ -483,15 +483,18 @@ export class Network {
    */
   private listed(w: WasmLayout, S: number, R: number, K: number): number {
     const starts = (S + SPMM_STARTS) >> 2;
-    return (w.i32[starts + R * Math.ceil(K / SPMM_CHUNK)]! - w.i32[starts]!) / 8;
+    return (w.i32[starts + R * Math.ceil(K / SPMM_CHUNK)]! - w.i32[starts]!) >> 3; // 8 bytes a nonzero
   }
 
-  /** A descriptor sum over the parts, part 0 + part 1 (slot: DESC.sum / sumSq / sat). */
-  private partSum(w: WasmLayout, k: number, kind: number, slot: number): number {
+  /**
+   * A descriptor sum over the parts, part 0 + part 1 (slot: DESC.sum / sumSq / sat), into out[i]:
+   * a float returned by a call the compiler does not inline is boxed, an allocation each step.
+   */
+  private partSumInto(out: Float64Array, i: number, w: WasmLayout, k: number, kind: number, slot: number): void {
     const f64 = w.f64, d = w.desc[k]!;
     let s = f64[(d[0]! + kind * DESC_BYTES + slot) >> 3]!;
     if (w.parts === 2) s += f64[(d[1]! + kind * DESC_BYTES + slot) >> 3]!;
-    return s;
+    out[i] = s;
   }
 
   /** The WebAssembly forward of every layer up to the output scores (bias, activation and probes fused). */
@@ -522,8 +525,8 @@ export class Network {
         both = this.productParts(w, k, 0, true, false, prev, prevLd, w.params + layer.offset * 4, K, w.acts[k]!, N, M, N, K, epi);
       }
       if (hidden) {
-        const sum = this.partSum(w, k, 0, DESC.sum);
-        this.actSum[k] = sum;
+        this.partSumInto(this.actSum, k, w, k, 0, DESC.sum);
+        const sum = this.actSum[k]!;
         if (probe) {
           if (w.parts === 1) {
             // the kernel finished saturation, mean and std (in P already when P holds its views)
@@ -535,9 +538,11 @@ export class Network {
           } else {
             const count = M * N;
             const mean = sum / count;
-            P.saturation[k] = this.partSum(w, k, 0, DESC.sat) / count;
+            this.partSumInto(P.saturation, k, w, k, 0, DESC.sat);
+            P.saturation[k] = P.saturation[k]! / count;
             P.mean[k] = mean;
-            P.std[k] = Math.sqrt(Math.max(this.partSum(w, k, 0, DESC.sumSq) / count - mean * mean, 0));
+            this.partSumInto(P.std, k, w, k, 0, DESC.sumSq); // Σa², then the std from it
+            P.std[k] = Math.sqrt(Math.max(P.std[k]! / count - mean * mean, 0));
           }
           // the kernels wrote per-unit fractions and bin counts; buffers made with the network's
           // own views (probeViews) hold them already, others take a copy. Plain loops: for a few
@@ -783,12 +788,12 @@ export class Network {
         const K4 = Math.ceil(K / 4) * 4 + 4;
         K_.copy2d(wOff, K, w.t3, K4, N, K);
         this.productParts(w, k, 1, true, true, dk, N, w.t3, K4, w.deltas[k - 1]!, K, M, K, N, EPI.deriv);
-        this.deltaSq[k - 1] = this.partSum(w, k, 1, DESC.sum);
+        this.partSumInto(this.deltaSq, k - 1, w, k, 1, DESC.sum);
       } else if (k > 0) {
         const N4 = Math.ceil(N / 4) * 4 + 4; // padded stride, see planWasm
         K_.transpose(wOff, K, w.t3, N4, N, K);
         this.productParts(w, k, 1, true, false, dk, N, w.t3, N4, w.deltas[k - 1]!, K, M, K, N, EPI.deriv);
-        this.deltaSq[k - 1] = this.partSum(w, k, 1, DESC.sum);
+        this.partSumInto(this.deltaSq, k - 1, w, k, 1, DESC.sum);
       }
     }
     if (P) P.fusedBackward = true;

@@ -88,13 +88,28 @@ export class Rng {
     return r * Math.cos(theta);
   }
 
-  /** Fisher-Yates shuffle in place. */
-  shuffle(a: Uint32Array | Int32Array | number[]): void {
-    for (let i = a.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
-      const t = a[i]!;
-      a[i] = a[j]!;
-      a[j] = t;
+  /**
+   * Fisher-Yates shuffle in place: j = this.int(i + 1) for i from the end, with the generator's
+   * steps (nextU32, next) written out on local state. The calls, when the compiler does not inline
+   * them, return numbers that do not fit a small integer, and each is boxed: garbage for every
+   * element, every epoch. A test checks it against the calls.
+   */
+  shuffle(arr: Uint32Array | Int32Array | number[]): void {
+    let a = this.a, b = this.b, c = this.c, d = this.d;
+    for (let i = arr.length - 1; i > 0; i--) {
+      let t = (((a + b) | 0) + d) | 0;
+      let na = b ^ (b >>> 9), nb = (c + (c << 3)) | 0, nc = (((c << 21) | (c >>> 11)) + t) | 0;
+      d = (d + 1) | 0; a = na; b = nb; c = nc;
+      const hi = (t >>> 0) >>> 5;
+      t = (((a + b) | 0) + d) | 0;
+      na = b ^ (b >>> 9); nb = (c + (c << 3)) | 0; nc = (((c << 21) | (c >>> 11)) + t) | 0;
+      d = (d + 1) | 0; a = na; b = nb; c = nc;
+      const lo = (t >>> 0) >>> 6;
+      const j = Math.floor(((hi * 67108864 + lo) / 9007199254740992) * (i + 1));
+      const x = arr[i]!;
+      arr[i] = arr[j]!;
+      arr[j] = x;
     }
+    this.a = a; this.b = b; this.c = c; this.d = d;
   }
 }

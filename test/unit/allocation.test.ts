@@ -52,22 +52,24 @@ describe('allocation', () => {
 
   for (const path of availableKernelPaths()) test(`${path}: training steps with probes every step, records filled in place: under 4 bytes a step`, async () => {
     // 256 steps an epoch: an epoch record every 256 steps (its own few hundred bytes) is all that may show
-    const data = randomDataset(4096, 2, 2, 5);
-    const cases = [
-      makeConfig({ layers: [8, 8, 8], activation: ['sigmoid', 'sigmoid', 'sigmoid'], epochs: 1000, lr: 0.01 }),
-      makeConfig({ layers: [8, 8, 8], activation: ['sigmoid', 'relu', 'tanh'], epochs: 1000, lr: 0.001, schedule: { type: 'cosine', minLr: 1e-4 },
-        optimizer: { type: 'adam', momentum: 0.9, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-4 } }),
+    const small = randomDataset(4096, 2, 2, 5), wide = randomDataset(8192, 40, 3, 6);
+    const trainers = [
+      new Trainer(makeConfig({ layers: [8, 8, 8], activation: ['sigmoid', 'sigmoid', 'sigmoid'], epochs: 1000, lr: 0.01 }), small, 'float32', path),
+      new Trainer(makeConfig({ layers: [8, 8, 8], activation: ['sigmoid', 'relu', 'tanh'], epochs: 1000, lr: 0.001, schedule: { type: 'cosine', minLr: 1e-4 },
+        optimizer: { type: 'adam', momentum: 0.9, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-4 } }), small, 'float32', path),
+      // ReLU layers wide enough for the sparse products, and the products in two parts (as big networks have them)
+      new Trainer(makeConfig({ layers: [32, 32, 32], activation: ['relu', 'relu', 'relu'], epochs: 1000, lr: 0.01, batchSize: 32,
+        optimizer: { type: 'momentum', momentum: 0.9, nesterov: true, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 } }), wide, 'float32', path, { split: true, threads: 1 }),
     ];
-    const trainers = cases.map((c) => new Trainer(c, data, 'float32', path));
     let seen = 0;
     const sink: RecordSink = { transientSteps: true, step: (r) => { seen += r.layers.length; } };
     const steps = (n: number) => { for (let i = 0; i < n; i++) for (const t of trainers) t.runSteps(4, sink); };
-    steps(15000); // past the optimizing compiler
-    const n = 5000;
+    steps(10000); // past the optimizing compiler
+    const n = 3000;
     const before = trainers.map((t) => t.step);
     const bytes = await sampledBytes('trainInTurn', function trainInTurn() { steps(n); });
     const done = trainers.reduce((a, t, i) => a + t.step - before[i]!, 0);
-    assert.equal(done, 2 * 4 * n);
+    assert.equal(done, trainers.length * 4 * n);
     assert.ok(seen > 0);
     const perStep = bytes / done;
     console.log(`  ${trainers[0]!.net.kernelPath}: ${perStep.toFixed(2)} bytes a step (${bytes} over ${done} steps)`);

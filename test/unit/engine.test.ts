@@ -411,6 +411,19 @@ describe('trainer', () => {
   test('a sigmoid output on more than 2 classes is refused with the reason', () => {
     assert.throws(() => new Trainer(makeConfig({ output: 'sigmoid' }), randomDataset(20, 2, 3)), /2-class data.*3 classes/);
   });
+  test('rng: shuffle is Fisher-Yates on int(), draw for draw, and leaves the generator where the calls would', () => {
+    for (const n of [0, 1, 2, 7, 1000]) {
+      const fast = new Rng(9), slow = new Rng(9);
+      const x = Uint32Array.from({ length: n }, (_, i) => i), y = x.slice();
+      fast.shuffle(x);
+      for (let i = n - 1; i > 0; i--) { const j = slow.int(i + 1); const t = y[i]!; y[i] = y[j]!; y[j] = t; }
+      assert.deepEqual(x, y, `n = ${n}`);
+      assert.equal(fast.nextU32(), slow.nextU32(), `state after n = ${n}`);
+    }
+    const moved = Uint32Array.from({ length: 50 }, (_, i) => i);
+    new Rng(3).shuffle(moved);
+    assert.ok(moved.some((v, i) => v !== i) && [...moved].sort((a, b) => a - b).every((v, i) => v === i), 'a permutation, not the identity');
+  });
   test('rng: deterministic, forks independent, normal has mean 0 and variance 1', () => {
     const a = new Rng(42), b = new Rng(42);
     for (let i = 0; i < 100; i++) assert.equal(a.nextU32(), b.nextU32());
