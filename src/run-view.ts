@@ -165,3 +165,22 @@ export class RunModel {
     return this.variants.map((v) => v.meta.runDir).filter((d): d is string => !!d);
   }
 }
+
+/**
+ * The panels' titles, by run id: "MLP Lens: <run title>"; where two or more open panels show runs
+ * of the same title (a config trained again), each also gets its run's start time (local, to the
+ * second), so that their tabs can be told apart.
+ */
+export function panelTitles(runs: readonly { id: string; title: string; startedAt: string }[]): Map<string, string> {
+  const count = new Map<string, number>();
+  for (const r of runs) count.set(r.title, (count.get(r.title) ?? 0) + 1);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const out = new Map<string, string>();
+  for (const r of runs) {
+    const base = `MLP Lens: ${r.title}`;
+    const t = new Date(r.startedAt);
+    const shared = count.get(r.title)! > 1 && !Number.isNaN(t.getTime());
+    out.set(r.id, shared ? `${base} (${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())})` : base);
+  }
+  return out;
+}

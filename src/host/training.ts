@@ -15,7 +15,7 @@ import type { HostToWorker, PanelSettings, PanelState, WorkerToHost } from '../p
 import { reportHtml } from '../html-report';
 import { findRunGroups, loadRunModel } from '../run-loader';
 import { writeJsonAtomic, type RunSummary } from '../run-record';
-import { DEFAULT_PANEL_SETTINGS, RunModel } from '../run-view';
+import { DEFAULT_PANEL_SETTINGS, panelTitles, RunModel } from '../run-view';
 import { PANEL_VIEW_TYPE, RunPanel, panelOptions, type PanelHost } from './panel';
 
 /**
@@ -605,13 +605,24 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
       if (e.webviewPanel.active) this.lastFocusedRunId = rp.model.id;
     });
     this.lastFocusedRunId = model.id;
+    this.retitle();
     void this.setContext();
     return rp;
   }
 
   disposed(panel: RunPanel): void {
     for (const [id, p] of this.panels) if (p === panel) this.panels.delete(id);
+    this.retitle();
     void this.setContext();
+  }
+
+  /** Every open panel's title (panels of runs with the same title get their start times too). */
+  private retitle(): void {
+    const titles = panelTitles([...this.panels.values()].map((p) => p.model));
+    for (const p of this.panels.values()) {
+      const t = titles.get(p.model.id);
+      if (t && p.panel.title !== t) p.panel.title = t;
+    }
   }
 
   private findModel(runId: string | undefined): RunModel | undefined {

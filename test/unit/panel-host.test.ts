@@ -15,9 +15,25 @@ import { parsePanelMessage } from '../../src/host/validate-message';
 import { cspFor, jsonForScript, webviewHtml } from '../../src/host/webview-html';
 import type { HostToPanel, HostToWorker, WorkerToHost } from '../../src/protocol';
 import { findRunGroups, loadRunModel } from '../../src/run-loader';
-import { DEFAULT_PANEL_SETTINGS, RunModel } from '../../src/run-view';
+import { DEFAULT_PANEL_SETTINGS, panelTitles, RunModel } from '../../src/run-view';
 
 const root = path.resolve(__dirname, '../../..');
+
+test('panel titles: a config trained again gets tabs told apart by their runs\' start times', () => {
+  const at = (h: number, m: number, s: number) => new Date(2026, 10, 28, h, m, s).toISOString();
+  const one = panelTitles([{ id: 'a', title: 'lecture', startedAt: at(14, 2, 5) }]);
+  assert.equal(one.get('a'), 'MLP Lens: lecture');
+  const three = panelTitles([
+    { id: 'a', title: 'lecture', startedAt: at(14, 2, 5) },
+    { id: 'b', title: 'spiral', startedAt: at(14, 3, 0) },
+    { id: 'c', title: 'lecture', startedAt: at(9, 41, 59) },
+  ]);
+  assert.equal(three.get('a'), 'MLP Lens: lecture (14:02:05)');
+  assert.equal(three.get('b'), 'MLP Lens: spiral');
+  assert.equal(three.get('c'), 'MLP Lens: lecture (09:41:59)');
+  // a run whose start is unknown keeps the plain title
+  assert.equal(panelTitles([{ id: 'a', title: 'x', startedAt: 'n/a' }, { id: 'b', title: 'x', startedAt: at(1, 2, 3) }]).get('a'), 'MLP Lens: x');
+});
 
 test('webview messages: the expected shapes pass, anything else is refused', () => {
   const ok = (m: unknown) => {

@@ -127,6 +127,10 @@ test('Train MLP from the command palette: both variants update within 5 s; sigmo
   // every variant's heatmap is drawn, not just the first
   const cols = await g.evaluate(() => [...document.querySelectorAll('canvas.heatmap.grad')].length);
   assert.equal(cols, 3);
+  // two panels of the same config: their tabs are told apart by their runs' start times
+  const labels = await wb.page.locator('.tabs-container .tab', { hasText: 'MLP Lens: lecture' }).allInnerTexts();
+  assert.equal(labels.length, 2, labels.join(' | '));
+  assert.ok(labels.every((l) => /MLP Lens: lecture \(\d\d:\d\d:\d\d\)/.test(l)) && labels[0] !== labels[1], labels.join(' | '));
 
   // the README screenshot: the panel alone, maximized, in the dark theme
   await g.waitForFunction(() => (document.getElementById('app') as HTMLElement).dataset.status === 'completed', undefined, { timeout: 60_000 });
