@@ -23,7 +23,6 @@
  *     --paths   also measure the other available kernel paths (wasm-simd-f32, typescript-f32)
  */
 import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -33,6 +32,7 @@ import { Rng } from '../src/engine/rng';
 import { Trainer, type StepRecord } from '../src/engine/trainer';
 import type { Dataset, HiddenActivation, ResolvedConfig } from '../src/engine/types';
 import { enableSecondCore, setupKernels } from '../src/kernel-setup';
+import { sampledBytes } from '../test/support/heap-sampling';
 
 interface Workload {
   name: string;
@@ -203,30 +203,10 @@ class EngineContender {
  * the timed rounds. The WebAssembly memory is not on this heap.
  */
 async function bytesPerStep(c: EngineContender, seconds: number): Promise<number> {
-  const session = new Session();
-  session.connect();
-  const post = <T>(method: string, params: object = {}) =>
-    new Promise<T>((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r as T))));
-  try {
-    await post('HeapProfiler.enable');
-    await post('HeapProfiler.startSampling', { samplingInterval: 64, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-    const before = c.trainer.step;
-    c.run(seconds);
-    const steps = c.trainer.step - before;
-    interface Node { callFrame: { functionName: string }; selfSize: number; children: Node[] }
-    const { profile } = await post<{ profile: { head: Node } }>('HeapProfiler.stopSampling');
-    // only what training allocated (not this bench's clock reads, not the inspector's own messages)
-    let bytes = 0;
-    const walk = (n: Node, inEngine: boolean) => {
-      const here = inEngine || n.callFrame.functionName === 'runSteps';
-      if (here) bytes += n.selfSize;
-      for (const ch of n.children) walk(ch, here);
-    };
-    walk(profile.head, false);
-    return bytes / steps;
-  } finally {
-    session.disconnect();
-  }
+  const before = c.trainer.step;
+  // only what training allocated: under runSteps (not this bench's clock reads)
+  const bytes = await sampledBytes('runSteps', () => c.run(seconds), 64);
+  return bytes / (c.trainer.step - before);
 }
 
 // ------------------------------------------------------------------------------------------- main

@@ -123,8 +123,10 @@ interface WasmLayout {
   desc: number[][];
   units: number[][];
   hist: number[][];
-  /** [layer][part]: float64 probe outputs of the forward kernel (per-unit fractions, bin counts) */
-  /** per layer and part (ProbeArray: the trainer's records may hold them, see ProbeArray) */
+  /**
+   * [layer][part]: float64 probe outputs of the forward kernel (per-unit fractions, bin counts);
+   * ProbeArrays, since a record filled in place holds them (see ProbeArray)
+   */
   unitsOut: ProbeArray[][];
   histOut: ProbeArray[][];
   /**

@@ -51,6 +51,12 @@ export class Optimizer {
     this.m = spec.type === 'adam' ? make(1) : null;
     this.v?.fill(0);
     this.m?.fill(0);
+    if (this.wasm) {
+      // the kernels' constant float arguments, as float32 (as a call's f32 parameters took them)
+      const f = this.wasm.f32, b = this.wasm.coef >> 2;
+      if (spec.type === 'momentum') f[b + OPT_COEF.mu] = spec.momentum;
+      if (spec.type === 'adam') { f[b + OPT_COEF.b1] = spec.beta1; f[b + OPT_COEF.b2] = spec.beta2; f[b + OPT_COEF.eps] = spec.epsilon; }
+    }
   }
 
   /** One step at learning rate lr. */
@@ -129,14 +135,10 @@ export class Optimizer {
     const k = w.k;
     const P = w.params, G = w.grads, V = w.state, Mo = w.state + this.params.length * 4;
     const L = layers.length, measure = norms ? 1 : 0;
-    // the float arguments, as float32 (as a call's f32 parameters would take them), in the kernels' block
-    const s = this.spec, c = this.coef, f = w.f32, b = w.coef >> 2;
+    // the step's float arguments into the kernels' block (the constant ones are there since the constructor)
+    const c = this.coef, f = w.f32, b = w.coef >> 2;
     f[b + OPT_COEF.lr] = c[0]!;
-    if (s.type === 'momentum') f[b + OPT_COEF.mu] = s.momentum;
-    if (s.type === 'adam') {
-      f[b + OPT_COEF.b1] = s.beta1; f[b + OPT_COEF.b2] = s.beta2; f[b + OPT_COEF.eps] = s.epsilon;
-      f[b + OPT_COEF.c1] = c[1]!; f[b + OPT_COEF.c2] = c[2]!;
-    }
+    if (this.spec.type === 'adam') { f[b + OPT_COEF.c1] = c[1]!; f[b + OPT_COEF.c2] = c[2]!; }
     if (w.parts === 1) this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure, w.coef);
     else if (w.port && w.useHelper) {
       this.stepPart(w.port, w.optTable[1]!, P, G, V, Mo, L, measure, w.coef);

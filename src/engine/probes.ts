@@ -194,8 +194,8 @@ function plain(a: ArrayLike<number>): number[] {
 }
 
 /**
- * The buffers into a snapshot made by snapshotProbes of the same network and buffers (the same
- * layers, bins and per-unit setting): the numbers are overwritten, nothing is allocated.
+ * The buffers into a live snapshot of them (snapshotProbes with `live`: its arrays are P's own, so
+ * only the scalars are written): the numbers are overwritten, nothing is allocated.
  */
 export function snapshotProbesInto(P: ProbeBuffers, out: LayerProbe[]): void {
   const last = P.L - 1;
@@ -211,9 +211,6 @@ export function snapshotProbesInto(P: ProbeBuffers, out: LayerProbe[]): void {
     // both shapes that load boxes a hidden layer's fraction, an allocation each step
     if (k === last) continue;
     o.saturation = P.saturation[k]!;
-    const counts = o.histogram!.counts, units = o.unitSaturation;
-    if (counts !== P.hist[k]) copyInto(P.hist[k]!, counts);
-    if (units && units !== P.unitSat[k]) copyInto(P.unitSat[k]!, units);
   }
 }
 
@@ -241,25 +238,9 @@ export function measureIntoRecord(net: Network, P: ProbeBuffers, out: LayerProbe
     // both shapes that load boxes a hidden layer's fraction, an allocation each step
     if (k === last) continue;
     o.saturation = P.saturation[k]!;
-    const counts = o.histogram!.counts, units = o.unitSaturation;
-    if (counts !== P.hist[k]) copyInto(P.hist[k]!, counts);
-    if (units && units !== P.unitSat[k]) copyInto(P.unitSat[k]!, units);
   }
   P.fusedForward = P.fusedBackward = false;
   return true;
-}
-
-/** dst[i] = src[i] for all of dst; unrolled by 4 (a third faster than the plain loop on 20 numbers) */
-function copyInto(src: Float64Array, dst: ProbeNumbers): void {
-  const n = dst.length;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    dst[i] = src[i]!;
-    dst[i + 1] = src[i + 1]!;
-    dst[i + 2] = src[i + 2]!;
-    dst[i + 3] = src[i + 3]!;
-  }
-  for (; i < n; i++) dst[i] = src[i]!;
 }
 
 /**
@@ -332,7 +313,7 @@ export function snapshotProbes(net: Network, P: ProbeBuffers, live = false): Lay
       ? {
         layer: k, activation: hiddenKind, saturation: P.saturation[k]!, mean: P.mean[k]!, std: P.std[k]!,
         gradW: P.gradW[k]!, gradB: P.gradB[k]!, delta: P.delta[k]!, updateRatio: P.updateRatio[k]!,
-        histogram, unitSaturation: live ? P.unitSat[k]! : plain(P.unitSat[k]!),
+        histogram, unitSaturation: plain(P.unitSat[k]!),
       }
       : {
         layer: k, activation: hiddenKind, saturation: P.saturation[k]!, mean: P.mean[k]!, std: P.std[k]!,

@@ -6,37 +6,12 @@
  * instances' kernels, and a float crossing such a call is boxed.
  */
 import assert from 'node:assert/strict';
-import { Session } from 'node:inspector';
 import { describe, test } from 'node:test';
 import { availableKernelPaths } from '../../src/engine/kernel-path';
 import { Trainer, type RecordSink } from '../../src/engine/trainer';
 import { makeConfig, randomDataset } from '../support/fixtures';
+import { sampledBytes } from '../support/heap-sampling';
 
-interface ProfileNode { callFrame: { functionName: string }; selfSize: number; children: ProfileNode[] }
-
-/** Bytes sampled while `work` runs, in frames under a function named `root` (the work, not the profiler's messages). */
-async function sampledBytes(root: string, work: () => void): Promise<number> {
-  const session = new Session();
-  session.connect();
-  const post = <T>(method: string, params: object = {}) =>
-    new Promise<T>((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r as T))));
-  try {
-    await post('HeapProfiler.enable');
-    await post('HeapProfiler.startSampling', { samplingInterval: 32, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-    work();
-    const { profile } = await post<{ profile: { head: ProfileNode } }>('HeapProfiler.stopSampling');
-    let bytes = 0;
-    const walk = (n: ProfileNode, inside: boolean) => {
-      const here = inside || n.callFrame.functionName === root;
-      if (here) bytes += n.selfSize;
-      for (const c of n.children) walk(c, here);
-    };
-    walk(profile.head, false);
-    return bytes;
-  } finally {
-    session.disconnect();
-  }
-}
 
 describe('allocation', () => {
   test('the profiler sees garbage (the measurement can fail)', async () => {
@@ -67,13 +42,20 @@ describe('allocation', () => {
     // past the optimizing compiler (the TypeScript path's steps are slower, and it gets there sooner)
     steps(path === 'typescript-f32' ? 4000 : 10000);
     const n = path === 'typescript-f32' ? 1500 : 3000;
-    const before = trainers.map((t) => t.step);
-    const bytes = await sampledBytes('trainInTurn', function trainInTurn() { steps(n); });
-    const done = trainers.reduce((a, t, i) => a + t.step - before[i]!, 0);
-    assert.equal(done, trainers.length * 4 * n);
+    // Up to four measurements, the least counts: on a loaded machine the compiler's background
+    // thread may not have finished, and code not yet optimized boxes every float. Code that does
+    // allocate does so in every measurement.
+    const seenPerStep: number[] = [];
+    for (let attempt = 0; attempt < 4 && !(seenPerStep.length && Math.min(...seenPerStep) < 4); attempt++) {
+      const before = trainers.map((t) => t.step);
+      const bytes = await sampledBytes('trainInTurn', function trainInTurn() { steps(n); });
+      const done = trainers.reduce((a, t, i) => a + t.step - before[i]!, 0);
+      assert.equal(done, trainers.length * 4 * n);
+      seenPerStep.push(bytes / done);
+    }
     assert.ok(seen > 0);
-    const perStep = bytes / done;
-    console.log(`  ${trainers[0]!.net.kernelPath}: ${perStep.toFixed(2)} bytes a step (${bytes} over ${done} steps)`);
-    assert.ok(perStep < 4, `${perStep.toFixed(1)} bytes a step (${trainers[0]!.net.kernelPath})`);
+    const perStep = Math.min(...seenPerStep);
+    console.log(`  ${path}: ${perStep.toFixed(2)} bytes a step (measurements: ${seenPerStep.map((b) => b.toFixed(2)).join(', ')})`);
+    assert.ok(perStep < 4, `${seenPerStep.map((b) => b.toFixed(1)).join(', ')} bytes a step (${path})`);
   });
 });

@@ -55,12 +55,7 @@ export const TASK = { exit: 0, gemm: 1, sgd: 2, momentum: 3, adam: 4, transpose:
  * that has seen several networks' kernels) is boxed, an allocation each step; i32 arguments are not.
  */
 export const OPT_COEF = { lr: 0, mu: 1, b1: 2, b2: 3, eps: 4, c1: 5, c2: 6 } as const;
-export const OPT_COEF_BYTES = 32;
-/**
- * The optimizer kernels' i32 arguments after the seven they share (P, G, table, layers, measure,
- * coefficient block, state): the helper loop reads them from its control block, TaskPort writes them.
- */
-const OPT_EXTRA = { sgd: 0, momentum: 1, adam: 1 } as const;
+export const OPT_COEF_BYTES = 4 * Object.keys(OPT_COEF).length;
 /** helper spins this many polls (about 50-100 µs) before it sleeps on the futex */
 const HELPER_SPINS = 20000;
 
@@ -837,8 +832,11 @@ export function buildKernels(o: KernelOptions): Fn[] {
   // weights [lo, wEnd) and biases [wEnd, end) in P, G and the state arrays, and a pointer to three
   // float64 slots. With `measure`, the weights' pass also stores ‖ΔW‖², ‖W‖² (before the step) and
   // ‖dW‖² there (dW is read here anyway: no pass of its own); biases are never measured.
+  /** per optimizer kernel: its i32 arguments after the seven they share (the helper reads them so) */
+  const optInts = new Map<string, number>();
   const optimizer = (name: string, extra: ('i32' | keyof typeof OPT_COEF)[], update: (f: Fn, w: Local, g: Local, i: Local, L: number, extraL: Local[], delta: Local) => Bytes[], deltaIsLrG = false) => {
     const ints = extra.filter((e) => e === 'i32').length;
+    optInts.set(name, ints);
     const f = add(new Fn(name, [T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, T.i32, ...Array<T>(ints).fill(T.i32)]));
     const [P, G, table, layers, measureFlag, coef, state, ...intParams] = f.params as Local[];
     // the float arguments from the coefficient block, into locals (the update reads them as before)
@@ -942,7 +940,7 @@ export function buildKernels(o: KernelOptions): Fn[] {
     const seen = f.local(T.i32), spins = f.local(T.i32), kind = f.local(T.i32), cur = f.local(T.i32);
     const ai = (i: number) => i32.load(ctrl.get, CTRL.args + 4 * i);
     const ints = (n: number) => Array.from({ length: n }, (_, i) => ai(i));
-    const optArgs = (extra: number) => ints(7 + extra);
+    const optArgs = (name: string) => ints(7 + optInts.get(name)!);
     f.body = seq(
       // start from the last finished task: a task posted before this thread came up is still pending
       seen.set(i32.atomic_load(ctrl.get, CTRL.done)),
@@ -965,9 +963,9 @@ export function buildKernels(o: KernelOptions): Fn[] {
         if_(i32.eq(kind.get, i32.const(TASK.gemm)), [call(ids.get('gemm')!, ...ints(11))]),
         if_(i32.eq(kind.get, i32.const(TASK.transpose)), [call(ids.get('transpose')!, ...ints(6))]),
         if_(i32.eq(kind.get, i32.const(TASK.spmm)), [call(ids.get('spmm')!, ...ints(12))]),
-        if_(i32.eq(kind.get, i32.const(TASK.sgd)), [call(ids.get('sgd')!, ...optArgs(OPT_EXTRA.sgd))]),
-        if_(i32.eq(kind.get, i32.const(TASK.momentum)), [call(ids.get('momentum')!, ...optArgs(OPT_EXTRA.momentum))]),
-        if_(i32.eq(kind.get, i32.const(TASK.adam)), [call(ids.get('adam')!, ...optArgs(OPT_EXTRA.adam))]),
+        if_(i32.eq(kind.get, i32.const(TASK.sgd)), [call(ids.get('sgd')!, ...optArgs('sgd'))]),
+        if_(i32.eq(kind.get, i32.const(TASK.momentum)), [call(ids.get('momentum')!, ...optArgs('momentum'))]),
+        if_(i32.eq(kind.get, i32.const(TASK.adam)), [call(ids.get('adam')!, ...optArgs('adam'))]),
         i32.atomic_store(ctrl.get, seen.get, CTRL.done),
         drop(memory.notify(i32.add(ctrl.get, i32.const(CTRL.done)), i32.const(1))),
         br(0),
