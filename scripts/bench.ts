@@ -15,8 +15,9 @@
  *                               worker thread so the two never share a tfjs instance; same sizes,
  *                               batch, init family, SGD, softmax cross-entropy; one thread each)
  * and prints the median samples/s (min-max over rounds), GFLOP/s counted as 6 x parameters per
- * sample (forward 2, backward 4 flops per weight), the ratios to tfjs, and the probe cost (probes
- * on and off run back to back in each round; the median of the rounds' paired costs); then the
+ * sample (forward 2, backward 4 flops per weight), the ratios to tfjs, and the probe cost (in each
+ * round probes on and off run in interleaved pieces, pairedRates; the median of the rounds'
+ * costs); then the
  * same from each contender's best round (robust to other load on a shared machine).
  *
  *   npm run bench [-- --reps N] [--only W1,W2] [--paths] [--no-tfjs] [--json FILE]
@@ -183,17 +184,44 @@ class EngineContender {
   constructor(w: Workload, data: Dataset, probes: boolean, path: KernelPath, threads: 1 | 2 = 1) {
     this.trainer = new Trainer(config(w, probes ? 1 : 1_000_000_000), data, 'float32', path, { threads });
   }
-  run(seconds: number): number {
+  // records are built as the worker builds them (it packs each at once: one record filled in
+  // place), and the last one kept
+  private readonly sink = { transientSteps: true, step: (r: StepRecord) => { this.last = r; } };
+  /** Train for about `seconds`: the samples trained and the milliseconds taken. */
+  timed(seconds: number): { samples: number; ms: number } {
     const t = this.trainer;
-    // records are built as the worker builds them (it packs each at once: one record filled in
-    // place), and the last one kept
-    const sink = { transientSteps: true, step: (r: StepRecord) => { this.last = r; } };
     const t0 = performance.now();
     let steps = 0;
-    do steps += t.runSteps(4, sink); while (performance.now() - t0 < seconds * 1000);
+    do steps += t.runSteps(4, this.sink); while (performance.now() - t0 < seconds * 1000);
+    const ms = performance.now() - t0;
     if (t.status !== 'running') throw new Error(`${t.cfg.variant} stopped (${t.status}); the numbers would not be meaningful`);
-    return (steps * t.batchSize) / ((performance.now() - t0) / 1000);
+    return { samples: steps * t.batchSize, ms };
   }
+  run(seconds: number): number {
+    const { samples, ms } = this.timed(seconds);
+    return samples / (ms / 1000);
+  }
+}
+
+/** Pieces per side of a round's probes-on/off pair (see pairedRates). */
+const PAIR_PIECES = 20;
+
+/**
+ * Probes on and off for `seconds` each, in PAIR_PIECES pieces per side taken in turn (on off,
+ * off on, on off, ...): samples/s of each over its pieces. A slow spell of a shared machine
+ * (they last from a fraction of a second to seconds) then falls on both sides alike, where two
+ * runs of a whole slice each could see it on one side only; the order within each pair of pieces
+ * alternates, so neither side always runs first.
+ */
+function pairedRates(on: EngineContender, off: EngineContender, seconds: number): [number, number] {
+  let sOn = 0, msOn = 0, sOff = 0, msOff = 0;
+  for (let i = 0; i < PAIR_PIECES; i++) {
+    for (const c of i % 2 ? [off, on] : [on, off]) {
+      const { samples, ms } = c.timed(seconds / PAIR_PIECES);
+      if (c === on) { sOn += samples; msOn += ms; } else { sOff += samples; msOff += ms; }
+    }
+  }
+  return [sOn / (msOn / 1000), sOff / (msOff / 1000)];
 }
 
 /**
@@ -253,9 +281,9 @@ async function main(): Promise<void> {
       }
       const rows: Row[] = contenders.map((c) => ({ name: c.name, samples: [] }));
       for (const c of contenders) await c.run(w.slice / 2); // warm-up (and WebAssembly tier-up)
-      // probes on and off (contenders 0 and 1) run as a pair, back to back, in alternating order:
-      // the probe cost of a round compares two runs a slice apart, so a slow spell of the machine
-      // (this kind of machine shares its cores) hits both sides of the comparison alike
+      // probes on and off (contenders 0 and 1) run as a pair, their pieces interleaved
+      // (pairedRates): a slow spell of the machine (this kind of machine shares its cores) hits
+      // both sides of the round's probe cost alike
       const units = [[0, 1], ...contenders.slice(2).map((_, i) => [i + 2])];
       const paired: number[] = [];
       for (let r = 0; r < reps; r++) {
@@ -263,7 +291,11 @@ async function main(): Promise<void> {
         // just before, a helper thread winding down, the caches it left)
         for (let j = 0; j < units.length; j++) {
           const unit = units[(j + r) % units.length]!;
-          for (const i of unit.length === 2 && r % 2 ? [...unit].reverse() : unit) rows[i]!.samples.push(await contenders[i]!.run(w.slice));
+          if (unit.length === 2) {
+            const [a, b] = pairedRates(on, off, w.slice);
+            rows[0]!.samples.push(a);
+            rows[1]!.samples.push(b);
+          } else rows[unit[0]!]!.samples.push(await contenders[unit[0]!]!.run(w.slice));
         }
         paired.push(1 - rows[0]!.samples[r]! / rows[1]!.samples[r]!);
       }
