@@ -17,6 +17,8 @@ export function activate(context: vscode.ExtensionContext): MlpLensApi {
   context.subscriptions.push(log);
   const training = registerTraining(context, log);
   const inspector = registerInspector(context, log, { openRunDirs: (dirs) => training.openRunDirs(dirs), isTraining: () => training.live !== null });
+  // one entry in Problems per config problem: Train leaves the semantic ones of a followed config to the inspector
+  training.inspectorFollows = (uri) => inspector.document()?.uri.toString() === uri.toString();
   // Other features register here, one line each.
   return { training, inspector };
 }

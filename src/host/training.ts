@@ -17,6 +17,7 @@ import { findRunGroups, loadRunModel } from '../run-loader';
 import { writeJsonAtomic, type RunSummary } from '../run-record';
 import { DEFAULT_PANEL_SETTINGS, panelTitles, RunModel } from '../run-view';
 import { PANEL_VIEW_TYPE, RunPanel, panelOptions, type PanelHost } from './panel';
+import { issuesToReport, schemaBound } from './problems-owner';
 
 /**
  * How long Stop waits for the worker to finish on its own before terminating it. The worker
@@ -63,6 +64,8 @@ export interface TrainingApi {
   whenIdle(): Promise<void>;
   /** Open run folders in a panel (rejects with the folder named when one is unreadable). */
   openRunDirs(dirs: string[]): Promise<RunModel>;
+  /** set once by extension.ts: does the inspector follow this config (it then reports its semantic problems) */
+  inspectorFollows: (uri: vscode.Uri) => boolean;
 }
 
 interface PickedConfig {
@@ -106,6 +109,7 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
   private lastStatusAt = 0;
   private lastVariantUpdated: string | null = null;
   private runCounter = 0;
+  inspectorFollows: (uri: vscode.Uri) => boolean = () => false;
 
   constructor(private readonly context: vscode.ExtensionContext, readonly log: vscode.LogOutputChannel) {
     this.extensionUri = context.extensionUri;
@@ -131,6 +135,10 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (this.diagnostics.has(e.document.uri)) this.revalidate(e.document);
       }),
+      // once opened (and followed by the inspector) others report part of its problems: hand
+      // those over. After this event's other listeners: the inspector follows in one of them
+      vscode.workspace.onDidOpenTextDocument((d) => this.handOver(d)),
+      vscode.window.onDidChangeActiveTextEditor((e) => this.handOver(e?.document)),
       vscode.workspace.onDidCloseTextDocument((d) => this.diagnostics.delete(d.uri)),
     );
     void this.setContext();
@@ -244,7 +252,21 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
     this.setDiagnostics(doc.uri, issues);
   }
 
-  private setDiagnostics(uri: vscode.Uri, issues: ConfigIssue[]): void {
+  private handOver(doc: vscode.TextDocument | undefined): void {
+    if (!doc || !this.diagnostics.has(doc.uri)) return;
+    setTimeout(() => {
+      if (!doc.isClosed && this.diagnostics.has(doc.uri)) this.revalidate(doc);
+    }, 0);
+  }
+
+  /**
+   * Our entries in Problems for a config: its issues that no one else reports there (see
+   * problems-owner.ts); the error notification of a refused Train names the first of all of them.
+   */
+  private setDiagnostics(uri: vscode.Uri, all: ConfigIssue[]): void {
+    const open = vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString());
+    const jsonService = open && schemaBound(uri.path) && vscode.workspace.getConfiguration('json').get<boolean>('validate.enable', true) !== false;
+    const issues = issuesToReport(all, { jsonService, inspector: open && this.inspectorFollows(uri) });
     if (!issues.length) {
       this.diagnostics.delete(uri);
       return;
