@@ -20,7 +20,7 @@ import { gemmAB, gemmABt, gemmAtB, sumRows, type FloatArray } from './kernels';
 import { ProbeArray, type ProbeBuffers } from './probes';
 import type { Rng } from './rng';
 import type { HiddenActivation, InitSpec, OutputKind } from './types';
-import { ACT, CTRL_BYTES, DESC, DESC_BYTES, EPI, OPT_COEF_BYTES, SPMM_CHUNK, SPMM_STARTS, spmmScratchBytes } from './wasm/kernels-wasm';
+import { ACT, CTRL_BYTES, DESC, DESC_BYTES, EPI, NIBBLE_BINS, NIBBLE_TABLE_ENTRIES, nibbleTable, OPT_COEF_BYTES, SPMM_CHUNK, SPMM_STARTS, spmmScratchBytes } from './wasm/kernels-wasm';
 import { helperFactory, TaskPort } from './wasm/parallel';
 import { Arena, type KernelExports } from './wasm/runtime';
 
@@ -145,6 +145,8 @@ interface WasmLayout {
   ldT: number;
   /** histogram bins the descriptors are set up for (0: none yet) */
   bins: number;
+  /** the probe pass's nibble table (nibbleTable; the descriptors point to it when bins <= NIBBLE_BINS) */
+  nibbles: number;
   /** the second thread, when there is one */
   port: TaskPort | null;
   /** whether products use it now (the trainer measures which is faster; results are the same) */
@@ -321,6 +323,7 @@ export class Network {
     const ctrl = a.reserve(CTRL_BYTES);
     // colsum's float64 result, then the optimizers' float arguments (OPT_COEF)
     const scalars = a.reserve(16 + OPT_COEF_BYTES);
+    const nibbles = a.reserve(16 * NIBBLE_TABLE_ENTRIES);
     const shared = threads === 2;
     const { memory, exports, module } = a.instantiate(relaxed, shared);
     const f64 = (o: number, n: number) => new Float64Array(memory.buffer, o, n);
@@ -330,7 +333,7 @@ export class Network {
       unitsOut: unitsOutOff.map((offs, k) => offs.map((o) => new ProbeArray(memory.buffer, o, this.sizes[k + 1]!))),
       histOut: histOutOff.map((offs) => offs.map((o) => new ProbeArray(memory.buffer, o, WASM_MAX_BINS))),
       i32: new Int32Array(memory.buffer), f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer), ldT, bins: 0,
-      port: null, useHelper: true, colsumOut: scalars, coef: scalars + 16,
+      port: null, useHelper: true, colsumOut: scalars, coef: scalars + 16, nibbles,
     };
     if (shared) {
       const helper = helperFactory()!(module, memory, ctrl);
@@ -635,6 +638,9 @@ export class Network {
   }
 
   private setHistogramBins(w: WasmLayout, bins: number): void {
+    // up to NIBBLE_BINS bins the probe pass counts in registers, by the table's one-hot entries
+    const table = bins <= NIBBLE_BINS ? w.nibbles : 0;
+    if (table) new Uint8Array(w.memory.buffer, table, 16 * NIBBLE_TABLE_ENTRIES).set(nibbleTable(bins));
     for (let k = 0; k < this.layers.length; k++) {
       const kind = this.layers[k]!.activation;
       if (!kind) continue;
@@ -642,6 +648,7 @@ export class Network {
       for (let p = 0; p < w.parts; p++) {
         const d = w.desc[k]![p]!;
         w.i32[(d + DESC.bins) >> 2] = bins;
+        w.i32[(d + DESC.nibbles) >> 2] = table;
         w.histOut[k]![p] = new ProbeArray(w.memory.buffer, w.histOut[k]![p]!.byteOffset, bins); // a view of exactly the bins
         w.i32.fill(0, w.hist[k]![p]! >> 2, (w.hist[k]![p]! >> 2) + 4 * WASM_MAX_BINS); // counters start at 0 (kernels re-zero them as they read)
         w.f64[(d + DESC.histLo) >> 3] = lo;

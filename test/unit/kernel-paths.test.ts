@@ -274,7 +274,9 @@ describe('every path: fused probes equal the TypeScript probes', () => {
       const bits = new Float32Array(1), ints = new Int32Array(bits.buffer);
       const step = (x: number, d: number) => { bits[0] = x; ints[0]! += x > 0 ? d : x < 0 ? -d : 0; return bits[0]!; };
       for (const kind of ['linear', 'relu'] as const) {
-        for (const bins of [7, 17, 20]) {
+        // up to 32 bins counted in registers (16 and more: both halves of the counters), 33 and
+        // 100 per lane in memory
+        for (const bins of [7, 17, 20, 32, 33, 100]) {
           const [lo, hi] = kind === 'linear' ? [-4, 4] : [0, 4];
           const xs: number[] = [];
           for (let i = 0; i <= bins; i++) {
@@ -292,6 +294,25 @@ describe('every path: fused probes equal the TypeScript probes', () => {
           activationStats(kind, net.acts[0]!, xs.length, 1, plain, 0);
           assert.deepEqual(Array.from(fused.hist[0]!), Array.from(plain.hist[0]!), `${kind}, ${bins} bins`);
           assert.equal(fused.hist[0]!.reduce((a, b) => a + b, 0), xs.length);
+        }
+      }
+    });
+    test(`${path}: sigmoid and tanh at the top of their range count in the last bin`, () => {
+      // float32 sigmoid(40) and tanh(20) are exactly 1, which is bin `bins` before the clamp the
+      // TypeScript probe makes (the registers' table folds it); NaN goes to the first bin
+      const zs = [40, 100, 20, 0, -20, -100, 3, -3, NaN];
+      for (const kind of ['sigmoid', 'tanh'] as const) {
+        for (const bins of [5, 20, 32, 40]) {
+          const net = new Network({ sizes: [1, 1, 2], hidden: [kind], output: 'softmax', leakyReluSlope: 0 }, zs.length, 'float32', path);
+          net.layers[0]!.W[0] = 1;
+          net.layers[0]!.b[0] = 0;
+          const fused = new ProbeBuffers(net, bins, true), plain = new ProbeBuffers(net, bins, true);
+          net.forward(Float32Array.from(zs), zs.length, fused);
+          assert.equal(net.acts[0]![0], 1, `${kind}: the top of the range is reached`);
+          activationStats(kind, net.acts[0]!, zs.length, 1, plain, 0);
+          assert.deepEqual(Array.from(fused.hist[0]!), Array.from(plain.hist[0]!), `${kind}, ${bins} bins`);
+          assert.ok(fused.hist[0]![bins - 1]! >= 3, `${kind}, ${bins} bins: the top values in the last bin`);
+          assert.equal(fused.hist[0]!.reduce((a, b) => a + b, 0), zs.length);
         }
       }
     });

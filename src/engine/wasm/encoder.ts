@@ -275,6 +275,17 @@ export const i32x4 = {
   bitmask: un(simd(0xa4)),
   trunc_sat_f32x4_s: un(simd(0xf8)),
   trunc_sat_f64x2_s_zero: un(simd(0xfc)),
+  extend_low_i16x8_u: un(simd(0xa9)), extend_high_i16x8_u: un(simd(0xaa)),
+};
+
+export const i8x16 = {
+  add: bin(simd(0x6e)),
+};
+
+export const i16x8 = {
+  /** shift right (unsigned) by a scalar count */
+  shr_u: bin(simd(0x8d)),
+  extend_low_i8x16_u: un(simd(0x89)), extend_high_i8x16_u: un(simd(0x8a)),
 };
 
 export const memory = {

@@ -27,7 +27,7 @@
  * Nothing here allocates; all pointers are byte offsets into the one imported memory.
  */
 import {
-  block, br, br_if, call, drop, f32, f32x4, f64, f64x2, Fn, forLoop, i32, i32x4, i64, if_, loop, memory, seq, shuffle32, swizzle, T, v128, whileLoop,
+  block, br, br_if, call, drop, f32, f32x4, f64, f64x2, Fn, forLoop, i16x8, i32, i32x4, i64, i8x16, if_, loop, memory, seq, shuffle, shuffle32, swizzle, T, v128, whileLoop,
   type Bytes, type Local,
 } from './encoder';
 import { histogramRange } from '../activations';
@@ -69,18 +69,42 @@ export const EPI = { none: 0, bias: 1, act: 2, deriv: 3, grad: 4 } as const;
  * Descriptor of an epilogue (DESC_BYTES per descriptor, written by runtime.ts):
  *  i32 @0 bias ptr | i32 @4 activation | f32 @8 slope | i32 @12 probe flag
  *  i32 @16 aux ptr (a_prev for deriv, W for grad) | i32 @20 aux row stride (elements)
- *  i32 @24 per-unit saturation counters (i32, padded to 4) | i32 @28 histogram (i32) | i32 @32 bins
+ *  i32 @24 per-unit saturation counters (i32, padded to 4) | i32 @28 histogram counters (i32: in
+ *  bin order with a nibble table, else per lane, slot bin*4 + lane) | i32 @32 bins
  *  f32 @36 weight decay | f64 @40 histogram lo | f64 @48 histogram scale (bins / (hi - lo); both used as float32)
  *  f64 @56 out: Σ (Σa, ‖δ‖², or ‖dW‖²) | f64 @64 out: Σa² | f64 @72 out: saturated count
  *  i32 @80 out: per-unit saturated fraction (f64 [N]) | i32 @84 out: histogram counts (f64 [bins])
  *  i32 @88 out (0: none): the layer's saturation (f64), with its mean and std `statsStride` bytes
- *  and twice that further on | i32 @92 statsStride
+ *  and twice that further on | i32 @92 statsStride | i32 @96 the nibble table (nibbleTable; 0:
+ *  more than NIBBLE_BINS bins, counted per lane)
  */
 export const DESC = {
   bias: 0, act: 4, slope: 8, probe: 12, aux: 16, auxLd: 20, units: 24, hist: 28, bins: 32, wd: 36,
   histLo: 40, histScale: 48, sum: 56, sumSq: 64, sat: 72, unitsOut: 80, histOut: 84, statsOut: 88, statsStride: 92,
+  nibbles: 96,
 } as const;
 export const DESC_BYTES = 128;
+
+/** The most histogram bins the forward's probe pass counts in registers (4-bit counters in a vector). */
+export const NIBBLE_BINS = 32;
+/** Entries of a nibble table: bins up to NIBBLE_BINS, and the entries past the last bin. */
+export const NIBBLE_TABLE_ENTRIES = NIBBLE_BINS + 4;
+
+/**
+ * The probe pass's table for `bins` bins: entry b (16 bytes) is 1 << 4·b as a 128-bit little-endian
+ * number, a one-hot in 32 counters of 4 bits; entries from `bins` on repeat the last bin's, so a
+ * value at the top of a bounded range (sigmoid's 1, tanh's 1: bin `bins`) counts in the last bin,
+ * as the TypeScript probe clamps it.
+ */
+export function nibbleTable(bins: number): Uint8Array {
+  if (!(bins >= 1 && bins <= NIBBLE_BINS)) throw new RangeError(`a nibble table holds 1 to ${NIBBLE_BINS} bins, not ${bins}`);
+  const t = new Uint8Array(16 * NIBBLE_TABLE_ENTRIES);
+  for (let e = 0; e < NIBBLE_TABLE_ENTRIES; e++) {
+    const b = Math.min(e, bins - 1);
+    t[16 * e + (b >> 1)] = b & 1 ? 0x10 : 0x01;
+  }
+  return t;
+}
 
 export const GEMM_TILE_ROWS = 4;
 export const GEMM_TILE_COLS = 2;
@@ -299,18 +323,30 @@ export function buildKernels(o: KernelOptions): Fn[] {
    * and the histogram. Two passes keep each loop's live values within the 16 vector registers.
    * The second pass walks down columns of 4 units, so each unit's saturated count stays in a
    * register for all the rows and goes to memory once per column.
+   *
+   * The histogram, up to NIBBLE_BINS bins (the descriptor's nibble table set): each value adds its
+   * bin's one-hot vector from the table, 1 << 4·bin as a 128-bit number, to a register: 32 counters
+   * of 4 bits, no memory written per value. After at most 6 rows (3 per accumulator, 12 values)
+   * the nibbles go to byte counters (even and odd bins), and after at most 10 of those (240 values)
+   * the bytes go to the layer's int32 counters in memory. More bins: one scalar increment per
+   * value, into its lane's own sub-histogram.
    */
   for (const act of [ACT.sigmoid, ACT.tanh, ACT.relu, ACT.leaky_relu, ACT.linear]) {
     const f = add(new Fn(`epi_act${act}`, EPI_PARAMS), false);
     const [d, c, ldcB, rows, n] = f.params as EpiParams;
     // the histogram's fixed range (the runtime writes the same lo into the descriptor)
     const lo0 = histogramRange(ACT_NAME[act]!)[0] === 0;
+    // outputs within the range (sigmoid, tanh): x = hi lands on bin `bins`, which the nibble
+    // table folds into the last bin, so no clamp at bins - 1 is needed there
+    const bounded = act === ACT.sigmoid || act === ACT.tanh;
     const p = f.local(T.i32), b = f.local(T.i32), b0 = f.local(T.i32), u0 = f.local(T.i32);
     const z = f.local(T.v128), a = f.local(T.v128), s = f.local(T.v128), slope = f.local(T.v128), mask = f.local(T.v128), satAcc = f.local(T.v128);
     const sumSq = sqAcc(f), sum = sqAcc(f);
     const lo = f.local(T.v128), scale = f.local(T.v128), hv = f.local(T.v128), unitAcc = f.local(T.v128);
     const bin = f.local(T.v128), tmp = f.local(T.i32), maxBin = f.local(T.v128);
-    const j = f.local(T.i32), r = f.local(T.i32), rEnd = f.local(T.i32), rows2 = f.local(T.i32), n4 = f.local(T.i32), q = f.local(T.i32);
+    const j = f.local(T.i32), r = f.local(T.i32), rEnd = f.local(T.i32), rEnd6 = f.local(T.i32), rows2 = f.local(T.i32), n4 = f.local(T.i32), q = f.local(T.i32);
+    const nib = [f.local(T.v128), f.local(T.v128)], evenB = f.local(T.v128), oddB = f.local(T.v128), nibFlushes = f.local(T.i32);
+    const w16 = f.local(T.v128), hp = f.local(T.i32);
     const actBody = (L: number, slot: number): Bytes[] => {
       const out: Bytes[] = [
         z.set(f32x4.add(loadPartial(p.get, L), loadPartial(b.get, L))),
@@ -323,8 +359,9 @@ export function buildKernels(o: KernelOptions): Fn[] {
       out.push(...sum.addPlain(s.get, slot));
       return out;
     };
-    /** one row's vector of a column (L units), at p */
-    const probeBody = (L: number, slot: number): Bytes[] => {
+    /** one row's vector of a column (L units), at p; `nibbles`: the histogram in registers */
+    const probeBody = (L: number, slot: number, nibbles: boolean): Bytes[] => {
+      const scaled = f32x4.mul(lo0 ? a.get : f32x4.sub(a.get, lo.get), scale.get);
       const out: Bytes[] = [
         a.set(L < 4 ? v128.and(loadPartial(p.get, L), laneMask(L)) : v128.load(p.get)),
         ...sumSq.addUncounted(a.get, slot),
@@ -332,40 +369,84 @@ export function buildKernels(o: KernelOptions): Fn[] {
         unitAcc.set(i32x4.sub(unitAcc.get, mask.get)),
         // histogram bins in float32 as the TypeScript probe computes them: subtract (not when
         // the range starts at 0: x - 0 is x), multiply, clamp to [0, bins - 1] (pmax/pmin: NaN
-        // goes to 0), floor; then the counter's address from the float's bits: plus 2^19, the
-        // bin sits in the mantissa as bin*16 (its unit there is 1/16), the byte offset of its
-        // slot (no saturating conversion, which takes seven x86 instructions, and no shift). One
-        // sub-histogram per lane (slot bin*4 + lane), so no lane waits on another's increment
-        bin.set(f32x4.pmin(maxBin.get, f32x4.pmax(v128.zero(), f32x4.mul(lo0 ? a.get : f32x4.sub(a.get, lo.get), scale.get)))),
+        // goes to 0; a bounded activation's top bin is folded by the table instead), floor;
+        // then an address from the float's bits: plus 2^19, the bin sits in the mantissa as
+        // bin*16 (its unit there is 1/16), the byte offset of its table entry, or of its slot
+        // in the sub-histograms (no saturating conversion, which takes seven x86 instructions,
+        // and no shift). Sub-histograms: one per lane (slot bin*4 + lane), so no lane waits on
+        // another's increment
+        bin.set(nibbles && bounded ? f32x4.pmax(v128.zero(), scaled) : f32x4.pmin(maxBin.get, f32x4.pmax(v128.zero(), scaled))),
         bin.set(i32x4.add(f32x4.add(f32x4.floor(bin.get), f32x4.const(2 ** 19)), hv.get)),
       ];
       for (let l = 0; l < L; l++) {
-        out.push(
-          tmp.set(i32x4.extract_lane(bin.get, l)),
-          i32.store(tmp.get, i32.add(i32.load(tmp.get, 4 * l), i32.const(1)), 4 * l),
-        );
+        out.push(tmp.set(i32x4.extract_lane(bin.get, l)));
+        if (nibbles) out.push(nib[slot]!.set(i32x4.add(nib[slot]!.get, v128.load(tmp.get))));
+        else out.push(i32.store(tmp.get, i32.add(i32.load(tmp.get, 4 * l), i32.const(1)), 4 * l));
       }
       return out;
     };
+    const low4 = v128.const(new Array<number>(16).fill(15));
+    /** the byte counters into the layer's int32 counters (bins in order; the second half only with more than 16 bins) */
+    const bytesOut = (): Bytes[] => {
+      const half = (bytes: Bytes, at: number): Bytes[] => {
+        const out: Bytes[] = [];
+        for (const [h, wide] of [[0, i16x8.extend_low_i8x16_u(bytes)], [1, i16x8.extend_high_i8x16_u(bytes)]] as const) {
+          out.push(w16.set(wide));
+          for (const [g, v] of [[0, i32x4.extend_low_i16x8_u(w16.get)], [1, i32x4.extend_high_i16x8_u(w16.get)]] as const) {
+            const off = at + 32 * h + 16 * g;
+            out.push(v128.store(hp.get, i32x4.add(v128.load(hp.get, off), v), off));
+          }
+        }
+        return out;
+      };
+      const evens = [0, 1, 2, 3, 4, 5, 6, 7], lanes = (from: number) => evens.flatMap((e) => [from + e, from + e + 16]);
+      return [
+        hp.set(i32.load(d.get, DESC.hist)),
+        // byte e of evenB counts bin 2e, of oddB bin 2e + 1: interleaved back into bin order
+        ...half(shuffle(evenB.get, oddB.get, lanes(0)), 0),
+        if_(i32.gt_s(i32.load(d.get, DESC.bins), i32.const(16)), half(shuffle(evenB.get, oddB.get, lanes(8)), 64)),
+        evenB.set(v128.zero()), oddB.set(v128.zero()), nibFlushes.set(i32.const(0)),
+      ];
+    };
+    /** the nibble counters into the byte counters; every 10th time the bytes out (each flush adds at most 24 to a byte) */
+    const nibblesOut = (): Bytes[] => [
+      evenB.set(i8x16.add(evenB.get, i8x16.add(v128.and(nib[0]!.get, low4), v128.and(nib[1]!.get, low4)))),
+      oddB.set(i8x16.add(oddB.get, i8x16.add(v128.and(i16x8.shr_u(nib[0]!.get, i32.const(4)), low4), v128.and(i16x8.shr_u(nib[1]!.get, i32.const(4)), low4)))),
+      nib[0]!.set(v128.zero()), nib[1]!.set(v128.zero()),
+      nibFlushes.set(i32.add(nibFlushes.get, i32.const(1))),
+      if_(i32.eq(nibFlushes.get, i32.const(10)), bytesOut()),
+    ];
     /**
      * down the column of units [j, j + L): all rows, two at a time, then the units' counts; Σa²
-     * flushed to float64 after every 128 rows (64 vectors per accumulator) and at the column's end
+     * flushed to float64 after every 128 rows (64 vectors per accumulator) and at the column's
+     * end; the nibbles after every 6 rows
      */
-    const column = (L: number): Bytes[] => [
-      unitAcc.set(v128.zero()),
-      p.set(i32.add(c.get, i32.shl(j.get, i32.const(2)))),
-      r.set(i32.const(0)),
-      whileLoop(i32.lt_s(r.get, rows2.get),
-        rEnd.set(i32.add(r.get, i32.const(128))),
-        if_(i32.gt_s(rEnd.get, rows2.get), [rEnd.set(rows2.get)]),
-        whileLoop(i32.lt_s(r.get, rEnd.get),
-          ...probeBody(L, 0), p.set(i32.add(p.get, ldcB.get)), ...probeBody(L, 1), p.set(i32.add(p.get, ldcB.get)),
-          r.set(i32.add(r.get, i32.const(2)))),
-        ...sumSq.flush()),
-      if_(i32.ne(rows2.get, rows.get), [...probeBody(L, 0), ...sumSq.flush()]),
-      q.set(i32.add(u0.get, i32.shl(j.get, i32.const(2)))),
-      v128.store(q.get, i32x4.add(v128.load(q.get), unitAcc.get)),
-      satAcc.set(i32x4.add(satAcc.get, unitAcc.get)),
+    const column = (L: number, nibbles: boolean): Bytes[] => {
+      const pair = [...probeBody(L, 0, nibbles), p.set(i32.add(p.get, ldcB.get)), ...probeBody(L, 1, nibbles), p.set(i32.add(p.get, ldcB.get)), r.set(i32.add(r.get, i32.const(2)))];
+      return [
+        unitAcc.set(v128.zero()),
+        p.set(i32.add(c.get, i32.shl(j.get, i32.const(2)))),
+        r.set(i32.const(0)),
+        whileLoop(i32.lt_s(r.get, rows2.get),
+          rEnd.set(i32.add(r.get, i32.const(128))),
+          if_(i32.gt_s(rEnd.get, rows2.get), [rEnd.set(rows2.get)]),
+          nibbles
+            ? whileLoop(i32.lt_s(r.get, rEnd.get),
+              rEnd6.set(i32.add(r.get, i32.const(6))),
+              if_(i32.gt_s(rEnd6.get, rEnd.get), [rEnd6.set(rEnd.get)]),
+              whileLoop(i32.lt_s(r.get, rEnd6.get), ...pair),
+              ...nibblesOut())
+            : whileLoop(i32.lt_s(r.get, rEnd.get), ...pair),
+          ...sumSq.flush()),
+        if_(i32.ne(rows2.get, rows.get), [...probeBody(L, 0, nibbles), ...sumSq.flush(), ...(nibbles ? nibblesOut() : [])]),
+        q.set(i32.add(u0.get, i32.shl(j.get, i32.const(2)))),
+        v128.store(q.get, i32x4.add(v128.load(q.get), unitAcc.get)),
+        satAcc.set(i32x4.add(satAcc.get, unitAcc.get)),
+      ];
+    };
+    const columns = (nibbles: boolean): Bytes[] => [
+      forLoop(j, i32.const(0), n4.get, i32.const(4), ...column(4, nibbles)),
+      tailSwitch(i32.and(n.get, i32.const(3)), (L) => column(L, nibbles)),
     ];
     const perRow = (r: Local) => [p.set(i32.add(c.get, i32.mul(r.get, ldcB.get))), b.set(b0.get)];
     const advance = [p.set(i32.add(p.get, i32.const(16))), b.set(i32.add(b.get, i32.const(16)))];
@@ -379,13 +460,20 @@ export function buildKernels(o: KernelOptions): Fn[] {
         ...(lo0 ? [] : [lo.set(f32x4.splat(f32.demote_f64(f64.load(d.get, DESC.histLo))))]),
         scale.set(f32x4.splat(f32.demote_f64(f64.load(d.get, DESC.histScale)))),
         maxBin.set(f32x4.splat(f32.convert_i32_s(i32.add(i32.load(d.get, DESC.bins), i32.const(-1))))),
-        // the counters' base, less the bits of 2^19 (wrapping arithmetic)
-        hv.set(i32x4.splat(i32.sub(i32.load(d.get, DESC.hist), i32.const(0x49000000)))),
         ...sumSq.init(), satAcc.set(v128.zero()),
         rows2.set(i32.and(rows.get, i32.const(~1))),
         n4.set(i32.and(n.get, i32.const(~3))),
-        forLoop(j, i32.const(0), n4.get, i32.const(4), ...column(4)),
-        tailSwitch(i32.and(n.get, i32.const(3)), (L) => column(L)),
+        // the addresses' base (table entries or counters), less the bits of 2^19 (wrapping arithmetic)
+        tmp.set(i32.load(d.get, DESC.nibbles)),
+        if_(tmp.get, [
+          hv.set(i32x4.splat(i32.sub(tmp.get, i32.const(0x49000000)))),
+          nib[0]!.set(v128.zero()), nib[1]!.set(v128.zero()), evenB.set(v128.zero()), oddB.set(v128.zero()), nibFlushes.set(i32.const(0)),
+          ...columns(true),
+          ...bytesOut(),
+        ], [
+          hv.set(i32x4.splat(i32.sub(i32.load(d.get, DESC.hist), i32.const(0x49000000)))),
+          ...columns(false),
+        ]),
         f64.store(d.get, f64.add(f64.load(d.get, DESC.sumSq), sumSq.total()), DESC.sumSq),
         f64.store(d.get, f64.add(f64.load(d.get, DESC.sat), f64.convert_i32_s(i32.add(
           i32.add(i32x4.extract_lane(satAcc.get, 0), i32x4.extract_lane(satAcc.get, 1)),
@@ -531,14 +619,21 @@ export function buildKernels(o: KernelOptions): Fn[] {
     };
     const probesOut = if_(probeAct.get, [
       hp.set(i32.load(d.get, DESC.hist)),
-      forLoop(hb, i32.const(0), i32.load(d.get, DESC.bins), i32.const(4),
+      if_(i32.load(d.get, DESC.nibbles), [
+        // counted in registers: the counters are in bin order already
+        forLoop(hb, i32.const(0), i32.load(d.get, DESC.bins), i32.const(4),
+          pc.set(i32.add(hp.get, i32.shl(hb.get, i32.const(2)))),
+          res.set(v128.load(pc.get)),
+          ...store4(i32.add(i32.load(d.get, DESC.histOut), i32.shl(hb.get, i32.const(3))), res, false),
+          v128.store(pc.get, v128.zero())),
+      ], [forLoop(hb, i32.const(0), i32.load(d.get, DESC.bins), i32.const(4),
         pc.set(i32.add(hp.get, i32.shl(hb.get, i32.const(4)))),
         v0.set(v128.load(pc.get)), v1.set(v128.load(pc.get, 16)), v2.set(v128.load(pc.get, 32)), v3.set(v128.load(pc.get, 48)),
         s01.set(i32x4.add(shuffle32(v0.get, v1.get, [0, 4, 1, 5]), shuffle32(v0.get, v1.get, [2, 6, 3, 7]))),
         s23.set(i32x4.add(shuffle32(v2.get, v3.get, [0, 4, 1, 5]), shuffle32(v2.get, v3.get, [2, 6, 3, 7]))),
         res.set(i32x4.add(shuffle32(s01.get, s23.get, [0, 1, 4, 5]), shuffle32(s01.get, s23.get, [2, 3, 6, 7]))),
         ...store4(i32.add(i32.load(d.get, DESC.histOut), i32.shl(hb.get, i32.const(3))), res, false),
-        v128.store(pc.get, v128.zero()), v128.store(pc.get, v128.zero(), 16), v128.store(pc.get, v128.zero(), 32), v128.store(pc.get, v128.zero(), 48)),
+        v128.store(pc.get, v128.zero()), v128.store(pc.get, v128.zero(), 16), v128.store(pc.get, v128.zero(), 32), v128.store(pc.get, v128.zero(), 48))]),
       hp.set(i32.load(d.get, DESC.units)),
       inv.set(f64x2.splat(f64.convert_i32_s(M.get))),
       forLoop(hb, i32.const(0), N.get, i32.const(4),
