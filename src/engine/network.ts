@@ -15,6 +15,7 @@
  * kernels' own passes.
  */
 import { activateInPlace, histogramRange, mulDerivative } from './activations';
+import type { UpdateNorms } from './optimizers';
 import { selectedKernelPath, type KernelPath } from './kernel-path';
 import { gemmAB, gemmABt, gemmAtB, sumRows, type FloatArray } from './kernels';
 import { ProbeArray, type ProbeBuffers } from './probes';
@@ -134,9 +135,12 @@ interface WasmLayout {
    * memory): the forward kernels of a network in one part write hidden layers' here (see probeViews)
    */
   statViews: [Float64Array, Float64Array, Float64Array];
-  /** [part]: per layer 3 float64 optimizer norms (‖ΔW‖², ‖W‖², ‖dW‖²) */
-  normsView: Float64Array[];
-  /** [part]: the optimizer's layer table: per layer i32 lo, wEnd, end (elements), norms pointer */
+  /**
+   * [part]: the optimizer's norms, one float64 [3L] block: ‖ΔW‖² per layer, then ‖W‖², then ‖dW‖²;
+   * here as views (made once). A network in one part measures into part 0's in place (probeViews)
+   */
+  normsParts: UpdateNorms[];
+  /** [part]: the optimizer's layer table: per layer i32 lo, wEnd, end (elements), where its ‖ΔW‖² goes (‖W‖², ‖dW‖²: L and 2L float64 on) */
   optTable: number[];
   i32: Int32Array;
   f32: Float32Array;
@@ -329,7 +333,7 @@ export class Network {
     const f64 = (o: number, n: number) => new Float64Array(memory.buffer, o, n);
     const w: WasmLayout = {
       k: exports, memory, module, parts, params, grads, state, input, acts, deltas, t1: T1, t2: T2, t3: T3, spList, sparse: new Array<boolean>(2 * L).fill(true), sparseRetry: new Array<number>(2 * L).fill(0), gemmProducts: 0, spmmProducts: 0, desc, units, hist, optTable,
-      normsView: norms.map((o) => f64(o, 3 * L)), statViews: [f64(stats, L), f64(stats + 8 * L, L), f64(stats + 16 * L, L)],
+      normsParts: norms.map((o) => { const v = f64(o, 3 * L); return { update: v.subarray(0, L), weight: v.subarray(L, 2 * L), grad: v.subarray(2 * L) }; }), statViews: [f64(stats, L), f64(stats + 8 * L, L), f64(stats + 16 * L, L)],
       unitsOut: unitsOutOff.map((offs, k) => offs.map((o) => new ProbeArray(memory.buffer, o, this.sizes[k + 1]!))),
       histOut: histOutOff.map((offs) => offs.map((o) => new ProbeArray(memory.buffer, o, WASM_MAX_BINS))),
       i32: new Int32Array(memory.buffer), f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer), ldT, bins: 0,
@@ -611,7 +615,7 @@ export class Network {
         i32[t] = half[0]!;
         i32[t + 1] = half[1]!;
         i32[t + 2] = half[2]!;
-        i32[t + 3] = w.normsView[p]!.byteOffset + 24 * k;
+        i32[t + 3] = w.normsParts[p]!.update.byteOffset + 8 * k;
       }
     }
   }
@@ -625,7 +629,7 @@ export class Network {
    * a forward with buffers of other bins takes new views (of the same memory), and the old
    * buffers then get copies.
    */
-  probeViews(bins: number): { saturation: Float64Array; mean: Float64Array; std: Float64Array; unitSat: (ProbeArray | null)[]; hist: (ProbeArray | null)[] } | null {
+  probeViews(bins: number): { saturation: Float64Array; mean: Float64Array; std: Float64Array; unitSat: (ProbeArray | null)[]; hist: (ProbeArray | null)[]; norms: UpdateNorms } | null {
     const w = this.wasm;
     if (!w || w.parts !== 1 || bins > WASM_MAX_BINS) return null;
     if (w.bins !== bins) this.setHistogramBins(w, bins);
@@ -634,6 +638,7 @@ export class Network {
       saturation: w.statViews[0], mean: w.statViews[1], std: w.statViews[2],
       unitSat: this.layers.map((_, k) => (hidden(k) ? w.unitsOut[k]![0]! : null)),
       hist: this.layers.map((_, k) => (hidden(k) ? w.histOut[k]![0]! : null)),
+      norms: w.normsParts[0]!,
     };
   }
 

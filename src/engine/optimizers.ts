@@ -148,13 +148,13 @@ export class Optimizer {
       this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure, w.coef);
       this.stepPart(k, w.optTable[1]!, P, G, V, Mo, L, measure, w.coef);
     }
-    if (norms) {
-      const v0 = w.normsView[0]!, v1 = w.parts === 2 ? w.normsView[1]! : null;
-      for (const layer of layers) {
-        const i = 3 * layer.index;
-        norms.update[layer.index] = v1 ? v0[i]! + v1[i]! : v0[i]!;
-        norms.weight[layer.index] = v1 ? v0[i + 1]! + v1[i + 1]! : v0[i + 1]!;
-        norms.grad[layer.index] = v1 ? v0[i + 2]! + v1[i + 2]! : v0[i + 2]!;
+    // the kernels measured into part 0's norms (and part 1's): into `norms` unless they are those (probeViews)
+    if (norms && norms.update !== w.normsParts[0]!.update) {
+      const a = w.normsParts[0]!, b = w.parts === 2 ? w.normsParts[1]! : null;
+      for (let k = 0; k < L; k++) {
+        norms.update[k] = b ? a.update[k]! + b.update[k]! : a.update[k]!;
+        norms.weight[k] = b ? a.weight[k]! + b.weight[k]! : a.weight[k]!;
+        norms.grad[k] = b ? a.grad[k]! + b.grad[k]! : a.grad[k]!;
       }
     }
   }

@@ -75,8 +75,8 @@ export class ProbeBuffers {
   fusedBackward = false;
 
   /**
-   * `shared`: saturation, mean, std, per-unit saturation and histograms in the network's own
-   * probe outputs where it has them (Network.probeViews: the WebAssembly forward of a network in
+   * `shared`: saturation, mean, std, per-unit saturation, histograms and the optimizer's norms in
+   * the network's own probe outputs where it has them (Network.probeViews: the WebAssembly forward of a network in
    * one part then writes them in place). For the network's one measuring user (the trainer): a
    * forward with any other buffers also writes those numbers.
    */
@@ -92,7 +92,7 @@ export class ProbeBuffers {
     this.updateRatio = new Float64Array(L);
     this.unitSat = net.layers.map((l, k) => views?.unitSat[k] ?? new ProbeArray(l.outSize));
     this.hist = net.layers.map((_, k) => views?.hist[k] ?? new ProbeArray(bins));
-    this.norms = { update: new Float64Array(L), weight: new Float64Array(L), grad: new Float64Array(L) };
+    this.norms = views?.norms ?? { update: new Float64Array(L), weight: new Float64Array(L), grad: new Float64Array(L) };
     this.ranges = net.layers.map((l) => (l.activation ? histogramRange(l.activation) : null));
   }
 }

@@ -924,9 +924,10 @@ export function buildKernels(o: KernelOptions): Fn[] {
 
   // ------------------------------------------------------------------ optimizers
   // One call steps every layer: `table` holds per layer (16 bytes) the element ranges of its
-  // weights [lo, wEnd) and biases [wEnd, end) in P, G and the state arrays, and a pointer to three
-  // float64 slots. With `measure`, the weights' pass also stores ‖ΔW‖², ‖W‖² (before the step) and
-  // ‖dW‖² there (dW is read here anyway: no pass of its own); biases are never measured.
+  // weights [lo, wEnd) and biases [wEnd, end) in P, G and the state arrays, and a pointer to the
+  // layer's float64 slot in three arrays of `layers` slots. With `measure`, the weights' pass also
+  // stores ‖ΔW‖², ‖W‖² (before the step) and ‖dW‖² there, one in each array (dW is read here
+  // anyway: no pass of its own); biases are never measured.
   /** per optimizer kernel: its i32 arguments after the seven they share (the helper reads them so) */
   const optInts = new Map<string, number>();
   const optimizer = (name: string, extra: ('i32' | keyof typeof OPT_COEF)[], update: (f: Fn, w: Local, g: Local, i: Local, L: number, extraL: Local[], delta: Local) => Bytes[], deltaIsLrG = false) => {
@@ -986,11 +987,14 @@ export function buildKernels(o: KernelOptions): Fn[] {
         if_(measureFlag!.get, [
           ...(deltaIsLrG ? [] : su.init()), ...sw.init(), ...sg.init(),
           ...run(true),
+          // the layer's ‖ΔW‖², then ‖W‖² and ‖dW‖² in the arrays after it (L float64 each)
           np.set(i32.load(row.get, 12)),
-          f64.store(np.get, sw.total(), 8),
           gsq.set(sg.total()),
-          f64.store(np.get, gsq.get, 16),
           f64.store(np.get, deltaIsLrG ? f64.mul(f64.mul(f64.promote_f32(lr!.get), f64.promote_f32(lr!.get)), gsq.get) : su.total(), 0),
+          np.set(i32.add(np.get, i32.shl(layers!.get, i32.const(3)))),
+          f64.store(np.get, sw.total(), 0),
+          np.set(i32.add(np.get, i32.shl(layers!.get, i32.const(3)))),
+          f64.store(np.get, gsq.get, 0),
         ], run(false)),
         lo.set(i32.load(row.get, 4)), hi.set(i32.load(row.get, 8)),
         ...run(false),
