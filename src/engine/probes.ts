@@ -262,11 +262,11 @@ class LiveHiddenProbe implements LayerProbe {
   declare histogram: { min: number; max: number; counts: ProbeNumbers };
   declare unitSaturation?: ProbeNumbers;
 
+  /** The fields in the literals' order, the numbers NaN until snapshotProbesInto fills them. */
   constructor(k: number, kind: HiddenActivation, P: ProbeBuffers, histogram: { min: number; max: number; counts: ProbeNumbers }) {
     this.layer = k;
     this.activation = kind;
-    // every field in the literals' order first; NaN, not a small integer, makes the number fields
-    // float64 ones from the start
+    // NaN, not a small integer, makes the number fields float64 ones from the start
     this.saturation = NaN;
     this.mean = NaN;
     this.std = NaN;
@@ -276,13 +276,6 @@ class LiveHiddenProbe implements LayerProbe {
     this.updateRatio = NaN;
     this.histogram = histogram;
     if (P.unitLevel) this.unitSaturation = P.unitSat[k]!;
-    this.saturation = P.saturation[k]!;
-    this.mean = P.mean[k]!;
-    this.std = P.std[k]!;
-    this.gradW = P.gradW[k]!;
-    this.gradB = P.gradB[k]!;
-    this.delta = P.delta[k]!;
-    this.updateRatio = P.updateRatio[k]!;
   }
 }
 
@@ -321,6 +314,8 @@ export function snapshotProbes(net: Network, P: ProbeBuffers, live = false): Lay
         histogram,
       };
   }
+  // a live snapshot's hidden layers take their numbers the way every later step fills them
+  if (live) snapshotProbesInto(P, out);
   return out;
 }
 
@@ -328,8 +323,8 @@ export function snapshotProbes(net: Network, P: ProbeBuffers, live = false): Lay
 export function copyLayerProbes(layers: LayerProbe[]): LayerProbe[] {
   return layers.map((l) => {
     const o = { ...l };
-    if (l.histogram) o.histogram = { ...l.histogram, counts: Array.from(l.histogram.counts) };
-    if (l.unitSaturation) o.unitSaturation = Array.from(l.unitSaturation);
+    if (l.histogram) o.histogram = { ...l.histogram, counts: plain(l.histogram.counts) };
+    if (l.unitSaturation) o.unitSaturation = plain(l.unitSaturation);
     return o;
   });
 }

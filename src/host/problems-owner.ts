@@ -24,5 +24,8 @@ export function issuesToReport(issues: ConfigIssue[], others: OtherReporters): C
   return issues.filter((i) => (i.kind === 'semantic' ? !others.inspector : !others.jsonService));
 }
 
-/** Does jsonValidation's fileMatch ("*.mlp.json") bind our schema to a file of this path? */
-export const schemaBound = (fsPath: string): boolean => /\.mlp\.json$/i.test(fsPath);
+/**
+ * Does jsonValidation's fileMatch ("*.mlp.json") bind our schema to a file of this path (or name)?
+ * That is what makes a file an MLP Lens config everywhere: the inspector, the CodeLens, New Experiment Config.
+ */
+export const schemaBound = (file: string): boolean => /\.mlp\.json$/i.test(file);

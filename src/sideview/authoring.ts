@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { schemaBound } from '../host/problems-owner';
 import type { InspectorController } from './controller';
 import { configTemplate, DATASETS, freeName, PRESETS } from './templates';
 
@@ -23,7 +24,7 @@ function targetFolder(storage: vscode.Uri): string {
   const active = vscode.window.activeTextEditor?.document.uri;
   if (active?.scheme === 'file') {
     const ws = vscode.workspace.getWorkspaceFolder(active);
-    if (ws) return /\.mlp\.json$/i.test(active.path) ? path.dirname(active.fsPath) : ws.uri.fsPath;
+    if (ws) return schemaBound(active.path) ? path.dirname(active.fsPath) : ws.uri.fsPath;
   }
   const ws = vscode.workspace.workspaceFolders?.[0];
   if (ws?.uri.scheme === 'file') return ws.uri.fsPath;
@@ -73,7 +74,7 @@ export async function newExperimentConfig(storage: vscode.Uri, args: NewConfigAr
     const name = await vscode.window.showInputBox({
       title: 'New Experiment Config: file name', value: suggested, valueSelection: [0, suggested.length - '.mlp.json'.length],
       prompt: `in ${folder}`,
-      validateInput: (v) => (!/\.mlp\.json$/i.test(v) ? 'the name must end in .mlp.json (that is how MLP Lens and the schema find it)'
+      validateInput: (v) => (!schemaBound(v) ? 'the name must end in .mlp.json (that is how MLP Lens and the schema find it)'
         : /[\\/]/.test(v) ? 'a file name, not a path' : fs.existsSync(path.join(folder, v)) ? 'that file exists' : undefined),
     });
     if (!name) return undefined;

@@ -13,6 +13,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ConfigIssue } from '../engine/config';
+import { schemaBound } from '../host/problems-owner';
 import type { Inspection } from '../engine/inspect';
 import { locatePath } from '../engine/inspect-paths';
 import type { InspectOutcome, InspectTimings } from '../engine/inspect-session';
@@ -23,7 +24,7 @@ import { INSPECT_DEBOUNCE_MS } from './timing';
 import type { InspectorViewProvider } from './view';
 
 export const isConfigDoc = (d: vscode.TextDocument | undefined): d is vscode.TextDocument =>
-  !!d && d.uri.scheme !== 'output' && /\.mlp\.json$/i.test(d.uri.path);
+  !!d && d.uri.scheme !== 'output' && schemaBound(d.uri.path);
 
 /** The path the engine and the worker see for a document (untitled ones live in a workspace folder). */
 export function fileOf(doc: vscode.TextDocument): string {
