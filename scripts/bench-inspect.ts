@@ -16,9 +16,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InspectSession, type InspectOutcome, type InspectTimings } from '../src/engine/inspect-session';
-import { setupKernels } from '../src/kernel-setup';
-import { findAssetDir, nodeDataIO } from '../src/node-io';
+import { InspectSession, type InspectOutcome, type InspectTimings } from '../src/engine/inspect/session';
+import { setupKernels } from '../src/node/kernel-setup';
+import { findAssetDir, nodeDataIO } from '../src/node/io';
 import { InspectClient } from '../src/sideview/inspect-client';
 import { INSPECT_DEBOUNCE_MS, UPDATE_BUDGET_MS } from '../src/sideview/timing';
 

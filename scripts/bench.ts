@@ -32,7 +32,7 @@ import { availableKernelPaths, kernelPathProblem, selectedKernelPath, type Kerne
 import { Rng } from '../src/engine/rng';
 import { Trainer, type StepRecord } from '../src/engine/trainer';
 import type { Dataset, HiddenActivation, ResolvedConfig } from '../src/engine/types';
-import { enableSecondCore, setupKernels } from '../src/kernel-setup';
+import { enableSecondCore, setupKernels } from '../src/node/kernel-setup';
 import { sampledBytes } from '../test/support/heap-sampling';
 
 interface Workload {

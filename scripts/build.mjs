@@ -38,11 +38,11 @@ const browser = {
 
 const builds = [];
 for (const [entry, outfile, extra] of [
-  ['src/cli.ts', 'dist/cli.js', { banner: { js: '#!/usr/bin/env node' } }],
-  ['src/worker.ts', 'dist/worker.js', {}],
+  ['src/cli/main.ts', 'dist/cli.js', { banner: { js: '#!/usr/bin/env node' } }],
+  ['src/node/worker.ts', 'dist/worker.js', {}],
   ['src/extension.ts', 'dist/extension.js', {}],
   ['scripts/bench.ts', 'dist/bench.js', {}],
-  ['src/sideview/inspect-worker.ts', 'dist/inspect-worker.js', {}],
+  ['src/node/inspect-worker.ts', 'dist/inspect-worker.js', {}],
   ['scripts/bench-inspect.ts', 'dist/bench-inspect.js', {}],
   // mocha and playwright-core load their own files at run time: keep them external for tests
   ['test/vscode/index.ts', 'dist/test/vscode/index.js', { external: ['vscode', 'mocha'] }],

@@ -5,11 +5,11 @@
  * webview does not have, batched, at most `updateRate` messages a second.
  */
 import * as vscode from 'vscode';
-import type { HostToPanel, PanelSettings, PanelToHost } from '../protocol';
-import { freshCursor, type HistoryCursor } from '../run-history';
-import type { RunModel } from '../run-view';
+import type { HostToPanel, PanelSettings, PanelToHost } from '../shared/protocol';
+import { freshCursor, type HistoryCursor } from '../shared/columns';
+import type { RunModel } from '../runs/model';
 import { parsePanelMessage } from './validate-message';
-import { makeNonce, webviewHtml } from './webview-html';
+import { makeNonce, webviewHtml } from '../shared/page';
 
 export const PANEL_VIEW_TYPE = 'mlpLens.run';
 

@@ -5,7 +5,7 @@
  *
  * Pure: no vscode or node imports.
  */
-import type { PanelToHost } from '../protocol';
+import type { PanelToHost } from '../shared/protocol';
 
 const MAX_ID = 200;
 const MAX_TEXT = 2000;

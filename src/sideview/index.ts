@@ -9,7 +9,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { InspectorRun, InspectorView } from '../protocol';
+import type { InspectorRun, InspectorView } from '../shared/protocol';
 import { ConfigCodeLens, newExperimentConfig, openLectureExample, type NewConfigArgs } from './authoring';
 import { InspectorController, isConfigDoc, type LatencySample } from './controller';
 import { InspectClient } from './inspect-client';

@@ -5,8 +5,8 @@
  * A crashed or exited worker is replaced on the next request.
  */
 import { Worker } from 'node:worker_threads';
-import type { InspectOutcome } from '../engine/inspect-session';
-import type { HostToInspectWorker, InspectWorkerToHost } from '../protocol';
+import type { InspectOutcome } from '../engine/inspect/session';
+import type { HostToInspectWorker, InspectWorkerToHost } from '../shared/protocol';
 
 export class InspectClient {
   private worker: Worker | null = null;

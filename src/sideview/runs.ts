@@ -6,8 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { InspectorRun } from '../protocol';
-import type { RunSummary } from '../run-record';
+import type { InspectorRun } from '../shared/protocol';
+import type { RunSummary } from '../runs/record';
 
 /** The time-stamp prefix of a run folder name, 2026-11-27T21-05-09, or null. */
 function stampOf(dir: string): string | null {

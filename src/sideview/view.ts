@@ -4,8 +4,8 @@
  * and hands the webview's requests to the controller.
  */
 import * as vscode from 'vscode';
-import { makeNonce, webviewHtml } from '../host/webview-html';
-import type { HostToInspector, InspectorToHost } from '../protocol';
+import { makeNonce, webviewHtml } from '../shared/page';
+import type { HostToInspector, InspectorToHost } from '../shared/protocol';
 
 export const INSPECTOR_VIEW_ID = 'mlpLens.inspector';
 

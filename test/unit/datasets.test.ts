@@ -14,7 +14,7 @@ import {
   fitStandardizer,
   parseMnistFile,
 } from '../../src/engine/datasets/index';
-import { findAssetDir, nodeDataIO } from '../../src/node-io';
+import { findAssetDir, nodeDataIO } from '../../src/node/io';
 
 const KINDS: SyntheticKind[] = ['spiral', 'moons', 'circles', 'xor', 'blobs'];
 

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { InspectSession } from '../../src/engine/inspect-session';
+import { InspectSession } from '../../src/engine/inspect/session';
 import type { DataIO } from '../../src/engine/types';
-import { setupKernels } from '../../src/kernel-setup';
-import { findAssetDir, nodeDataIO } from '../../src/node-io';
+import { setupKernels } from '../../src/node/kernel-setup';
+import { findAssetDir, nodeDataIO } from '../../src/node/io';
 import { InspectClient } from '../../src/sideview/inspect-client';
 import { ROOT, tmp } from '../support/cli';
 

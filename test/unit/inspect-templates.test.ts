@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { validateConfig } from '../../src/engine/config';
-import { InspectSession } from '../../src/engine/inspect-session';
-import { findAssetDir, nodeDataIO } from '../../src/node-io';
+import { InspectSession } from '../../src/engine/inspect/session';
+import { findAssetDir, nodeDataIO } from '../../src/node/io';
 import { configTemplate, DATASETS, freeName, PRESETS } from '../../src/sideview/templates';
 import { tmp } from '../support/cli';
 

@@ -13,13 +13,13 @@ import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { parseConfigText, resolveConfig } from '../../src/engine/config';
 import { loadDataset } from '../../src/engine/datasets';
-import { inspect, inspectVariant, summarizeDataset, type VariantInspection } from '../../src/engine/inspect';
-import { dataWarnings, THRESHOLDS, variantWarnings, type WarningCode } from '../../src/engine/inspect-warnings';
+import { inspect, inspectVariant, summarizeDataset, type VariantInspection } from '../../src/engine/inspect/inspect';
+import { dataWarnings, THRESHOLDS, variantWarnings, type WarningCode } from '../../src/engine/inspect/warnings';
 import { measureLayers } from '../../src/engine/probes';
 import { Trainer, type EpochRecord } from '../../src/engine/trainer';
 import type { Dataset, DatasetSpec, ResolvedConfig } from '../../src/engine/types';
-import { setupKernels } from '../../src/kernel-setup';
-import { findAssetDir, nodeDataIO } from '../../src/node-io';
+import { setupKernels } from '../../src/node/kernel-setup';
+import { findAssetDir, nodeDataIO } from '../../src/node/io';
 import { ROOT } from '../support/cli';
 
 const assets = findAssetDir();

@@ -10,13 +10,13 @@ import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { parseConfigText, resolveConfig } from '../../src/engine/config';
 import { loadDataset } from '../../src/engine/datasets';
-import { architectureOf, initVariance, inspect, InspectCache, inspectVariant, summarizeDataset, type Inspection } from '../../src/engine/inspect';
-import { erf, gaussianExpectation, gaussianMoments, normalCdf } from '../../src/engine/inspect-math';
-import { fieldPath, formatJsonPath, locatePath, parseJsonPath } from '../../src/engine/inspect-paths';
+import { architectureOf, initVariance, inspect, InspectCache, inspectVariant, summarizeDataset, type Inspection } from '../../src/engine/inspect/inspect';
+import { erf, gaussianExpectation, gaussianMoments, normalCdf } from '../../src/engine/inspect/math';
+import { fieldPath, formatJsonPath, locatePath, parseJsonPath } from '../../src/engine/inspect/paths';
 import { Trainer } from '../../src/engine/trainer';
 import type { Dataset, ResolvedConfig } from '../../src/engine/types';
-import { setupKernels } from '../../src/kernel-setup';
-import { findAssetDir, nodeDataIO } from '../../src/node-io';
+import { setupKernels } from '../../src/node/kernel-setup';
+import { findAssetDir, nodeDataIO } from '../../src/node/io';
 import { cli, ROOT, show, tmp } from '../support/cli';
 import { makeConfig, randomDataset } from '../support/fixtures';
 

@@ -18,7 +18,7 @@ import { Trainer, type EpochRecord, type StepRecord } from '../../src/engine/tra
 import { HIDDEN_ACTIVATIONS, type OptimizerSpec } from '../../src/engine/types';
 import { spmmScratchBytes } from '../../src/engine/wasm/kernels-wasm';
 import { Arena } from '../../src/engine/wasm/runtime';
-import { enableSecondCore } from '../../src/kernel-setup';
+import { enableSecondCore } from '../../src/node/kernel-setup';
 import { makeConfig, randomDataset } from '../support/fixtures';
 
 // Node 20 keeps relaxed SIMD behind a flag; set it before the first module is compiled so the

@@ -14,7 +14,7 @@ import { resolveConfig } from '../../src/engine/config';
 import { loadDataset } from '../../src/engine/datasets';
 import { Trainer, type EpochRecord, type StepRecord } from '../../src/engine/trainer';
 import type { Dataset, ResolvedConfig } from '../../src/engine/types';
-import { findAssetDir, nodeDataIO } from '../../src/node-io';
+import { findAssetDir, nodeDataIO } from '../../src/node/io';
 
 const root = path.resolve(__dirname, '../../..');
 const file = path.join(root, 'examples/lecture.mlp.json');

@@ -12,10 +12,10 @@ import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { resolveConfig } from '../../src/engine/config';
 import { parsePanelMessage } from '../../src/host/validate-message';
-import { cspFor, jsonForScript, webviewHtml } from '../../src/host/webview-html';
-import type { HostToPanel, HostToWorker, WorkerToHost } from '../../src/protocol';
-import { findRunGroups, loadRunModel } from '../../src/run-loader';
-import { DEFAULT_PANEL_SETTINGS, panelTitles, RunModel } from '../../src/run-view';
+import { cspFor, jsonForScript, webviewHtml } from '../../src/shared/page';
+import type { HostToPanel, HostToWorker, WorkerToHost } from '../../src/shared/protocol';
+import { findRunGroups, loadRunModel } from '../../src/runs/loader';
+import { DEFAULT_PANEL_SETTINGS, panelTitles, RunModel } from '../../src/runs/model';
 
 const root = path.resolve(__dirname, '../../..');
 

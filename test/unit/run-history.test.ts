@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LayerProbe } from '../../src/engine/probes';
 import type { StepRecord } from '../../src/engine/trainer';
-import { ColumnStore, freshCursor, fromBase64, fromBase64Portable, LAYER_QUANTITIES, packedSize, RecordPacker, SCALARS, toBase64, toBase64Portable } from '../../src/run-history';
+import { ColumnStore, freshCursor, fromBase64, fromBase64Portable, LAYER_QUANTITIES, packedSize, RecordPacker, SCALARS, toBase64, toBase64Portable } from '../../src/shared/columns';
 import { Rng } from '../../src/engine/rng';
 
 function record(step: number, units = 4, bins = 5, layers = 3): StepRecord {

@@ -9,10 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import type { HostToWorker, WorkerToHost } from '../../src/protocol';
+import type { HostToWorker, WorkerToHost } from '../../src/shared/protocol';
 import { Trainer } from '../../src/engine/trainer';
-import { freshStamp, readRunRecords, RunRecorder, timeStamp } from '../../src/run-record';
-import { trainVariant } from '../../src/train-session';
+import { freshStamp, readRunRecords, RunRecorder, timeStamp } from '../../src/runs/record';
+import { trainVariant } from '../../src/node/train-session';
 import { makeConfig, randomDataset } from '../support/fixtures';
 
 const root = path.resolve(__dirname, '../../..');

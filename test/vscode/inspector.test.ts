@@ -16,8 +16,8 @@ import * as os from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { InspectSession, type InspectOutcome } from '../../src/engine/inspect-session';
-import { nodeDataIO } from '../../src/node-io';
+import { InspectSession, type InspectOutcome } from '../../src/engine/inspect/session';
+import { nodeDataIO } from '../../src/node/io';
 import { closeBrowser, CodeServer, ROOT, SCREEN_DIR, Workbench } from './harness';
 
 const WS = join(ROOT, 'dist/test/ws-inspector');

@@ -26,7 +26,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { webviewHtml } from '../../src/host/webview-html';
+import { webviewHtml } from '../../src/shared/page';
 import { launchChromium } from '../support/chromium';
 import { BODY_CLASS, themeCss, THEMES, type ThemeName } from './themes';
 

@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { locatePath } from '../../src/engine/inspect-paths';
-import { InspectSession, type InspectOutcome } from '../../src/engine/inspect-session';
-import { findAssetDir, nodeDataIO } from '../../src/node-io';
-import type { HostToInspector, InspectorView } from '../../src/protocol';
+import { locatePath } from '../../src/engine/inspect/paths';
+import { InspectSession, type InspectOutcome } from '../../src/engine/inspect/session';
+import { findAssetDir, nodeDataIO } from '../../src/node/io';
+import type { HostToInspector, InspectorView } from '../../src/shared/protocol';
 import { closeBrowser, meanColor, openWebview, ROOT } from './harness';
 
 after(closeBrowser);

@@ -9,9 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { resolveConfig } from '../../src/engine/config';
-import type { HostToPanel, HostToWorker, WorkerToHost } from '../../src/protocol';
-import { freshCursor } from '../../src/run-history';
-import { DEFAULT_PANEL_SETTINGS, RunModel } from '../../src/run-view';
+import type { HostToPanel, HostToWorker, WorkerToHost } from '../../src/shared/protocol';
+import { freshCursor } from '../../src/shared/columns';
+import { DEFAULT_PANEL_SETTINGS, RunModel } from '../../src/runs/model';
 import { ROOT } from './harness';
 
 export type Snapshot = Extract<HostToPanel, { type: 'snapshot' }>;

@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { HostToPanel, WorkerToHost } from '../../src/protocol';
-import { reportHtml } from '../../src/html-report';
-import { ColumnStore } from '../../src/run-history';
+import type { HostToPanel, WorkerToHost } from '../../src/shared/protocol';
+import { reportHtml } from '../../src/node/html-report';
+import { ColumnStore } from '../../src/shared/columns';
 import { browser, closeBrowser, diffCount, meanColor, openWebview, ROOT, SCREEN_DIR, type PixelImage, type WebviewPage } from './harness';
 import { DIVERGING, LECTURE, panelStream, recordWorker, type Snapshot } from './panel-stream';
 

@@ -8,8 +8,8 @@
  */
 import '../shared/base.css';
 import './panel.css';
-import type { HostToPanel, PanelState, PanelToHost, PanelUiState } from '../../src/protocol';
-import type { LayerQuantity } from '../../src/run-history';
+import type { HostToPanel, PanelState, PanelToHost, PanelUiState } from '../../src/shared/protocol';
+import type { LayerQuantity } from '../../src/shared/columns';
 import { ColorScale, domainOf, formatNumber, Ramp, type ScaleDomain } from '../shared/colorscale';
 import { attachCellInteraction, Heatmap, type Cell } from '../shared/heatmap';
 import { Legend } from '../shared/legend';

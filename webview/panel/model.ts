@@ -3,8 +3,8 @@
  * ColumnStore, so a column index means the same thing on both sides.
  */
 import type { EpochRecord } from '../../src/engine/trainer';
-import type { HostToPanel, PanelRun, PanelSettings, PanelVariant } from '../../src/protocol';
-import { ColumnStore } from '../../src/run-history';
+import type { HostToPanel, PanelRun, PanelSettings, PanelVariant } from '../../src/shared/protocol';
+import { ColumnStore } from '../../src/shared/columns';
 
 export interface ClientVariant {
   meta: PanelVariant;

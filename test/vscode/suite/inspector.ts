@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { suite, suiteSetup, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { MlpLensApi } from '../../../src/extension';
-import type { InspectorView } from '../../../src/protocol';
+import type { InspectorView } from '../../../src/shared/protocol';
 
 /**
  * The side view inside the extension host (mocha, in-host): follows the active config, its

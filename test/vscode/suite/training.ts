@@ -12,7 +12,7 @@ import { monitorEventLoopDelay, performance as nodePerformance, PerformanceObser
 import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { MlpLensApi } from '../../../src/extension';
-import type { RunModel } from '../../../src/run-view';
+import type { RunModel } from '../../../src/runs/model';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -8,12 +8,12 @@
  *
  * Pure TypeScript: the host supplies file access through DataIO (node-io.ts in Node).
  */
-import { parseConfigText, resolveConfig, validateConfig, type ConfigIssue } from './config';
-import { loadDataset } from './datasets';
+import { parseConfigText, resolveConfig, validateConfig, type ConfigIssue } from '../config';
+import { loadDataset } from '../datasets';
 import { inspectVariant, InspectCache, summarizeDataset, type Inspection, type VariantInspection } from './inspect';
-import { variantIndex } from './inspect-paths';
-import { dataWarnings } from './inspect-warnings';
-import { InputError, type DataIO, type Dataset, type DatasetSpec } from './types';
+import { variantIndex } from './paths';
+import { dataWarnings } from './warnings';
+import { InputError, type DataIO, type Dataset, type DatasetSpec } from '../types';
 
 export interface InspectTimings {
   /** parse + validate + resolve, ms */

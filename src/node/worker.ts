@@ -6,15 +6,15 @@
  */
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import { resolveConfig, withOverrides } from './engine/config';
-import { loadDataset } from './engine/datasets';
-import type { EpochRecord, StepRecord } from './engine/trainer';
-import { Trainer } from './engine/trainer';
-import { InputError } from './engine/types';
-import { nodeDataIO } from './node-io';
-import type { HostToWorker, WorkerToHost } from './protocol';
-import { RecordPacker } from './run-history';
-import { freshStamp, RunRecorder, slug } from './run-record';
+import { resolveConfig, withOverrides } from '../engine/config';
+import { loadDataset } from '../engine/datasets';
+import type { EpochRecord, StepRecord } from '../engine/trainer';
+import { Trainer } from '../engine/trainer';
+import { InputError } from '../engine/types';
+import { nodeDataIO } from './io';
+import type { HostToWorker, WorkerToHost } from '../shared/protocol';
+import { RecordPacker } from '../shared/columns';
+import { freshStamp, RunRecorder, slug } from '../runs/record';
 import { enableSecondCore, setupKernels } from './kernel-setup';
 import { trainVariant } from './train-session';
 

@@ -5,7 +5,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { InputError, type DataIO } from './engine/types';
+import { InputError, type DataIO } from '../engine/types';
 
 const REASONS: Record<string, string> = {
   ENOENT: 'no such file',

@@ -7,10 +7,10 @@
  */
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import { InspectSession } from '../engine/inspect-session';
-import { setupKernels } from '../kernel-setup';
-import { nodeDataIO } from '../node-io';
-import type { HostToInspectWorker, InspectWorkerToHost } from '../protocol';
+import { InspectSession } from '../engine/inspect/session';
+import { setupKernels } from './kernel-setup';
+import { nodeDataIO } from './io';
+import type { HostToInspectWorker, InspectWorkerToHost } from '../shared/protocol';
 
 const port = parentPort;
 if (!port) throw new Error('inspect-worker.js must run in a worker thread');

@@ -2,11 +2,11 @@
  * Every message between the extension host, the training worker and the webviews, typed as
  * discriminated unions on `type`. One place: host, worker and webview code import from here.
  */
-import type { Divergence, EpochRecord, StepRecord } from './engine/trainer';
-import type { RunSummary } from './run-record';
-import type { LayerMeta, PackedColumns } from './run-history';
-import type { Inspection } from './engine/inspect';
-import type { InspectOutcome, InspectTimings } from './engine/inspect-session';
+import type { Divergence, EpochRecord, StepRecord } from '../engine/trainer';
+import type { RunSummary } from '../runs/record';
+import type { LayerMeta, PackedColumns } from './columns';
+import type { Inspection } from '../engine/inspect/inspect';
+import type { InspectOutcome, InspectTimings } from '../engine/inspect/session';
 
 /** Host -> training worker. */
 export type HostToWorker =

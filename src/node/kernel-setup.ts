@@ -7,10 +7,10 @@
 import * as os from 'node:os';
 import * as v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { isKernelPath, selectedKernelPath, setKernelPath, type KernelPath } from './engine/kernel-path';
-import { CTRL } from './engine/wasm/kernels-wasm';
-import { setHelperFactory } from './engine/wasm/parallel';
-import { wasmSupports } from './engine/wasm/runtime';
+import { isKernelPath, selectedKernelPath, setKernelPath, type KernelPath } from '../engine/kernel-path';
+import { CTRL } from '../engine/wasm/kernels-wasm';
+import { setHelperFactory } from '../engine/wasm/parallel';
+import { wasmSupports } from '../engine/wasm/runtime';
 
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 

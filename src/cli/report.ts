@@ -2,8 +2,8 @@
  * Plain-text tables for the CLI: per variant and hidden layer, saturation and gradient norms
  * at initialization (the first step's probes, measured before the first update) and at the end.
  */
-import type { LayerProbe } from './engine/probes';
-import type { VariantOutcome } from './train-session';
+import type { LayerProbe } from '../engine/probes';
+import type { VariantOutcome } from '../node/train-session';
 
 function num(x: number | null | undefined, digits = 3): string {
   return x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(digits);

@@ -12,9 +12,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Network } from './engine/network';
-import type { Divergence, EpochRecord, EvalResult, RunStatus, StepRecord } from './engine/trainer';
-import type { ResolvedConfig } from './engine/types';
+import type { Network } from '../engine/network';
+import type { Divergence, EpochRecord, EvalResult, RunStatus, StepRecord } from '../engine/trainer';
+import type { ResolvedConfig } from '../engine/types';
 
 export interface RunSummary {
   format: 'mlp-lens-run/v1';

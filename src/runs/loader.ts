@@ -4,8 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readRunHead, readRunRecords, slug, type RunSummary } from './run-record';
-import { RunModel } from './run-view';
+import { readRunHead, readRunRecords, slug, type RunSummary } from './record';
+import { RunModel } from './model';
 
 export function isRunDir(dir: string): boolean {
   return fs.existsSync(path.join(dir, 'summary.json')) && fs.existsSync(path.join(dir, 'metrics.jsonl'));

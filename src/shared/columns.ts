@@ -15,8 +15,8 @@
  *
  * Pure: no vscode, node or DOM imports.
  */
-import type { LayerProbe } from './engine/probes';
-import type { StepRecord } from './engine/trainer';
+import type { LayerProbe } from '../engine/probes';
+import type { StepRecord } from '../engine/trainer';
 
 export const SCALARS = ['step', 'stepFrom', 'epoch', 'loss', 'accuracy', 'lr', 'n'] as const;
 export type Scalar = (typeof SCALARS)[number];

@@ -10,18 +10,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatIssue, resolveConfig, validateConfig, withOverrides } from './engine/config';
-import { loadDataset } from './engine/datasets';
-import { gradientDump } from './engine/dump';
-import { Trainer } from './engine/trainer';
-import { InputError, type Dataset, type ResolvedConfig } from './engine/types';
-import { findAssetDir, nodeDataIO } from './node-io';
+import { formatIssue, resolveConfig, validateConfig, withOverrides } from '../engine/config';
+import { loadDataset } from '../engine/datasets';
+import { gradientDump } from '../engine/dump';
+import { Trainer } from '../engine/trainer';
+import { InputError, type Dataset, type ResolvedConfig } from '../engine/types';
+import { findAssetDir, nodeDataIO } from '../node/io';
 import { formatVariantReport, formatComparison } from './report';
-import { freshStamp, RunRecorder, slug, writeJsonAtomic } from './run-record';
-import { enableSecondCore, setupKernels } from './kernel-setup';
-import { trainVariant, type VariantOutcome } from './train-session';
-import { reportHtml } from './html-report';
-import { DEFAULT_PANEL_SETTINGS, RunModel } from './run-view';
+import { freshStamp, RunRecorder, slug, writeJsonAtomic } from '../runs/record';
+import { enableSecondCore, setupKernels } from '../node/kernel-setup';
+import { trainVariant, type VariantOutcome } from '../node/train-session';
+import { reportHtml } from '../node/html-report';
+import { DEFAULT_PANEL_SETTINGS, RunModel } from '../runs/model';
 
 const USAGE = `usage:
   mlp-lens train <config.mlp.json> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json]

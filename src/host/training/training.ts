@@ -10,14 +10,14 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { applyEdits, modify, parse as parseJsonc } from 'jsonc-parser';
 import * as vscode from 'vscode';
-import { resolveConfig, validateConfig, type ConfigIssue } from '../engine/config';
-import type { HostToWorker, PanelSettings, PanelState, WorkerToHost } from '../protocol';
-import { reportHtml } from '../html-report';
-import { findRunGroups, loadRunModel } from '../run-loader';
-import { writeJsonAtomic, type RunSummary } from '../run-record';
-import { DEFAULT_PANEL_SETTINGS, panelTitles, RunModel } from '../run-view';
-import { PANEL_VIEW_TYPE, RunPanel, panelOptions, type PanelHost } from './panel';
-import { issuesToReport, schemaBound } from './problems-owner';
+import { resolveConfig, validateConfig, type ConfigIssue } from '../../engine/config';
+import type { HostToWorker, PanelSettings, PanelState, WorkerToHost } from '../../shared/protocol';
+import { reportHtml } from '../../node/html-report';
+import { findRunGroups, loadRunModel } from '../../runs/loader';
+import { writeJsonAtomic, type RunSummary } from '../../runs/record';
+import { DEFAULT_PANEL_SETTINGS, panelTitles, RunModel } from '../../runs/model';
+import { PANEL_VIEW_TYPE, RunPanel, panelOptions, type PanelHost } from '../panel';
+import { issuesToReport, schemaBound } from '../problems-owner';
 
 /**
  * How long Stop waits for the worker to finish on its own before terminating it. The worker

@@ -3,8 +3,8 @@
  * progress, and yields to the event loop between slices so Ctrl-C (CLI) or a Stop message
  * (worker) is seen promptly. Shared by the CLI and the training worker.
  */
-import { copyStepRecord, type EpochRecord, type StepRecord, type Trainer } from './engine/trainer';
-import type { RunRecorder, RunSummary } from './run-record';
+import { copyStepRecord, type EpochRecord, type StepRecord, type Trainer } from '../engine/trainer';
+import type { RunRecorder, RunSummary } from '../runs/record';
 
 export interface SessionHooks {
   recorder?: RunRecorder;

@@ -5,9 +5,9 @@
  * (that a value just past it fires and one just inside does not, and that what it predicts,
  * e.g. "this does not train", is what training with the engine then does).
  */
-import { fieldPath, datasetFieldPath, formatJsonPath } from './inspect-paths';
+import { fieldPath, datasetFieldPath, formatJsonPath } from './paths';
 import type { DatasetSummary, VariantInspection } from './inspect';
-import type { Dataset, DatasetSpec, ResolvedConfig } from './types';
+import type { Dataset, DatasetSpec, ResolvedConfig } from '../types';
 
 export type WarningCode =
   | 'saturated-init'

@@ -4,8 +4,8 @@
  * activation. ReLU-like and linear units have closed forms; sigmoid and tanh are integrated
  * numerically (smooth integrands, composite Simpson over mu +- 12 sigma).
  */
-import { SIGMOID_HIGH, TANH_ABS, sigmoid } from './activations';
-import type { HiddenActivation } from './types';
+import { SIGMOID_HIGH, TANH_ABS, sigmoid } from '../activations';
+import type { HiddenActivation } from '../types';
 
 /** erf(x), |error| < 1.2e-7 (Numerical Recipes' erfc with a Chebyshev fit). */
 export function erf(x: number): number {

@@ -31,15 +31,15 @@
  *
  * Pure TypeScript (no vscode, no node:*): runs in the inspection worker, tests and the bench.
  */
-import { derivativeFromOutput, histogramRange, isSaturated } from './activations';
-import { fieldPath, formatJsonPath, variantIndex } from './inspect-paths';
-import { gaussianMoments } from './inspect-math';
-import { dataWarnings, variantWarnings, type InspectWarning } from './inspect-warnings';
-import { measureLayers } from './probes';
-import { Trainer } from './trainer';
-import { InputError, type Dataset, type DatasetSpec, type HiddenActivation, type InitSpec, type ResolvedConfig } from './types';
+import { derivativeFromOutput, histogramRange, isSaturated } from '../activations';
+import { fieldPath, formatJsonPath, variantIndex } from './paths';
+import { gaussianMoments } from './math';
+import { dataWarnings, variantWarnings, type InspectWarning } from './warnings';
+import { measureLayers } from '../probes';
+import { Trainer } from '../trainer';
+import { InputError, type Dataset, type DatasetSpec, type HiddenActivation, type InitSpec, type ResolvedConfig } from '../types';
 
-export type { InspectWarning } from './inspect-warnings';
+export type { InspectWarning } from './warnings';
 
 export interface ArchitectureLayer {
   /** 0-based weight-layer index */

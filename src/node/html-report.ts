@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { HostToPanel } from './protocol';
-import { standaloneHtml } from './host/webview-html';
+import type { HostToPanel } from '../shared/protocol';
+import { standaloneHtml } from '../shared/page';
 
 /** dist/webview next to the running bundle (dist/cli.js, dist/extension.js). */
 export function defaultBundleDir(): string {
