@@ -1,5 +1,5 @@
 /**
- * Every init-time warning's threshold (src/engine/inspect-warnings.ts THRESHOLDS):
+ * Every init-time warning's threshold (src/engine/inspect/warnings.ts THRESHOLDS):
  * 1. at the boundary: a measured value just past it fires, one just inside does not;
  * 2. against the engine's own numbers: what the warning claims is what the engine then does
  *    (saturated units get ~no gradient, a vanishing signal leaves the net at chance, an exploding
@@ -14,7 +14,8 @@ import { before, describe, test } from 'node:test';
 import { parseConfigText, resolveConfig } from '../../src/engine/config';
 import { loadDataset } from '../../src/engine/datasets';
 import { inspect, inspectVariant, summarizeDataset, type VariantInspection } from '../../src/engine/inspect/inspect';
-import { dataWarnings, THRESHOLDS, variantWarnings, type WarningCode } from '../../src/engine/inspect/warnings';
+import { dataWarnings, THRESHOLDS, variantWarnings } from '../../src/engine/inspect/warnings';
+import type { WarningCode } from '../../src/engine/inspect/types';
 import { measureLayers } from '../../src/engine/probes';
 import { Trainer, type EpochRecord } from '../../src/engine/trainer';
 import type { Dataset, DatasetSpec, ResolvedConfig } from '../../src/engine/types';

@@ -1,5 +1,5 @@
 /**
- * Init-time inspection (src/engine/inspect.ts): its numbers equal `mlp-lens dump` for the same
+ * Init-time inspection (src/engine/inspect/inspect.ts): its numbers equal `mlp-lens dump` for the same
  * config and seed (bit for bit: the CLI is run and its JSON compared), the architecture and
  * memory figures, the measured gains next to the theory, the lecture config's warnings, the
  * cache, the dataset summaries, and the JSON paths / text ranges the diagnostics use.

@@ -1,5 +1,5 @@
 /**
- * The panel's bounded history (src/run-history.ts): exact values below capacity, pairwise
+ * The panel's bounded history (src/shared/columns.ts): exact values below capacity, pairwise
  * merging beyond it (weighted means, contiguous step ranges), bounded memory for any run
  * length, and a receiver that mirrors a sender exactly through snapshots and deltas.
  */

@@ -1,7 +1,7 @@
 /**
  * Webview-in-Chromium test harness: a built webview bundle (dist/webview/<name>.js + .css) in
  * headless Chromium, inside the same HTML shell and strict CSP the extension uses
- * (src/host/webview-html.ts), with a stub acquireVsCodeApi that records what the webview posts
+ * (src/shared/page.ts), with a stub acquireVsCodeApi that records what the webview posts
  * and keeps its setState across reloads (sessionStorage), and VS Code's theme variables.
  *
  * HOW ANOTHER TEST ADDS ITSELF: create test/webview/<name>.test.ts, e.g.

@@ -20,7 +20,7 @@ import { onThemeChange, parseColor, readTheme, type RGBA } from '../shared/theme
 import { Tooltip } from '../shared/tooltip';
 import { onHostMessage, vscodeApi } from '../shared/vscode-api';
 import type { DatasetSummary, LayerInspection, VariantInspection } from '../../src/engine/inspect/inspect';
-import type { InspectWarning } from '../../src/engine/inspect/warnings';
+import type { InspectWarning } from '../../src/engine/inspect/types';
 import type { HostToInspector, InspectorRun, InspectorState, InspectorToHost, InspectorView } from '../../src/shared/protocol';
 
 const api = vscodeApi<InspectorState, InspectorToHost>();

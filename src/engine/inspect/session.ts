@@ -6,7 +6,7 @@
  * each part took. A superseded run is abandoned at the next check of `cancelled()`: after
  * validation, after the dataset, and between variants.
  *
- * Pure TypeScript: the host supplies file access through DataIO (node-io.ts in Node).
+ * Pure TypeScript: the host supplies file access through DataIO (src/node/io.ts in Node).
  */
 import { parseConfigText, resolveConfig, validateConfig, type ConfigIssue } from '../config';
 import { loadDataset } from '../datasets';

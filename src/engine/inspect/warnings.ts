@@ -6,38 +6,8 @@
  * e.g. "this does not train", is what training with the engine then does).
  */
 import { fieldPath, datasetFieldPath, formatJsonPath } from './paths';
-import type { DatasetSummary, VariantInspection } from './inspect';
+import type { DatasetSummary, InspectWarning, VariantInspection } from './types';
 import type { Dataset, DatasetSpec, ResolvedConfig } from '../types';
-
-export type WarningCode =
-  | 'saturated-init'
-  | 'vanishing-signal'
-  | 'exploding-signal'
-  | 'exploding-activations'
-  | 'dead-relu'
-  | 'learning-rate'
-  | 'batch-size'
-  | 'label-not-categorical'
-  | 'feature-scales';
-
-export interface InspectWarning {
-  code: WarningCode;
-  severity: 'warning' | 'info';
-  /** the variant it is about; null for data problems (every variant) */
-  variant: string | null;
-  /** 0-based weight-layer index it is about, if one */
-  layer?: number;
-  /** JSON path of the config field to attach the diagnostic to, e.g. $.variants[2].init */
-  path: string;
-  /** what was measured ("74% of layer-2 units are saturated at init") */
-  measured: string;
-  /** why it matters */
-  why: string;
-  /** what to do */
-  fix: string;
-  /** measured: why; fix (one line, for the Problems panel) */
-  message: string;
-}
 
 export const THRESHOLDS = {
   /** sigmoid/tanh hidden layer: fraction of (unit, example) pairs saturated at init */
