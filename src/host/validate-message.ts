@@ -1,24 +1,35 @@
 /**
  * The host checks every message a webview posts before acting on it: a webview is a web page,
  * and its messages are untrusted input. Anything that is not exactly one of the PanelToHost
- * shapes is refused (null) and logged by the caller.
+ * (training panel) or InspectorToHost (side view) shapes is refused, with the reason, and logged
+ * by the caller. The paths an inspector message carries are checked here for shape only; the
+ * side view then acts on a path only if it offered that path itself (OfferedPaths).
  *
  * Pure: no vscode or node imports.
  */
-import type { PanelToHost } from '../shared/protocol';
+import type { HostToInspector, InspectorToHost, PanelToHost } from '../shared/protocol';
 
 const MAX_ID = 200;
 const MAX_TEXT = 2000;
+/** a file path or URI string; far longer than any a file system allows */
+const MAX_PATH = 4096;
+/** run folders in one Open Run request: a run has one folder per variant */
+const MAX_RUN_DIRS = 256;
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isId = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_ID && /^[\w.:-]+$/.test(x);
+
+const isPath = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_PATH && !x.includes('\0');
+const isCount = (x: unknown, max: number): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= max;
+
+type Parsed<T> = { ok: true; msg: T } | { ok: false; reason: string };
 
 function onlyKeys(o: Record<string, unknown>, keys: string[]): boolean {
   return Object.keys(o).every((k) => keys.includes(k));
 }
 
-/** The message as a PanelToHost, or null (with the reason) when it is not one. */
-export function parsePanelMessage(x: unknown): { ok: true; msg: PanelToHost } | { ok: false; reason: string } {
+/** The message as a PanelToHost, or the reason it is not one. */
+export function parsePanelMessage(x: unknown): Parsed<PanelToHost> {
   if (!isObj(x)) return { ok: false, reason: 'not an object' };
   const t = x.type;
   switch (t) {
@@ -33,13 +44,93 @@ export function parsePanelMessage(x: unknown): { ok: true; msg: PanelToHost } | 
       if (!onlyKeys(x, ['type', 'runId'])) return { ok: false, reason: `unexpected fields in ${t}` };
       if (!isId(x.runId)) return { ok: false, reason: 'bad runId' };
       return { ok: true, msg: { type: t, runId: x.runId } };
-    case 'log': {
-      if (!onlyKeys(x, ['type', 'level', 'message'])) return { ok: false, reason: 'unexpected fields in log' };
-      if (x.level !== 'info' && x.level !== 'warn' && x.level !== 'error') return { ok: false, reason: 'bad log level' };
-      if (typeof x.message !== 'string') return { ok: false, reason: 'log message is not a string' };
-      return { ok: true, msg: { type: 'log', level: x.level, message: x.message.slice(0, MAX_TEXT) } };
-    }
+    case 'log':
+      return parseLog(x);
     default:
-      return { ok: false, reason: `unknown message type ${JSON.stringify(String(t)).slice(0, 60)}` };
+      return unknownType(t);
+  }
+}
+
+function parseLog(x: Record<string, unknown>): Parsed<{ type: 'log'; level: 'info' | 'warn' | 'error'; message: string }> {
+  if (!onlyKeys(x, ['type', 'level', 'message'])) return { ok: false, reason: 'unexpected fields in log' };
+  if (x.level !== 'info' && x.level !== 'warn' && x.level !== 'error') return { ok: false, reason: 'bad log level' };
+  if (typeof x.message !== 'string') return { ok: false, reason: 'log message is not a string' };
+  // control characters (NUL, terminal escapes) shown as U+FFFD: the text goes to the log as it is
+  return { ok: true, msg: { type: 'log', level: x.level, message: x.message.slice(0, MAX_TEXT).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '\ufffd') } };
+}
+
+const unknownType = (t: unknown): { ok: false; reason: string } => ({ ok: false, reason: `unknown message type ${JSON.stringify(String(t)).slice(0, 60)}` });
+
+/** The message as an InspectorToHost, or the reason it is not one. */
+export function parseInspectorMessage(x: unknown): Parsed<InspectorToHost> {
+  if (!isObj(x)) return { ok: false, reason: 'not an object' };
+  const t = x.type;
+  switch (t) {
+    case 'ready':
+    case 'newConfig':
+    case 'openExample':
+      if (!onlyKeys(x, ['type'])) return { ok: false, reason: `unexpected fields in ${t}` };
+      return { ok: true, msg: { type: t } };
+    case 'train':
+      if (!onlyKeys(x, ['type', 'file'])) return { ok: false, reason: 'unexpected fields in train' };
+      if (!isPath(x.file)) return { ok: false, reason: 'bad file' };
+      return { ok: true, msg: { type: 'train', file: x.file } };
+    case 'openRun': {
+      if (!onlyKeys(x, ['type', 'runDirs'])) return { ok: false, reason: 'unexpected fields in openRun' };
+      const dirs = x.runDirs;
+      if (!Array.isArray(dirs) || dirs.length === 0 || dirs.length > MAX_RUN_DIRS || !dirs.every(isPath)) return { ok: false, reason: 'bad runDirs' };
+      return { ok: true, msg: { type: 'openRun', runDirs: [...dirs] } };
+    }
+    case 'reveal':
+      if (!onlyKeys(x, ['type', 'file', 'line', 'column'])) return { ok: false, reason: 'unexpected fields in reveal' };
+      if (!isPath(x.file)) return { ok: false, reason: 'bad file' };
+      if (!isCount(x.line, 1e8) || !isCount(x.column, 1e8)) return { ok: false, reason: 'bad line or column' };
+      return { ok: true, msg: { type: 'reveal', file: x.file, line: x.line, column: x.column } };
+    case 'rendered':
+      if (!onlyKeys(x, ['type', 'file', 'version', 'state'])) return { ok: false, reason: 'unexpected fields in rendered' };
+      if (!isPath(x.file)) return { ok: false, reason: 'bad file' };
+      if (!isCount(x.version, Number.MAX_SAFE_INTEGER)) return { ok: false, reason: 'bad version' };
+      if (x.state !== 'fresh' && x.state !== 'stale') return { ok: false, reason: 'bad state' };
+      return { ok: true, msg: { type: 'rendered', file: x.file, version: x.version, state: x.state } };
+    case 'log':
+      return parseLog(x);
+    default:
+      return unknownType(t);
+  }
+}
+
+/**
+ * The paths the side view has shown its webview: the config it inspects, the files its problems
+ * point into, and the folders of the runs it lists. A webview request naming any other path is
+ * refused, so a compromised or buggy webview cannot make the host open, train or read a file of
+ * its choosing.
+ */
+export class OfferedPaths {
+  private files = new Set<string>();
+  private runDirs = new Set<string>();
+
+  /** What one message to the webview offers; a new view or run list replaces the last one's. */
+  offer(m: HostToInspector): void {
+    if (m.type === 'view') {
+      this.files = new Set([m.view.file, ...m.view.problems.flatMap((p) => (p.file ? [p.file] : []))]);
+    } else if (m.type === 'empty') {
+      this.files = new Set();
+      this.runDirs = new Set();
+    } else if (m.type === 'runs') {
+      this.runDirs = new Set(m.runs.map((r) => r.runDir));
+    }
+  }
+
+  /** Whether the host offered this message's paths (messages without paths pass). */
+  allows(m: InspectorToHost): boolean {
+    switch (m.type) {
+      case 'train':
+      case 'reveal':
+        return this.files.has(m.file);
+      case 'openRun':
+        return m.runDirs.every((d) => this.runDirs.has(d));
+      default:
+        return true;
+    }
   }
 }

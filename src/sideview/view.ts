@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { makeNonce, webviewHtml } from '../shared/page';
 import type { HostToInspector, InspectorToHost } from '../shared/protocol';
+import { OfferedPaths, parseInspectorMessage } from '../host/validate-message';
 
 export const INSPECTOR_VIEW_ID = 'mlpLens.inspector';
 
@@ -13,6 +14,8 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider {
   private view: vscode.WebviewView | null = null;
   /** the latest message of each kind, replayed to a (re)loaded webview */
   private latest = new Map<string, HostToInspector>();
+  /** the paths this view has shown the webview: the only ones its requests may name */
+  private readonly offered = new OfferedPaths();
   private readonly emitter = new vscode.EventEmitter<InspectorToHost>();
   /** messages from the webview */
   readonly onMessage = this.emitter.event;
@@ -36,7 +39,11 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider {
       scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'inspector.js')).toString(),
       styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'inspector.css')).toString(),
     });
-    view.webview.onDidReceiveMessage((m: InspectorToHost) => {
+    view.webview.onDidReceiveMessage((raw: unknown) => {
+      const parsed = parseInspectorMessage(raw);
+      if (!parsed.ok) return this.log.warn(`inspector webview: message refused (${parsed.reason})`);
+      const m = parsed.msg;
+      if (!this.offered.allows(m)) return this.log.warn(`inspector webview: ${m.type} names a path the view did not offer; refused`);
       if (m.type === 'ready') this.replay();
       else if (m.type === 'log') this.log[m.level](`inspector webview: ${m.message}`);
       this.emitter.fire(m);
@@ -58,6 +65,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider {
   post(m: HostToInspector): void {
     // 'busy' is transient: a reloaded webview gets the latest view (or empty) and runs
     if (m.type !== 'busy') this.latest.set(m.type === 'runs' ? 'runs' : 'main', m);
+    this.offered.offer(m);
     void this.view?.webview.postMessage(m);
   }
 
