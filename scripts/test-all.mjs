@@ -5,14 +5,14 @@
 //                  it when missing and we are root, else a one-line reason and a failure)
 //   4. vscode      a real VS Code: Node 24 + code-server installed into .cache/ when missing
 //                  (test/vscode/setup.sh), the extension packed into dist/mlp-lens.vsix, then the
-//                  UI tests (command palette, webview) and the in-host mocha tests; a file with a
-//                  failed test runs again (up to three attempts): a test that fails in every
-//                  attempt fails the suite, one that passes on a rerun is named as flaky
+//                  UI tests (command palette, webview) and the in-host mocha tests. No test is
+//                  run again: a red test is a real failure. Timing goals that depend on the
+//                  machine's load are reported by npm run bench:vscode, not asserted here
 // Every suite runs even if an earlier one failed; the last line is "N passed, N failed".
 // MLP_LENS_SUITES=unit,webview runs only those suites.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const only = process.env.MLP_LENS_SUITES?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -26,12 +26,8 @@ function sh(cmd, args, opts = {}) {
   return r.status ?? 1;
 }
 
-/**
- * Run a node:test suite, streaming its output; count passes and failures from its summary.
- * `targets`: the suite's directory or some of its files. `failuresFile`: where the failed
- * top-level tests are written, a JSON line each (scripts/failures-reporter.mjs).
- */
-function nodeTest(name, dir, { targets, failuresFile } = {}) {
+/** Run a node:test suite, streaming its output; count passes and failures from its summary. */
+function nodeTest(name, dir) {
   return new Promise((resolve) => {
     const start = Date.now();
     const files = join(root, dir);
@@ -39,14 +35,10 @@ function nodeTest(name, dir, { targets, failuresFile } = {}) {
       results.push({ name, passed: 0, failed: 1, ms: 0, note: `${dir} is missing` });
       return resolve();
     }
-    const what = targets ?? [files];
-    console.log(`\n=== ${name}: node --test ${targets ? targets.map((f) => relative(root, f)).join(' ') : dir}`);
-    const reporters = failuresFile
-      ? ['--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${join(root, 'scripts/failures-reporter.mjs')}`, `--test-reporter-destination=${failuresFile}`]
-      : ['--test-reporter=spec'];
+    console.log(`\n=== ${name}: node --test ${dir}`);
     // not --test-force-exit: on Node 20 it ended a unit file before its later tests ran (15 of
     // engine.test's tests missing, nothing failed); test/vscode/harness.ts bounds its teardown
-    const p = spawn(process.execPath, ['--test', ...reporters, '--test-concurrency=1', ...what], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', files], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     // the runner's summary lines ("ℹ pass 33"), the last of each, read line by line as they
     // stream: the failures it lists after them can be far longer than any fixed tail
     const counts = {};
@@ -75,46 +67,6 @@ function nodeTest(name, dir, { targets, failuresFile } = {}) {
       resolve();
     });
   });
-}
-
-/**
- * The real-VS-Code suite. These tests drive a real VS Code through a browser, with live training
- * and timing assertions, on a 2-core machine where a stall of the whole machine now and then is
- * not ours. A file with a failed test is run again (its tests build on each other, so the whole
- * file), up to two more times while there is time: a test fails the suite only if it failed in
- * every attempt; one that failed and then passed is named as flaky in the summary.
- */
-async function vscodeSuite() {
-  const dir = 'dist/test/vscode';
-  const start = Date.now();
-  let targets; // undefined: the whole suite
-  let total = 0;
-  let failing = null; // keys "file\tname" that failed in every attempt so far
-  const flaky = new Set();
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    const failuresFile = join(root, `dist/test/vscode-failures-${attempt}.jsonl`);
-    rmSync(failuresFile, { force: true });
-    await nodeTest('vscode', dir, { targets, failuresFile });
-    const r = results.pop();
-    if (attempt === 1) total = r.passed + r.failed;
-    const now = new Set(existsSync(failuresFile) ? readFileSync(failuresFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => { const f = JSON.parse(l); return `${f.file}\t${f.name}`; }) : []);
-    if (r.failed > 0 && now.size === 0) now.add('null\t(the test runner failed)');
-    if (failing === null) failing = now;
-    else {
-      for (const k of failing) if (!now.has(k)) { failing.delete(k); flaky.add(k); }
-    }
-    if (failing.size === 0) break;
-    const elapsedMin = (Date.now() - t0) / 60_000;
-    if (attempt === 3 || elapsedMin > 21) break;
-    const files = [...new Set([...failing].map((k) => k.split('\t')[0]))];
-    targets = files.includes('null') ? undefined : files;
-    console.log(`\n=== vscode: ${failing.size} test(s) failed (${[...failing].map((k) => k.split('\t')[1]).join('; ')}); attempt ${attempt + 1} runs ${targets ? targets.map((f) => relative(root, f)).join(' ') : 'the whole suite'} again`);
-  }
-  const name = (k) => `${k.split('\t')[1]} (${relative(root, k.split('\t')[0])})`;
-  const notes = [];
-  if (flaky.size) notes.push(`flaky, failed then passed on a rerun: ${[...flaky].map(name).join('; ')}`);
-  if (failing.size) notes.push(`failed in every attempt: ${[...failing].map(name).join('; ')}`);
-  results.push({ name: 'vscode', passed: Math.max(0, total - failing.size), failed: failing.size, ms: Date.now() - start, note: notes.join('. ') || undefined });
 }
 
 function fail(name, note) {
@@ -166,7 +118,7 @@ if (sh(process.execPath, [join(root, 'scripts/build.mjs')]) !== 0) {
       sh(process.execPath, [join(root, 'scripts/build.mjs')]);
       if (!packed) fail('vsix', 'vsce package failed');
       else {
-        await vscodeSuite();
+        await nodeTest('vscode', 'dist/test/vscode');
       }
     }
   }

@@ -11,6 +11,7 @@
  * inherited by its extension host), to that file as JSON: { passed, failed, failures, lines }.
  */
 import { writeFileSync } from 'node:fs';
+import { format } from 'node:util';
 import Mocha from 'mocha';
 import training from './suite/training';
 import inspector from './suite/inspector';
@@ -22,6 +23,10 @@ export function run(): Promise<void> {
   const grep = process.env.MLP_LENS_GREP;
   const mocha = new Mocha({ ui: 'tdd', timeout: 120_000, color: false, reporter: 'spec', ...(grep ? { grep } : {}) });
   mocha.suite.emit('pre-require', globalThis, 'in-host', mocha);
+  // the spec reporter logs format strings ("%s (%dms)") with arguments; the extension host hands
+  // the browser's console the string and the arguments apart, so format them here
+  const log = console.log;
+  console.log = (...args: unknown[]) => log(format(...args));
   for (const s of SUITES) s();
   const lines: string[] = [];
   const failures: { title: string; error: string }[] = [];
@@ -29,6 +34,7 @@ export function run(): Promise<void> {
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failed) => {
       const out = process.env.MLP_LENS_TEST_OUT;
+      console.log = log;
       if (out) writeFileSync(out, JSON.stringify({ passed, failed, failures, lines }, null, 2));
       if (failed > 0) reject(new Error(`${failed} in-host test(s) failed`));
       else resolve();
