@@ -127,3 +127,14 @@ export class InputError extends Error {
     return where + this.message;
   }
 }
+
+/**
+ * A name or cell from a user's file, quoted for a message: control characters (NUL, terminal
+ * escape sequences, C1 codes, bidirectional overrides) written as \u escapes, so a message is
+ * safe to print on a terminal or show in the editor; long text is cut at `max` characters.
+ */
+export function quote(text: string, max = 80): string {
+  const cut = text.length > max ? text.slice(0, max) + '…' : text;
+  return `'${cut.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}'`;
+}
+

@@ -2,9 +2,10 @@
  * DataIO for Node hosts (CLI, extension host, tests): user files from disk, shipped dataset
  * assets from media/datasets, gunzipped when their name ends in .gz.
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { constants, existsSync, promises as fs } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { decodeUtf8Strict } from '../engine/datasets/utf8';
 import { InputError, type DataIO } from '../engine/types';
 
 const REASONS: Record<string, string> = {
@@ -12,21 +13,65 @@ const REASONS: Record<string, string> = {
   EISDIR: 'it is a directory',
   EACCES: 'permission denied',
   EPERM: 'permission denied',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'the name is too long',
+  ENOTDIR: 'a part of the path is not a folder',
 };
+
+/** The largest user file (CSV, config) read: far past what the engine trains on in memory. */
+export const MAX_USER_FILE_BYTES = 256 * 1024 * 1024;
+
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
+
+/**
+ * The bytes of a regular file of at most `maxBytes`, read without blocking on what is not a
+ * regular file: opened non-blocking (a FIFO does not wait for a writer), checked by fstat on
+ * the open file (a symlink is followed to what it names: a device, FIFO or folder is refused
+ * before a byte is read), its size checked before anything is allocated, and never more than
+ * `maxBytes` read even if it grows meanwhile. Errors are InputErrors naming `shown` and what is
+ * allowed.
+ */
+export async function readRegularFile(full: string, shown: string, what: string, maxBytes = MAX_USER_FILE_BYTES): Promise<Uint8Array> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(full, constants.O_RDONLY | constants.O_NONBLOCK);
+    const st = await handle.stat();
+    if (!st.isFile()) {
+      const kind = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
+      throw new InputError(`cannot read ${what} '${shown}': it is ${kind}; a regular file is required`, shown);
+    }
+    if (st.size > maxBytes) throw new InputError(`cannot read ${what} '${shown}': it is ${mib(st.size)}; the limit is ${mib(maxBytes)}`, shown);
+    const buf = new Uint8Array(st.size + 1);
+    let n = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, n, buf.length - n, null);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+      if (n === buf.length) throw new InputError(`cannot read ${what} '${shown}': it grew while being read; the limit is ${mib(maxBytes)}`, shown);
+    }
+    return buf.subarray(0, n);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw new InputError(`cannot read ${what} '${shown}': ${REASONS[code] ?? (e as Error).message}`, shown);
+  } finally {
+    await handle?.close();
+  }
+}
 
 /** `baseDir`: folder that relative CSV paths start from (the config's); `assetDir`: media/datasets. */
 export function nodeDataIO(baseDir: string, assetDir: string): DataIO {
   return {
     async readText(path: string): Promise<string> {
       const full = resolve(baseDir, path);
+      let bytes: Uint8Array;
       try {
-        return await fs.readFile(full, 'utf8');
+        bytes = await readRegularFile(full, path, 'CSV file');
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code ?? '';
-        const reason = REASONS[code] ?? (e as Error).message;
-        const where = isAbsolute(path) ? '' : ` (looked for ${full})`;
-        throw new InputError(`cannot read CSV file '${path}': ${reason}${where}`, path);
+        const where = isAbsolute(path) || !(e instanceof InputError) || !/no such file/.test(e.message) ? '' : ` (looked for ${full})`;
+        throw where ? new InputError(`${(e as Error).message}${where}`, path) : e;
       }
+      return decodeUtf8Strict(bytes, path);
     },
     async readAsset(name: string): Promise<Uint8Array> {
       if (basename(name) !== name || name.startsWith('.')) throw new Error(`bad dataset asset name '${name}'`);

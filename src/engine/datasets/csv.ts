@@ -5,7 +5,7 @@
  * quote) and blank lines. Every problem throws an InputError carrying the file, the 1-based line
  * and column where it is; the message names the CSV column.
  */
-import { InputError } from '../types';
+import { InputError, quote } from '../types';
 
 /** More distinct labels than this and the label column does not look categorical. */
 export const MAX_CSV_CLASSES = 100;
@@ -105,7 +105,7 @@ function forEachRow(text: string, file: string, onRow: (row: Row) => void): void
         lineStart = i;
         break;
       }
-      throw new InputError(`unexpected '${text[i]}' after a closing quote (expected , or the end of the line)`, file, line, i - lineStart + 1);
+      throw new InputError(`unexpected ${quote(text[i]!)} after a closing quote (expected , or the end of the line)`, file, line, i - lineStart + 1);
     }
     if (row.fields.length === 1 && row.fields[0] === '' && !quoted) continue; // blank line
     onRow(row);
@@ -127,18 +127,19 @@ export function parseCsv(text: string, labelColumn: string, file: string): Parse
     const f = row.fields;
     if (!header) {
       header = f.slice();
+      const seen = new Set<string>();
       header.forEach((name, c) => {
         if (name === '') throw new InputError(`the header names no column ${c + 1}`, file, row.lines[c], row.cols[c]);
-        const first = header!.indexOf(name);
-        if (first < c) throw new InputError(`the header names column '${name}' twice`, file, row.lines[c], row.cols[c]);
+        if (seen.has(name)) throw new InputError(`the header names column ${quote(name)} twice`, file, row.lines[c], row.cols[c]);
+        seen.add(name);
       });
       labelIndex = header.indexOf(labelColumn);
       if (labelIndex < 0) {
         const near = header.find((h) => h.toLowerCase() === labelColumn.toLowerCase());
         throw new InputError(
-          `no column named '${labelColumn}' for the label (dataset.label)` +
-            (near ? `; did you mean '${near}'?` : '') +
-            ` The columns are: ${header.map((h) => `'${h}'`).join(', ')}`,
+          `no column named ${quote(labelColumn)} for the label (dataset.label)` +
+            (near ? `; did you mean ${quote(near)}?` : '') +
+            ` The columns are: ${header.slice(0, 20).map((h) => quote(h)).join(', ')}${header.length > 20 ? ` and ${header.length - 20} more` : ''}`,
           file,
           row.lines[0],
           1,
@@ -147,7 +148,7 @@ export function parseCsv(text: string, labelColumn: string, file: string): Parse
       labelAt = [row.lines[labelIndex]!, row.cols[labelIndex]!];
       features = header.length - 1;
       if (features === 0) {
-        throw new InputError(`there are no feature columns: only the label column '${labelColumn}'`, file, row.lines[0], 1);
+        throw new InputError(`there are no feature columns: only the label column ${quote(labelColumn)}`, file, row.lines[0], 1);
       }
       return;
     }
@@ -168,7 +169,7 @@ export function parseCsv(text: string, labelColumn: string, file: string): Parse
     for (let c = 0; c < f.length; c++) {
       const cell = f[c]!;
       const name = header[c]!;
-      if (cell === '') throw new InputError(`column '${name}' is empty`, file, row.lines[c], row.cols[c]);
+      if (cell === '') throw new InputError(`column ${quote(name)} is empty`, file, row.lines[c], row.cols[c]);
       if (c === labelIndex) {
         labels.push(cell);
         labelLines.push(row.lines[c]!);
@@ -177,12 +178,12 @@ export function parseCsv(text: string, labelColumn: string, file: string): Parse
       if (!NUMBER.test(cell)) {
         const why = NON_FINITE.test(cell)
           ? 'is not a finite number (NaN and Infinity are not allowed)'
-          : `is not a number (every column except the label '${labelColumn}' must be numeric)`;
-        throw new InputError(`column '${name}': '${cell}' ${why}`, file, row.lines[c], row.cols[c]);
+          : `is not a number (every column except the label ${quote(labelColumn)} must be numeric)`;
+        throw new InputError(`column ${quote(name)}: ${quote(cell)} ${why}`, file, row.lines[c], row.cols[c]);
       }
       const v = Math.fround(Number(cell));
       if (!Number.isFinite(v)) {
-        throw new InputError(`column '${name}': '${cell}' is too large for a 32-bit float`, file, row.lines[c], row.cols[c]);
+        throw new InputError(`column ${quote(name)}: ${quote(cell)} is too large for a 32-bit float`, file, row.lines[c], row.cols[c]);
       }
       X[o++] = v;
     }
@@ -224,7 +225,7 @@ function labelsToClasses(
     const fractional = values.find((v) => !Number.isInteger(Number(v)));
     if (fractional !== undefined) {
       throw new InputError(
-        `label column '${column}' does not look categorical: '${fractional}' is not an integer. ` +
+        `label column ${quote(column)} does not look categorical: ${quote(fractional)} is not an integer. ` +
           `Labels must be class names or integer class numbers.`,
         file,
         lines[distinct.get(fractional)!],
@@ -237,7 +238,7 @@ function labelsToClasses(
   }
   if (names.length > MAX_CSV_CLASSES) {
     throw new InputError(
-      `label column '${column}' has ${names.length} distinct values; it does not look categorical ` +
+      `label column ${quote(column)} has ${names.length} distinct values; it does not look categorical ` +
         `(at most ${MAX_CSV_CLASSES} classes are allowed)`,
       file,
       ...at,
@@ -245,7 +246,7 @@ function labelsToClasses(
   }
   if (names.length < 2) {
     throw new InputError(
-      `label column '${column}' has only one distinct value ('${names[0]}'); a classifier needs at least 2 classes`,
+      `label column ${quote(column)} has only one distinct value (${quote(names[0]!)}); a classifier needs at least 2 classes`,
       file,
       ...at,
     );
