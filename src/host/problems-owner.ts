@@ -25,7 +25,16 @@ export function issuesToReport(issues: ConfigIssue[], others: OtherReporters): C
 }
 
 /**
- * Does jsonValidation's fileMatch ("*.mlp.json") bind our schema to a file of this path (or name)?
- * That is what makes a file an MLP Lens config everywhere: the inspector, the CodeLens, New Experiment Config.
+ * The glob of config file names, in any case: jsonValidation's fileMatch in package.json (VS Code's
+ * JSON language service matches fileMatch case-sensitively, so the case-insensitivity is spelled
+ * out) and the CodeLens selector. The languages contribution keeps "*.mlp.json": VS Code matches
+ * filenamePatterns against the lower-cased name.
+ */
+export const CONFIG_FILE_GLOB = '*.[mM][lL][pP].[jJ][sS][oO][nN]';
+
+/**
+ * Does jsonValidation's fileMatch (CONFIG_FILE_GLOB) bind our schema to a file of this path (or
+ * name)? That is what makes a file an MLP Lens config everywhere: the inspector, the CodeLens, New
+ * Experiment Config, Train MLP's config in view.
  */
 export const schemaBound = (file: string): boolean => /\.mlp\.json$/i.test(file);

@@ -9,6 +9,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { CONFIG_FILE_GLOB } from '../host/problems-owner';
 import type { InspectorRun, InspectorView } from '../shared/protocol';
 import { ConfigCodeLens, newExperimentConfig, openLectureExample, type NewConfigArgs } from './authoring';
 import { InspectorController, isConfigDoc, type LatencySample } from './controller';
@@ -78,7 +79,7 @@ export function registerInspector(context: vscode.ExtensionContext, log: vscode.
     controller,
     lens,
     vscode.window.registerWebviewViewProvider(INSPECTOR_VIEW_ID, provider, { webviewOptions: { retainContextWhenHidden: false } }),
-    vscode.languages.registerCodeLensProvider({ pattern: '**/*.mlp.json' }, lens),
+    vscode.languages.registerCodeLensProvider({ pattern: `**/${CONFIG_FILE_GLOB}` }, lens),
     vscode.commands.registerCommand('mlpLens.newConfig', (args?: NewConfigArgs) => newExperimentConfig(storage, args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : {})),
     vscode.commands.registerCommand('mlpLens.openLectureExample', () => openLectureExample(ext, storage)),
     vscode.commands.registerCommand('mlpLens.inspect', async (uri?: vscode.Uri) => {

@@ -17,7 +17,7 @@ import { findRunGroups, loadRunModel } from '../../runs/loader';
 import { writeJsonAtomic, type RunSummary } from '../../runs/record';
 import { DEFAULT_PANEL_SETTINGS, panelTitles, RunModel } from '../../runs/model';
 import { PANEL_VIEW_TYPE, RunPanel, panelOptions, type PanelHost } from '../panel';
-import { issuesToReport, schemaBound } from '../problems-owner';
+import { CONFIG_FILE_GLOB, issuesToReport, schemaBound } from '../problems-owner';
 
 /**
  * How long Stop waits for the worker to finish on its own before terminating it. The worker
@@ -73,8 +73,6 @@ interface PickedConfig {
   text: string;
   builtIn: boolean;
 }
-
-const CONFIG_SUFFIX = '.mlp.json';
 
 function cfgSection() {
   return vscode.workspace.getConfiguration('mlpLens');
@@ -208,7 +206,7 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
    * several visible and none active: then the user picks.
    */
   configInView(): vscode.Uri | undefined {
-    const isConfig = (u: vscode.Uri) => u.path.endsWith(CONFIG_SUFFIX);
+    const isConfig = (u: vscode.Uri) => schemaBound(u.path);
     const ed = vscode.window.activeTextEditor;
     if (ed && isConfig(ed.document.uri)) return ed.document.uri;
     const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
@@ -223,7 +221,7 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
     if (inView) return this.readConfig(inView, false);
     const lecture = vscode.Uri.joinPath(this.extensionUri, 'examples', 'lecture.mlp.json');
     const found = vscode.workspace.workspaceFolders?.length
-      ? await vscode.workspace.findFiles('**/*.mlp.json', '**/{node_modules,.git,.mlp-lens,.cache,dist}/**', 200)
+      ? await vscode.workspace.findFiles(`**/${CONFIG_FILE_GLOB}`, '**/{node_modules,.git,.mlp-lens,.cache,dist}/**', 200)
       : [];
     type Item = vscode.QuickPickItem & { uri?: vscode.Uri; builtIn?: boolean };
     const items: Item[] = found
@@ -615,7 +613,7 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
       existing.reveal(preserveFocus);
       return existing;
     }
-    const besideConfig = vscode.window.activeTextEditor?.document.uri.path.endsWith(CONFIG_SUFFIX);
+    const besideConfig = schemaBound(vscode.window.activeTextEditor?.document.uri.path ?? '');
     const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, `MLP Lens: ${model.title}`, { viewColumn: besideConfig ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active, preserveFocus }, panelOptions(this.extensionUri));
     return this.adopt(panel, model);
   }
