@@ -5,12 +5,12 @@
  *
  * Pure: no vscode or node imports.
  */
+import { isObj } from '../engine/guards';
 import type { PanelToHost } from '../shared/protocol';
 
 const MAX_ID = 200;
 const MAX_TEXT = 2000;
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isId = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_ID && /^[\w.:-]+$/.test(x);
 
 function onlyKeys(o: Record<string, unknown>, keys: string[]): boolean {
