@@ -9,7 +9,7 @@
 import type { Divergence, EpochRecord, StepRecord } from '../engine/trainer';
 import type { ResolvedConfig } from '../engine/types';
 import type { HostToPanel, PanelRun, PanelRunStatus, PanelSettings, PanelVariant, PanelVariantStatus } from '../shared/protocol';
-import type { RunSummary } from './record';
+import type { RunSummary } from './summary';
 import { ColumnStore, type LayerMeta } from '../shared/columns';
 
 export const DEFAULT_PANEL_SETTINGS: PanelSettings = { gradientScale: 'window', gradientDomain: [1e-5, 10], colorWindow: 100 };
