@@ -3,7 +3,7 @@
  *
  *   mlp-lens train <config> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json] [--report FILE.html]
  *   mlp-lens dump <config> --out PREFIX [--variant NAME] [--no-probs]
- *   mlp-lens validate <config>
+ *   mlp-lens validate <config> [--json]
  *
  * Exit codes: 0 success; 2 invalid config, data or arguments (one message, no stack trace);
  * 1 a training failure such as divergence; 130 interrupted (the run is kept as "stopped").
@@ -31,14 +31,15 @@ const USAGE = `usage:
   mlp-lens train <config.mlp.json> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json]
                 [--report FILE.html]
   mlp-lens dump <config.mlp.json> --out PREFIX [--variant NAME] [--no-probs]
-  mlp-lens validate <config.mlp.json>
+  mlp-lens validate <config.mlp.json> [--json]
 
 train     trains every variant (or one) and writes a run record per variant:
           DIR/<variant>/ with --out, else .mlp-lens/runs/<time>-<config>-<variant>/;
           --report also writes the training panel as one self-contained HTML file
 dump      one forward/backward pass on the first training batch, written as
           PREFIX.in.json and PREFIX.out.json (format mlp-oracle/v1)
-validate  checks a config against the schema and prints every problem
+validate  checks a config against the schema and prints every problem;
+          --json prints {file, valid, issues} instead
 
 exit codes: 0 ok, 2 invalid config/data/arguments, 1 training failed (e.g. diverged)`;
 
