@@ -91,7 +91,7 @@ export class RunModel {
     this.changed();
   }
 
-  /** Records packed by the worker (see run-history's packRecord). */
+  /** Records packed by the worker (RecordPacker, src/shared/columns.ts). */
   packedRecords(name: string, layers: LayerMeta[] | null, data: Float64Array, count: number, epochs: EpochRecord[], progress: { step: number; totalSteps: number; epoch: number }): void {
     const v = this.variant(name);
     if (!v) return;

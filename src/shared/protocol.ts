@@ -138,7 +138,7 @@ export interface PanelUiState {
 
 // ---------------------------------------------------------------------------------------------
 // Inspector side view (webview "inspector": webview/inspector/main.ts) <-> extension host
-// (src/sideview/), and the host <-> inspection worker (src/sideview/inspect-worker.ts).
+// (src/sideview/), and the host <-> inspection worker (src/node/inspect-worker.ts).
 
 /** Host -> inspection worker. */
 export type HostToInspectWorker =

@@ -33,7 +33,7 @@ export interface InspectorApi {
   runs(): InspectorRun[];
 }
 
-/** What the inspector uses from the training side (src/host/training.ts), when given. */
+/** What the inspector uses from the training side (src/host/training/training.ts), when given. */
 export interface TrainingHooks {
   /** open these run folders (one run's variants) in the training panel */
   openRunDirs?(dirs: string[]): Promise<unknown>;
