@@ -3,7 +3,7 @@
  *
  *   mlp-lens train <config> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json] [--report FILE.html]
  *   mlp-lens dump <config> --out PREFIX [--variant NAME] [--no-probs]
- *   mlp-lens validate <config>
+ *   mlp-lens validate <config> [--json]
  *
  * Exit codes: 0 success; 2 invalid config, data or arguments (one message, no stack trace);
  * 1 a training failure such as divergence; 130 interrupted (the run is kept as "stopped").
@@ -13,13 +13,17 @@ import * as path from 'node:path';
 import { formatIssue, resolveConfig, validateConfig, withOverrides } from '../engine/config';
 import { loadDataset } from '../engine/datasets';
 import { gradientDump } from '../engine/dump';
-import { Trainer } from '../engine/trainer';
+import type { Trainer } from '../engine/trainer';
 import { InputError, type Dataset, type ResolvedConfig } from '../engine/types';
 import { findAssetDir, nodeDataIO } from '../node/io';
 import { formatVariantReport, formatComparison } from './report';
-import { freshStamp, RunRecorder, slug, writeJsonAtomic } from '../runs/record';
+import { writeJsonAtomic } from '../runs/atomic';
+import { DEFAULT_RUN_FOLDER } from '../runs/folders';
+import { freshStamp, runFolderName, variantFolderName } from '../runs/names';
+import { RunRecorder } from '../runs/record';
+import { runMeta } from '../runs/summary';
 import { enableSecondCore, setupKernels } from '../node/kernel-setup';
-import { trainVariant, type VariantOutcome } from '../node/train-session';
+import { makeTrainer, trainVariant, type VariantOutcome } from '../node/train-session';
 import { reportHtml } from '../node/html-report';
 import { DEFAULT_PANEL_SETTINGS, RunModel } from '../runs/model';
 
@@ -27,14 +31,15 @@ const USAGE = `usage:
   mlp-lens train <config.mlp.json> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json]
                 [--report FILE.html]
   mlp-lens dump <config.mlp.json> --out PREFIX [--variant NAME] [--no-probs]
-  mlp-lens validate <config.mlp.json>
+  mlp-lens validate <config.mlp.json> [--json]
 
 train     trains every variant (or one) and writes a run record per variant:
           DIR/<variant>/ with --out, else .mlp-lens/runs/<time>-<config>-<variant>/;
           --report also writes the training panel as one self-contained HTML file
 dump      one forward/backward pass on the first training batch, written as
           PREFIX.in.json and PREFIX.out.json (format mlp-oracle/v1)
-validate  checks a config against the schema and prints every problem
+validate  checks a config against the schema and prints every problem;
+          --json prints {file, valid, issues} instead
 
 exit codes: 0 ok, 2 invalid config/data/arguments, 1 training failed (e.g. diverged)`;
 
@@ -110,16 +115,6 @@ async function loadConfigAndData(args: Args): Promise<{ cfgs: ResolvedConfig[]; 
   return { cfgs, data };
 }
 
-/** Trainer construction can refuse a config only the data can judge (e.g. sigmoid output on 10 classes). */
-function makeTrainer(cfg: ResolvedConfig, data: Dataset, file: string): Trainer {
-  try {
-    return new Trainer(cfg, data);
-  } catch (e) {
-    if (e instanceof InputError && !e.file) throw new InputError(`variant "${cfg.variant}": ${e.message}`, file);
-    throw e;
-  }
-}
-
 function progressBar(t: Trainer, width = 24): string {
   const frac = t.totalSteps ? t.step / t.totalSteps : 1;
   const full = Math.round(frac * width);
@@ -146,8 +141,8 @@ async function cmdTrain(args: Args): Promise<number> {
   process.on('SIGTERM', onSigint);
   log(`${cfgs[0]!.name}: ${data.description}; ${data.features} features, ${data.classes} classes`);
   log(`kernels: ${trainers[0]!.net.kernelPath}`);
-  const runsDir = path.join('.mlp-lens', 'runs');
-  const stamp = freshStamp(runsDir, cfgs.map((c) => `${slug(c.name)}-${slug(c.variant)}`));
+  const runsDir = DEFAULT_RUN_FOLDER;
+  const stamp = freshStamp(runsDir, cfgs);
   const outcomes: { dir: string; outcome: VariantOutcome }[] = [];
   const reportFile = args.flags.get('report') as string | undefined;
   // the same model the extension's panel gets, for the HTML report
@@ -155,10 +150,8 @@ async function cmdTrain(args: Args): Promise<number> {
   view?.started(cfgs.map((c) => c.variant), [], data.description);
   for (const trainer of trainers) {
     const cfg = trainer.cfg;
-    const dir = out ? path.join(out, slug(cfg.variant)) : path.join(runsDir, `${stamp}-${slug(cfg.name)}-${slug(cfg.variant)}`);
-    const recorder = new RunRecorder(dir, cfg, path.resolve(args.config), {
-      parameters: trainer.net.parameterCount, stepsPlanned: trainer.totalSteps, batchSize: trainer.batchSize, kernel: trainer.net.kernelPath,
-    });
+    const dir = out ? path.join(out, variantFolderName(cfg.variant)) : path.join(runsDir, runFolderName(stamp, cfg.name, cfg.variant));
+    const recorder = new RunRecorder(dir, cfg, path.resolve(args.config), runMeta(trainer));
     log(`\n== ${cfg.variant}: ${[data.features, ...cfg.layers, trainer.net.sizes.at(-1)].join('-')} ${cfg.activation.join(',')} init ${cfg.init.scheme}, ${cfg.optimizer.type} lr ${cfg.lr}, batch ${trainer.batchSize}, ${cfg.epochs} epochs`);
     let lastDraw = 0;
     let lastLoss = NaN;

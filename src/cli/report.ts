@@ -2,6 +2,7 @@
  * Plain-text tables for the CLI: per variant and hidden layer, saturation and gradient norms
  * at initialization (the first step's probes, measured before the first update) and at the end.
  */
+import { ratioText } from '../engine/inspect/warnings';
 import type { LayerProbe } from '../engine/probes';
 import type { VariantOutcome } from '../node/train-session';
 
@@ -26,9 +27,10 @@ export function deltaRatio(layers: LayerProbe[] | undefined): number | null {
   return hidden[0]!.delta / hidden[hidden.length - 1]!.delta;
 }
 
-function ratioText(r: number | null): string {
+/** "0.051 (1/19.4)" below 1 (ratioText: the reciprocal of the ratio as measured), else "1.250" */
+function ratioCell(r: number | null): string {
   if (r === null) return '-';
-  return r > 0 && r < 1 ? `${r.toFixed(3)} (1/${(1 / r).toFixed(1)})` : r.toFixed(3);
+  return r > 0 && r < 1 ? `${r.toFixed(3)} (${ratioText(r)})` : r.toFixed(3);
 }
 
 export function formatVariantReport(o: VariantOutcome): string {
@@ -46,7 +48,7 @@ export function formatVariantReport(o: VariantOutcome): string {
     });
     lines.push(table(rows));
     const r = deltaRatio(init);
-    if (r !== null) lines.push(`  |delta| first/last hidden layer at init: ${ratioText(r)}`);
+    if (r !== null) lines.push(`  |delta| first/last hidden layer at init: ${ratioCell(r)}`);
   }
   return lines.join('\n');
 }
@@ -56,7 +58,7 @@ export function formatComparison(outcomes: VariantOutcome[]): string {
   for (const o of outcomes) {
     const hidden = o.first?.layers.filter((l) => l.saturation !== null) ?? [];
     const meanSat = hidden.length ? hidden.reduce((a, l) => a + l.saturation!, 0) / hidden.length : null;
-    rows.push([o.summary.variant, o.summary.status, num(o.summary.train?.accuracy), num(o.summary.test?.accuracy), num(meanSat), ratioText(deltaRatio(o.first?.layers))]);
+    rows.push([o.summary.variant, o.summary.status, num(o.summary.train?.accuracy), num(o.summary.test?.accuracy), num(meanSat), ratioCell(deltaRatio(o.first?.layers))]);
   }
   return 'comparison\n' + table(rows);
 }

@@ -11,6 +11,8 @@
 import { getNodePath, getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { JSONPath, Node, ParseError } from 'jsonc-parser';
 import schemaJson from '../../media/mlp-config.schema.json';
+import { has, isObj, type Obj } from './guards';
+import { formatJsonPath, lineStarts as lineStartsOf, textRange } from './inspect/paths';
 import { InputError } from './types';
 import type { DatasetSpec, HiddenActivation, InitSpec, OptimizerSpec, ProbeSpec, ResolvedConfig, ScheduleSpec } from './types';
 
@@ -33,7 +35,6 @@ export interface ConfigIssue {
 // The schema interpreter
 
 type JsonType = 'null' | 'boolean' | 'integer' | 'number' | 'string' | 'array' | 'object';
-type Obj = Record<string, unknown>;
 
 interface Schema {
   $ref?: string;
@@ -80,8 +81,6 @@ interface Problem {
   node?: Node;
 }
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const has = (o: Obj, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 const equal = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
 
 /** Follows local `$ref`s ("#/definitions/x"). */
@@ -337,41 +336,18 @@ interface Parsed {
 function parse(text: string): Parsed {
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
-  const lineStarts = [0];
-  for (const m of text.matchAll(/\r\n|\r|\n/g)) lineStarts.push(m.index + m[0].length);
+  const lineStarts = lineStartsOf(text);
   const syntax = errors.map((e): ConfigIssue => {
     const code = printParseErrorCode(e.error);
     const token = text.slice(e.offset, e.offset + e.length);
     const found = !/Expected$/.test(code) ? '' : token ? ` but found ${token.length > 20 ? token.slice(0, 17) + '...' : token}` : ' but found the end of the file';
     const unquoted = /^['A-Za-z_]/.test(token) ? ': property names and strings need double quotes' : '';
     const message = (code === 'InvalidSymbol' && token ? `unexpected ${token}${unquoted}` : SYNTAX_MESSAGES[code] ?? code) + found;
-    return { path: '', message, ...span(lineStarts, e.offset, e.offset + Math.max(e.length, 1)), severity: 'error', kind: 'syntax' };
+    return { path: '', message, ...textRange(lineStarts, e.offset, e.offset + Math.max(e.length, 1)), severity: 'error', kind: 'syntax' };
   });
   // getNodeValue builds null-prototype objects: hand out plain ones
   const value: unknown = tree && !syntax.length ? JSON.parse(JSON.stringify(getNodeValue(tree))) : undefined;
   return { value, tree, lineStarts, syntax };
-}
-
-function position(lineStarts: number[], offset: number): [number, number] {
-  let lo = 0;
-  let hi = lineStarts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (lineStarts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return [lo + 1, offset - lineStarts[lo] + 1];
-}
-
-function span(lineStarts: number[], start: number, end: number) {
-  const [line, column] = position(lineStarts, start);
-  const [endLine, endColumn] = position(lineStarts, end);
-  return { line, column, endLine, endColumn };
-}
-
-/** $.optimizer.lr, $.variants[1].activation, $["odd key"] */
-function formatPath(path: JSONPath): string {
-  return '$' + path.map((s) => (typeof s === 'number' ? `[${s}]` : /^[A-Za-z_$][\w$]*$/.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`)).join('');
 }
 
 /** Like jsonc-parser's findNodeAtLocation, but a duplicated key resolves to its last occurrence, as values do. */
@@ -392,7 +368,7 @@ function toIssue(p: Problem, parsed: Parsed, kind: ConfigIssue['kind']): ConfigI
   const key = node?.parent?.type === 'property' ? node.parent.children?.[0] : undefined;
   if (key && node !== key && p.at) [start, end] = [key.offset, key.offset + key.length];
   else if (p.at === 'object') end = start + 1;
-  return { path: formatPath(p.path), message: p.message, ...span(parsed.lineStarts, start, end), severity: p.warning ? 'warning' : 'error', kind };
+  return { path: formatJsonPath(p.path), message: p.message, ...textRange(parsed.lineStarts, start, end), severity: p.warning ? 'warning' : 'error', kind };
 }
 
 /** Later duplicates win (as in JSON.parse); warn at the ones that are ignored. */
@@ -506,7 +482,7 @@ function semanticProblems(cfg: unknown, schemaProblems: Problem[], file: string)
     /** where field k of this variant comes from: the variant, the base config, or (a default) the variant itself */
     const from = (k: string): JSONPath => (own(k) ? ['variants', i, k] : has(cfg, k) ? [k] : variant ? ['variants', i] : []);
     const report = (path: JSONPath, message: string, warning = false) => {
-      const key = `${formatPath(path)} ${message}`;
+      const key = `${formatJsonPath(path)} ${message}`;
       const entry = found.get(key) ?? { path, message, warning, variants: [] };
       if (variant) entry.variants.push(r.variant);
       found.set(key, entry);

@@ -7,6 +7,7 @@
  *
  * Pure: no vscode or node imports.
  */
+import { isObj } from '../engine/guards';
 import type { HostToInspector, InspectorToHost, PanelToHost } from '../shared/protocol';
 
 const MAX_ID = 200;
@@ -16,7 +17,6 @@ const MAX_PATH = 4096;
 /** run folders in one Open Run request: a run has one folder per variant */
 const MAX_RUN_DIRS = 256;
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isId = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_ID && /^[\w.:-]+$/.test(x);
 
 const isPath = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_PATH && !x.includes('\0');

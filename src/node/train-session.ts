@@ -1,10 +1,25 @@
 /**
- * Drives one variant's Trainer to the end in time slices, recording to disk and reporting
- * progress, and yields to the event loop between slices so Ctrl-C (CLI) or a Stop message
- * (worker) is seen promptly. Shared by the CLI and the training worker.
+ * Builds a variant's Trainer and drives it to the end in time slices, recording to disk and
+ * reporting progress, and yields to the event loop between slices so Ctrl-C (CLI) or a Stop
+ * message (worker) is seen promptly. Shared by the CLI and the training worker.
  */
-import { copyStepRecord, type EpochRecord, type StepRecord, type Trainer } from '../engine/trainer';
-import type { RunRecorder, RunSummary } from '../runs/record';
+import { copyStepRecord, Trainer, type EpochRecord, type StepRecord } from '../engine/trainer';
+import { InputError, type Dataset, type ResolvedConfig } from '../engine/types';
+import type { RunRecorder } from '../runs/record';
+import { newSummary, runMeta, type RunSummary } from '../runs/summary';
+
+/**
+ * The trainer of one variant. Construction can refuse a config only the data can judge (e.g. a
+ * sigmoid output on 10 classes): that InputError names the variant and the config file.
+ */
+export function makeTrainer(cfg: ResolvedConfig, data: Dataset, configFile: string): Trainer {
+  try {
+    return new Trainer(cfg, data);
+  } catch (e) {
+    if (e instanceof InputError && !e.file) throw new InputError(`variant "${cfg.variant}": ${e.message}`, configFile);
+    throw e;
+  }
+}
 
 export interface SessionHooks {
   recorder?: RunRecorder;
@@ -30,21 +45,12 @@ export interface VariantOutcome {
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export function baseSummary(trainer: Trainer, configFile: string | null): RunSummary {
-  return {
-    format: 'mlp-lens-run/v1', name: trainer.cfg.name, variant: trainer.cfg.variant, configFile,
-    status: trainer.status, epochs: trainer.epoch, epochsPlanned: trainer.cfg.epochs, steps: trainer.step,
-    stepsPlanned: trainer.totalSteps, batchSize: trainer.batchSize, parameters: trainer.net.parameterCount,
-    train: null, test: null, samplesPerSecond: 0, seconds: 0, startedAt: new Date().toISOString(), finishedAt: null, kernel: trainer.net.kernelPath,
-  };
-}
-
 /** summary.json is rewritten at an epoch's end at most this often while a run trains. */
 export const SUMMARY_INTERVAL_MS = 1000;
 
 export async function trainVariant(trainer: Trainer, configFile: string | null, hooks: SessionHooks = {}): Promise<VariantOutcome> {
   const rec = hooks.recorder;
-  const summary = rec ? rec.summary : baseSummary(trainer, configFile);
+  const summary = rec ? rec.summary : newSummary(trainer.cfg, configFile, runMeta(trainer));
   let first: StepRecord | null = null;
   let last: StepRecord | null = null;
   const sliceMs = hooks.sliceMs ?? 50;

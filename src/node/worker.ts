@@ -1,22 +1,24 @@
 /**
  * The training worker (worker_threads): trains every variant of a config off the host's
- * thread, writes run records as the CLI does, and posts batched records to the host at most
- * every postIntervalMs. Stop (a flag in shared memory, or a 'stop' message) ends training
- * before the next step and keeps the run as "stopped".
+ * thread, side by side (their time slices interleave), writes run records as the CLI does, and
+ * posts each variant's step records packed (one transferred Float64Array per batch) to the host
+ * at most every postIntervalMs. Stop (a flag in shared memory, or a 'stop' message) ends
+ * training before the next step and keeps the run as "stopped".
  */
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { resolveConfig, withOverrides } from '../engine/config';
 import { loadDataset } from '../engine/datasets';
-import type { EpochRecord, StepRecord } from '../engine/trainer';
-import { Trainer } from '../engine/trainer';
+import type { EpochRecord } from '../engine/trainer';
 import { InputError } from '../engine/types';
 import { nodeDataIO } from './io';
 import type { HostToWorker, WorkerToHost } from '../shared/protocol';
 import { RecordPacker } from '../shared/columns';
-import { freshStamp, RunRecorder, slug } from '../runs/record';
+import { newRunFolders } from '../runs/names';
+import { RunRecorder } from '../runs/record';
+import { runMeta } from '../runs/summary';
 import { enableSecondCore, setupKernels } from './kernel-setup';
-import { trainVariant } from './train-session';
+import { makeTrainer, trainVariant } from './train-session';
 
 const port = parentPort;
 if (!port) throw new Error('worker.js must run in a worker thread');
@@ -43,62 +45,43 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
   stopFlag = msg.stopFlag ? new Int32Array(msg.stopFlag) : null;
   const cfgs = withOverrides(resolveConfig(msg.configText, msg.configFile), { variant: msg.variant });
   const data = await loadDataset(cfgs[0]!.dataset, nodeDataIO(path.dirname(msg.configFile), msg.assetDir), msg.configFile);
-  const trainers = cfgs.map((c) => {
-    try {
-      return new Trainer(c, data);
-    } catch (e) {
-      if (e instanceof InputError && !e.file) throw new InputError(`variant "${c.variant}": ${e.message}`, msg.configFile);
-      throw e;
-    }
-  });
-  const suffixes = cfgs.map((c) => `${slug(c.name)}-${slug(c.variant)}`);
-  const stamp = freshStamp(msg.outDir, suffixes);
-  const dirs = suffixes.map((s) => path.join(msg.outDir, `${stamp}-${s}`));
+  const trainers = cfgs.map((c) => makeTrainer(c, data, msg.configFile)); // refuse bad variants before training any
+  const { dirs } = newRunFolders(msg.outDir, cfgs);
   post({ type: 'started', variants: cfgs.map((c) => c.variant), runDirs: dirs, dataset: data.description });
   const runOne = async (v: number): Promise<void> => {
     if (stopping()) return;
     const trainer = trainers[v]!;
     const variant = trainer.cfg.variant;
-    const recorder = new RunRecorder(dirs[v]!, trainer.cfg, msg.configFile, {
-      parameters: trainer.net.parameterCount, stepsPlanned: trainer.totalSteps, batchSize: trainer.batchSize, kernel: trainer.net.kernelPath,
-    });
-    let steps: StepRecord[] = [];
+    const recorder = new RunRecorder(dirs[v]!, trainer.cfg, msg.configFile, runMeta(trainer));
     let epochs: EpochRecord[] = [];
     let lastPost = 0;
-    // packed: the step records as one Float64Array, transferred (no copy, no object per step for the host)
-    const packer = msg.packed ? new RecordPacker() : null;
+    // the step records as one Float64Array, transferred (no copy, no object per step for the host)
+    const packer = new RecordPacker();
     const flush = () => {
       const progress = { step: trainer.step, totalSteps: trainer.totalSteps, epoch: trainer.epoch };
-      if (packer) {
-        const { data, count } = packer.take();
-        port!.postMessage({ type: 'packedRecords', variant, layers: packer.meta, count, data, epochs, progress } satisfies WorkerToHost, [data.buffer as ArrayBuffer]);
-      } else post({ type: 'records', variant, steps, epochs, progress });
-      steps = [];
+      const { data, count } = packer.take();
+      port!.postMessage({ type: 'packedRecords', variant, layers: packer.meta, count, data, epochs, progress } satisfies WorkerToHost, [data.buffer as ArrayBuffer]);
       epochs = [];
       lastPost = performance.now();
     };
     const outcome = await trainVariant(trainer, msg.configFile, {
       recorder,
       shouldStop: stopping,
-      onStep: (r) => (packer ? packer.add(r) : steps.push(r)),
-      onStepTransient: packer !== null, // packed at once; the plain path keeps the objects
+      onStep: (r) => packer.add(r),
+      onStepTransient: true, // packed at once
       onEpoch: (r) => epochs.push(r),
       onSlice: () => { if (performance.now() - lastPost >= msg.postIntervalMs) flush(); },
       // a Stop must end the worker promptly: no full pass over the data after it
       evaluateOnStop: false,
       // side by side, one round of every variant's slice takes about 20 ms (records are posted between slices)
-      sliceMs: msg.parallel ? Math.max(5, Math.round(20 / trainers.length)) : 50,
+      sliceMs: Math.max(5, Math.round(20 / trainers.length)),
     });
     flush();
     post({ type: 'variantDone', variant, runDir: dirs[v]!, summary: outcome.summary });
     trainer.dispose(); // its helper thread, if any
   };
-  if (msg.parallel) {
-    // side by side: each variant's loop yields between slices, so their slices interleave
-    await Promise.all(trainers.map((_, v) => runOne(v)));
-  } else {
-    for (let v = 0; v < trainers.length && !stopping(); v++) await runOne(v);
-  }
+  // each variant's loop yields between slices, so their slices interleave
+  await Promise.all(trainers.map((_, v) => runOne(v)));
   const stopped = stopping();
   post(stopped ? { type: 'finished', stopped, stopMs: performance.now() - stopSeenAt! } : { type: 'finished', stopped });
 }

@@ -4,11 +4,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readRunHead, readRunRecords, slug, type RunSummary } from './record';
+import { readRunHead, readRunRecords } from './record';
 import { RunModel } from './model';
+import { runKeyOf } from './names';
+import { SUMMARY_FILE, tryReadSummary, type RunSummary } from './summary';
 
 export function isRunDir(dir: string): boolean {
-  return fs.existsSync(path.join(dir, 'summary.json')) && fs.existsSync(path.join(dir, 'metrics.jsonl'));
+  return fs.existsSync(path.join(dir, SUMMARY_FILE)) && fs.existsSync(path.join(dir, 'metrics.jsonl'));
 }
 
 /**
@@ -56,14 +58,6 @@ export interface RunGroup {
   startedAt: string;
 }
 
-function summaryOf(dir: string): RunSummary | null {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * The runs in some selected folders: a run folder itself, or the run folders directly inside
  * a folder (the CLI's --out DIR holds DIR/<variant>/; the extension writes
@@ -72,7 +66,7 @@ function summaryOf(dir: string): RunSummary | null {
 export function findRunGroups(selected: string[]): RunGroup[] {
   const dirs = new Set<string>();
   for (const s of selected) {
-    const d = path.basename(s) === 'summary.json' ? path.dirname(s) : s;
+    const d = path.basename(s) === SUMMARY_FILE ? path.dirname(s) : s;
     if (isRunDir(d)) dirs.add(path.resolve(d));
     else if (fs.existsSync(d) && fs.statSync(d).isDirectory()) {
       for (const child of fs.readdirSync(d)) {
@@ -83,12 +77,11 @@ export function findRunGroups(selected: string[]): RunGroup[] {
   }
   const groups = new Map<string, { dirs: string[]; summaries: RunSummary[] }>();
   for (const d of dirs) {
-    const s = summaryOf(d);
+    const s = tryReadSummary(d);
     if (!s) continue;
-    const base = path.basename(d);
-    const suffix = `-${slug(s.variant)}`;
-    // <time>-<config>-<variant>: group by <time>-<config>; <out>/<variant>: group by the parent
-    const key = base.endsWith(suffix) && base.length > suffix.length ? `${path.dirname(d)}|${base.slice(0, -suffix.length)}` : `${path.dirname(d)}|`;
+    // <stamp>-<config>-<variant>: group by <stamp>-<config> (".2" of a second run in the same
+    // second included); <out>/<variant>: group by the parent
+    const key = `${path.dirname(d)}|${runKeyOf(path.basename(d), s.variant) ?? ''}`;
     const g = groups.get(key) ?? { dirs: [], summaries: [] };
     g.dirs.push(d);
     g.summaries.push(s);

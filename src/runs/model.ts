@@ -9,7 +9,7 @@
 import type { Divergence, EpochRecord, StepRecord } from '../engine/trainer';
 import type { ResolvedConfig } from '../engine/types';
 import type { HostToPanel, PanelRun, PanelRunStatus, PanelSettings, PanelVariant, PanelVariantStatus } from '../shared/protocol';
-import type { RunSummary } from './record';
+import type { RunSummary } from './summary';
 import { ColumnStore, type LayerMeta } from '../shared/columns';
 
 export const DEFAULT_PANEL_SETTINGS: PanelSettings = { gradientScale: 'window', gradientDomain: [1e-5, 10], colorWindow: 100 };
@@ -91,7 +91,7 @@ export class RunModel {
     this.changed();
   }
 
-  /** Records packed by the worker (see run-history's packRecord). */
+  /** Records packed by the worker (RecordPacker, src/shared/columns.ts). */
   packedRecords(name: string, layers: LayerMeta[] | null, data: Float64Array, count: number, epochs: EpochRecord[], progress: { step: number; totalSteps: number; epoch: number }): void {
     const v = this.variant(name);
     if (!v) return;

@@ -13,61 +13,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Network } from '../engine/network';
-import type { Divergence, EpochRecord, EvalResult, RunStatus, StepRecord } from '../engine/trainer';
+import type { EpochRecord, StepRecord } from '../engine/trainer';
 import type { ResolvedConfig } from '../engine/types';
-
-export interface RunSummary {
-  format: 'mlp-lens-run/v1';
-  name: string;
-  variant: string;
-  configFile: string | null;
-  status: RunStatus;
-  /** epochs completed */
-  epochs: number;
-  epochsPlanned: number;
-  steps: number;
-  stepsPlanned: number;
-  batchSize: number;
-  parameters: number;
-  train: EvalResult | null;
-  test: EvalResult | null;
-  samplesPerSecond: number;
-  seconds: number;
-  startedAt: string;
-  finishedAt: string | null;
-  /** which kernel path trained this run */
-  kernel: string;
-  divergence?: Divergence;
-}
-
-export function slug(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'run';
-}
-
-/** 2026-11-27T21-05-09 (local time is ambiguous; UTC, file-name safe). */
-export function timeStamp(d = new Date()): string {
-  return d.toISOString().slice(0, 19).replace(/:/g, '-');
-}
-
-/**
- * A time stamp under which none of the folders `<outDir>/<stamp>-<suffix>` exists yet: a run
- * started within the same second as the previous one gets "<time>.2", "<time>.3", ... instead
- * of writing into its folders.
- */
-export function freshStamp(outDir: string, suffixes: string[], now = new Date()): string {
-  const base = timeStamp(now);
-  for (let n = 1; ; n++) {
-    const stamp = n === 1 ? base : `${base}.${n}`;
-    if (suffixes.every((s) => !fs.existsSync(path.join(outDir, `${stamp}-${s}`)))) return stamp;
-  }
-}
-
-/** Write JSON to a temporary file and rename it over `file`: a reader never sees half of it. */
-export function writeJsonAtomic(file: string, value: unknown, indent: number | undefined = 2): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(value, null, indent) + '\n');
-  fs.renameSync(tmp, file);
-}
+import { writeJsonAtomic } from './atomic';
+import { newSummary, readSummary, writeSummary, type RunMeta, type RunSummary } from './summary';
 
 /** Characters of metrics lines held before they are written (see RunRecorder.line). */
 const PENDING_CHARS = 64 * 1024;
@@ -78,17 +27,12 @@ export class RunRecorder {
   private pendingChars = 0;
   summary: RunSummary;
 
-  constructor(readonly dir: string, cfg: ResolvedConfig, configFile: string | null, meta: { parameters: number; stepsPlanned: number; batchSize: number; kernel: string }) {
+  /** `meta`: runMeta(trainer) */
+  constructor(readonly dir: string, cfg: ResolvedConfig, configFile: string | null, meta: RunMeta) {
     fs.mkdirSync(dir, { recursive: true });
     writeJsonAtomic(path.join(dir, 'config.json'), cfg);
     this.fd = fs.openSync(path.join(dir, 'metrics.jsonl'), 'w'); // a run folder reused with --out starts afresh
-    this.summary = {
-      format: 'mlp-lens-run/v1', name: cfg.name, variant: cfg.variant, configFile,
-      status: 'running', epochs: 0, epochsPlanned: cfg.epochs, steps: 0, stepsPlanned: meta.stepsPlanned,
-      batchSize: meta.batchSize, parameters: meta.parameters,
-      train: null, test: null, samplesPerSecond: 0, seconds: 0,
-      startedAt: new Date().toISOString(), finishedAt: null, kernel: meta.kernel,
-    };
+    this.summary = newSummary(cfg, configFile, meta);
     this.writeSummary();
   }
 
@@ -114,7 +58,7 @@ export class RunRecorder {
 
   writeSummary(): void {
     this.flush(); // the summary never gets ahead of the lines
-    writeJsonAtomic(path.join(this.dir, 'summary.json'), this.summary);
+    writeSummary(this.dir, this.summary);
   }
 
   /** The weights, compact (no indentation: half the time, three quarters of the size; a Stop waits for it). */
@@ -140,7 +84,7 @@ export const METRICS_CHUNK = 1 << 18;
 
 /** A run folder's summary and config (small files, read whole). */
 export function readRunHead(dir: string): { summary: RunSummary; config: ResolvedConfig } {
-  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
+  const summary = readSummary(dir);
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as ResolvedConfig;
   return { summary, config };
 }

@@ -422,23 +422,17 @@ function bytes(b64: string, expected: number): Uint8Array {
   return out;
 }
 
-const ABC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const REV = new Int16Array(128).fill(-1);
-for (let i = 0; i < ABC.length; i++) REV[ABC.charCodeAt(i)] = i;
-
-// Node's Buffer and the browser's btoa/atob are native and fast; the table-driven version below
-// is the fallback (and the reference the tests compare them with).
+// Base64, one native path per runtime: the host, the CLI and the workers run in Node (Buffer);
+// the webviews and the exported HTML report in a browser (btoa/atob). Every runtime this code
+// runs in has one of the two.
 type B64Buffer = { from(a: ArrayBufferLike | string, o?: number | string, l?: number): Uint8Array & { toString(enc: string): string } };
 const NodeBuffer = (globalThis as { Buffer?: B64Buffer }).Buffer;
 
 export function toBase64(u: Uint8Array): string {
   if (NodeBuffer) return NodeBuffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
-  if (typeof btoa === 'function') {
-    let bin = '';
-    for (let i = 0; i < u.length; i += 0x8000) bin += String.fromCharCode.apply(null, u.subarray(i, i + 0x8000) as unknown as number[]);
-    return btoa(bin);
-  }
-  return toBase64Portable(u);
+  let bin = '';
+  for (let i = 0; i < u.length; i += 0x8000) bin += String.fromCharCode.apply(null, u.subarray(i, i + 0x8000) as unknown as number[]);
+  return btoa(bin);
 }
 
 export function fromBase64(s: string): Uint8Array {
@@ -448,51 +442,8 @@ export function fromBase64(s: string): Uint8Array {
     // a copy: the typed-array views need an aligned buffer of their own
     return new Uint8Array(b);
   }
-  if (typeof atob === 'function') {
-    const bin = atob(s);
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  }
-  return fromBase64Portable(s);
-}
-
-export function toBase64Portable(u: Uint8Array): string {
-  const parts: string[] = [];
-  let chunk = '';
-  const n = u.length;
-  let i = 0;
-  for (; i + 2 < n; i += 3) {
-    const x = (u[i]! << 16) | (u[i + 1]! << 8) | u[i + 2]!;
-    chunk += ABC[x >> 18]! + ABC[(x >> 12) & 63]! + ABC[(x >> 6) & 63]! + ABC[x & 63]!;
-    if (chunk.length >= 8192) {
-      parts.push(chunk);
-      chunk = '';
-    }
-  }
-  if (i < n) {
-    const x = (u[i]! << 16) | ((i + 1 < n ? u[i + 1]! : 0) << 8);
-    chunk += ABC[x >> 18]! + ABC[(x >> 12) & 63]! + (i + 1 < n ? ABC[(x >> 6) & 63]! : '=') + '=';
-  }
-  parts.push(chunk);
-  return parts.join('');
-}
-
-export function fromBase64Portable(s: string): Uint8Array {
-  let len = s.length;
-  while (len > 0 && s[len - 1] === '=') len--;
-  const out = new Uint8Array(Math.floor((len * 3) / 4));
-  let o = 0, acc = 0, bits = 0;
-  for (let i = 0; i < len; i++) {
-    const c = s.charCodeAt(i);
-    const v = c < 128 ? REV[c]! : -1;
-    if (v < 0) throw new Error('bad base64 in a history block');
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 255;
-    }
-  }
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }

@@ -2,8 +2,8 @@
  * Every message between the extension host, the training worker and the webviews, typed as
  * discriminated unions on `type`. One place: host, worker and webview code import from here.
  */
-import type { Divergence, EpochRecord, StepRecord } from '../engine/trainer';
-import type { RunSummary } from '../runs/record';
+import type { Divergence, EpochRecord } from '../engine/trainer';
+import type { RunSummary } from '../runs/summary';
 import type { LayerMeta, PackedColumns } from './columns';
 import type { Inspection } from '../engine/inspect/inspect';
 import type { InspectOutcome, InspectTimings } from '../engine/inspect/session';
@@ -21,12 +21,8 @@ export type HostToWorker =
       outDir: string;
       /** media/datasets of the extension or CLI */
       assetDir: string;
-      /** how often, at most, the worker posts batched records (ms) */
+      /** how often, at most, the worker posts batched records (ms); it trains the variants side by side */
       postIntervalMs: number;
-      /** train the variants side by side, interleaving their time slices (default: one after another) */
-      parallel?: boolean;
-      /** send step records as 'packedRecords' (one transferred Float64Array per batch) instead of 'records' */
-      packed?: boolean;
       /** an Int32Array's shared buffer: the host stores 1 in it to stop (seen before the next step, no message round trip) */
       stopFlag?: SharedArrayBuffer;
     }
@@ -42,8 +38,7 @@ export interface ErrorLocation {
 /** Training worker -> host. Step and epoch records come batched, never one message per step. */
 export type WorkerToHost =
   | { type: 'started'; variants: string[]; runDirs: string[]; dataset: string }
-  | { type: 'records'; variant: string; steps: StepRecord[]; epochs: EpochRecord[]; progress: { step: number; totalSteps: number; epoch: number } }
-  /** the same as 'records' with the steps packed by run-history's packRecord; layers: null when count is 0 */
+  /** a variant's step records packed by RecordPacker (src/shared/columns.ts); layers: null when count is 0 */
   | { type: 'packedRecords'; variant: string; layers: LayerMeta[] | null; count: number; data: Float64Array; epochs: EpochRecord[]; progress: { step: number; totalSteps: number; epoch: number } }
   | { type: 'variantDone'; variant: string; runDir: string; summary: RunSummary }
   /** stopMs: from the worker first seeing Stop to this message (its run records final), when stopped */
@@ -143,7 +138,7 @@ export interface PanelUiState {
 
 // ---------------------------------------------------------------------------------------------
 // Inspector side view (webview "inspector": webview/inspector/main.ts) <-> extension host
-// (src/sideview/), and the host <-> inspection worker (src/sideview/inspect-worker.ts).
+// (src/sideview/), and the host <-> inspection worker (src/node/inspect-worker.ts).
 
 /** Host -> inspection worker. */
 export type HostToInspectWorker =

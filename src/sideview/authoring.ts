@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { ratioText } from '../engine/inspect/warnings';
 import { schemaBound } from '../host/problems-owner';
 import type { InspectorController } from './controller';
 import { configTemplate, DATASETS, freeName, PRESETS } from './templates';
@@ -156,8 +157,8 @@ export class ConfigCodeLens implements vscode.CodeLensProvider {
   }
 }
 
-/** 0.051 -> "1/19.6", 0.98 -> "0.98", 34 -> "34" */
+/** 0.05147 -> "1/19.4" (ratioText), 0.98 -> "0.98", 34 -> "34" */
 function ratio(r: number): string {
   if (!Number.isFinite(r)) return String(r);
-  return r >= 0.8 ? `${r.toFixed(r < 10 ? 2 : 0)}` : `1/${(1 / r).toFixed(1 / r < 10 ? 1 : 0)}`;
+  return r >= 0.8 ? `${r.toFixed(r < 10 ? 2 : 0)}` : ratioText(r);
 }

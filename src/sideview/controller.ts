@@ -19,6 +19,7 @@ import { locatePath } from '../engine/inspect/paths';
 import type { InspectOutcome, InspectTimings } from '../engine/inspect/session';
 import type { InspectorProblem, InspectorRun, InspectorView } from '../shared/protocol';
 import type { InspectClient } from './inspect-client';
+import { SUMMARY_FILE } from '../runs/summary';
 import { lastRun } from './runs';
 import { INSPECT_DEBOUNCE_MS } from './timing';
 import type { InspectorViewProvider } from './view';
@@ -286,7 +287,7 @@ export class InspectorController implements vscode.Disposable {
 
   private watchRuns(): void {
     if (this.runWatcher) return;
-    this.runWatcher = vscode.workspace.createFileSystemWatcher('**/summary.json');
+    this.runWatcher = vscode.workspace.createFileSystemWatcher(`**/${SUMMARY_FILE}`);
     const again = () => {
       if (this.runsTimer) clearTimeout(this.runsTimer);
       this.runsTimer = setTimeout(() => { this.runsTimer = null; this.refreshRuns(); }, 300);

@@ -10,6 +10,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CONFIG_FILE_GLOB } from '../host/problems-owner';
+import { runFoldersFor } from '../runs/folders';
+import { SUMMARY_FILE } from '../runs/summary';
 import type { InspectorRun, InspectorView } from '../shared/protocol';
 import { ConfigCodeLens, newExperimentConfig, openLectureExample, type NewConfigArgs } from './authoring';
 import { InspectorController, isConfigDoc, type LatencySample } from './controller';
@@ -32,7 +34,7 @@ export interface InspectorApi {
   runs(): InspectorRun[];
 }
 
-/** What the inspector uses from the training side (src/host/training.ts), when given. */
+/** What the inspector uses from the training side (src/host/training/training.ts), when given. */
 export interface TrainingHooks {
   /** open these run folders (one run's variants) in the training panel */
   openRunDirs?(dirs: string[]): Promise<unknown>;
@@ -42,27 +44,18 @@ export interface TrainingHooks {
 
 /**
  * Run folders to look for a config's runs in: where Train MLP writes them (mlpLens.runFolder,
- * resolved as TrainingController.runFolderFor does), plus the CLI's default when it was run from
- * the config's folder or the workspace folder.
+ * resolved by src/runs/folders.ts as Train MLP resolves it), plus the CLI's default when it was
+ * run from the config's folder or the workspace folder.
  */
 function runFolders(storage: vscode.Uri) {
   return (configFile: string): string[] => {
-    const uri = vscode.Uri.file(configFile);
-    const ws = vscode.workspace.getWorkspaceFolder(uri);
-    const base = ws?.uri.scheme === 'file' ? ws.uri.fsPath : null;
-    const store = path.join(storage.fsPath, 'runs');
-    const setting = (vscode.workspace.getConfiguration('mlpLens').get<string>('runFolder', '') ?? '').trim();
-    const out: string[] = [];
-    if (setting) {
-      if (path.isAbsolute(setting)) out.push(setting);
-      else {
-        const anchor = base ?? vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
-        out.push(anchor ? path.join(anchor, setting) : path.join(store, setting));
-      }
-    } else out.push(base ? path.join(base, '.mlp-lens', 'runs') : store);
-    if (base) out.push(path.join(base, '.mlp-lens', 'runs'));
-    out.push(path.join(path.dirname(configFile), '.mlp-lens', 'runs'));
-    return [...new Set(out)];
+    const ws = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(configFile));
+    return runFoldersFor(configFile, {
+      setting: vscode.workspace.getConfiguration('mlpLens').get<string>('runFolder', '') ?? '',
+      workspaceFolder: ws?.uri.scheme === 'file' ? ws.uri.fsPath : null,
+      firstWorkspaceFolder: vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath ?? null,
+      storage: storage.fsPath,
+    });
   };
 }
 
@@ -98,7 +91,7 @@ export function registerInspector(context: vscode.ExtensionContext, log: vscode.
           case 'openRun':
             // all variants of the run at once; without the hook, Open Run on the first variant's summary
             if (training.openRunDirs) await training.openRunDirs(m.runDirs);
-            else await vscode.commands.executeCommand('mlpLens.openRun', vscode.Uri.file(path.join(m.runDirs[0]!, 'summary.json')));
+            else await vscode.commands.executeCommand('mlpLens.openRun', vscode.Uri.file(path.join(m.runDirs[0]!, SUMMARY_FILE)));
             break;
           case 'reveal': {
             const doc = controller.document?.uri.fsPath === m.file || fileMatches(controller.document, m.file) ? controller.document! : await vscode.workspace.openTextDocument(vscode.Uri.file(m.file));

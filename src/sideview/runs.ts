@@ -1,19 +1,15 @@
 /**
  * The last run of a config, from the run records on disk (summary.json in each variant's
  * folder, as the CLI and the training worker write them). Runs of one config started together
- * share the folder-name time stamp (<UTC time>-<config>-<variant>), so the latest stamp with
- * this config's runs is its last run. No vscode import (unit-tested).
+ * share the folder-name stamp (<stamp>-<config>-<variant>, src/runs/names.ts), so the latest
+ * stamp with this config's runs is its last run; a second run started within the same second
+ * has its own stamp ("<time>.2"). No vscode import (unit-tested).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { InspectorRun } from '../shared/protocol';
-import type { RunSummary } from '../runs/record';
-
-/** The time-stamp prefix of a run folder name, 2026-11-27T21-05-09, or null. */
-function stampOf(dir: string): string | null {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d)/.exec(path.basename(dir));
-  return m ? m[1]! : null;
-}
+import { compareStamps, parseStamp, timeStamp, type RunFolderStamp } from '../runs/names';
+import { tryReadSummary, type RunSummary } from '../runs/summary';
 
 /** Does this summary belong to the config file? (`configFile` may be relative to `cwdGuess`.) */
 function sameConfig(summary: RunSummary, configFile: string, cwdGuesses: string[]): boolean {
@@ -23,13 +19,19 @@ function sameConfig(summary: RunSummary, configFile: string, cwdGuesses: string[
   return cwdGuesses.some((c) => path.resolve(c, f) === path.resolve(configFile));
 }
 
+/** The run a variant's folder belongs to: its name's stamp, else (train --out DIR) the second it started. */
+function groupOf(dir: string, s: RunSummary): RunFolderStamp | null {
+  const started = new Date(s.startedAt);
+  return parseStamp(path.basename(dir)) ?? (Number.isNaN(started.getTime()) ? null : parseStamp(timeStamp(started)));
+}
+
 /**
  * The latest run of `configFile` in the run folders given (each holding one folder per variant
  * run). `cwdGuesses`: folders a relative configFile in a summary may be relative to (the
  * workspace folder). Runs without a time-stamped folder name group by their startedAt second.
  */
 export function lastRun(configFile: string, runFolders: string[], cwdGuesses: string[] = []): InspectorRun[] {
-  const found: { dir: string; s: RunSummary; group: string }[] = [];
+  const found: { dir: string; s: RunSummary; group: RunFolderStamp }[] = [];
   for (const folder of runFolders) {
     let entries: string[];
     try {
@@ -39,20 +41,16 @@ export function lastRun(configFile: string, runFolders: string[], cwdGuesses: st
     }
     for (const e of entries) {
       const dir = path.join(folder, e);
-      let s: RunSummary;
-      try {
-        s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
-      } catch {
-        continue;
-      }
-      if (s.format !== 'mlp-lens-run/v1' || !sameConfig(s, configFile, [...cwdGuesses, path.dirname(configFile)])) continue;
-      found.push({ dir, s, group: stampOf(dir) ?? (s.startedAt ?? '').slice(0, 19) });
+      const s = tryReadSummary(dir);
+      if (!s || !sameConfig(s, configFile, [...cwdGuesses, path.dirname(configFile)])) continue;
+      const group = groupOf(dir, s);
+      if (group) found.push({ dir, s, group });
     }
   }
   if (!found.length) return [];
-  const latest = found.reduce((a, b) => (b.group > a.group ? b : a)).group;
+  const latest = found.reduce((a, b) => (compareStamps(b.group, a.group) > 0 ? b : a)).group;
   return found
-    .filter((f) => f.group === latest)
+    .filter((f) => compareStamps(f.group, latest) === 0)
     .map(({ dir, s }) => ({
       variant: s.variant,
       runDir: dir,

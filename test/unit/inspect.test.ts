@@ -204,7 +204,7 @@ describe('the lecture config\'s warnings', () => {
     const ws = variant('sigmoid+glorot').warnings;
     assert.deepEqual(ws.map((w) => w.code), ['vanishing-signal']);
     assert.equal(ws[0]!.path, '$.variants[0].activation');
-    assert.match(ws[0]!.message, /^layer 1 receives 1\/19 of the gradient of layer 3/);
+    assert.match(ws[0]!.message, /^layer 1 receives 1\/19\.4 of the gradient of layer 3/);
     assert.match(ws[0]!.message, /sigmoid scales it by at most 1\/4 per layer/);
     assert.match(ws[0]!.message, /try relu with he_normal$/);
   });

@@ -1,7 +1,7 @@
 /**
  * The training worker bundle (dist/worker.js) in a real worker_threads Worker: it trains a
- * config, streams batched records, writes run records, stops promptly on request, and reports
- * bad input as an inputError message (never a crash).
+ * config's variants side by side, streams batched, packed records, writes run records, stops
+ * promptly on request, and reports bad input as an inputError message (never a crash).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -11,7 +11,8 @@ import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import type { HostToWorker, WorkerToHost } from '../../src/shared/protocol';
 import { Trainer } from '../../src/engine/trainer';
-import { freshStamp, readRunRecords, RunRecorder, timeStamp } from '../../src/runs/record';
+import { freshStamp, timeStamp } from '../../src/runs/names';
+import { readRunRecords, RunRecorder } from '../../src/runs/record';
 import { trainVariant } from '../../src/node/train-session';
 import { makeConfig, randomDataset } from '../support/fixtures';
 
@@ -51,10 +52,10 @@ test('the worker trains every variant and streams batched records', async () => 
   const started = msgs.find((m) => m.type === 'started');
   assert.ok(started && started.type === 'started');
   assert.deepEqual(started.variants, ['a', 'b']);
-  const records = msgs.filter((m) => m.type === 'records');
-  const steps = records.flatMap((m) => (m.type === 'records' ? m.steps : []));
+  const records = msgs.filter((m) => m.type === 'packedRecords');
+  const steps = records.reduce((a, m) => a + (m.type === 'packedRecords' ? m.count : 0), 0);
   const totalSteps = 2 * 3 * Math.ceil(240 / 8);
-  assert.equal(steps.length, totalSteps, 'every step is recorded with probes every 1');
+  assert.equal(steps, totalSteps, 'every step is recorded with probes every 1');
   assert.ok(records.length < totalSteps / 4, `records come batched: ${records.length} messages for ${totalSteps} steps`);
   const dones = msgs.filter((m) => m.type === 'variantDone');
   assert.equal(dones.length, 2);
@@ -72,16 +73,15 @@ test('stop ends training promptly and keeps the run as stopped', async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-worker-'));
   let sentAt = 0;
   const msgs = await start(spiral(100000), (m, w) => {
-    if (m.type === 'records' && !sentAt) {
+    if (m.type === 'packedRecords' && m.count && !sentAt) {
       sentAt = performance.now();
       w.postMessage({ type: 'stop' } satisfies HostToWorker);
     }
   }, out);
   const doneAt = performance.now();
-  const done = msgs.find((m) => m.type === 'variantDone');
-  assert.ok(done && done.type === 'variantDone');
-  assert.equal(done.summary.status, 'stopped');
-  assert.equal(msgs.filter((m) => m.type === 'variantDone').length, 1, 'the second variant never starts');
+  const dones = msgs.flatMap((m) => (m.type === 'variantDone' ? [m] : []));
+  assert.deepEqual(dones.map((d) => d.summary.status), ['stopped', 'stopped'], 'both variants, trained side by side, stop');
+  const done = dones[0]!;
   const fin = msgs.at(-1)!;
   assert.ok(fin.type === 'finished' && fin.stopped && typeof fin.stopMs === 'number' && fin.stopMs >= 0 && fin.stopMs < 5000, JSON.stringify(fin));
   const summary = JSON.parse(fs.readFileSync(path.join(done.runDir, 'summary.json'), 'utf8'));
@@ -125,12 +125,13 @@ test('freshStamp: the time, or the time with .2, .3 when a run of that second ha
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-stamp-'));
   const now = new Date('2026-11-28T02:41:21.500Z');
   const t = timeStamp(now);
-  assert.equal(freshStamp(out, ['x-a', 'x-b'], now), t);
+  const x = [{ name: 'x', variant: 'a' }, { name: 'x', variant: 'b' }];
+  assert.equal(freshStamp(out, x, now), t);
   fs.mkdirSync(path.join(out, `${t}-x-b`));
-  assert.equal(freshStamp(out, ['x-a', 'x-b'], now), `${t}.2`);
+  assert.equal(freshStamp(out, x, now), `${t}.2`);
   fs.mkdirSync(path.join(out, `${t}.2-x-a`));
-  assert.equal(freshStamp(out, ['x-a', 'x-b'], now), `${t}.3`);
-  assert.equal(freshStamp(out, ['y-a'], now), t, 'another config of the same second keeps the plain time');
+  assert.equal(freshStamp(out, x, now), `${t}.3`);
+  assert.equal(freshStamp(out, [{ name: 'y', variant: 'a' }], now), t, 'another config of the same second keeps the plain time');
 });
 
 test('metrics lines wait in memory for whole-line writes: at 64 KB, at the end of every slice, before the summary, at close', async () => {

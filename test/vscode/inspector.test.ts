@@ -193,7 +193,7 @@ test('open the lecture config: architecture and the engine\'s numbers; warnings 
   }
   const problems = await problemsText();
   assert.match(problems, /sigmoid\+normal\(1\): \d+% of layer-2 units are saturated at init/);
-  assert.match(problems, /sigmoid\+glorot: layer 1 receives 1\/19 of the gradient of layer 3/);
+  assert.match(problems, /sigmoid\+glorot: layer 1 receives 1\/19\.4 of the gradient of layer 3/);
   await wb.page.keyboard.press('Control+Shift+M'); // close the panel again
 });
 

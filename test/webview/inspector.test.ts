@@ -73,7 +73,7 @@ test('the lecture config: architecture, dataset, warnings and every number from 
   const codes = await p.locator('.warn-item').evaluateAll((els) => els.map((e) => `${(e as HTMLElement).dataset.variant}:${(e as HTMLElement).dataset.code}`));
   assert.deepEqual(codes, ['sigmoid+glorot:vanishing-signal', 'sigmoid+normal(1):saturated-init']);
   const texts = await p.locator('.warn-item').evaluateAll((els) => els.map((e) => e.textContent ?? ''));
-  assert.match(texts[0]!, /layer 1 receives 1\/19 of the gradient of layer 3.*try relu with he_normal/s);
+  assert.match(texts[0]!, /layer 1 receives 1\/19\.4 of the gradient of layer 3.*try relu with he_normal/s);
   assert.match(texts[1]!, /% of layer-2 units are saturated at init.*use glorot_uniform/s);
   // every per-layer number shown is the engine's
   const cells = await p.locator('.cell[data-metric]').evaluateAll((els) => els.map((e) => {

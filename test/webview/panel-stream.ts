@@ -28,7 +28,7 @@ export async function recordWorker(configText: string, name = 'x.mlp.json'): Pro
       if (m.type === 'finished' || m.type === 'inputError' || m.type === 'crashed') resolve();
     });
     w.on('error', reject);
-    const start: HostToWorker = { type: 'start', configText, configFile: file, outDir: path.join(out, 'runs'), assetDir: path.join(ROOT, 'media/datasets'), postIntervalMs: 30, parallel: true, packed: true };
+    const start: HostToWorker = { type: 'start', configText, configFile: file, outDir: path.join(out, 'runs'), assetDir: path.join(ROOT, 'media/datasets'), postIntervalMs: 30 };
     w.postMessage(start);
   });
   await w.terminate();
@@ -55,7 +55,6 @@ export function panelStream(msgs: WorkerToHost[], configText: string, file: stri
   });
   for (const m of msgs) {
     if (m.type === 'started') model.started(m.variants, m.runDirs, m.dataset);
-    else if (m.type === 'records') model.records(m.variant, m.steps, m.epochs, m.progress);
     else if (m.type === 'packedRecords') model.packedRecords(m.variant, m.layers, m.data, m.count, m.epochs, m.progress);
     else if (m.type === 'variantDone') model.variantDone(m.variant, m.runDir, m.summary);
     else if (m.type === 'finished') model.finish(m.stopped ? 'stopped' : RunModel.overall(model.variants.map((v) => v.meta.status)));

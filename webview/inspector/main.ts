@@ -67,7 +67,7 @@ function bytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 2 : 1)} MB`;
 }
 
-/** 0.051 -> "1/19.6", 1.3 -> "×1.3" */
+/** a layer's gain: 0.219 -> "1/4.6", 0.05147 -> "1/19", 1.3 -> "×1.30" */
 function gainText(g: number): string {
   if (!Number.isFinite(g)) return '–';
   if (g >= 1) return `×${g < 10 ? g.toFixed(2) : g.toFixed(0)}`;

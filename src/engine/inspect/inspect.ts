@@ -104,7 +104,8 @@ function describeOptimizer(cfg: ResolvedConfig): string {
   return o.type === 'momentum' ? `momentum ${o.momentum}${o.nesterov ? ' (Nesterov)' : ''}` : o.type;
 }
 
-const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+/** Milliseconds for timings: performance.now() where the runtime has it (every one this runs in), else Date.now(). */
+export const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /** What one forward/backward pass at init measured: depends only on the fields in measureKey. */
 type Measured = Pick<VariantInspection, 'error' | 'batch' | 'loss' | 'accuracy' | 'chanceLoss' | 'inputRms' | 'layers' | 'deltaRatio'> & { errorKey?: string };

@@ -4,10 +4,7 @@
  * the text range of a JSON path for editor diagnostics.
  */
 import { findNodeAtLocation, parseTree, type JSONPath, type Node } from 'jsonc-parser';
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const has = (o: Obj, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+import { has, isObj } from '../guards';
 
 /** $.optimizer.lr, $.variants[1].activation (the same notation as ConfigIssue.path). */
 export function formatJsonPath(path: JSONPath): string {
@@ -56,6 +53,31 @@ export interface TextRange {
   endColumn: number;
 }
 
+/** The offset at which each line of `text` starts (any of \r\n, \r, \n ends a line). */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (const m of text.matchAll(/\r\n|\r|\n/g)) starts.push(m.index + m[0].length);
+  return starts;
+}
+
+/** [line, column] of an offset, both 1-based, from the text's lineStarts. */
+export function positionAt(starts: number[], offset: number): [number, number] {
+  let lo = 0, hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return [lo + 1, offset - starts[lo]! + 1];
+}
+
+/** The range from offset `start` to `end` (exclusive). */
+export function textRange(starts: number[], start: number, end: number): TextRange {
+  const [line, column] = positionAt(starts, start);
+  const [endLine, endColumn] = positionAt(starts, end);
+  return { line, column, endLine, endColumn };
+}
+
 /**
  * The text range of the value at `path` (a property's value; the nearest existing ancestor when
  * the path does not exist). The root, or nothing parseable, gives the first character.
@@ -68,17 +90,7 @@ export function locatePath(text: string, path: string | JSONPath): TextRange {
     node = p.length ? findNodeAtLocation(tree, p) : tree;
     if (!p.length) break;
   }
-  const lineStarts = [0];
-  for (const m of text.matchAll(/\r\n|\r|\n/g)) lineStarts.push(m.index + m[0].length);
-  const pos = (offset: number): [number, number] => {
-    let lo = 0, hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return [lo + 1, offset - lineStarts[lo]! + 1];
-  };
+  const starts = lineStarts(text);
   let start = node ? node.offset : 0;
   let end = node ? node.offset + node.length : 1;
   // A whole object or array as the target: underline its key (or its first line), not every line of it.
@@ -87,7 +99,5 @@ export function locatePath(text: string, path: string | JSONPath): TextRange {
     if (key) [start, end] = [key.offset, key.offset + key.length];
     else end = start + 1;
   }
-  const [line, column] = pos(start);
-  const [endLine, endColumn] = pos(end);
-  return { line, column, endLine, endColumn };
+  return textRange(starts, start, end);
 }

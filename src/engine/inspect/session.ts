@@ -10,7 +10,7 @@
  */
 import { parseConfigText, resolveConfig, validateConfig, type ConfigIssue } from '../config';
 import { loadDataset } from '../datasets';
-import { inspectVariant, InspectCache, summarizeDataset, type Inspection, type VariantInspection } from './inspect';
+import { inspectVariant, InspectCache, now, summarizeDataset, type Inspection, type VariantInspection } from './inspect';
 import { variantIndex } from './paths';
 import { dataWarnings } from './warnings';
 import { InputError, type DataIO, type Dataset, type DatasetSpec } from '../types';
@@ -51,8 +51,6 @@ interface CachedData {
   /** the CSV text it was parsed from */
   text?: string;
 }
-
-const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /** Folder part of a path (either separator), for keying CSV datasets by where they are looked up. */
 const dirOf = (file: string): string => file.replace(/[\\/][^\\/]*$/, '');

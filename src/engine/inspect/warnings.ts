@@ -56,12 +56,17 @@ export const THRESHOLDS = {
 };
 
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
-/** 0.051 -> "1/19.6"; 1.3 -> "1.3x" */
+/**
+ * A ratio of two measured norms (‖δ1‖/‖δ3‖, a layer's gain) as the CLI, the warnings and the
+ * CodeLens print it: below 1 as "1/" and the reciprocal of the ratio as measured, to one decimal
+ * (0.05147 -> "1/19.4"; never the reciprocal of a rounded print, 1/0.051 = 19.6), from 1 on as
+ * "1.3x", "34x".
+ */
 export function ratioText(r: number): string {
   if (!Number.isFinite(r)) return String(r);
   if (r >= 1) return `${r < 10 ? r.toFixed(1) : Math.round(r)}x`;
   const inv = 1 / r;
-  return `1/${inv < 10 ? inv.toFixed(1) : Math.round(inv)}`;
+  return `1/${inv < 100 ? inv.toFixed(1) : Math.round(inv)}`;
 }
 const fmt = (x: number): string => (Math.abs(x) >= 100 || x === Math.round(x) ? String(Math.round(x)) : x.toPrecision(2));
 

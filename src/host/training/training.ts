@@ -14,7 +14,8 @@ import { resolveConfig, validateConfig, type ConfigIssue } from '../../engine/co
 import type { HostToWorker, PanelSettings, PanelState, WorkerToHost } from '../../shared/protocol';
 import { reportHtml } from '../../node/html-report';
 import { findRunGroups, loadRunModel } from '../../runs/loader';
-import { writeJsonAtomic, type RunSummary } from '../../runs/record';
+import { runFolder } from '../../runs/folders';
+import { readSummary, writeSummary, type RunSummary } from '../../runs/summary';
 import { DEFAULT_PANEL_SETTINGS, panelTitles, RunModel } from '../../runs/model';
 import { PANEL_VIEW_TYPE, RunPanel, panelOptions, type PanelHost } from '../panel';
 import { CONFIG_FILE_GLOB, issuesToReport, schemaBound } from '../problems-owner';
@@ -184,16 +185,13 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
 
   /** Where a config's runs go: the setting, else <workspace folder>/.mlp-lens/runs, else global storage. */
   runFolderFor(configUri: vscode.Uri | null): string {
-    const setting = (cfgSection().get<string>('runFolder', '') ?? '').trim();
     const ws = (configUri && vscode.workspace.getWorkspaceFolder(configUri)) ?? null;
-    const base = ws?.uri.scheme === 'file' ? ws.uri.fsPath : null;
-    const storage = path.join(this.context.globalStorageUri.fsPath, 'runs');
-    if (setting) {
-      if (path.isAbsolute(setting)) return setting;
-      const anchor = base ?? vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
-      return anchor ? path.join(anchor, setting) : path.join(storage, setting);
-    }
-    return base ? path.join(base, '.mlp-lens', 'runs') : storage;
+    return runFolder({
+      setting: cfgSection().get<string>('runFolder', '') ?? '',
+      workspaceFolder: ws?.uri.scheme === 'file' ? ws.uri.fsPath : null,
+      firstWorkspaceFolder: vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath ?? null,
+      storage: this.context.globalStorageUri.fsPath,
+    });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -413,14 +411,12 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
             this.diagnostics.delete(configUri);
             startedResolve(model);
             break;
-          case 'records':
           case 'packedRecords': {
-            if (firstRecords && (m.type === 'records' ? m.steps.length : m.count)) {
+            if (firstRecords && m.count) {
               firstRecords = false;
               this.firstRecordLatencies.push(Date.now() - t0);
             }
-            if (m.type === 'records') model.records(m.variant, m.steps, m.epochs, m.progress);
-            else model.packedRecords(m.variant, m.layers, m.data, m.count, m.epochs, m.progress);
+            model.packedRecords(m.variant, m.layers, m.data, m.count, m.epochs, m.progress);
             this.lastVariantUpdated = m.variant;
             this.updateStatus();
             const done = model.variants.reduce((a, v) => a + v.meta.step, 0);
@@ -490,7 +486,7 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
     });
     const start: HostToWorker = {
       type: 'start', configText: text, configFile: configUri.fsPath, outDir, assetDir,
-      postIntervalMs: Math.max(25, Math.floor(1000 / this.updateRate() / 2)), parallel: true, packed: true, stopFlag: stopFlag.buffer as SharedArrayBuffer,
+      postIntervalMs: Math.max(25, Math.floor(1000 / this.updateRate() / 2)), stopFlag: stopFlag.buffer as SharedArrayBuffer,
     };
     worker.postMessage(start);
     // the config is valid: open the panel now, while the worker loads the data
@@ -518,19 +514,18 @@ class Training implements TrainingApi, PanelHost, vscode.Disposable {
   private finalizeStopped(model: RunModel): void {
     for (const v of model.variants) {
       if (!v.meta.runDir || v.meta.summary) continue;
-      const file = path.join(v.meta.runDir, 'summary.json');
       try {
-        const s = JSON.parse(fs.readFileSync(file, 'utf8')) as RunSummary;
+        const s = readSummary(v.meta.runDir);
         if (s.status === 'running') {
           s.status = 'stopped';
           s.steps = Math.max(s.steps, v.meta.step);
           s.finishedAt = new Date().toISOString();
-          writeJsonAtomic(file, s);
+          writeSummary(v.meta.runDir, s);
         }
         v.meta.summary = s;
         v.meta.status = 'stopped';
       } catch (e) {
-        this.log.warn(`could not mark ${file} as stopped: ${(e as Error).message}`);
+        this.log.warn(`could not mark the run in ${v.meta.runDir} as stopped: ${(e as Error).message}`);
       }
     }
     model.changed();

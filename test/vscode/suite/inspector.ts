@@ -132,7 +132,7 @@ export default function (): void {
       assert.ok(titles.includes('$(play) Train') && titles.includes('$(search) Inspect'), titles.join(' | '));
       const train = lenses.find((l) => l.command?.title === '$(play) Train')!;
       assert.equal(train.command!.command, 'mlpLens.train');
-      assert.match(titles.find((t) => t.startsWith('sigmoid+glorot:'))!, /max saturation 0% · ‖δ1‖\/‖δ3‖ 1\/19 · ⚠ 1 warning/);
+      assert.match(titles.find((t) => t.startsWith('sigmoid+glorot:'))!, /max saturation 0% · ‖δ1‖\/‖δ3‖ 1\/19\.4 · ⚠ 1 warning/);
       assert.match(titles.find((t) => t.startsWith('relu+he:'))!, /✓ no warnings/);
     });
 

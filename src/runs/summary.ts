@@ -1,0 +1,106 @@
+/**
+ * summary.json, a run folder's status and results: the one place that builds, writes and reads
+ * one. The recorder rewrites it as a run trains; the loader, the side view's "last run" and the
+ * host (marking a run it had to end as stopped) read it back through readSummary, which refuses
+ * anything that is not a whole run summary.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isObj } from '../engine/guards';
+import type { Divergence, EvalResult, RunStatus, Trainer } from '../engine/trainer';
+import type { ResolvedConfig } from '../engine/types';
+import { writeJsonAtomic } from './atomic';
+
+export const SUMMARY_FORMAT = 'mlp-lens-run/v1';
+export const SUMMARY_FILE = 'summary.json';
+
+export interface RunSummary {
+  format: typeof SUMMARY_FORMAT;
+  name: string;
+  variant: string;
+  configFile: string | null;
+  status: RunStatus;
+  /** epochs completed */
+  epochs: number;
+  epochsPlanned: number;
+  steps: number;
+  stepsPlanned: number;
+  batchSize: number;
+  parameters: number;
+  train: EvalResult | null;
+  test: EvalResult | null;
+  samplesPerSecond: number;
+  seconds: number;
+  startedAt: string;
+  finishedAt: string | null;
+  /** which kernel path trained this run */
+  kernel: string;
+  divergence?: Divergence;
+}
+
+/** What a summary (and so a RunRecorder) needs to know of the trainer beyond its config. */
+export interface RunMeta {
+  parameters: number;
+  stepsPlanned: number;
+  batchSize: number;
+  kernel: string;
+}
+
+export function runMeta(trainer: Trainer): RunMeta {
+  return { parameters: trainer.net.parameterCount, stepsPlanned: trainer.totalSteps, batchSize: trainer.batchSize, kernel: trainer.net.kernelPath };
+}
+
+/** The summary of a run that starts now: running, nothing done yet. */
+export function newSummary(cfg: ResolvedConfig, configFile: string | null, meta: RunMeta, startedAt = new Date()): RunSummary {
+  return {
+    format: SUMMARY_FORMAT, name: cfg.name, variant: cfg.variant, configFile,
+    status: 'running', epochs: 0, epochsPlanned: cfg.epochs, steps: 0, stepsPlanned: meta.stepsPlanned,
+    batchSize: meta.batchSize, parameters: meta.parameters,
+    train: null, test: null, samplesPerSecond: 0, seconds: 0,
+    startedAt: startedAt.toISOString(), finishedAt: null, kernel: meta.kernel,
+  };
+}
+
+/** Written atomically: a reader sees the previous summary or this one, never half of one. */
+export function writeSummary(dir: string, summary: RunSummary): void {
+  writeJsonAtomic(path.join(dir, SUMMARY_FILE), summary);
+}
+
+const STATUSES: readonly string[] = ['running', 'completed', 'stopped', 'diverged'] satisfies RunStatus[];
+const isNum = (v: unknown): v is number => typeof v === 'number';
+const isEval = (v: unknown): boolean => v === null || (isObj(v) && isNum(v.loss) && isNum(v.accuracy));
+const strOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
+
+/** Why `v` is not a run summary (the first field that is wrong), or null when it is one. */
+export function summaryProblem(v: unknown): string | null {
+  if (!isObj(v)) return 'not a JSON object';
+  if (v.format !== SUMMARY_FORMAT) return `format is ${JSON.stringify(v.format)}, not "${SUMMARY_FORMAT}"`;
+  const fields: [string, (x: unknown) => boolean][] = [
+    ['name', (x) => typeof x === 'string'], ['variant', (x) => typeof x === 'string'], ['configFile', strOrNull],
+    ['status', (x) => typeof x === 'string' && STATUSES.includes(x)],
+    ['epochs', isNum], ['epochsPlanned', isNum], ['steps', isNum], ['stepsPlanned', isNum], ['batchSize', isNum], ['parameters', isNum],
+    ['train', isEval], ['test', isEval], ['samplesPerSecond', isNum], ['seconds', isNum],
+    ['startedAt', (x) => typeof x === 'string'], ['finishedAt', strOrNull], ['kernel', (x) => typeof x === 'string'],
+    ['divergence', (x) => x === undefined || isObj(x)],
+  ];
+  for (const [key, ok] of fields) if (!ok(v[key])) return `"${key}" is missing or not what a run summary holds`;
+  return null;
+}
+
+/** A run folder's summary; throws (naming the file and what is wrong) when there is no readable one. */
+export function readSummary(dir: string): RunSummary {
+  const file = path.join(dir, SUMMARY_FILE);
+  const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const problem = summaryProblem(value);
+  if (problem) throw new Error(`${file} is not a run summary: ${problem}`);
+  return value as RunSummary;
+}
+
+/** A run folder's summary, or null when it has none that reads as one. */
+export function tryReadSummary(dir: string): RunSummary | null {
+  try {
+    return readSummary(dir);
+  } catch {
+    return null;
+  }
+}
