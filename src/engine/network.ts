@@ -21,7 +21,7 @@ import { gemmAB, gemmABt, gemmAtB, sumRows, type FloatArray } from './kernels';
 import { ProbeArray, type ProbeBuffers } from './probes';
 import type { Rng } from './rng';
 import type { HiddenActivation, InitSpec, OutputKind } from './types';
-import { ACT, CTRL_BYTES, DESC, DESC_BYTES, EPI, NIBBLE_BINS, NIBBLE_TABLE_ENTRIES, nibbleTable, OPT_COEF_BYTES, SPMM_CHUNK, SPMM_STARTS, spmmScratchBytes } from './wasm/kernels-wasm';
+import { ACT, CTRL_BYTES, DESC, DESC_BYTES, EPI, NIBBLE_BINS, NIBBLE_TABLE_ENTRIES, nibbleTable, OPT_COEF_BYTES, SPMM_CHUNK, SPMM_STARTS, spmmScratchBytes } from './wasm/abi';
 import { helperFactory, TaskPort } from './wasm/parallel';
 import { Arena, type KernelExports } from './wasm/runtime';
 

@@ -13,7 +13,7 @@
  */
 import type { FloatArray } from './kernels';
 import { wasmLayoutOf, type Layer } from './network';
-import { OPT_COEF } from './wasm/kernels-wasm';
+import { OPT_COEF } from './wasm/abi';
 import type { OptimizerKernels } from './wasm/runtime';
 import type { OptimizerSpec, ScheduleSpec } from './types';
 
