@@ -9,7 +9,7 @@
  *   leaky_relu a = z if z > 0 else s·z   f'(z) = 1 if a > 0 else s
  *   linear     a = z                     f'(z) = 1
  * Saturation ("the unit passes almost no gradient for this example"), per
- * shared/specs/gradient-dump.md section 2: sigmoid a < 0.05 or a > 0.95; tanh |a| > 0.95;
+ * docs/dump-format.md, section "2.6 Saturation": sigmoid a < 0.05 or a > 0.95; tanh |a| > 0.95;
  * relu a == 0; leaky_relu a <= 0 (the slope region); linear never.
  */
 import type { FloatArray } from './kernels';

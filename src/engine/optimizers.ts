@@ -12,19 +12,11 @@
  * step) for the update-to-weight ratio probe, in the same pass.
  */
 import type { FloatArray } from './kernels';
-import { wasmLayoutOf, type Layer } from './network';
-import { OPT_COEF } from './wasm/kernels-wasm';
-import type { OptimizerKernels } from './wasm/runtime';
+import { wasmLayoutOf, type WasmLayout } from './network-layout';
+import type { Layer, UpdateNorms } from './network-types';
 import type { OptimizerSpec, ScheduleSpec } from './types';
-
-export interface UpdateNorms {
-  /** per layer: ‖ΔW‖_F² */
-  update: Float64Array;
-  /** per layer: ‖W‖_F² before the step */
-  weight: Float64Array;
-  /** per layer: ‖dW‖_F², the gradient the step took (with weight decay's λW when it is on) */
-  grad: Float64Array;
-}
+import { OPT_COEF } from './wasm/abi';
+import type { OptimizerKernels } from './wasm/runtime';
 
 export class Optimizer {
   private readonly v: FloatArray | null;
@@ -39,7 +31,7 @@ export class Optimizer {
   readonly rate = this.coef.subarray(0, 1);
 
   /** the network's WebAssembly memory when params and grads are its arrays: the SIMD step runs there */
-  private readonly wasm: ReturnType<typeof wasmLayoutOf>;
+  private readonly wasm: WasmLayout | undefined;
 
   constructor(readonly spec: OptimizerSpec, private readonly params: FloatArray, private readonly grads: FloatArray) {
     const w = wasmLayoutOf(params);
@@ -131,7 +123,7 @@ export class Optimizer {
    * The same step as SIMD over the network's memory, every layer in one call per part (a second
    * thread takes part 1 when the network has one); norms measured in the same pass, part 0 + part 1.
    */
-  private stepWasm(w: NonNullable<ReturnType<typeof wasmLayoutOf>>, layers: Layer[], norms: UpdateNorms | null): void {
+  private stepWasm(w: WasmLayout, layers: Layer[], norms: UpdateNorms | null): void {
     const k = w.k;
     const P = w.params, G = w.grads, V = w.state, Mo = w.state + this.params.length * 4;
     const L = layers.length, measure = norms ? 1 : 0;

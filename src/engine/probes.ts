@@ -1,6 +1,6 @@
 /**
  * Probes: the per-layer numbers the heatmaps show, measured inside the training step.
- * Definitions follow shared/specs/gradient-dump.md section 2.
+ * Definitions follow docs/dump-format.md, sections "2.6 Saturation" and "5. Training probes".
  *
  * Values land in preallocated typed arrays (ProbeBuffers); turning them into a JSON record
  * (snapshotProbes) is the consumer's business, outside the step.
@@ -8,8 +8,11 @@
 import { histogramRange, SIGMOID_HIGH, SIGMOID_LOW, TANH_ABS } from './activations';
 import type { FloatArray } from './kernels';
 import type { Network } from './network';
-import type { UpdateNorms } from './optimizers';
+import type { PassProbes, UpdateNorms } from './network-types';
+import { plain, ProbeArray } from './probe-array';
 import type { HiddenActivation } from './types';
+
+export { ProbeArray } from './probe-array';
 
 export interface LayerProbe {
   /** 0-based weight-layer index k (the output layer is the last) */
@@ -36,24 +39,12 @@ export interface LayerProbe {
 }
 
 /**
- * A probe's own float64 buffer (histogram counts, per-unit saturation) that serializes to JSON as
- * a plain list, as the record's number[] would. A record filled in place for a transient sink
- * (RecordSink.transientSteps) holds these buffers themselves instead of copies: its numbers are
- * the step's until the next step overwrites them, as the record's other numbers are.
- */
-export class ProbeArray extends Float64Array {
-  toJSON(): number[] {
-    return plain(this);
-  }
-}
-
-/**
  * Lists of numbers in a record: number[] in every record that is kept (fresh records, records read
  * back from JSON, records in messages); a ProbeArray in a record filled in place.
  */
 export type ProbeNumbers = number[] | ProbeArray;
 
-export class ProbeBuffers {
+export class ProbeBuffers implements PassProbes {
   readonly L: number;
   readonly saturation: Float64Array;
   readonly mean: Float64Array;
@@ -184,13 +175,6 @@ export function measureLayers(net: Network, M: number, P: ProbeBuffers, afterUpd
     }
   }
   P.fusedForward = P.fusedBackward = false;
-}
-
-/** A plain array copy of a typed array (a plain loop: Array.from's iterator is several times slower). */
-function plain(a: ArrayLike<number>): number[] {
-  const out = new Array<number>(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i]!;
-  return out;
 }
 
 /**

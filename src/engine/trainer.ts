@@ -5,7 +5,8 @@
  */
 import type { KernelPath } from './kernel-path';
 import { type FloatArray } from './kernels';
-import { Network, type BackwardInfo, type DType, type NetworkOptions } from './network';
+import { Network } from './network';
+import type { DType, LossInfo, NetworkOptions } from './network-types';
 import { learningRate, learningRateInto, Optimizer } from './optimizers';
 import { copyLayerProbes, measureIntoRecord, measureLayers, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
 import { Rng } from './rng';
@@ -114,7 +115,7 @@ export class Trainer {
   private readonly yb: Int32Array;
   private readonly rowViews: Float32Array[] | null;
   private readonly tuner: ThreadTuner | null;
-  private readonly info: BackwardInfo = { loss: 0, correct: 0 };
+  private readonly info: LossInfo = { loss: 0, correct: 0 };
   private posInEpoch = 0;
   private sinceLoss = 0;
   private sinceCorrect = 0;

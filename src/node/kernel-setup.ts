@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { isKernelPath, selectedKernelPath, setKernelPath, type KernelPath } from '../engine/kernel-path';
-import { CTRL } from '../engine/wasm/kernels-wasm';
+import { CTRL } from '../engine/wasm/abi';
 import { setHelperFactory } from '../engine/wasm/parallel';
 import { wasmSupports } from '../engine/wasm/runtime';
 

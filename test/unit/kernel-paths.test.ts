@@ -16,7 +16,7 @@ import { activationStats, measureLayers, ProbeBuffers } from '../../src/engine/p
 import { Rng } from '../../src/engine/rng';
 import { Trainer, type EpochRecord, type StepRecord } from '../../src/engine/trainer';
 import { HIDDEN_ACTIVATIONS, type OptimizerSpec } from '../../src/engine/types';
-import { spmmScratchBytes } from '../../src/engine/wasm/kernels-wasm';
+import { spmmScratchBytes } from '../../src/engine/wasm/abi';
 import { Arena } from '../../src/engine/wasm/runtime';
 import { enableSecondCore } from '../../src/node/kernel-setup';
 import { makeConfig, randomDataset } from '../support/fixtures';

@@ -20,11 +20,6 @@ function flattenInto(b: Bytes, out: number[]): void {
     else flattenInto(x, out);
   }
 }
-export function flatten(b: Bytes): number[] {
-  const out: number[] = [];
-  flattenInto(b, out);
-  return out;
-}
 
 export const enum T {
   i32 = 0x7f,
@@ -310,9 +305,7 @@ export const br = (depth: number): Bytes => [0x0c, uleb(depth)];
 export const br_if = (depth: number, cond: Bytes): Bytes => [cond, 0x0d, uleb(depth)];
 export const if_ = (cond: Bytes, then: Bytes[], otherwise?: Bytes[]): Bytes =>
   otherwise && otherwise.length ? [cond, 0x04, 0x40, then, 0x05, otherwise, 0x0b] : [cond, 0x04, 0x40, then, 0x0b];
-export const ret = (...values: Bytes[]): Bytes => [values, 0x0f];
 export const drop = (e: Bytes): Bytes => [e, 0x1a];
-export const select = (a: Bytes, b: Bytes, cond: Bytes): Bytes => [a, b, cond, 0x1b];
 export const call = (fnIndex: number, ...args: Bytes[]): Bytes => [args, 0x10, uleb(fnIndex)];
 
 /**

@@ -4,13 +4,13 @@
  * registers a factory that starts a thread running the kernel module's `helper(ctrl)` loop on
  * the network's shared memory (see kernel-setup.ts for Node's worker_threads).
  *
- * Protocol (control block in the shared memory, kernels-wasm.ts CTRL): the main thread writes a
+ * Protocol (control block in the shared memory, abi.ts CTRL): the main thread writes a
  * task's kind and arguments, bumps `seq` and wakes the helper; the helper runs the task and
  * publishes `done = seq`. The main thread runs its own half meanwhile, then waits for `done`.
  * Each half writes disjoint rows and its own sums, so results do not depend on which thread
  * ran which half, or on whether there is a second thread at all.
  */
-import { CTRL, TASK } from './kernels-wasm';
+import { CTRL, TASK } from './abi';
 import type { OptimizerKernels } from './runtime';
 
 export interface HelperThread {

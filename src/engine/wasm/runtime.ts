@@ -1,6 +1,7 @@
 /**
- * Compiling and instantiating the WebAssembly kernels (kernels-wasm.ts), detecting what the
- * runtime supports, and laying out one network's buffers in one linear memory.
+ * Compiling and instantiating the WebAssembly kernels (kernels/, assembled by
+ * kernels/index.ts), detecting what the runtime supports, and Arena, the byte allocator a
+ * network plans its buffers with in its one linear memory (the plan: network-layout.ts).
  *
  * The module bytes are generated in memory by our own TypeScript, so nothing is read from disk
  * (the engine runs in Node workers, browser workers and tests alike). Modules are compiled once
@@ -8,7 +9,7 @@
  * Float32Array views handed out stay valid for the network's life).
  */
 import { encodeModule, f32x4, Fn, seq, v128, drop } from './encoder';
-import { buildKernels } from './kernels-wasm';
+import { buildKernels } from './kernels/index';
 
 export interface KernelExports {
   gemm(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, M: number, N: number, K: number, epi: number, desc: number): void;
@@ -44,11 +45,6 @@ export function kernelModule(relaxed: boolean, shared = false): WebAssembly.Modu
     modules.set(key, m);
   }
   return m;
-}
-
-/** Module bytes of the kernels, for tools (size, validation). */
-export function kernelBytes(relaxed: boolean): Uint8Array<ArrayBuffer> {
-  return encodeModule(buildKernels({ relaxed }), { initialPages: 1, maximumPages: MAX_PAGES, shared: false });
 }
 
 function tinyModule(relaxed: boolean): Uint8Array<ArrayBuffer> {
