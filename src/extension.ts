@@ -3,7 +3,7 @@
  * line in activate() and pushes its disposables on context.subscriptions.
  */
 import * as vscode from 'vscode';
-import { registerTraining, type TrainingApi } from './host/training/training';
+import { registerTraining, type TrainingApi } from './host/training';
 import { registerInspector, type InspectorApi } from './sideview';
 
 /** What activate() returns: used by the in-host tests. */

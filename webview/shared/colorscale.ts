@@ -223,10 +223,3 @@ export function domainOf(series: Iterable<ArrayLike<number>>, opts: DomainOption
   if (lo === hi) return { kind: 'linear', min: lo - 0.5, max: hi + 0.5 };
   return { kind: 'linear', min: lo, max: hi };
 }
-
-/** The last `window` entries of each array (views, no copies). */
-export function lastWindow(arrays: Iterable<{ data: Float64Array | Float32Array; count: number }>, window: number): (Float64Array | Float32Array)[] {
-  const out: (Float64Array | Float32Array)[] = [];
-  for (const { data, count } of arrays) out.push(data.subarray(Math.max(0, count - window), count));
-  return out;
-}

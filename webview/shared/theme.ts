@@ -130,11 +130,6 @@ export function over(fg: RGBA, bg: RGBA): RGBA {
   return [0, 1, 2].map((i) => Math.round(fg[i]! * a + bg[i]! * (1 - a))).concat(255) as RGBA;
 }
 
-export function prefersReducedMotion(): boolean {
-  if (document.body.classList.contains('vscode-reduce-motion')) return true;
-  return typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
-}
-
 /**
  * Calls `cb` (debounced to one animation frame) whenever the theme may have changed: VS Code
  * changing the body classes or the variables on <html>, or the OS colour scheme / reduced-motion

@@ -1,0 +1,90 @@
+/**
+ * The training status bar item (the live or last run, throttled to two updates a second) and
+ * the cancellable progress notification of a run.
+ */
+import * as vscode from 'vscode';
+import type { RunModel } from '../../runs/model';
+import type { RunState } from './types';
+
+export class StatusBar implements vscode.Disposable {
+  /** the variant whose records came last: the one the status line shows */
+  lastVariantUpdated: string | null = null;
+  private readonly statusItem: vscode.StatusBarItem;
+  private statusTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastStatusAt = 0;
+
+  constructor(private readonly state: RunState) {
+    this.statusItem = vscode.window.createStatusBarItem('mlpLens.training', vscode.StatusBarAlignment.Left, 10);
+    this.statusItem.name = 'MLP Lens Training';
+    this.statusItem.command = 'mlpLens.showPanel';
+  }
+
+  statusLine(model: RunModel): string {
+    const name = this.lastVariantUpdated ?? model.variants[0]?.meta.name;
+    const v = model.variants.find((x) => x.meta.name === name) ?? model.variants[0];
+    if (!v) return model.title;
+    const n = v.store.count;
+    const loss = n ? v.store.s.loss[n - 1]! : NaN;
+    return `${v.meta.name} · epoch ${Math.min(v.meta.epoch + 1, v.meta.epochsPlanned)}/${v.meta.epochsPlanned} · loss ${Number.isFinite(loss) ? loss.toFixed(3) : '–'}`;
+  }
+
+  updateStatus(now = false): void {
+    const model = this.state.live?.model ?? this.state.lastRun;
+    if (!model) {
+      this.statusItem.hide();
+      return;
+    }
+    const wait = now ? 0 : Math.max(0, this.lastStatusAt + 500 - Date.now());
+    if (wait > 0) {
+      this.statusTimer ??= setTimeout(() => {
+        this.statusTimer = undefined;
+        this.updateStatus(true);
+      }, wait);
+      return;
+    }
+    this.lastStatusAt = Date.now();
+    const live = this.state.live?.model === model;
+    const icon = live ? '$(pulse)' : model.status === 'completed' ? '$(check)' : model.status === 'diverged' || model.status === 'crashed' ? '$(warning)' : '$(debug-stop)';
+    this.statusItem.text = live ? `${icon} ${this.statusLine(model)}` : `${icon} ${model.title}: ${model.status}`;
+    const tip = new vscode.MarkdownString(`**MLP Lens: ${model.title}** (${model.status})\n\n`);
+    for (const v of model.variants) {
+      const n = v.store.count;
+      const loss = n ? v.store.s.loss[n - 1]! : NaN;
+      tip.appendMarkdown(`- ${v.meta.name}: ${v.meta.status}, step ${v.meta.step}/${v.meta.totalSteps || '?'}, loss ${Number.isFinite(loss) ? loss.toFixed(4) : '–'}\n`);
+    }
+    tip.appendMarkdown('\nClick to show the training panel.');
+    this.statusItem.tooltip = tip;
+    this.statusItem.accessibilityInformation = { label: `MLP Lens ${live ? 'training' : model.status}: ${this.statusLine(model)}`, role: 'button' };
+    this.statusItem.show();
+  }
+
+  dispose(): void {
+    clearTimeout(this.statusTimer);
+    this.statusItem.dispose();
+  }
+}
+
+export interface RunProgress {
+  report(p: { message?: string; increment?: number }): void;
+  /** close the notification */
+  done(): void;
+}
+
+/** The notification of a run being trained ("loading data…" until its first report); Cancel calls `onCancel`. */
+export function showRunProgress(title: string, onCancel: () => void): RunProgress {
+  let progressDone: (() => void) | null = null;
+  let reportProgress: ((p: { message?: string; increment?: number }) => void) | null = null;
+  void vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    (progress, token) => {
+      reportProgress = (p) => progress.report(p);
+      progress.report({ message: 'loading data…' });
+      token.onCancellationRequested(onCancel);
+      return new Promise<void>((resolve) => { progressDone = resolve; });
+    },
+  );
+  return {
+    report: (p) => reportProgress?.(p),
+    done: () => progressDone?.(),
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * The inspector's state: the view shown (or the empty state), busy, the config's last run, the
+ * theme, the heatmaps to redraw; the host channel (post) and the side bar's colour (surface).
+ */
+import type { InspectorRun, InspectorState, InspectorToHost, InspectorView } from '../../src/shared/protocol';
+import { readTheme, type Theme } from '../shared/theme';
+import { Tooltip } from '../shared/tooltip';
+import { vscodeApi } from '../shared/vscode-api';
+
+export const api = vscodeApi<InspectorState, InspectorToHost>();
+export const app = document.getElementById('app')!;
+app.dataset.view = 'inspector';
+export const tip = new Tooltip();
+
+export const state: {
+  view: InspectorView | null;
+  empty: boolean;
+  busy: boolean;
+  runs: InspectorRun[];
+  training: boolean;
+  runsFile: string;
+  theme: Theme;
+  /** heatmaps to redraw on theme change / resize */
+  redrawers: (() => void)[];
+} = { view: null, empty: false, busy: false, runs: [], training: false, runsFile: '', theme: readTheme(), redrawers: [] };
+
+export function post(m: InspectorToHost): void {
+  api.postMessage(m);
+}
+
+let surfaceColor = '';
+/**
+ * The background the side bar paints (the view sits on it), for canvases and "zero" colours.
+ * Read once per render (getComputedStyle while the DOM is being rebuilt forces a style pass).
+ */
+export function surface(): string {
+  if (!surfaceColor) surfaceColor = getComputedStyle(document.documentElement).getPropertyValue('--vscode-sideBar-background').trim() || state.theme.background;
+  return surfaceColor;
+}
+
+/** Read the side bar's colour afresh (at the start of a render). */
+export function refreshSurface(): void {
+  surfaceColor = '';
+  surface();
+}

@@ -1,0 +1,144 @@
+/**
+ * The panel's static layout: header (title, status, progress, buttons), message line, curves,
+ * display options, legends, the variants box, the numbers table, and the control listeners
+ * that only change `ui` (the unit layer's is in main.ts: it rebuilds the cards).
+ */
+import { Legend } from '../shared/legend';
+import { Tooltip } from '../shared/tooltip';
+import { Curves } from './charts';
+import { scheduleRender } from './schedule';
+import { api, saveState, state, ui } from './state';
+
+export const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] => {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
+
+export const app = document.getElementById('app')!;
+app.dataset.view = 'panel';
+// wall-clock times for the end-to-end tests: script start, first columns drawn
+app.dataset.loadedAt = String(Date.now());
+const header = el('header', 'bar');
+export const title = el('h1', 'title', 'MLP Lens');
+export const status = el('span', 'badge', 'waiting');
+status.id = 'status';
+export const progress = el('span', 'muted progress');
+progress.id = 'progress';
+const spacer = el('span', 'spacer');
+export const stopBtn = el('button', 'secondary', 'Stop');
+stopBtn.id = 'stop';
+stopBtn.title = 'Stop training (the run is kept as "stopped")';
+const exportBtn = el('button', 'secondary', 'Export…');
+exportBtn.id = 'export';
+exportBtn.title = 'Save this run as a self-contained HTML report';
+export const configBtn = el('button', 'secondary', 'Open config');
+configBtn.id = 'open-config';
+header.append(title, status, progress, spacer, configBtn, exportBtn, stopBtn);
+export const message = el('div', 'message');
+message.id = 'message';
+message.setAttribute('role', 'status');
+message.setAttribute('aria-live', 'polite');
+
+const curves = el('section', 'curves');
+curves.setAttribute('aria-label', 'loss and accuracy curves');
+const lossBox = el('div', 'chart');
+const accBox = el('div', 'chart');
+const lossCanvas = el('canvas');
+lossCanvas.id = 'loss-chart';
+lossCanvas.setAttribute('role', 'img');
+lossCanvas.setAttribute('aria-label', 'Loss per step (solid: training minibatches; dashed: test set per epoch)');
+const accCanvas = el('canvas');
+accCanvas.id = 'accuracy-chart';
+accCanvas.setAttribute('role', 'img');
+accCanvas.setAttribute('aria-label', 'Accuracy per step (solid: training minibatches; dashed: test set per epoch)');
+lossBox.append(lossCanvas);
+accBox.append(accCanvas);
+curves.append(lossBox, accBox);
+const chartNote = el('div', 'muted note', 'solid: training minibatches · dashed: test set at each epoch end');
+
+const controls = el('section', 'controls');
+controls.setAttribute('aria-label', 'display options');
+const gradGroup = el('div', 'radio-group');
+gradGroup.setAttribute('role', 'radiogroup');
+gradGroup.setAttribute('aria-label', 'gradient quantity');
+gradGroup.append(el('span', 'label', 'Gradient'));
+export const gradRadios = (['delta', 'gradW'] as const).map((q) => {
+  const label = el('label');
+  const input = el('input');
+  input.type = 'radio';
+  input.name = 'gradient';
+  input.value = q;
+  input.id = `grad-${q}`;
+  input.addEventListener('change', () => {
+    ui.gradient = q;
+    saveState();
+    scheduleRender();
+  });
+  label.append(input, document.createTextNode(q === 'delta' ? ' ‖δ‖ back-propagated' : ' ‖dW‖ weight gradient'));
+  gradGroup.append(label);
+  return input;
+});
+const scaleLabel = el('label', undefined, 'Colour domain ');
+export const scaleSelect = el('select');
+scaleSelect.id = 'scale-mode';
+for (const [v, t] of [['window', 'window: recent columns'], ['fixed', 'fixed (settings)']]) {
+  const o = el('option', undefined, t);
+  o.value = v!;
+  scaleSelect.append(o);
+}
+scaleSelect.addEventListener('change', () => {
+  ui.scale = scaleSelect.value as 'window' | 'fixed';
+  saveState();
+  scheduleRender();
+});
+scaleLabel.append(scaleSelect);
+export const unitLabel = el('label', undefined, 'Units of ');
+export const unitSelect = el('select');
+unitSelect.id = 'unit-layer';
+unitLabel.append(unitSelect);
+export const stepReadout = el('span', 'muted step-readout');
+stepReadout.id = 'step-counter';
+controls.append(gradGroup, scaleLabel, unitLabel, stepReadout);
+
+const legends = el('section', 'legends');
+legends.setAttribute('aria-label', 'colour scales');
+export const satLegend = new Legend(legends);
+export const gradLegend = new Legend(legends);
+satLegend.root.id = 'legend-saturation';
+gradLegend.root.id = 'legend-gradient';
+
+export const variantsBox = el('section', 'variants');
+variantsBox.id = 'variants';
+variantsBox.setAttribute('aria-label', 'variants side by side');
+
+export const details = el('details', 'numbers');
+details.id = 'numbers';
+const summary = el('summary', undefined, 'Per-layer numbers (table)');
+export const tableBox = el('div', 'table-box');
+details.append(summary, tableBox);
+details.open = ui.showTable;
+details.addEventListener('toggle', () => {
+  ui.showTable = details.open;
+  saveState();
+  scheduleRender();
+});
+export const live = el('div', 'visually-hidden');
+live.id = 'live';
+live.setAttribute('aria-live', 'polite');
+export const empty = el('div', 'empty muted', 'Waiting for the run…');
+empty.id = 'empty';
+
+app.append(header, message, empty, curves, chartNote, controls, legends, variantsBox, details, live);
+export const tooltip = new Tooltip(document.body);
+export const chartsView = new Curves([lossCanvas, accCanvas]);
+
+stopBtn.addEventListener('click', () => state.run && api.postMessage({ type: 'stop', runId: state.run.run.id }));
+exportBtn.addEventListener('click', () => state.run && api.postMessage({ type: 'export', runId: state.run.run.id }));
+configBtn.addEventListener('click', () => state.run && api.postMessage({ type: 'openConfig', runId: state.run.run.id }));
+if (api.standalone) {
+  stopBtn.hidden = true;
+  exportBtn.hidden = true;
+  configBtn.hidden = true;
+}

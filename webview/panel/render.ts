@@ -1,0 +1,140 @@
+/**
+ * One render of the panel: the header and message, the legends, each variant's card (info
+ * line, heatmaps, histograms), the curves (throttled while streaming) and the table.
+ */
+import { gradientScale, saturationScale, scaleMode, gradientQuantity } from './color-scales';
+import { cards, cardsStale, rebuild } from './cards';
+import { cursorCol } from './cursor';
+import {
+  app, chartsView, configBtn, details, empty, gradLegend, gradRadios, message, progress, satLegend, scaleSelect, status, stepReadout, stopBtn, title,
+} from './layout';
+import { heatmapSpan, runStepSpan, type ClientRun } from './model';
+import { drawHistograms, renderTable } from './numbers';
+import { scheduleRender } from './schedule';
+import { api, state, ui } from './state';
+
+let renders = 0;
+
+function statusText(s: string): string {
+  return s;
+}
+
+export function render(): void {
+  renders++;
+  app.dataset.renders = String(renders);
+  if (!state.run) {
+    empty.hidden = false;
+    return;
+  }
+  const r = state.run;
+  const { theme, cursor } = state;
+  empty.hidden = true;
+  if (cardsStale(r)) rebuild();
+  document.title = `MLP Lens: ${r.run.title}`;
+  title.textContent = r.run.title;
+  title.title = r.run.configFile ?? '';
+  status.textContent = statusText(r.run.status);
+  status.dataset.status = r.run.status;
+  const done = r.stepsDone, planned = r.stepsPlanned;
+  progress.textContent = `${r.run.dataset ? `${r.run.dataset} · ` : ''}${done.toLocaleString('en-US')}${planned ? ` / ${planned.toLocaleString('en-US')}` : ''} steps`;
+  stopBtn.disabled = !r.run.live;
+  stopBtn.hidden = api.standalone || !r.run.live;
+  configBtn.hidden = api.standalone || !r.run.configFile;
+  const divs = r.variants.filter((v) => v.meta.divergence);
+  message.textContent = [r.run.message ?? '', ...divs.map((v) => `${v.meta.name}: ${v.meta.divergence!.message}`)].filter(Boolean).join(' · ');
+  message.className = `message ${r.run.status === 'crashed' || divs.length ? 'error' : ''}`;
+  app.dataset.status = r.run.status;
+  app.dataset.steps = String(done);
+  app.dataset.columns = String(r.columns);
+  app.dataset.stepSpan = String(runStepSpan(r));
+  if (r.columns > 0 && !app.dataset.firstDataAt) app.dataset.firstDataAt = String(Date.now());
+  app.dataset.runId = r.run.id;
+  for (const input of gradRadios) input.checked = input.value === ui.gradient;
+  scaleSelect.value = scaleMode();
+
+  const sat = saturationScale();
+  const { scale: grad, note } = gradientScale(r);
+  satLegend.update(sat, 'fraction of units × batch');
+  gradLegend.update(grad, note);
+  app.dataset.gradMin = String(grad.domain.min);
+  app.dataset.gradMax = String(grad.domain.max);
+
+  const cursorColor = theme.focus;
+  r.variants.forEach((v, vi) => {
+    const card = cards[vi];
+    if (!card) return;
+    const m = v.meta;
+    const lastEpoch = v.epochs[v.epochs.length - 1];
+    const acc = lastEpoch?.test?.accuracy ?? m.summary?.test?.accuracy;
+    card.info.textContent = [
+      m.status,
+      `epoch ${Math.min(m.epoch + (m.status === 'running' ? 1 : 0), m.epochsPlanned)}/${m.epochsPlanned}`,
+      `step ${m.step}${m.totalSteps ? `/${m.totalSteps}` : ''}`,
+      acc !== undefined && acc !== null && Number.isFinite(acc) ? `test acc ${acc.toFixed(3)}` : '',
+      v.store.stride > 1 ? `${v.store.stride} records per column` : '',
+    ].filter(Boolean).join(' · ');
+    card.root.dataset.status = m.status;
+    card.problem.textContent = m.divergence ? `diverged at step ${m.divergence.step}: non-finite ${m.divergence.where}` : m.status === 'crashed' ? 'the training worker crashed' : '';
+    const store = v.store;
+    const n = store.count;
+    const span = heatmapSpan(r, v);
+    const fill = span > 0 && n > 0 ? Math.min(1, store.s.step[n - 1]! / span) : 1;
+    const cc = cursor !== null ? cursorCol(v) : null;
+    const divCol = m.divergence ? Math.max(0, store.count - 1) : -1;
+    for (const view of card.views) {
+      const meta = store.meta!;
+      const markers = [] as { col: number; row: number | null; kind: 'divergence' }[];
+      if (m.divergence && divCol >= 0) {
+        const layer = m.divergence.layer;
+        const row = layer === null ? null : view.kind === 'units' ? null : view.layers.indexOf(layer);
+        markers.push({ col: divCol, row: row === -1 ? null : row, kind: 'divergence' });
+      }
+      const own = view.interaction.current();
+      const common = {
+        cols: n, background: theme.background, fill, markers, markerColor: theme.error,
+        cursorColor, cursorCol: cc, cursor: own, rowLines: view.kind === 'units' ? null : theme.background,
+        // streaming: only the columns that changed are recoloured
+        dirtyFrom: v.dirtyFrom, dataKey: view.kind === 'grad' ? gradientQuantity() : view.kind,
+      };
+      if (view.kind === 'sat') {
+        view.hm.draw({ ...common, rows: view.layers.length, get: (c, row) => store.layers[view.layers[row]!]!.q.sat[c]!, scale: sat });
+      } else if (view.kind === 'grad') {
+        const q = gradientQuantity();
+        view.hm.draw({ ...common, rows: view.layers.length, get: (c, row) => store.layers[view.layers[row]!]!.q[q][c]!, scale: grad });
+      } else {
+        const k = view.layers[0]!;
+        const U = meta[k]!.units;
+        const units = store.layers[k]!.units;
+        view.hm.draw({ ...common, rows: U, get: (c, u) => units[c * U + u]!, scale: sat });
+      }
+      const first = n ? store.s.stepFrom[0]! : 0;
+      const last = n ? store.s.step[n - 1]! : 0;
+      view.axis.textContent = n ? `step ${first} → ${last}${m.totalSteps && last < m.totalSteps ? ` of ${m.totalSteps}` : ''}` : '';
+    }
+    v.dirtyFrom = Infinity;
+    drawHistograms(card, v, vi);
+  });
+  // the curves cost more to redraw than the heatmaps: at most 4 times a second while streaming
+  const now = performance.now();
+  const chartsDue = lastCharts + 250 - now;
+  if (!r.run.live || chartsDue <= 0 || cursor !== null || chartsKey !== chartsStateKey(r)) {
+    chartsView.update(r, theme, cursor?.step ?? null);
+    lastCharts = now;
+    chartsKey = chartsStateKey(r);
+  } else if (!chartsTimer) {
+    chartsTimer = setTimeout(() => {
+      chartsTimer = undefined;
+      scheduleRender();
+    }, chartsDue);
+  }
+  stepReadout.textContent = cursor !== null ? `cursor: step ${cursor.step}` : `latest step`;
+  if (details.open) renderTable(r);
+}
+
+let lastCharts = 0;
+let chartsKey = '';
+let chartsTimer: ReturnType<typeof setTimeout> | undefined;
+/** what the curves show apart from new data points (a change redraws them at once) */
+function chartsStateKey(r: ClientRun): string {
+  return `${r.run.id}|${r.run.status}|${state.theme.kind}|${state.theme.series.join(',')}`;
+}

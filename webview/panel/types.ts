@@ -1,0 +1,20 @@
+/** The types of a variant's card and its heatmaps, shared by the panel's parts. Types only. */
+import type { attachCellInteraction, Heatmap } from '../shared/heatmap';
+
+export interface HeatView {
+  hm: Heatmap;
+  kind: 'sat' | 'grad' | 'units';
+  /** layer index per row (sat, grad) or the layer of the units */
+  layers: number[];
+  axis: HTMLElement;
+  interaction: ReturnType<typeof attachCellInteraction>;
+}
+
+export interface Card {
+  root: HTMLElement;
+  head: HTMLElement;
+  info: HTMLElement;
+  problem: HTMLElement;
+  views: HeatView[];
+  hist: HTMLCanvasElement;
+}
