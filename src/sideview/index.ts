@@ -1,9 +1,11 @@
 /**
  * The MLP Lens side view and its authoring help, registered from extension.ts with one call:
- *   const inspector = registerInspector(context, log);
- * - the "Inspector" webview view in the "MLP Lens" activity-bar container (view.ts),
+ *   const inspector = registerInspector(context, log, { openRunDirs, isTraining });
+ * - the "Inspector" webview view in the "MLP Lens" activity-bar container (view.ts,
+ *   InspectorViewProvider),
  * - the controller that follows the active *.mlp.json and inspects it off the host's thread
- *   (controller.ts, inspect-client.ts -> dist/inspect-worker.js), diagnostics included,
+ *   (controller.ts InspectorController, inspect-client.ts -> dist/inspect-worker.js, built from
+ *   src/node/inspect-worker.ts), diagnostics included,
  * - commands: New Experiment Config, Open the Lecture Example, Inspect Config,
  * - the CodeLens above configs (authoring.ts).
  */
@@ -34,7 +36,7 @@ export interface InspectorApi {
   runs(): InspectorRun[];
 }
 
-/** What the inspector uses from the training side (src/host/training/training.ts), when given. */
+/** What the inspector uses from the training side (src/host/training/), when given. */
 export interface TrainingHooks {
   /** open these run folders (one run's variants) in the training panel */
   openRunDirs?(dirs: string[]): Promise<unknown>;
