@@ -1,5 +1,5 @@
 /**
- * The gradient dump (shared/specs/gradient-dump.md, format mlp-oracle/v1): the network exactly
+ * The gradient dump (docs/dump-format.md, format mlp-oracle/v1): the network exactly
  * as `train` builds it (same seed, weights and first minibatch), one forward and backward pass
  * on that batch, and what the engine computed, so any independent implementation can check it.
  */
