@@ -46,8 +46,8 @@ export function reportPath(p: string, configDir: string | null): string {
 }
 
 /**
- * The snapshot with every absolute path in its strings (the config file, run folders, a CSV's
- * path in the dataset line, paths quoted in messages) shown by reportPath. Only plain objects
+ * The snapshot with every absolute path in its run's strings (the config file, run folders, a
+ * CSV's path in the dataset line, paths quoted in messages) shown by reportPath. Only plain objects
  * and arrays are copied: typed arrays (the packed columns) and other objects are kept as they are.
  */
 export function withoutMachinePaths<T extends Extract<HostToPanel, { type: 'snapshot' }>>(snapshot: T): T {
@@ -60,5 +60,5 @@ export function withoutMachinePaths<T extends Extract<HostToPanel, { type: 'snap
     if (proto !== Object.prototype && proto !== null) return v; // typed arrays (the packed columns), ProbeArrays: numbers
     return Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, walk(x)]));
   };
-  return walk(snapshot) as T;
+  return { ...snapshot, run: walk(snapshot.run) as T['run'] }; // not the columns: their packed data are base64 text, full of '/'
 }
