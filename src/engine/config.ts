@@ -11,8 +11,11 @@
 import { getNodePath, getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { JSONPath, Node, ParseError } from 'jsonc-parser';
 import schemaJson from '../../media/mlp-config.schema.json';
+import { scanConfigText } from './config-scan';
 import { has, isObj, type Obj } from './guards';
 import { formatJsonPath, lineStarts as lineStartsOf, textRange } from './inspect/paths';
+import { configFitProblem } from './limits';
+import { closest } from './nearest';
 import { InputError } from './types';
 import type { DatasetSpec, HiddenActivation, InitSpec, OptimizerSpec, ProbeSpec, ResolvedConfig, ScheduleSpec } from './types';
 
@@ -276,34 +279,6 @@ function describeAlternatives(alts: Schema[]): string {
   return parts.join(', or ');
 }
 
-/** Common misnamings that edit distance alone would not catch (keys are normalized). */
-const ALIASES: Record<string, string> = { learningrate: 'lr', hiddenlayers: 'layers', hidden: 'layers' };
-
-/** The candidate a typo most likely meant (case, '_' and '-' ignored), if one is near. */
-function closest(word: string, candidates: string[]): string | undefined {
-  const norm = (s: string) => s.toLowerCase().replace(/[_\-\s]/g, '');
-  const w = norm(word);
-  const options: [string, string][] = candidates.map((c) => [norm(c), c]);
-  for (const [alias, target] of Object.entries(ALIASES)) if (candidates.includes(target)) options.push([alias, target]);
-  let best: string | undefined;
-  let bestDistance = Math.max(1, Math.floor(w.length / 3)) + 1;
-  for (const [n, c] of options) {
-    const d = editDistance(w, n);
-    if (d < bestDistance && d < Math.max(n.length, 2)) [best, bestDistance] = [c, d];
-  }
-  return best === word ? undefined : best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length];
-}
-
 // ---------------------------------------------------------------------------------------------
 // Parsing and positions
 
@@ -333,7 +308,26 @@ interface Parsed {
   syntax: ConfigIssue[];
 }
 
+/** The schema's maxItems for the array at `path` (through $refs, and the array form of a oneOf). */
+function maxItemsAt(path: JSONPath): number | undefined {
+  let s: Schema | undefined = SCHEMA;
+  const forms = (x: Schema): Schema[] => [x, ...(x.oneOf ?? x.anyOf ?? []).map(deref)];
+  for (const seg of path) {
+    const here = forms(deref(s));
+    s = typeof seg === 'number' ? here.find((f) => f.items)?.items : here.find((f) => f.properties && has(f.properties, seg))?.properties?.[seg];
+    if (!s) return undefined;
+  }
+  return forms(deref(s)).find((f) => f.maxItems !== undefined)?.maxItems;
+}
+
 function parse(text: string): Parsed {
+  // depth and lengths first, by a linear scan: the parser recurses, and parses every item
+  const over = scanConfigText(text, maxItemsAt);
+  if (over) {
+    const lineStarts = lineStartsOf(text);
+    const issue: ConfigIssue = { path: formatJsonPath(over.path), message: over.message, ...textRange(lineStarts, over.offset, over.end), severity: 'error', kind: 'schema' };
+    return { value: undefined, tree: undefined, lineStarts, syntax: [issue] };
+  }
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   const lineStarts = lineStartsOf(text);
@@ -502,6 +496,10 @@ function semanticProblems(cfg: unknown, schemaProblems: Problem[], file: string)
     if (own('leakyReluSlope') && !usesLeaky) report(from('leakyReluSlope'), 'has no effect: no hidden layer uses leaky_relu', true);
     if (!own('leakyReluSlope') && usesLeaky) baseSlopeUsed = true;
 
+    if (r.activation.length === r.layers.length) {
+      const fit = configFitProblem(r);
+      if (fit) report(from('layers'), `the network ${fit}`);
+    }
     const schedule = valueAt(from('schedule'), cfg);
     if (r.schedule.type === 'step' && r.schedule.every >= r.epochs) {
       const at = isObj(schedule) && has(schedule, 'every') ? [...from('schedule'), 'every'] : from('schedule');

@@ -6,6 +6,7 @@
 import type { FloatArray } from './kernels';
 import { measureLayers } from './probes';
 import type { Trainer } from './trainer';
+import { JS_STRING_MAX_CHARS, JSON_FLOAT_CHARS } from './limits';
 import { InputError } from './types';
 
 const DUMP_HIDDEN = new Set(['sigmoid', 'tanh', 'relu', 'linear']);
@@ -29,6 +30,12 @@ export function gradientDump(trainer: Trainer, opts: DumpOptions = {}): { input:
       `the mlp-oracle/v1 dump format allows hidden activations sigmoid, tanh, relu, linear and a softmax output; ` +
         `variant "${cfg.variant}" uses ${bad ? `"${bad}"` : `output "${net.output}"`}`,
     );
+  }
+  // the result (dW and the updated weights) is written as one JSON string: refuse what cannot be one
+  const floats = 2 * net.parameterCount + net.maxBatch * net.sizes.at(-1)!;
+  if (floats * JSON_FLOAT_CHARS > JS_STRING_MAX_CHARS) {
+    const most = Math.floor((JS_STRING_MAX_CHARS / JSON_FLOAT_CHARS - net.maxBatch * net.sizes.at(-1)!) / 2);
+    throw new InputError(`variant "${cfg.variant}": a dump of ${net.parameterCount} parameters would be up to ${floats * JSON_FLOAT_CHARS} characters of JSON, longer than a JavaScript string may be (${JS_STRING_MAX_CHARS}): at most ${most} parameters can be dumped`);
   }
   const L = net.layers.length;
   const M = trainer.loadBatch();

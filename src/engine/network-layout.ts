@@ -28,8 +28,9 @@ export interface WasmLayout {
   parts: number;
   params: number;
   grads: number;
-  /** optimizer state: 2 x parameters (velocity / Adam's v, then Adam's m) */
+  /** optimizer state: stateSlots x parameters (velocity / Adam's v, then Adam's m) */
   state: number;
+  stateSlots: number;
   input: number;
   acts: number[];
   deltas: number[];
@@ -117,12 +118,13 @@ export function ownParams(params: FloatArray, w: WasmLayout): void {
   wasmOwners.set(params, w);
 }
 
-/**
- * The layout of a network of these sizes for batches up to maxBatch (`total` parameters), its
- * memory instantiated with the kernels (relaxed SIMD or not) and, with two threads, its helper
- * thread started; `parts`: the products' row parts (see NetworkOptions).
- */
-export function planWasm(sizes: number[], maxBatch: number, total: number, relaxed: boolean, parts: number, threads: number): WasmLayout {
+/** Optimizer state slots of `parameters` floats each: SGD none, momentum its velocity, Adam v and m. */
+export function stateSlots(optimizer: 'sgd' | 'momentum' | 'adam' | undefined): number {
+  return optimizer === 'sgd' ? 0 : optimizer === 'momentum' ? 1 : 2;
+}
+
+/** Every buffer's offset in the memory of a network of these sizes (arithmetic only: nothing allocated). */
+function planOffsets(sizes: number[], maxBatch: number, total: number, parts: number, slots: number) {
   const L = sizes.length - 1;
   const B = maxBatch;
   // strides of the transposed scratch are padded past a multiple of 4: a power-of-two row
@@ -130,7 +132,7 @@ export function planWasm(sizes: number[], maxBatch: number, total: number, relax
   const ldT = Math.ceil(B / 4) * 4 + 4;
   const r4 = (n: number) => Math.ceil(n / 4) * 4;
   const a = new Arena();
-  const params = a.reserve(total * 4), grads = a.reserve(total * 4), state = a.reserve(2 * total * 4);
+  const params = a.reserve(total * 4), grads = a.reserve(total * 4), state = a.reserve(slots * total * 4);
   const input = a.reserve(B * sizes[0]! * 4);
   const acts: number[] = [], deltas: number[] = [];
   const desc: number[][] = [], units: number[][] = [], hist: number[][] = [], unitsOutOff: number[][] = [], histOutOff: number[][] = [];
@@ -158,11 +160,28 @@ export function planWasm(sizes: number[], maxBatch: number, total: number, relax
   // colsum's float64 result, then the optimizers' float arguments (OPT_COEF)
   const scalars = a.reserve(16 + OPT_COEF_BYTES);
   const nibbles = a.reserve(16 * NIBBLE_TABLE_ENTRIES);
+  return { a, ldT, params, grads, state, input, acts, deltas, desc, units, hist, unitsOutOff, histOutOff, norms, optTable, stats, T1, T2, T3, spList, ctrl, scalars, nibbles };
+}
+
+/** Bytes of the WebAssembly memory planWasm would make for these arguments (see limits.ts). */
+export function wasmMemoryBytes(sizes: number[], maxBatch: number, total: number, parts: number, slots: number): number {
+  return Math.ceil(planOffsets(sizes, maxBatch, total, parts, slots).a.bytes / 65536) * 65536;
+}
+
+/**
+ * The layout of a network of these sizes for batches up to maxBatch (`total` parameters), its
+ * memory instantiated with the kernels (relaxed SIMD or not) and, with two threads, its helper
+ * thread started; `parts`: the products' row parts (see NetworkOptions); `slots`: the optimizer
+ * state it holds (stateSlots).
+ */
+export function planWasm(sizes: number[], maxBatch: number, total: number, relaxed: boolean, parts: number, threads: number, slots = 2): WasmLayout {
+  const L = sizes.length - 1;
+  const { a, ldT, params, grads, state, input, acts, deltas, desc, units, hist, unitsOutOff, histOutOff, norms, optTable, stats, T1, T2, T3, spList, ctrl, scalars, nibbles } = planOffsets(sizes, maxBatch, total, parts, slots);
   const shared = threads === 2;
   const { memory, exports, module } = a.instantiate(relaxed, shared);
   const f64 = (o: number, n: number) => new Float64Array(memory.buffer, o, n);
   const w: WasmLayout = {
-    k: exports, memory, module, parts, params, grads, state, input, acts, deltas, t1: T1, t2: T2, t3: T3, spList, sparse: new Array<boolean>(2 * L).fill(true), sparseRetry: new Array<number>(2 * L).fill(0), gemmProducts: 0, spmmProducts: 0, desc, units, hist, optTable,
+    k: exports, memory, module, parts, params, grads, state, stateSlots: slots, input, acts, deltas, t1: T1, t2: T2, t3: T3, spList, sparse: new Array<boolean>(2 * L).fill(true), sparseRetry: new Array<number>(2 * L).fill(0), gemmProducts: 0, spmmProducts: 0, desc, units, hist, optTable,
     normsParts: norms.map((o) => { const v = f64(o, 3 * L); return { update: v.subarray(0, L), weight: v.subarray(L, 2 * L), grad: v.subarray(2 * L) }; }), statViews: [f64(stats, L), f64(stats + 8 * L, L), f64(stats + 16 * L, L)],
     unitsOut: unitsOutOff.map((offs, k) => offs.map((o) => new ProbeArray(memory.buffer, o, sizes[k + 1]!))),
     histOut: histOutOff.map((offs) => offs.map((o) => new ProbeArray(memory.buffer, o, WASM_MAX_BINS))),

@@ -5,7 +5,7 @@
  */
 import type { FloatArray } from './kernels';
 import type { ProbeArray } from './probe-array';
-import type { HiddenActivation, OutputKind } from './types';
+import type { HiddenActivation, OptimizerType, OutputKind } from './types';
 
 export type DType = 'float32' | 'float64';
 
@@ -50,6 +50,10 @@ export interface NetworkOptions {
   threads?: 1 | 2;
   /** cut the products in two parts (default: when a step does at least SPLIT_MIN_FLOPS) */
   split?: boolean;
+  /** the optimizer that will train it: the WebAssembly memory then holds only its state (default: room for Adam's) */
+  optimizer?: OptimizerType;
+  /** the most bytes the network may take (default DEFAULT_MEMORY_BUDGET, 2 GiB; limits.ts) */
+  memoryBudget?: number;
 }
 
 /** What an optimizer step measures per layer (Optimizer.step with norms). */

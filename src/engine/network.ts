@@ -18,11 +18,12 @@
 import { activateInPlace, mulDerivative } from './activations';
 import { selectedKernelPath, type KernelPath } from './kernel-path';
 import { gemmAB, gemmABt, gemmAtB, sumRows, type FloatArray } from './kernels';
-import { closeHelper, closeHelperWith, initDescriptors, ownParams, planWasm, probeViews, WASM_MAX_BINS, type WasmLayout } from './network-layout';
+import { fitProblem } from './limits';
+import { closeHelper, closeHelperWith, initDescriptors, ownParams, planWasm, probeViews, stateSlots, WASM_MAX_BINS, type WasmLayout } from './network-layout';
 import type { DType, Layer, LossInfo, NetworkOptions, NetworkSpec, PassProbes, ProbeViews } from './network-types';
 import { backwardWasm, forwardWasm } from './network-wasm';
 import type { Rng } from './rng';
-import type { HiddenActivation, InitSpec, OutputKind } from './types';
+import { InputError, type HiddenActivation, type InitSpec, type OutputKind } from './types';
 import { helperFactory } from './wasm/parallel';
 
 export type { DType, Layer, LossInfo, NetworkOptions, NetworkSpec } from './network-types';
@@ -78,7 +79,11 @@ export class Network {
     this.kernelPath = dtype === 'float64' ? 'typescript-f64' : (kernel ?? selectedKernelPath());
     const split = options.split ?? 6 * total * maxBatch >= SPLIT_MIN_FLOPS;
     const threads = split && options.threads !== 1 && helperFactory() ? 2 : 1;
-    this.wasm = this.kernelPath.startsWith('wasm-') ? planWasm(this.sizes, maxBatch, total, this.kernelPath === 'wasm-relaxed-simd-f32', split ? 2 : 1, threads) : null;
+    // before anything big is allocated: refuse what does not fit, saying what would
+    const problem = fitProblem({ sizes: this.sizes, batch: maxBatch, dtype, kernel: this.kernelPath, parts: split ? 2 : 1, optimizer: options.optimizer, budget: options.memoryBudget });
+    if (problem) throw new InputError(`$.layers: the network ${problem}`);
+    const relaxed = this.kernelPath === 'wasm-relaxed-simd-f32';
+    this.wasm = this.kernelPath.startsWith('wasm-') ? planWasm(this.sizes, maxBatch, total, relaxed, split ? 2 : 1, threads, stateSlots(options.optimizer)) : null;
     const w = this.wasm;
     const view = (off: number, n: number) => new Float32Array(w!.memory.buffer, off, n);
     this.params = w ? view(w.params, total) : alloc(dtype, total);

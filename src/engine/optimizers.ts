@@ -12,7 +12,7 @@
  * step) for the update-to-weight ratio probe, in the same pass.
  */
 import type { FloatArray } from './kernels';
-import { wasmLayoutOf, type WasmLayout } from './network-layout';
+import { stateSlots, wasmLayoutOf, type WasmLayout } from './network-layout';
 import type { Layer, UpdateNorms } from './network-types';
 import type { OptimizerSpec, ScheduleSpec } from './types';
 import { OPT_COEF } from './wasm/abi';
@@ -36,6 +36,7 @@ export class Optimizer {
   constructor(readonly spec: OptimizerSpec, private readonly params: FloatArray, private readonly grads: FloatArray) {
     const w = wasmLayoutOf(params);
     this.wasm = w && grads.buffer === params.buffer && grads.byteOffset === w.grads ? w : undefined;
+    if (this.wasm && stateSlots(spec.type) > this.wasm.stateSlots) throw new Error(`the network was planned for ${this.wasm.stateSlots} optimizer state slots; ${spec.type} needs ${stateSlots(spec.type)}`);
     const make = (slot: number) =>
       this.wasm ? new Float32Array(this.wasm.memory.buffer, this.wasm.state + slot * params.length * 4, params.length)
         : params instanceof Float64Array ? new Float64Array(params.length) : new Float32Array(params.length);

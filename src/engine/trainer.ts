@@ -132,7 +132,7 @@ export class Trainer {
     const nTrain = data.trainY.length;
     if (nTrain === 0) throw new InputError(`dataset "${data.name}" has no training examples`);
     const B = Math.min(cfg.batchSize, nTrain);
-    this.net = new Network(networkSpecFor(cfg, data), B, dtype, kernel, options);
+    this.net = new Network(networkSpecFor(cfg, data), B, dtype, kernel, { optimizer: cfg.optimizer.type, ...options });
     const rng = new Rng(cfg.seed);
     this.net.initialize(cfg.init, rng.fork('init'));
     this.shuffleRng = rng.fork('shuffle');

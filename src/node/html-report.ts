@@ -25,5 +25,40 @@ export function reportHtml(snapshot: Extract<HostToPanel, { type: 'snapshot' }>,
   // drop the source-map comments: the maps are not inlined
   const script = read('panel.js').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
   const style = read('panel.css').replace(/\/\*# sourceMappingURL=\S+ \*\/\s*$/, '');
-  return standaloneHtml({ title: `MLP Lens: ${snapshot.run.title}`, script, style, bootstrap: { ...snapshot, report: { generatedAt: new Date().toISOString() } } });
+  const shown = withoutMachinePaths(snapshot);
+  return standaloneHtml({ title: `MLP Lens: ${shown.run.title}`, script, style, bootstrap: { ...shown, report: { generatedAt: new Date().toISOString() } } });
+}
+
+/** Absolute paths in text: POSIX (/a/b) or Windows (C:\a\b), at a word's start or after a quote or bracket. */
+const ABSOLUTE = /(^|[\s'"`(=])((?:\/|[A-Za-z]:[\\/])(?:[^\s'"`)\\/]+[\\/])+[^\s'"`)\\/:,;]+)/g;
+
+/**
+ * A path as a shared report shows it: relative to the config's folder when inside it, else its
+ * base name after "…/" (a report goes to other people: it names no folder of this machine).
+ */
+export function reportPath(p: string, configDir: string | null): string {
+  if (!path.isAbsolute(p) && !path.win32.isAbsolute(p)) return p;
+  if (configDir && path.isAbsolute(p)) {
+    const rel = path.relative(configDir, p);
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return rel.split(path.sep).join('/');
+  }
+  return `…/${p.split(/[\\/]/).filter(Boolean).pop() ?? ''}`;
+}
+
+/**
+ * The snapshot with every absolute path in its run's strings (the config file, run folders, a
+ * CSV's path in the dataset line, paths quoted in messages) shown by reportPath. Only plain objects
+ * and arrays are copied: typed arrays (the packed columns) and other objects are kept as they are.
+ */
+export function withoutMachinePaths<T extends Extract<HostToPanel, { type: 'snapshot' }>>(snapshot: T): T {
+  const configDir = snapshot.run.configFile ? path.dirname(snapshot.run.configFile) : null;
+  const text = (s: string) => s.replace(ABSOLUTE, (_, before: string, p: string) => before + reportPath(p, configDir));
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return text(v);
+    if (Array.isArray(v)) return v.map(walk);
+    const proto = v !== null && typeof v === 'object' ? Object.getPrototypeOf(v) : undefined;
+    if (proto !== Object.prototype && proto !== null) return v; // typed arrays (the packed columns), ProbeArrays: numbers
+    return Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, walk(x)]));
+  };
+  return { ...snapshot, run: walk(snapshot.run) as T['run'] }; // not the columns: their packed data are base64 text, full of '/'
 }

@@ -5,7 +5,7 @@
  *   metrics.jsonl  one JSON object per line: step records and epoch records
  *   summary.json   status and results; rewritten atomically (temp file + rename) at epoch ends (at
  *                  most once a second while training) and when the run ends
- *   model.json     the weights, when the run ends (completed, stopped or diverged)
+ *   model.json     the weights, when the run ends (completed, stopped or diverged), with model.bin
  * Metrics lines go out in write() calls of whole lines, so a line is either whole or absent; a
  * training session writes them at the end of every time slice (50 ms or less), so a run killed
  * at any moment has lost at most its last slice's lines.
@@ -16,6 +16,7 @@ import type { Network } from '../engine/network';
 import type { EpochRecord, StepRecord } from '../engine/trainer';
 import type { ResolvedConfig } from '../engine/types';
 import { writeJsonAtomic } from './atomic';
+import { writeModel } from './model-file';
 import { newSummary, readSummary, writeSummary, type RunMeta, type RunSummary } from './summary';
 
 /** Characters of metrics lines held before they are written (see RunRecorder.line). */
@@ -61,16 +62,9 @@ export class RunRecorder {
     writeSummary(this.dir, this.summary);
   }
 
-  /** The weights, compact (no indentation: half the time, three quarters of the size; a Stop waits for it). */
+  /** The weights: model.bin and model.json (model-file.ts; a Stop waits for them). */
   writeModel(net: Network): void {
-    writeJsonAtomic(path.join(this.dir, 'model.json'), {
-      format: 'mlp-lens-model/v1',
-      layer_sizes: net.sizes,
-      activations: [...net.hidden, net.output],
-      leakyReluSlope: net.slope,
-      weights: net.layers.map((l) => Array.from(l.W)),
-      biases: net.layers.map((l) => Array.from(l.b)),
-    }, undefined);
+    writeModel(this.dir, net);
   }
 
   close(): void {

@@ -30,6 +30,13 @@ export interface KernelExports {
 export type OptimizerKernels = Pick<KernelExports, 'sgd' | 'momentum' | 'adam'>;
 
 const MAX_PAGES = 65536;
+/**
+ * The most memory a network's layout may use: 2 GiB (32768 pages), not the 4 GiB the module
+ * declares. The JavaScript that writes the descriptors, views and probe counters indexes the
+ * memory with signed 32-bit offsets (`offset >> 2`), which go negative past 2 GiB. The engine
+ * checks a network against this before planning it (limits.ts).
+ */
+export const WASM_MAX_BYTES = 2 ** 31;
 const modules = new Map<string, WebAssembly.Module>();
 
 /**
@@ -78,7 +85,7 @@ export class Arena {
   }
   instantiate(relaxed: boolean, shared = false): { memory: WebAssembly.Memory; exports: KernelExports; module: WebAssembly.Module } {
     const pages = Math.ceil(this.bytes / 65536);
-    if (pages > MAX_PAGES) throw new Error(`the network needs ${(this.bytes / 2 ** 30).toFixed(1)} GiB, more than a WebAssembly memory holds`);
+    if (pages * 65536 > WASM_MAX_BYTES) throw new Error(`the network needs ${(this.bytes / 2 ** 30).toFixed(1)} GiB, more than the ${WASM_MAX_BYTES / 2 ** 30} GiB of WebAssembly memory a network may use`);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared } as WebAssembly.MemoryDescriptor);
     const module = kernelModule(relaxed, shared);
     const instance = new WebAssembly.Instance(module, { env: { memory } });
