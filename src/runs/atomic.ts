@@ -10,7 +10,7 @@ export function writeJsonAtomic(file: string, value: unknown, indent: number | u
   const fd = fs.openSync(tmp, 'w');
   try {
     try {
-      writeAllSync(fd, JSON.stringify(value, null, indent) + '\n');
+      writeAllSync(fd, JSON.stringify(value, null, indent) + '\n', file);
     } finally {
       fs.closeSync(fd);
     }

@@ -81,7 +81,7 @@ export class RunRecorder {
     this.pendingChars = 0;
     if (this.failure) return;
     try {
-      this.bytes += writeAllSync(this.fd, text);
+      this.bytes += writeAllSync(this.fd, text, path.join(this.dir, 'metrics.jsonl'));
     } catch (e) {
       this.fail(path.join(this.dir, 'metrics.jsonl'), e);
       try {
@@ -119,7 +119,13 @@ export class RunRecorder {
     try {
       writeSummary(this.dir, this.summary);
     } catch {
-      // the disk took nothing more: summary.json stays the last one written ("running")
+      // no room for the temporary file: rewrite summary.json in place (its own blocks are
+      // freed by the truncation and taken again; not atomic, but the last word on this run)
+      try {
+        fs.writeFileSync(path.join(this.dir, SUMMARY_FILE), JSON.stringify(this.summary, null, 2) + '\n');
+      } catch {
+        // the disk took nothing more: summary.json stays the last one written ("running")
+      }
     }
   }
 
