@@ -12,7 +12,8 @@ import { copyLayerProbes, measureIntoRecord, measureLayers, ProbeBuffers, snapsh
 import { Rng } from './rng';
 import { InputError, type Dataset, type ResolvedConfig } from './types';
 
-export type RunStatus = 'running' | 'completed' | 'stopped' | 'diverged';
+/** 'failed': the run could not be recorded (a full disk, ...); set by the training session, never by the Trainer. */
+export type RunStatus = 'running' | 'completed' | 'stopped' | 'diverged' | 'failed';
 
 export interface StepRecord {
   kind: 'step';

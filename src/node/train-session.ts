@@ -1,8 +1,10 @@
 /**
  * Builds a variant's Trainer and drives it to the end in time slices, recording to disk and
  * reporting progress, and yields to the event loop between slices so Ctrl-C (CLI) or a Stop
- * message (worker) is seen promptly. Shared by the CLI and the training worker.
+ * message (worker) is seen promptly. Shared by the CLI and the training worker. When the recorder
+ * cannot write (a full disk), training ends at the next slice and the run is "failed".
  */
+import * as path from 'node:path';
 import { copyStepRecord, Trainer, type EpochRecord, type StepRecord } from '../engine/trainer';
 import { InputError, type Dataset, type ResolvedConfig } from '../engine/types';
 import type { RunRecorder } from '../runs/record';
@@ -85,7 +87,7 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
     },
   };
   while (!trainer.done) {
-    if (hooks.shouldStop?.()) {
+    if (rec?.failure || hooks.shouldStop?.()) {
       trainer.stop();
       break;
     }
@@ -101,22 +103,31 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
     await tick();
   }
   const seconds = (performance.now() - t0) / 1000;
+  const failed = () => !!rec?.failure;
   const data = trainer.data;
   summary.status = trainer.status;
   summary.steps = trainer.step;
   summary.epochs = trainer.epoch;
   summary.seconds = seconds;
   summary.samplesPerSecond = seconds > 0 ? samples / seconds : 0;
-  if (trainer.status !== 'stopped' || hooks.evaluateOnStop !== false) {
+  if (!failed() && (trainer.status !== 'stopped' || hooks.evaluateOnStop !== false)) {
     summary.train = trainer.evaluate(data.trainX, data.trainY);
     summary.test = data.testY.length ? trainer.evaluate(data.testX, data.testY) : null;
   }
   if (trainer.divergence) summary.divergence = trainer.divergence;
   summary.finishedAt = new Date().toISOString();
   if (rec) {
-    rec.writeModel(trainer.net);
-    rec.writeSummary();
+    // a write that fails (a full disk) ends the run "failed": no model, the reason in the summary
+    if (!failed()) {
+      try {
+        rec.writeModel(trainer.net);
+      } catch (e) {
+        rec.fail(path.join(rec.dir, 'model.json'), e);
+      }
+    }
+    if (!failed()) rec.writeSummary();
     rec.close();
+    if (rec.failure) rec.markFailed(); // summary.status "failed", summary.failure the reason
   }
   return { summary, first, last };
 }

@@ -129,9 +129,13 @@ export class RunModel {
     this.changed();
   }
 
-  /** The run's overall status from its variants' (diverged if any diverged, else the least finished). */
+  /**
+   * The run's overall status from its variants': crashed or failed (its record could not be
+   * written) if any was, diverged if any diverged, else the least finished.
+   */
   static overall(variants: PanelVariantStatus[]): PanelRunStatus {
     if (variants.includes('crashed')) return 'crashed';
+    if (variants.includes('failed')) return 'failed';
     if (variants.includes('running') || variants.includes('waiting')) return 'running';
     if (variants.includes('interrupted')) return 'interrupted';
     if (variants.includes('stopped')) return 'stopped';

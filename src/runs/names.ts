@@ -5,13 +5,26 @@
  * <stamp> is the UTC second the run started (file-name safe); a second run of the same config
  * within the same second gets "<second>.2", then ".3", ..., so it never writes into the first
  * run's folders. The CLI with --out DIR writes DIR/<variant>/ instead (no stamp).
+ *
+ * Names are safe by construction: slug() keeps only [A-Za-z0-9._-], never starts with a dot
+ * (no ".", "..", hidden files), and is at most MAX_NAME_BYTES long; a name is never empty. And
+ * folders are created exclusively (mkdir of the leaf without `recursive`): when the name is taken
+ * (two variants whose names slug alike, "relu/he" and "relu he", or another process), the next
+ * free "<name>-2", "<name>-3", ... is used, so two writers never share a folder.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** A name part that is safe in a file name on every platform ("sigmoid+glorot" -> "sigmoid_glorot"). */
+/** The longest name part slug() returns (bytes; its output is ASCII). */
+export const MAX_NAME_BYTES = 100;
+
+/**
+ * A name part that is safe in a file name on every platform ("sigmoid+glorot" -> "sigmoid_glorot"):
+ * no separator, control character or leading dot, at most MAX_NAME_BYTES, never empty ("run").
+ */
 export function slug(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'run';
+  const s = text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[_.]+/, '').slice(0, MAX_NAME_BYTES).replace(/_+$/, '');
+  return s || 'run';
 }
 
 /** 2026-11-27T21-05-09 (local time is ambiguous; UTC, file-name safe). */
@@ -29,6 +42,37 @@ export function variantFolderName(variant: string): string {
   return slug(variant);
 }
 
+const errCode = (e: unknown) => (e as NodeJS.ErrnoException).code;
+
+/** The largest "-N" suffix tried before giving up on a name. */
+const MAX_SUFFIX = 10_000;
+
+/**
+ * Creates `<parent>/<name>`, or the first free `<name>-2`, `<name>-3`, ... exclusively (the leaf
+ * without `recursive`: EEXIST means someone else has it) and returns its path. `reuse(dir)` may
+ * clear an existing folder to be created afresh (it returns true when it removed it).
+ */
+export function createFolderExclusive(parent: string, name: string, reuse?: (dir: string) => boolean): string {
+  for (let n = 1; n <= MAX_SUFFIX; n++) {
+    const dir = path.join(parent, n === 1 ? name : `${name}-${n}`);
+    try {
+      fs.mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if (errCode(e) !== 'EEXIST') throw e;
+    }
+    if (reuse?.(dir)) {
+      try {
+        fs.mkdirSync(dir);
+        return dir;
+      } catch (e) {
+        if (errCode(e) !== 'EEXIST') throw e;
+      }
+    }
+  }
+  throw new Error(`cannot create a folder for '${name}' in ${parent}: ${MAX_SUFFIX} names taken`);
+}
+
 /**
  * A stamp under which none of the run's folders `<outDir>/<stamp>-<config>-<variant>` exists
  * yet: the time, or "<time>.2", "<time>.3", ... when a run of that second has any of them.
@@ -41,10 +85,40 @@ export function freshStamp(outDir: string, runs: { name: string; variant: string
   }
 }
 
-/** A new run's stamp and its variants' folders in `outDir`, in the order of `runs`. */
+/**
+ * A new run's stamp and its variants' folders in `outDir` (created, empty), in the order of
+ * `runs`. Two variants whose names slug alike get "<name>" and "<name>-2"; a stamp another
+ * process took meanwhile (one of its folders appeared between freshStamp and mkdir) is given up
+ * (the folders made for it removed) for the next one.
+ */
 export function newRunFolders(outDir: string, runs: { name: string; variant: string }[], now = new Date()): { stamp: string; dirs: string[] } {
-  const stamp = freshStamp(outDir, runs, now);
-  return { stamp, dirs: runs.map((r) => path.join(outDir, runFolderName(stamp, r.name, r.variant))) };
+  fs.mkdirSync(outDir, { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    const stamp = freshStamp(outDir, runs, now);
+    const dirs: string[] = [];
+    let taken = false;
+    for (const r of runs) {
+      const name = runFolderName(stamp, r.name, r.variant);
+      const mine = dirs.some((d) => path.basename(d) === name);
+      if (!mine) {
+        try {
+          fs.mkdirSync(path.join(outDir, name));
+          dirs.push(path.join(outDir, name));
+          continue;
+        } catch (e) {
+          if (errCode(e) !== 'EEXIST') throw e;
+          taken = true;
+          break;
+        }
+      }
+      dirs.push(createFolderExclusive(outDir, name));
+    }
+    if (!taken || attempt >= 100) {
+      if (taken) throw new Error(`cannot find a free run folder name in ${outDir}`);
+      return { stamp, dirs };
+    }
+    for (const d of dirs) fs.rmdirSync(d); // empty: just made
+  }
 }
 
 export interface RunFolderStamp {
@@ -73,9 +147,13 @@ export function compareStamps(a: RunFolderStamp, b: RunFolderStamp): number {
 /**
  * The part of a variant's folder name its run shares with the run's other variants:
  * "<stamp>-<config>" for <stamp>-<config>-<variant>, or null for a name that does not end in
- * "-<variant>" (CLI --out DIR/<variant>/: those group by their parent folder).
+ * "-<variant>" or "-<variant>-<N>" (CLI --out DIR/<variant>/: those group by their parent folder).
  */
 export function runKeyOf(folderName: string, variant: string): string | null {
-  const suffix = `-${slug(variant)}`;
-  return folderName.endsWith(suffix) && folderName.length > suffix.length ? folderName.slice(0, -suffix.length) : null;
+  const base = folderName.replace(/-\d+$/, '');
+  for (const name of base === folderName ? [folderName] : [folderName, base]) {
+    const suffix = `-${slug(variant)}`;
+    if (name.endsWith(suffix) && name.length > suffix.length) return name.slice(0, -suffix.length);
+  }
+  return null;
 }

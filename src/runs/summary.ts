@@ -36,6 +36,8 @@ export interface RunSummary {
   /** which kernel path trained this run */
   kernel: string;
   divergence?: Divergence;
+  /** why a "failed" run ended: "disk full writing <file>", ... */
+  failure?: string;
 }
 
 /** What a summary (and so a RunRecorder) needs to know of the trainer beyond its config. */
@@ -66,7 +68,7 @@ export function writeSummary(dir: string, summary: RunSummary): void {
   writeJsonAtomic(path.join(dir, SUMMARY_FILE), summary);
 }
 
-const STATUSES: readonly string[] = ['running', 'completed', 'stopped', 'diverged'] satisfies RunStatus[];
+const STATUSES: readonly string[] = ['running', 'completed', 'stopped', 'diverged', 'failed'] satisfies RunStatus[];
 const isNum = (v: unknown): v is number => typeof v === 'number';
 const isEval = (v: unknown): boolean => v === null || (isObj(v) && isNum(v.loss) && isNum(v.accuracy));
 const strOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
@@ -81,7 +83,7 @@ export function summaryProblem(v: unknown): string | null {
     ['epochs', isNum], ['epochsPlanned', isNum], ['steps', isNum], ['stepsPlanned', isNum], ['batchSize', isNum], ['parameters', isNum],
     ['train', isEval], ['test', isEval], ['samplesPerSecond', isNum], ['seconds', isNum],
     ['startedAt', (x) => typeof x === 'string'], ['finishedAt', strOrNull], ['kernel', (x) => typeof x === 'string'],
-    ['divergence', (x) => x === undefined || isObj(x)],
+    ['divergence', (x) => x === undefined || isObj(x)], ['failure', (x) => x === undefined || typeof x === 'string'],
   ];
   for (const [key, ok] of fields) if (!ok(v[key])) return `"${key}" is missing or not what a run summary holds`;
   return null;

@@ -52,9 +52,9 @@ export type WorkerToHost =
 // hidden or moved, window reload), then deltas, at most mlpLens.updateRate per second.
 
 /** A variant's state as the panel shows it. */
-export type PanelVariantStatus = 'waiting' | 'running' | 'completed' | 'stopped' | 'diverged' | 'interrupted' | 'crashed';
+export type PanelVariantStatus = 'waiting' | 'running' | 'completed' | 'stopped' | 'diverged' | 'interrupted' | 'crashed' | 'failed';
 /** The whole run's state. */
-export type PanelRunStatus = 'starting' | 'running' | 'completed' | 'stopped' | 'diverged' | 'interrupted' | 'crashed';
+export type PanelRunStatus = 'starting' | 'running' | 'completed' | 'stopped' | 'diverged' | 'interrupted' | 'crashed' | 'failed';
 
 export interface PanelVariant {
   name: string;

@@ -42,7 +42,7 @@ export function render(): void {
   configBtn.hidden = api.standalone || !r.run.configFile;
   const divs = r.variants.filter((v) => v.meta.divergence);
   message.textContent = [r.run.message ?? '', ...divs.map((v) => `${v.meta.name}: ${v.meta.divergence!.message}`)].filter(Boolean).join(' · ');
-  message.className = `message ${r.run.status === 'crashed' || divs.length ? 'error' : ''}`;
+  message.className = `message ${r.run.status === 'crashed' || r.run.status === 'failed' || divs.length ? 'error' : ''}`;
   app.dataset.status = r.run.status;
   app.dataset.steps = String(done);
   app.dataset.columns = String(r.columns);
@@ -74,7 +74,7 @@ export function render(): void {
       v.store.stride > 1 ? `${v.store.stride} records per column` : '',
     ].filter(Boolean).join(' · ');
     card.root.dataset.status = m.status;
-    card.problem.textContent = m.divergence ? `diverged at step ${m.divergence.step}: non-finite ${m.divergence.where}` : m.status === 'crashed' ? 'the training worker crashed' : '';
+    card.problem.textContent = m.divergence ? `diverged at step ${m.divergence.step}: non-finite ${m.divergence.where}` : m.status === 'crashed' ? 'the training worker crashed' : m.status === 'failed' ? `failed: ${m.summary?.failure ?? 'the run record could not be written'}` : '';
     const store = v.store;
     const n = store.count;
     const span = heatmapSpan(r, v);

@@ -44,7 +44,7 @@ export class StatusBar implements vscode.Disposable {
     }
     this.lastStatusAt = Date.now();
     const live = this.state.live?.model === model;
-    const icon = live ? '$(pulse)' : model.status === 'completed' ? '$(check)' : model.status === 'diverged' || model.status === 'crashed' ? '$(warning)' : '$(debug-stop)';
+    const icon = live ? '$(pulse)' : model.status === 'completed' ? '$(check)' : model.status === 'diverged' || model.status === 'crashed' || model.status === 'failed' ? '$(warning)' : '$(debug-stop)';
     this.statusItem.text = live ? `${icon} ${this.statusLine(model)}` : `${icon} ${model.title}: ${model.status}`;
     const tip = new vscode.MarkdownString(`**MLP Lens: ${model.title}** (${model.status})\n\n`);
     for (const v of model.variants) {
