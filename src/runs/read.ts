@@ -209,6 +209,10 @@ export async function readRunRecords(
           if (!last || start >= end) break;
           nl = end; // the file's last line, without a newline
         }
+        if (out.badCount >= GIVE_UP_BAD && out.badCount > out.goodCount) {
+          out.stoppedAt = lineNo;
+          break;
+        }
         lineNo++;
         const line = start;
         start = nl + 1;
@@ -263,11 +267,7 @@ export async function readRunRecords(
         from = nl + 1;
       }
       const used = parse(from, end, last);
-      if (last) break;
-      if (out.badCount >= GIVE_UP_BAD && out.badCount > out.goodCount) {
-        out.stoppedAt = lineNo;
-        break;
-      }
+      if (last || out.stoppedAt !== null) break;
       buf.copy(buf, 0, used, end);
       have = end - used;
     }

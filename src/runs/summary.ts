@@ -77,7 +77,7 @@ const isName = (v: unknown): boolean => typeof v === 'string' && v.length <= 100
 /** Why `v` is not a run summary (the first field that is wrong), or null when it is one. */
 export function summaryProblem(v: unknown): string | null {
   if (!isObj(v)) return 'not a JSON object';
-  if (v.format !== SUMMARY_FORMAT) return `format is ${JSON.stringify(v.format)}, not "${SUMMARY_FORMAT}"`;
+  if (v.format !== SUMMARY_FORMAT) return `"format" is ${v.format === undefined ? 'missing' : JSON.stringify(v.format).slice(0, 60)}, not "${SUMMARY_FORMAT}"`;
   const fields: [string, (x: unknown) => boolean][] = [
     ['name', isName], ['variant', isName], ['configFile', strOrNull],
     ['status', (x) => typeof x === 'string' && STATUSES.includes(x)],
