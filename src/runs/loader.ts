@@ -2,40 +2,65 @@
  * Run folders on disk (written by the CLI or the extension's worker) back into a RunModel, so a
  * reopened run looks the same as it did live; and grouping of folders into runs for Open Run.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readRunHead, readRunRecords } from './record';
+import type { ResolvedConfig } from '../engine/types';
+import { readRunHead, readRunRecords, realRoot, type MetricsRead, type RecordCheck } from './read';
 import { RunModel } from './model';
 import { runKeyOf } from './names';
-import { SUMMARY_FILE, tryReadSummary, type RunSummary } from './summary';
+import { scanOne, scanRunFolder, type ScannedRun } from './scan';
+import { SUMMARY_FILE, type RunSummary } from './summary';
+import { checkRecord } from './validate';
 
-export function isRunDir(dir: string): boolean {
-  return fs.existsSync(path.join(dir, SUMMARY_FILE)) && fs.existsSync(path.join(dir, 'metrics.jsonl'));
+/** Variant folders one run may have, at most (a config has a few variants). */
+export const MAX_RUN_DIRS = 100;
+
+/** The record check for one variant's metrics: checkRecord, and no more epoch records than epochs. */
+function recordCheck(cfg: ResolvedConfig): RecordCheck {
+  let epochs = 0;
+  return (value) => {
+    const rec = checkRecord(value, cfg);
+    if (typeof rec !== 'string' && rec.kind === 'epoch' && ++epochs > cfg.epochs) return `more epoch records than the run's ${cfg.epochs} epochs`;
+    return rec;
+  };
+}
+
+/** "a (lines 3, 5 and 2 more; line 3: reason)" */
+function badLinesNote(dir: string, m: MetricsRead): string {
+  const shown = m.badLines.slice(0, 5);
+  const more = m.badCount - shown.length;
+  const lines = `line${m.badCount > 1 ? 's' : ''} ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  const stopped = m.stoppedAt !== null ? `; reading stopped at line ${m.stoppedAt}, too many bad lines` : '';
+  return `${path.basename(dir)} (${lines}; ${m.problems[0] ?? ''}${stopped})`;
 }
 
 /**
  * Load run folders (the variants of one run) into a finished RunModel. Throws with the folder
- * named if one is unreadable. The metrics are streamed into the model's bounded history
- * (readRunRecords): a run of any length opens in the memory of its history, and the host's
- * event loop runs between chunks.
+ * named and the reason if one is unreadable (read.ts: files that are not regular files, too big,
+ * symlinks out of the folder, a summary or config that is not one). The metrics are streamed
+ * into the model's bounded history (readRunRecords), each record checked against its config
+ * first: a run of any length opens in the memory of its history, and the host's event loop runs
+ * between chunks. `roots`: per folder, the folder its files must stay inside (default: itself).
  */
-export async function loadRunModel(dirs: string[], capacity: number, id: string): Promise<RunModel> {
+export async function loadRunModel(dirs: string[], capacity: number, id: string, roots: (string | undefined)[] = []): Promise<RunModel> {
   if (!dirs.length) throw new Error('no run folders given');
+  if (dirs.length > MAX_RUN_DIRS) throw new Error(`${dirs.length} run folders given; one run has at most ${MAX_RUN_DIRS}`);
   const cannotRead = (d: string, e: unknown) => new Error(`cannot read the run in ${d}: ${(e as Error).message}`);
-  const runs = dirs.map((d) => {
+  const runs: { dir: string; root: string; summary: RunSummary; config: ResolvedConfig; metrics: MetricsRead | null }[] = [];
+  for (const [i, d] of dirs.entries()) {
     try {
-      return { dir: d, ...readRunHead(d), badLines: [] as number[] };
+      const root = roots[i] ?? await realRoot(d);
+      runs.push({ dir: d, root, ...await readRunHead(d, root), metrics: null });
     } catch (e) {
       throw cannotRead(d, e);
     }
-  });
+  }
   const first = runs[0]!;
   const model = new RunModel(id, first.summary.name, first.summary.configFile, runs.map((r) => r.config), capacity, first.summary.startedAt);
   model.dataset = null;
   for (const r of runs) {
     const variant = r.config.variant;
     try {
-      r.badLines = (await readRunRecords(r.dir, (steps, epochs) => model.records(variant, steps, epochs, null))).badLines;
+      r.metrics = await readRunRecords(r.dir, recordCheck(r.config), (steps, epochs) => model.records(variant, steps, epochs, null), { root: r.root });
     } catch (e) {
       throw cannotRead(r.dir, e);
     }
@@ -44,9 +69,9 @@ export async function loadRunModel(dirs: string[], capacity: number, id: string)
     const v = model.variant(variant)!;
     v.meta.totalSteps = summary.stepsPlanned;
   }
-  const bad = runs.filter((r) => r.badLines.length);
+  const bad = runs.filter((r) => r.metrics?.badCount);
   const statuses = model.variants.map((v) => v.meta.status);
-  model.finish(RunModel.overall(statuses), bad.length ? `unreadable metrics lines skipped in ${bad.map((r) => `${path.basename(r.dir)} (line ${r.badLines.join(', ')})`).join('; ')}` : null);
+  model.finish(RunModel.overall(statuses), bad.length ? `unreadable metrics lines skipped in ${bad.map((r) => badLinesNote(r.dir, r.metrics!)).join('; ')}` : null);
   return model;
 }
 
@@ -55,46 +80,43 @@ export interface RunGroup {
   label: string;
   detail: string;
   dirs: string[];
+  /** per folder, the folder its files must stay inside (the folder scanned) */
+  roots: string[];
   startedAt: string;
 }
 
 /**
  * The runs in some selected folders: a run folder itself, or the run folders directly inside
  * a folder (the CLI's --out DIR holds DIR/<variant>/; the extension writes
- * <time>-<config>-<variant>/ side by side). Variants of one run are grouped together.
+ * <time>-<config>-<variant>/ side by side). Variants of one run are grouped together. Folders
+ * scanned within a budget (scan.ts); each run folder skipped is told to `report` with its reason.
  */
-export function findRunGroups(selected: string[]): RunGroup[] {
-  const dirs = new Set<string>();
+export async function findRunGroups(selected: string[], report?: (message: string) => void): Promise<RunGroup[]> {
+  const found = new Map<string, ScannedRun>();
   for (const s of selected) {
     const d = path.basename(s) === SUMMARY_FILE ? path.dirname(s) : s;
-    if (isRunDir(d)) dirs.add(path.resolve(d));
-    else if (fs.existsSync(d) && fs.statSync(d).isDirectory()) {
-      for (const child of fs.readdirSync(d)) {
-        const c = path.join(d, child);
-        if (isRunDir(c)) dirs.add(path.resolve(c));
-      }
-    }
+    const own = await scanOne(d, { needMetrics: true, report });
+    if (own) found.set(own.dir, own);
+    else for (const r of await scanRunFolder(d, { needMetrics: true, report })) found.set(path.resolve(r.dir), { ...r, dir: path.resolve(r.dir) });
   }
-  const groups = new Map<string, { dirs: string[]; summaries: RunSummary[] }>();
-  for (const d of dirs) {
-    const s = tryReadSummary(d);
-    if (!s) continue;
+  const groups = new Map<string, { runs: ScannedRun[] }>();
+  for (const r of found.values()) {
     // <stamp>-<config>-<variant>: group by <stamp>-<config> (".2" of a second run in the same
     // second included); <out>/<variant>: group by the parent
-    const key = `${path.dirname(d)}|${runKeyOf(path.basename(d), s.variant) ?? ''}`;
-    const g = groups.get(key) ?? { dirs: [], summaries: [] };
-    g.dirs.push(d);
-    g.summaries.push(s);
+    const key = `${path.dirname(r.dir)}|${runKeyOf(path.basename(r.dir), r.summary.variant) ?? ''}`;
+    const g = groups.get(key) ?? { runs: [] };
+    g.runs.push(r);
     groups.set(key, g);
   }
   return [...groups.values()]
     .map((g) => {
-      const startedAt = g.summaries.map((s) => s.startedAt).sort()[0] ?? '';
-      const order = g.dirs.map((d, i) => ({ d, s: g.summaries[i]! })).sort((a, b) => a.s.startedAt.localeCompare(b.s.startedAt) || a.d.localeCompare(b.d));
+      const startedAt = g.runs.map((r) => r.summary.startedAt).sort()[0] ?? '';
+      const order = g.runs.slice().sort((a, b) => a.summary.startedAt.localeCompare(b.summary.startedAt) || a.dir.localeCompare(b.dir));
       return {
-        label: `${g.summaries[0]!.name} · ${startedAt.slice(0, 19).replace('T', ' ')}`,
-        detail: order.map((o) => `${o.s.variant} (${o.s.status})`).join(', '),
-        dirs: order.map((o) => o.d),
+        label: `${g.runs[0]!.summary.name} · ${startedAt.slice(0, 19).replace('T', ' ')}`,
+        detail: order.map((o) => `${o.summary.variant} (${o.summary.status})`).join(', '),
+        dirs: order.map((o) => o.dir),
+        roots: order.map((o) => o.root),
         startedAt,
       };
     })

@@ -20,7 +20,7 @@ import type { ResolvedConfig } from '../engine/types';
 import { writeJsonAtomic } from './atomic';
 import { writeModel } from './model-file';
 import { RecordWriteError, writeAllSync, writeFailure } from './faults';
-import { newSummary, readSummary, SUMMARY_FILE, writeSummary, type RunMeta, type RunSummary } from './summary';
+import { newSummary, SUMMARY_FILE, writeSummary, type RunMeta, type RunSummary } from './summary';
 
 /** Characters of metrics lines held before they are written (see RunRecorder.line). */
 const PENDING_CHARS = 64 * 1024;
@@ -143,74 +143,4 @@ export class RunRecorder {
       this.fail(path.join(this.dir, 'metrics.jsonl'), e);
     }
   }
-}
-
-/** Bytes of metrics.jsonl read at a time by readRunRecords (about 10 ms of parsing on this kind of machine). */
-export const METRICS_CHUNK = 1 << 18;
-
-/** A run folder's summary and config (small files, read whole). */
-export function readRunHead(dir: string): { summary: RunSummary; config: ResolvedConfig } {
-  const summary = readSummary(dir);
-  const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as ResolvedConfig;
-  return { summary, config };
-}
-
-/**
- * A run folder's metrics lines, streamed: `chunk` bytes at a time, each chunk's whole lines
- * parsed and handed to `take` (step and epoch records in file order), then the next read. Memory
- * stays at a chunk and its records whatever the file's size (a long run with probes every step
- * writes hundreds of megabytes: read whole, a file over 512 MB cannot even become one string), and
- * the thread gets back its event loop between chunks. Lines are cut at newline bytes, which never
- * occur inside a UTF-8 character. Lines that fail to parse are reported (1-based), not fatal.
- */
-export async function readRunRecords(dir: string, take: (steps: StepRecord[], epochs: EpochRecord[]) => void, chunk = METRICS_CHUNK): Promise<{ badLines: number[] }> {
-  const badLines: number[] = [];
-  const file = await fs.promises.open(path.join(dir, 'metrics.jsonl'), 'r');
-  try {
-    let buf = Buffer.alloc(chunk);
-    let have = 0; // bytes in buf not yet parsed (a line's start at buf[0])
-    let lineNo = 0;
-    const parse = (end: number, last: boolean): number => {
-      const steps: StepRecord[] = [], epochs: EpochRecord[] = [];
-      let start = 0;
-      for (;;) {
-        let nl = buf.indexOf(10, start);
-        if (nl < 0 || nl >= end) {
-          if (!last || start >= end) break;
-          nl = end; // the file's last line, without a newline
-        }
-        lineNo++;
-        const text = buf.toString('utf8', start, nl);
-        start = nl + 1;
-        if (!text.trim()) continue;
-        try {
-          const rec = JSON.parse(text) as StepRecord | EpochRecord;
-          if (rec.kind === 'step') steps.push(rec);
-          else if (rec.kind === 'epoch') epochs.push(rec);
-          else badLines.push(lineNo);
-        } catch {
-          badLines.push(lineNo);
-        }
-      }
-      if (steps.length || epochs.length) take(steps, epochs);
-      return Math.min(start, end);
-    };
-    for (;;) {
-      if (have === buf.length) {
-        // one line longer than the buffer: grow it
-        const bigger = Buffer.alloc(buf.length * 2);
-        buf.copy(bigger, 0, 0, have);
-        buf = bigger;
-      }
-      const { bytesRead } = await file.read(buf, have, buf.length - have, null);
-      const end = have + bytesRead;
-      const used = parse(end, bytesRead === 0);
-      if (bytesRead === 0) break;
-      buf.copy(buf, 0, used, end);
-      have = end - used;
-    }
-  } finally {
-    await file.close();
-  }
-  return { badLines };
 }

@@ -1,8 +1,8 @@
 /**
  * summary.json, a run folder's status and results: the one place that builds, writes and reads
- * one. The recorder rewrites it as a run trains; the loader, the side view's "last run" and the
- * host (marking a run it had to end as stopped) read it back through readSummary, which refuses
- * anything that is not a whole run summary.
+ * one. The recorder rewrites it as a run trains; the loader and the side view's "last run" read it
+ * back through read.ts readRunSummary, the host (marking a run it had to end as stopped) through
+ * readSummary; both refuse anything that is not a whole run summary (summaryProblem).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -69,30 +69,69 @@ export function writeSummary(dir: string, summary: RunSummary): void {
 }
 
 const STATUSES: readonly string[] = ['running', 'completed', 'stopped', 'diverged', 'failed'] satisfies RunStatus[];
-const isNum = (v: unknown): v is number => typeof v === 'number';
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isEval = (v: unknown): boolean => v === null || (isObj(v) && isNum(v.loss) && isNum(v.accuracy));
 const strOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
+const isDivergence = (v: unknown): boolean => isObj(v) && isNum(v.step) && isNum(v.epoch) && (v.layer === null || isNum(v.layer))
+  && isName(v.where) && typeof v.message === 'string' && v.message.length <= 10_000;
+const isName = (v: unknown): boolean => typeof v === 'string' && v.length <= 1000;
 
 /** Why `v` is not a run summary (the first field that is wrong), or null when it is one. */
 export function summaryProblem(v: unknown): string | null {
   if (!isObj(v)) return 'not a JSON object';
-  if (v.format !== SUMMARY_FORMAT) return `format is ${JSON.stringify(v.format)}, not "${SUMMARY_FORMAT}"`;
+  if (v.format !== SUMMARY_FORMAT) return `"format" is ${v.format === undefined ? 'missing' : JSON.stringify(v.format).slice(0, 60)}, not "${SUMMARY_FORMAT}"`;
   const fields: [string, (x: unknown) => boolean][] = [
-    ['name', (x) => typeof x === 'string'], ['variant', (x) => typeof x === 'string'], ['configFile', strOrNull],
+    ['name', isName], ['variant', isName], ['configFile', strOrNull],
     ['status', (x) => typeof x === 'string' && STATUSES.includes(x)],
     ['epochs', isNum], ['epochsPlanned', isNum], ['steps', isNum], ['stepsPlanned', isNum], ['batchSize', isNum], ['parameters', isNum],
     ['train', isEval], ['test', isEval], ['samplesPerSecond', isNum], ['seconds', isNum],
     ['startedAt', (x) => typeof x === 'string'], ['finishedAt', strOrNull], ['kernel', (x) => typeof x === 'string'],
-    ['divergence', (x) => x === undefined || isObj(x)], ['failure', (x) => x === undefined || typeof x === 'string'],
+    ['divergence', (x) => x === undefined || isDivergence(x)], ['failure', (x) => x === undefined || (typeof x === 'string' && x.length <= 10_000)],
   ];
   for (const [key, ok] of fields) if (!ok(v[key])) return `"${key}" is missing or not what a run summary holds`;
   return null;
 }
 
-/** A run folder's summary; throws (naming the file and what is wrong) when there is no readable one. */
+/** The largest summary.json read (a real one is a few KB). */
+export const MAX_SUMMARY_BYTES = 1 << 20;
+
+/**
+ * A summary file's text, read synchronously without blocking on what is not a regular file:
+ * opened non-blocking, checked by fstat on the open file (a FIFO, device or folder is refused
+ * before a byte is read) and against MAX_SUMMARY_BYTES before anything is allocated.
+ */
+function readSummaryText(file: string): string {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new Error(`${file} is not a regular file`);
+    if (st.size > MAX_SUMMARY_BYTES) throw new Error(`${file} is ${st.size} bytes; a run summary is at most ${MAX_SUMMARY_BYTES}`);
+    const buf = Buffer.alloc(st.size);
+    let n = 0;
+    while (n < buf.length) {
+      const got = fs.readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    return buf.toString('utf8', 0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * A run folder's summary; throws (naming the file and what is wrong) when there is no readable
+ * one. For a folder this process wrote (the host marking its own run stopped); a folder from
+ * elsewhere is read with read.ts readRunSummary, which also refuses symlinks out of it.
+ */
 export function readSummary(dir: string): RunSummary {
   const file = path.join(dir, SUMMARY_FILE);
-  const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+  let value: unknown;
+  try {
+    value = JSON.parse(readSummaryText(file));
+  } catch (e) {
+    throw new Error(`${file} is not a run summary: ${(e as Error).message}`);
+  }
   const problem = summaryProblem(value);
   if (problem) throw new Error(`${file} is not a run summary: ${problem}`);
   return value as RunSummary;

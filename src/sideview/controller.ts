@@ -70,6 +70,12 @@ export class InspectorController implements vscode.Disposable {
   private readonly pendingLatency = new Map<string, LatencySample>();
   private runWatcher: vscode.FileSystemWatcher | null = null;
   private runsTimer: ReturnType<typeof setTimeout> | null = null;
+  /** a last-run scan is under way; asked again meanwhile */
+  private runsScanning = false;
+  private runsAgain = false;
+  /** skipped run folders already logged (each once) */
+  private readonly runsLogged = new Set<string>();
+  private disposed = false;
   /** variant -> activations of the previous result of each document (for the walkthrough's last step) */
   private readonly previousActivations = new Map<string, Map<string, string>>();
 
@@ -262,18 +268,45 @@ export class InspectorController implements vscode.Disposable {
 
   // -- runs ------------------------------------------------------------------------------------
 
+  /**
+   * Look for the current config's last run (asynchronously: the run folders are scanned within a
+   * budget, src/runs/scan.ts). One scan at a time: asked again meanwhile, it looks again when the
+   * scan ends, and a result for a config that is no longer the current one is dropped, so a slow
+   * scan never overwrites a newer one.
+   */
   refreshRuns(): void {
+    if (this.runsScanning) {
+      this.runsAgain = true;
+      return;
+    }
     const doc = this.current;
     if (!doc) return;
     const file = fileOf(doc);
     const folders = this.runFolders(file);
     const ws = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath;
-    let runs: InspectorRun[] = [];
-    try {
-      runs = lastRun(file, folders, ws ? [ws] : []);
-    } catch (e) {
-      this.log.warn(`reading run records: ${(e as Error).message}`);
-    }
+    this.runsScanning = true;
+    const skipped = (m: string) => {
+      if (this.runsLogged.has(m)) return;
+      if (this.runsLogged.size > 1000) this.runsLogged.clear();
+      this.runsLogged.add(m);
+      this.log.warn(`run records: ${m}`);
+    };
+    void lastRun(file, folders, ws ? [ws] : [], skipped)
+      .catch((e: unknown) => {
+        this.log.warn(`reading run records: ${(e as Error).message}`);
+        return [] as InspectorRun[];
+      })
+      .then((runs) => {
+        this.runsScanning = false;
+        if (this.disposed) return;
+        const again = this.runsAgain;
+        this.runsAgain = false;
+        if (this.current === doc) this.showRuns(file, runs); // else stale: another config is shown now
+        if (again || this.current !== doc) this.refreshRuns();
+      });
+  }
+
+  private showRuns(file: string, runs: InspectorRun[]): void {
     const training = this.isTraining();
     this.runs = { file, runs };
     this.view.post({ type: 'runs', file, runs, training });
@@ -296,6 +329,7 @@ export class InspectorController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.runsTimer) clearTimeout(this.runsTimer);
     for (const d of this.disposables) d.dispose();

@@ -92,8 +92,12 @@ export function registerInspector(context: vscode.ExtensionContext, log: vscode.
           case 'train': await vscode.commands.executeCommand('mlpLens.train', vscode.Uri.file(m.file)); break;
           case 'openRun':
             // all variants of the run at once; without the hook, Open Run on the first variant's summary
-            if (training.openRunDirs) await training.openRunDirs(m.runDirs);
-            else await vscode.commands.executeCommand('mlpLens.openRun', vscode.Uri.file(path.join(m.runDirs[0]!, SUMMARY_FILE)));
+            if (training.openRunDirs) {
+              await training.openRunDirs(m.runDirs).catch((e: unknown) => {
+                log.error(`Open Run: ${(e as Error).message}`);
+                void vscode.window.showErrorMessage(`MLP Lens: ${(e as Error).message}`);
+              });
+            } else await vscode.commands.executeCommand('mlpLens.openRun', vscode.Uri.file(path.join(m.runDirs[0]!, SUMMARY_FILE)));
             break;
           case 'reveal': {
             const doc = controller.document?.uri.fsPath === m.file || fileMatches(controller.document, m.file) ? controller.document! : await vscode.workspace.openTextDocument(vscode.Uri.file(m.file));

@@ -3,13 +3,15 @@
  * folder, as the CLI and the training worker write them). Runs of one config started together
  * share the folder-name stamp (<stamp>-<config>-<variant>, src/runs/names.ts), so the latest
  * stamp with this config's runs is its last run; a second run started within the same second
- * has its own stamp ("<time>.2"). No vscode import (unit-tested).
+ * has its own stamp ("<time>.2"). The folders are scanned asynchronously within a budget of
+ * entries and bytes, every summary read through src/runs/read.ts (non-blocking, size-capped,
+ * symlinks kept inside the folder scanned). No vscode import (unit-tested).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { InspectorRun } from '../shared/protocol';
 import { compareStamps, parseStamp, timeStamp, type RunFolderStamp } from '../runs/names';
-import { tryReadSummary, type RunSummary } from '../runs/summary';
+import { scanRunFolder } from '../runs/scan';
+import type { RunSummary } from '../runs/summary';
 
 /** Does this summary belong to the config file? (`configFile` may be relative to `cwdGuess`.) */
 function sameConfig(summary: RunSummary, configFile: string, cwdGuesses: string[]): boolean {
@@ -29,20 +31,14 @@ function groupOf(dir: string, s: RunSummary): RunFolderStamp | null {
  * The latest run of `configFile` in the run folders given (each holding one folder per variant
  * run). `cwdGuesses`: folders a relative configFile in a summary may be relative to (the
  * workspace folder). Runs without a time-stamped folder name group by their startedAt second.
+ * `report` is told each run folder skipped (a summary that is not one, a symlink out of the
+ * folder, a FIFO...) and a scan cut short by its budget.
  */
-export function lastRun(configFile: string, runFolders: string[], cwdGuesses: string[] = []): InspectorRun[] {
+export async function lastRun(configFile: string, runFolders: string[], cwdGuesses: string[] = [], report?: (message: string) => void): Promise<InspectorRun[]> {
   const found: { dir: string; s: RunSummary; group: RunFolderStamp }[] = [];
   for (const folder of runFolders) {
-    let entries: string[];
-    try {
-      entries = fs.readdirSync(folder);
-    } catch {
-      continue;
-    }
-    for (const e of entries) {
-      const dir = path.join(folder, e);
-      const s = tryReadSummary(dir);
-      if (!s || !sameConfig(s, configFile, [...cwdGuesses, path.dirname(configFile)])) continue;
+    for (const { dir, summary: s } of await scanRunFolder(folder, { report })) {
+      if (!sameConfig(s, configFile, [...cwdGuesses, path.dirname(configFile)])) continue;
       const group = groupOf(dir, s);
       if (group) found.push({ dir, s, group });
     }

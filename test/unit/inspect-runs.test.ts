@@ -29,7 +29,7 @@ function record(folder: string, dir: string, s: Record<string, unknown>): string
   return d;
 }
 
-test('the latest group of this config, every variant of it', () => {
+test('the latest group of this config, every variant of it', async () => {
   const ws = tmp('mlp-lens-runs-');
   const cfg = path.join(ws, 'lecture.mlp.json');
   const runs = path.join(ws, '.mlp-lens', 'runs');
@@ -39,37 +39,37 @@ test('the latest group of this config, every variant of it', () => {
   record(runs, '2026-11-27T22-00-00-other-a', { variant: 'a', configFile: path.join(ws, 'other.mlp.json') });
   record(runs, '2026-11-27T23-00-00-broken-a', 'not json' as unknown as Record<string, unknown>);
   record(runs, '2026-11-27T23-00-00-lecture-c', { variant: 'c', configFile: cfg, steps: 'many' }); // not a run summary
-  const got = lastRun(cfg, [runs, path.join(ws, 'missing')], [ws]);
+  const got = await lastRun(cfg, [runs, path.join(ws, 'missing')], [ws]);
   assert.deepEqual(got.map((r) => [r.variant, r.status, r.testAccuracy, r.runDir]).sort(), [['a', 'completed', 0.91, a], ['b', 'diverged', null, b]]);
-  assert.deepEqual(lastRun(path.join(ws, 'none.mlp.json'), [runs]), []);
+  assert.deepEqual(await lastRun(path.join(ws, 'none.mlp.json'), [runs]), []);
 });
 
-test('run folders without a time stamp (train --out DIR) group by their start time', () => {
+test('run folders without a time stamp (train --out DIR) group by their start time', async () => {
   const ws = tmp('mlp-lens-runs-');
   const cfg = path.join(ws, 'x.mlp.json');
   const out = path.join(ws, 'out');
   record(out, 'relu', { variant: 'relu', configFile: cfg, startedAt: '2026-11-27T21:00:00.100Z' });
   record(out, 'tanh', { variant: 'tanh', configFile: cfg, startedAt: '2026-11-27T21:00:00.900Z' });
-  assert.deepEqual(lastRun(cfg, [out]).map((r) => r.variant).sort(), ['relu', 'tanh']);
+  assert.deepEqual((await lastRun(cfg, [out])).map((r) => r.variant).sort(), ['relu', 'tanh']);
 });
 
-test('two runs started within the same second (the second one ".2") are two runs', () => {
+test('two runs started within the same second (the second one ".2") are two runs', async () => {
   const ws = tmp('mlp-lens-runs-');
   const cfg = path.join(ws, 'lecture.mlp.json');
   const runs = path.join(ws, '.mlp-lens', 'runs');
   const t = '2026-11-27T21-00-00';
   for (const v of ['a', 'b']) record(runs, runFolderName(t, 'lecture', v), { variant: v, configFile: cfg, startedAt: '2026-11-27T21:00:00.100Z', status: 'stopped' });
   const second = ['a', 'b'].map((v) => record(runs, runFolderName(`${t}.2`, 'lecture', v), { variant: v, configFile: cfg, startedAt: '2026-11-27T21:00:00.700Z' }));
-  const got = lastRun(cfg, [runs]);
+  const got = await lastRun(cfg, [runs]);
   assert.deepEqual(got.map((r) => [r.variant, r.runDir, r.status]).sort(), [['a', second[0], 'completed'], ['b', second[1], 'completed']], 'the latest run only, each variant once');
-  const groups = findRunGroups([runs]);
+  const groups = await findRunGroups([runs]);
   assert.equal(groups.length, 2, groups.map((g) => g.dirs.map((d) => path.basename(d)).join(' ')).join(' | '));
   assert.deepEqual(groups[0]!.dirs, second, 'the later run first, its two variants');
   assert.deepEqual(groups[1]!.dirs.map((d) => path.basename(d)), [runFolderName(t, 'lecture', 'a'), runFolderName(t, 'lecture', 'b')]);
   // ".10" is later than ".9"
   const later = record(runs, runFolderName(`${t}.10`, 'lecture', 'a'), { variant: 'a', configFile: cfg });
   record(runs, runFolderName(`${t}.9`, 'lecture', 'a'), { variant: 'a', configFile: cfg });
-  assert.deepEqual(lastRun(cfg, [runs]).map((r) => r.runDir), [later]);
+  assert.deepEqual((await lastRun(cfg, [runs])).map((r) => r.runDir), [later]);
 });
 
 test('run folder stamps parse back with their ".N" and order as the runs started', () => {

@@ -138,15 +138,15 @@ test('Open Run groups run folders: a CLI --out folder, or the worker\'s <time>-<
   await runWorker(cfg, path.join(out, 'tiny.mlp.json'), path.join(out, 'runs'));
   await new Promise((r) => setTimeout(r, 1100)); // a later second: another time stamp
   await runWorker(cfg, path.join(out, 'tiny.mlp.json'), path.join(out, 'runs'));
-  const cliGroups = findRunGroups([path.join(out, 'cli')]);
+  const cliGroups = await findRunGroups([path.join(out, 'cli')]);
   assert.equal(cliGroups.length, 1);
   assert.deepEqual(cliGroups[0]!.dirs.map((d) => path.basename(d)).sort(), ['a', 'b']);
-  const runGroups = findRunGroups([path.join(out, 'runs')]);
+  const runGroups = await findRunGroups([path.join(out, 'runs')]);
   assert.equal(runGroups.length, 2, 'two trainings, each with its two variants');
   for (const g of runGroups) assert.equal(g.dirs.length, 2);
   assert.ok(runGroups[0]!.startedAt >= runGroups[1]!.startedAt, 'most recent first');
-  assert.equal(findRunGroups([path.join(out, 'cli', 'a', 'summary.json')])[0]!.dirs.length, 1, 'summary.json picks its own folder');
-  assert.deepEqual(findRunGroups([path.join(out, 'nothing-here')]), []);
+  assert.equal((await findRunGroups([path.join(out, 'cli', 'a', 'summary.json')]))[0]!.dirs.length, 1, 'summary.json picks its own folder');
+  assert.deepEqual(await findRunGroups([path.join(out, 'nothing-here')]), []);
   // a killed run: summary says running; reopened it is "interrupted", its lines still load
   const dir = cliGroups[0]!.dirs[0]!;
   const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { reportHtml } from '../../node/html-report';
-import { findRunGroups, loadRunModel } from '../../runs/loader';
+import { findRunGroups, loadRunModel, type RunGroup } from '../../runs/loader';
 import type { RunModel } from '../../runs/model';
 import type { Panels } from './panels';
 import type { RunFolders } from './run-folders';
@@ -30,8 +30,9 @@ export class RunCommands {
     this.log = parts.log;
   }
 
-  async openRunDirs(dirs: string[]): Promise<RunModel> {
-    const model = await loadRunModel(dirs, historyColumns(), `opened-${Date.now().toString(36)}-${this.state.nextRunNumber()}`);
+  /** `roots`: per folder, the folder its files must stay inside (the folder Open Run scanned; default: itself). */
+  async openRunDirs(dirs: string[], roots?: string[]): Promise<RunModel> {
+    const model = await loadRunModel(dirs, historyColumns(), `opened-${Date.now().toString(36)}-${this.state.nextRunNumber()}`, roots);
     this.state.lastRun = model;
     this.parts.panels.openPanel(model, false);
     this.parts.status.updateStatus(true);
@@ -53,9 +54,17 @@ export class RunCommands {
       if (!picked?.length) return;
       selected = picked.map((u) => u.fsPath);
     }
-    const groups = findRunGroups(selected);
+    const skipped: string[] = [];
+    let groups: RunGroup[];
+    try {
+      groups = await findRunGroups(selected, (m) => { skipped.push(m); this.log.warn(`Open Run: ${m}`); });
+    } catch (e) {
+      groups = [];
+      skipped.push((e as Error).message);
+    }
     if (!groups.length) {
-      void vscode.window.showErrorMessage(`MLP Lens: no run records (summary.json and metrics.jsonl) in ${selected.map((s) => path.basename(s)).join(', ')}.`);
+      const why = skipped.length ? ` ${skipped[0]}${skipped.length > 1 ? ` (and ${skipped.length - 1} more; see the log)` : ''}` : '';
+      void vscode.window.showErrorMessage(`MLP Lens: no readable run records (summary.json and metrics.jsonl) in ${selected.map((s) => path.basename(s)).join(', ')}.${why}`);
       return;
     }
     let group = groups[0]!;
@@ -65,7 +74,7 @@ export class RunCommands {
       group = pick.g;
     }
     try {
-      await this.openRunDirs(group.dirs);
+      await this.openRunDirs(group.dirs, group.roots);
     } catch (e) {
       this.log.error(`Open Run: ${(e as Error).message}`);
       void vscode.window.showErrorMessage(`MLP Lens: ${(e as Error).message}`);
