@@ -7,7 +7,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { METRICS_FILE, readRunSummary, realRoot, resolveInside, RunReadError } from './read';
+import { MAX_HEAD_BYTES, METRICS_FILE, readRunSummary, realRoot, resolveInside, RunReadError } from './read';
 import type { RunSummary } from './summary';
 
 /** Entries of one folder looked at, at most. */
@@ -90,12 +90,16 @@ export async function scanRunFolder(folder: string, opts: ScanOptions = {}): Pro
           throw e;
         });
         if (!summaryFile) continue;
+        // only what is read counts against the budget: a summary over the cap is refused unread
+        // (by readRun, with its reason), so a huge or sparse one cannot end the scan for the rest
         const size = (await fsp.lstat(summaryFile)).size;
-        if (bytes + size > maxBytes) {
-          opts.report?.(`stopped looking in ${folder} after ${bytes} bytes of summaries`);
-          break;
+        if (size <= MAX_HEAD_BYTES) {
+          if (bytes + size > maxBytes) {
+            opts.report?.(`stopped looking in ${folder} after ${bytes} bytes of summaries`);
+            break;
+          }
+          bytes += size;
         }
-        bytes += size;
         const summary = await readRun(dir, root, opts.needMetrics ?? false);
         if (summary) out.push({ dir, root, summary });
       } catch (e) {

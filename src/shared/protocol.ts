@@ -203,7 +203,8 @@ export type HostToInspector =
   | { type: 'view'; view: InspectorView }
   /** a recomputation started (true) or ended (false) for this file */
   | { type: 'busy'; file: string; busy: boolean }
-  | { type: 'runs'; file: string; runs: InspectorRun[]; training: boolean };
+  /** `skipped`: why run folders were passed over (unreadable, hostile, over the scan's budget), the first few */
+  | { type: 'runs'; file: string; runs: InspectorRun[]; training: boolean; skipped: string[]; skippedCount: number };
 
 export type InspectorToHost =
   | { type: 'ready' }

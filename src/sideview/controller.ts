@@ -24,6 +24,9 @@ import { lastRun } from './runs';
 import { INSPECT_DEBOUNCE_MS } from './timing';
 import type { InspectorViewProvider } from './view';
 
+/** Skipped run folders whose reasons the view lists (the count covers all of them). */
+const MAX_SKIPPED_SHOWN = 5;
+
 export const isConfigDoc = (d: vscode.TextDocument | undefined): d is vscode.TextDocument =>
   !!d && d.uri.scheme !== 'output' && schemaBound(d.uri.path);
 
@@ -62,7 +65,7 @@ export class InspectorController implements vscode.Disposable {
   private readonly good = new Map<string, DocResult>();
   /** the view message last sent per document */
   private readonly views = new Map<string, InspectorView>();
-  private runs: { file: string; runs: InspectorRun[] } | null = null;
+  private runs: { file: string; runs: InspectorRun[]; skipped: string[] } | null = null;
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   /** a document's inspection (or its stale state) changed */
   readonly onDidChange = this.changed.event;
@@ -285,7 +288,11 @@ export class InspectorController implements vscode.Disposable {
     const folders = this.runFolders(file);
     const ws = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath;
     this.runsScanning = true;
+    const reasons: string[] = [];
+    let skippedCount = 0;
     const skipped = (m: string) => {
+      skippedCount++;
+      if (reasons.length < MAX_SKIPPED_SHOWN) reasons.push(m);
       if (this.runsLogged.has(m)) return;
       if (this.runsLogged.size > 1000) this.runsLogged.clear();
       this.runsLogged.add(m);
@@ -301,21 +308,26 @@ export class InspectorController implements vscode.Disposable {
         if (this.disposed) return;
         const again = this.runsAgain;
         this.runsAgain = false;
-        if (this.current === doc) this.showRuns(file, runs); // else stale: another config is shown now
+        if (this.current === doc) this.showRuns(file, runs, reasons, skippedCount); // else stale: another config is shown now
         if (again || this.current !== doc) this.refreshRuns();
       });
   }
 
-  private showRuns(file: string, runs: InspectorRun[]): void {
+  private showRuns(file: string, runs: InspectorRun[], skipped: string[] = [], skippedCount = 0): void {
     const training = this.isTraining();
-    this.runs = { file, runs };
-    this.view.post({ type: 'runs', file, runs, training });
+    this.runs = { file, runs, skipped };
+    this.view.post({ type: 'runs', file, runs, training, skipped, skippedCount });
     // run folders outside the workspace are not watched: look again until the training ends
     if (training && !this.runsTimer) this.runsTimer = setTimeout(() => { this.runsTimer = null; this.refreshRuns(); }, 2000);
   }
 
   get lastRuns(): InspectorRun[] {
     return this.runs?.runs ?? [];
+  }
+
+  /** why run folders were passed over in the last scan (the first few) */
+  get runsSkipped(): string[] {
+    return this.runs?.skipped ?? [];
   }
 
   private watchRuns(): void {

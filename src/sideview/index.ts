@@ -34,6 +34,8 @@ export interface InspectorApi {
   viewVisible(): boolean;
   /** the last run of the followed config, as the view shows it */
   runs(): InspectorRun[];
+  /** why run folders were passed over in the last scan (the first few) */
+  runsSkipped(): string[];
 }
 
 /** What the inspector uses from the training side (src/host/training/), when given. */
@@ -135,6 +137,7 @@ export function registerInspector(context: vscode.ExtensionContext, log: vscode.
     latencies: () => controller.latencies.slice(),
     viewVisible: () => provider.visible,
     runs: () => controller.lastRuns,
+    runsSkipped: () => controller.runsSkipped,
   };
 }
 

@@ -257,3 +257,17 @@ test('a folder of 5,000 entries is looked at up to the budget, and says so', asy
   assert.deepEqual(said, [`stopped looking in ${dir} after 2000 entries`]);
   assert.ok(performance.now() - t0 < 5000);
 });
+
+test('a huge (sparse) summary is refused unread and does not use up the scan\'s byte budget', async () => {
+  const env: Env = { outside: tmp('mlp-lens-out-'), cfgFile: '', runs: tmp('mlp-lens-runs-') };
+  env.cfgFile = path.join(env.outside, 'hostile.mlp.json');
+  // the huge one first and last in any directory order: ten good runs around two sparse ones
+  for (let i = 0; i < 10; i++) write(path.join(env.runs, `good-${i}`), env);
+  for (const name of ['huge-a', 'huge-b']) write(path.join(env.runs, name), env, { 'summary.json': sparse(3 * 1024 * MB) });
+  const said: string[] = [];
+  // a budget of bytes that the good summaries fit in, and either sparse one alone would exceed
+  const found = await scanRunFolder(env.runs, { maxBytes: 64 * 1024, report: (m) => said.push(m) });
+  assert.equal(found.length, 10, said.join('\n'));
+  assert.equal(said.length, 2);
+  for (const m of said) assert.match(m, /huge-[ab]: .*3072 MiB; the limit is 1\.0 MiB/);
+});

@@ -68,7 +68,7 @@ test('the side view acts only on paths it offered', () => {
   assert.equal(o.allows({ type: 'train', file: '/w/a.mlp.json' }), false);
   assert.equal(o.allows({ type: 'ready' }), true);
   o.offer({ type: 'view', view: view('/w/a.mlp.json', ['/w/data.csv']) });
-  o.offer({ type: 'runs', file: '/w/a.mlp.json', runs: [run('/w/runs/r1-a-x'), run('/w/runs/r1-a-y')], training: false });
+  o.offer({ type: 'runs', file: '/w/a.mlp.json', runs: [run('/w/runs/r1-a-x'), run('/w/runs/r1-a-y')], training: false, skipped: [], skippedCount: 0 });
   assert.equal(o.allows({ type: 'train', file: '/w/a.mlp.json' }), true);
   assert.equal(o.allows({ type: 'reveal', file: '/w/data.csv', line: 2, column: 1 }), true);
   assert.equal(o.allows({ type: 'train', file: '/etc/passwd' }), false);

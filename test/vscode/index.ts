@@ -15,18 +15,21 @@ import { format } from 'node:util';
 import Mocha from 'mocha';
 import training from './suite/training';
 import inspector from './suite/inspector';
+import hostile from './suite/hostile';
 
-const SUITES: (() => void)[] = [training, inspector];
+const SUITES: (() => void)[] = [training, inspector, hostile];
 
 export function run(): Promise<void> {
   // MLP_LENS_GREP (in code-server's environment) runs only the matching tests
   const grep = process.env.MLP_LENS_GREP;
   const mocha = new Mocha({ ui: 'tdd', timeout: 120_000, color: false, reporter: 'spec', ...(grep ? { grep } : {}) });
   mocha.suite.emit('pre-require', globalThis, 'in-host', mocha);
-  // the spec reporter logs format strings ("%s (%dms)") with arguments; the extension host hands
-  // the browser's console the string and the arguments apart, so format them here
-  const log = console.log;
-  console.log = (...args: unknown[]) => log(format(...args));
+  // the spec reporter logs format strings ("%s (%dms)") with arguments through Base.consoleLog
+  // (console.log as mocha found it when loaded); the extension host hands the browser's console
+  // the string and the arguments apart, so format them here
+  const base = Mocha.reporters.Base as unknown as { consoleLog: (...args: unknown[]) => void };
+  const log = base.consoleLog;
+  base.consoleLog = (...args: unknown[]) => log(format(...args));
   for (const s of SUITES) s();
   const lines: string[] = [];
   const failures: { title: string; error: string }[] = [];
@@ -34,7 +37,7 @@ export function run(): Promise<void> {
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failed) => {
       const out = process.env.MLP_LENS_TEST_OUT;
-      console.log = log;
+      base.consoleLog = log;
       if (out) writeFileSync(out, JSON.stringify({ passed, failed, failures, lines }, null, 2));
       if (failed > 0) reject(new Error(`${failed} in-host test(s) failed`));
       else resolve();

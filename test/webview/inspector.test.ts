@@ -177,17 +177,22 @@ test('hover a unit: the tooltip names the variant, layer, unit and its saturatio
   await wv.close();
 });
 
-test('last run: its accuracy and status; Open in panel posts its run folders', async () => {
+test('last run: its accuracy and status, unreadable run folders counted; Open in panel posts its run folders', async () => {
   const wv = await openWebview('inspector', { theme: 'dark', width: 380, height: 1400 });
   await wv.post(msg(fresh));
   await wv.post({
-    type: 'runs', file: lectureFile, training: false, runs: [
+    type: 'runs', file: lectureFile, training: false, skippedCount: 7, skipped: ['/r/x: summary.json is a device; a regular file is required', '/r/y: summary.json is a symbolic link to /etc/passwd, outside /r'], runs: [
       { variant: 'sigmoid+glorot', runDir: '/r/a', status: 'completed', epochs: 5, epochsPlanned: 5, trainAccuracy: 0.1, testAccuracy: 0.103, finishedAt: '2026-11-27T21:00:00.000Z' },
       { variant: 'relu+he', runDir: '/r/b', status: 'completed', epochs: 5, epochsPlanned: 5, trainAccuracy: 0.93, testAccuracy: 0.911, finishedAt: '2026-11-27T21:00:01.000Z' },
     ],
   });
   await wv.waitFor(() => document.querySelectorAll('.runs tr[data-variant]').length === 2);
   assert.match(await wv.page.locator('.runs tr[data-variant="relu+he"]').innerText(), /relu\+he\s+completed\s+91%\s+5\/5/);
+  // run folders that could not be read are reported, with the first reasons on opening the note
+  assert.match(await wv.page.locator('#skipped-runs summary').innerText(), /^7 run folders could not be read and were skipped$/);
+  await wv.page.click('#skipped-runs summary');
+  const reasons = await wv.page.locator('#skipped-runs li').allInnerTexts();
+  assert.deepEqual(reasons, ['/r/x: summary.json is a device; a regular file is required', '/r/y: summary.json is a symbolic link to /etc/passwd, outside /r', 'and 5 more (MLP Lens output channel)']);
   await wv.page.click('#open-run');
   assert.deepEqual((await wv.posted<{ type: string; runDirs?: string[] }>()).find((m) => m.type === 'openRun')!.runDirs, ['/r/a', '/r/b']);
   // the state survives a reload (VS Code reloads a hidden webview); saving is debounced

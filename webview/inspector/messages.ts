@@ -19,7 +19,7 @@ function saveNow(): void {
   const last: HostToInspector[] = [];
   if (state.empty) last.push({ type: 'empty' });
   else if (state.view) last.push({ type: 'view', view: state.view });
-  if (state.runsFile) last.push({ type: 'runs', file: state.runsFile, runs: state.runs, training: state.training });
+  if (state.runsFile) last.push({ type: 'runs', file: state.runsFile, runs: state.runs, training: state.training, skipped: state.skipped, skippedCount: state.skippedCount });
   api.setState({ last });
 }
 
@@ -56,6 +56,8 @@ export function handle(m: HostToInspector, persist = true): void {
       break;
     case 'runs':
       state.runs = m.runs;
+      state.skipped = m.skipped ?? [];
+      state.skippedCount = m.skippedCount ?? 0;
       state.training = m.training;
       state.runsFile = m.file;
       break;

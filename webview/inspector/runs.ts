@@ -8,6 +8,7 @@ export function runsSection(file: string): HTMLElement {
   const s = el('section', 'runs');
   s.id = 'runs';
   s.append(el('h2', '', 'Last run'));
+  if (runsFile === file && state.skippedCount) s.append(skippedNote());
   if (!runs.length || runsFile !== file) {
     s.append(el('p', 'muted', training ? 'Training…' : 'No run of this config yet. Train it to compare what happens with what the inspection predicts.'));
     return s;
@@ -29,4 +30,17 @@ export function runsSection(file: string): HTMLElement {
   open.id = 'open-run';
   s.append(open);
   return s;
+}
+
+/** Run folders that could not be read: how many, and the first reasons (the log has them all). */
+function skippedNote(): HTMLElement {
+  const n = state.skippedCount;
+  const d = el('details', 'skipped-runs');
+  d.id = 'skipped-runs';
+  d.append(el('summary', 'muted small', `${n} run folder${n === 1 ? '' : 's'} could not be read and ${n === 1 ? 'was' : 'were'} skipped`));
+  const ul = el('ul', 'small');
+  for (const r of state.skipped) ul.append(el('li', '', r));
+  if (n > state.skipped.length) ul.append(el('li', 'muted', `and ${n - state.skipped.length} more (MLP Lens output channel)`));
+  d.append(ul);
+  return d;
 }

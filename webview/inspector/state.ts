@@ -19,10 +19,13 @@ export const state: {
   runs: InspectorRun[];
   training: boolean;
   runsFile: string;
+  /** why run folders were passed over, and how many */
+  skipped: string[];
+  skippedCount: number;
   theme: Theme;
   /** heatmaps to redraw on theme change / resize */
   redrawers: (() => void)[];
-} = { view: null, empty: false, busy: false, runs: [], training: false, runsFile: '', theme: readTheme(), redrawers: [] };
+} = { view: null, empty: false, busy: false, runs: [], training: false, runsFile: '', skipped: [], skippedCount: 0, theme: readTheme(), redrawers: [] };
 
 export function post(m: InspectorToHost): void {
   api.postMessage(m);
