@@ -21,6 +21,9 @@ const REASONS: Record<string, string> = {
 /** The largest user file (CSV, config) read: far past what the engine trains on in memory. */
 export const MAX_USER_FILE_BYTES = 256 * 1024 * 1024;
 
+/** The largest config file read: a config is a few kilobytes. */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
 
 /**
@@ -107,4 +110,27 @@ export function findAssetDir(): string {
     }
   }
   throw new Error(`cannot find the shipped datasets folder media/datasets (looked in ${tried.slice(0, 4).join(', ')}, ...)`);
+}
+
+/**
+ * The first `maxBytes` bytes of a regular file (its header line, say), read like readRegularFile
+ * (non-blocking open, fstat on the open file: no FIFO, device or folder) but never more than that
+ * whatever the file's size.
+ */
+export async function readFileHead(full: string, shown: string, what: string, maxBytes: number): Promise<Uint8Array> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(full, constants.O_RDONLY | constants.O_NONBLOCK);
+    const st = await handle.stat();
+    if (!st.isFile()) throw new InputError(`cannot read ${what} '${shown}': it is not a regular file`, shown);
+    const buf = new Uint8Array(Math.min(maxBytes, st.size));
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw new InputError(`cannot read ${what} '${shown}': ${REASONS[code] ?? (e as Error).message}`, shown);
+  } finally {
+    await handle?.close();
+  }
 }

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { readFileHead } from '../node/io';
 import { ratioText } from '../engine/inspect/warnings';
 import { schemaBound } from '../host/problems-owner';
 import type { InspectorController } from './controller';
@@ -33,10 +34,11 @@ function targetFolder(storage: vscode.Uri): string {
   return storage.fsPath;
 }
 
-/** The CSV's header cells (for choosing the label column). */
-function csvHeader(file: string): string[] {
-  const head = fs.readFileSync(file, 'utf8').split(/\r?\n/, 1)[0] ?? '';
-  return head.split(',').map((h) => h.trim().replace(/^"|"$/g, '')).filter(Boolean);
+/** The CSV's header cells (for choosing the label column): its first line, from at most 64 KiB read. */
+async function csvHeader(file: string): Promise<string[]> {
+  const bytes = await readFileHead(file, path.basename(file), 'CSV file', 64 * 1024);
+  const head = new TextDecoder().decode(bytes).split(/\r?\n/, 1)[0] ?? '';
+  return head.split(',').map((h) => h.trim().replace(/^"|"$/g, '')).filter(Boolean).slice(0, 1000);
 }
 
 export async function newExperimentConfig(storage: vscode.Uri, args: NewConfigArgs = {}): Promise<vscode.Uri | undefined> {
@@ -63,7 +65,7 @@ export async function newExperimentConfig(storage: vscode.Uri, args: NewConfigAr
     if (!picked?.[0]) return undefined;
     csvPath = path.relative(folder, picked[0].fsPath).split(path.sep).join('/') || path.basename(picked[0].fsPath);
     if (!csvLabel) {
-      const cols = csvHeader(picked[0].fsPath);
+      const cols = await csvHeader(picked[0].fsPath);
       const label = await vscode.window.showQuickPick(cols, { title: 'Which column is the label (the class)?' });
       if (!label) return undefined;
       csvLabel = label;

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { parseCsv } from '../../src/engine/datasets';
 import { decodeUtf8Strict, firstInvalidUtf8 } from '../../src/engine/datasets/utf8';
 import { InputError, quote } from '../../src/engine/types';
-import { nodeDataIO, readRegularFile } from '../../src/node/io';
+import { nodeDataIO, readFileHead, readRegularFile } from '../../src/node/io';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-files-'));
 
@@ -115,4 +115,18 @@ test('CSV messages quote names safely, and a header of 200,000 columns is checke
   });
   // a functional bound: the quadratic check took 36 s on this input
   assert.ok(Date.now() - t0 < 10_000, `${Date.now() - t0} ms`);
+});
+
+test('readFileHead: the first bytes of a regular file only; a FIFO is refused without blocking', async () => {
+  const d = tmp();
+  const big = path.join(d, 'big.csv');
+  const fd = fs.openSync(big, 'w');
+  fs.writeSync(fd, 'a,b,label\n1,2,3\n');
+  fs.ftruncateSync(fd, 1024 ** 3); // 1 GiB, sparse
+  fs.closeSync(fd);
+  const head = await readFileHead(big, 'big.csv', 'CSV file', 64 * 1024);
+  assert.equal(head.length, 64 * 1024);
+  assert.equal(Buffer.from(head.subarray(0, 10)).toString(), 'a,b,label\n');
+  execFileSync('mkfifo', [path.join(d, 'p.csv')]);
+  await refused(readFileHead(path.join(d, 'p.csv'), 'p.csv', 'CSV file', 100), /'p.csv': it is not a regular file/);
 });

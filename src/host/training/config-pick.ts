@@ -4,6 +4,8 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { decodeUtf8Strict } from '../../engine/datasets/utf8';
+import { MAX_CONFIG_BYTES, readRegularFile } from '../../node/io';
 import { CONFIG_FILE_GLOB, schemaBound } from '../problems-owner';
 
 export interface PickedConfig {
@@ -54,6 +56,10 @@ export async function pickConfig(arg: vscode.Uri | undefined, extensionUri: vsco
 async function readConfig(uri: vscode.Uri, builtIn: boolean): Promise<PickedConfig> {
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (doc) return { uri, text: doc.getText(), builtIn };
-  const bytes = await vscode.workspace.fs.readFile(uri);
-  return { uri, text: new TextDecoder().decode(bytes), builtIn };
+  // a file on disk is read as the CLI reads it: a regular file of bounded size (a FIFO named
+  // x.mlp.json would never answer), strict UTF-8
+  const bytes = uri.scheme === 'file'
+    ? await readRegularFile(uri.fsPath, path.basename(uri.fsPath), 'config file', MAX_CONFIG_BYTES)
+    : await vscode.workspace.fs.readFile(uri);
+  return { uri, text: decodeUtf8Strict(bytes, uri.fsPath), builtIn };
 }

@@ -111,6 +111,10 @@ export default function (): void {
       }
       const model = await api.training.openRunDirs(goodDirs);
       assert.deepEqual(model.variants.map((v) => v.meta.status), ['completed', 'completed', 'completed']);
+      // Train MLP on a config that is a FIFO: refused at once, not a read that never returns
+      const fifoConfig = path.join(dir, 'pipe.mlp.json');
+      assert.equal(spawnSync('mkfifo', [fifoConfig]).status, 0);
+      await assert.rejects(api.training.train(vscode.Uri.file(fifoConfig)), /pipe\.mlp\.json'?: it is a FIFO/);
       // the host still answers commands
       await vscode.commands.executeCommand('mlpLens.inspect', config());
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
