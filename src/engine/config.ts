@@ -14,6 +14,7 @@ import { scanConfigText } from './config-scan';
 import { deref, discriminator, discriminatorValues, equal, problems, SCHEMA, typeFits, type Problem, type Schema } from './config-schema';
 import { has, isObj, type Obj } from './guards';
 import { formatJsonPath, lineStarts as lineStartsOf, textRange } from './inspect/paths';
+import { combinationCount, combinations, isExperimentConfig, MAX_RUNS, MAX_SEED, runCount, seedList, sweepAxes, type Combination } from './experiment-grid';
 import { configFitProblem } from './limits';
 import { closest } from './nearest';
 import { InputError } from './types';
@@ -161,8 +162,12 @@ function withDefaults(key: string, v: Obj): Obj {
   return out;
 }
 
-function resolveRun(cfg: Obj, variant: Obj | undefined, file: string): ResolvedConfig {
-  const raw: Obj = { ...cfg, ...variant };
+/**
+ * One run's config: the base, then the variant's fields, then the sweep combination's (each
+ * replaces the field whole). `seed`: the run's seed (experiments), else the config's.
+ */
+export function resolveRun(cfg: Obj, variant: Obj | undefined, file: string, swept: Obj = {}, seed?: number): ResolvedConfig {
+  const raw: Obj = { ...cfg, ...variant, ...swept };
   const get = (k: string): unknown => (has(raw, k) ? raw[k] : defaultOf(k));
   const layers = [...(raw.layers as number[])];
   const activation = get('activation') as HiddenActivation | HiddenActivation[];
@@ -191,7 +196,7 @@ function resolveRun(cfg: Obj, variant: Obj | undefined, file: string): ResolvedC
     schedule: withDefaults('schedule', objectForm(get('schedule'), 'type')) as unknown as ScheduleSpec,
     batchSize: get('batchSize') as number,
     epochs: get('epochs') as number,
-    seed: get('seed') as number,
+    seed: seed ?? (get('seed') as number),
     probes: withDefaults('probes', isObj(raw.probes) ? raw.probes : {}) as unknown as ProbeSpec,
   };
 }
@@ -203,6 +208,42 @@ function fileStem(file: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // Semantic checks: rules the schema cannot express, on each resolved variant
+
+/**
+ * The rules of an experiment's grid (seeds and sweep, on a schema-valid config): no duplicate
+ * seed or sweep value, seeds within range, an empty sweep, at most MAX_RUNS runs. Returns the
+ * sweep's combinations, each to be checked as a variant is (one empty combination without a
+ * sweep, or when the grid is refused: then the base values are checked).
+ */
+function experimentProblems(cfg: Obj, out: Problem[]): Combination[] {
+  const none: Combination[] = [{ values: {}, index: {} }];
+  if (!isExperimentConfig(cfg)) {
+    if (has(cfg, 'seedData')) out.push({ path: ['seedData'], at: 'key', warning: true, message: 'has no effect: the config has no seeds or sweep' });
+    return none;
+  }
+  const duplicates = (list: unknown[], path: JSONPath, what: string) => {
+    list.forEach((v, j) => {
+      const first = list.findIndex((x) => equal(x, v));
+      if (first < j) out.push({ path: [...path, j], message: `${what} ${formatJsonPath([...path, first])}: each run would train twice; list every value once` });
+    });
+  };
+  if (Array.isArray(cfg.seeds)) duplicates(cfg.seeds, ['seeds'], 'the same seed as');
+  const seeds = seedList(cfg);
+  if (typeof cfg.seeds === 'number' && seeds[seeds.length - 1]! > MAX_SEED) {
+    out.push({ path: ['seeds'], message: `${cfg.seeds} seeds from seed ${seeds[0]} go past ${MAX_SEED}, the largest seed; lower "seed" or the count` });
+  }
+  const axes = sweepAxes(cfg);
+  if (isObj(cfg.sweep) && axes.length === 0) out.push({ path: ['sweep'], at: 'key', message: 'sweeps no field: list the values of at least one field, e.g. "lr": [0.01, 0.1]' });
+  for (const [field, values] of axes) duplicates(values, ['sweep', field], 'the same value as');
+  const runs = runCount(cfg);
+  if (runs > MAX_RUNS) {
+    const variants = Array.isArray(cfg.variants) && cfg.variants.length ? cfg.variants.length : 1;
+    const parts = `${variants} variant${variants > 1 ? 's' : ''} x ${combinationCount(axes)} sweep combination${combinationCount(axes) > 1 ? 's' : ''} x ${seeds.length} seed${seeds.length > 1 ? 's' : ''}`;
+    out.push({ path: has(cfg, 'sweep') ? ['sweep'] : ['seeds'], at: 'key', message: `the experiment has ${runs.toLocaleString('en-US')} runs (${parts}); at most ${MAX_RUNS.toLocaleString('en-US')} are allowed` });
+    return none;
+  }
+  return combinations(axes);
+}
 
 function semanticProblems(cfg: unknown, schemaProblems: Problem[], file: string): Problem[] {
   const out: Problem[] = [];
@@ -223,48 +264,60 @@ function semanticProblems(cfg: unknown, schemaProblems: Problem[], file: string)
   let baseSlopeUsed = false;
   let allChecked = true;
   const runs: [Obj | undefined, number][] = variants.length ? variants.map((v, i) => [v as Obj, i]) : [[undefined, -1]];
+  const grid = experimentProblems(cfg, out);
   for (const [variant, i] of runs) {
     if (schemaProblems.some((p) => p.path[1] === i)) {
       allChecked = false;
       continue;
     }
-    const r = resolveRun(cfg, variant, file);
     const own = (k: string) => variant !== undefined && has(variant, k);
-    /** where field k of this variant comes from: the variant, the base config, or (a default) the variant itself */
-    const from = (k: string): JSONPath => (own(k) ? ['variants', i, k] : has(cfg, k) ? [k] : variant ? ['variants', i] : []);
-    const report = (path: JSONPath, message: string, warning = false) => {
-      const key = `${formatJsonPath(path)} ${message}`;
-      const entry = found.get(key) ?? { path, message, warning, variants: [] };
-      if (variant) entry.variants.push(r.variant);
-      found.set(key, entry);
-    };
+    let variantUsesLeaky = false;
+    for (const combo of grid) {
+      const r = resolveRun(cfg, variant, file, combo.values);
+      /** where field k of this run comes from: the sweep, the variant, the base config, or (a default) the variant itself */
+      const from = (k: string): JSONPath =>
+        has(combo.index, k) ? ['sweep', k, combo.index[k]!] : own(k) ? ['variants', i, k] : has(cfg, k) ? [k] : variant ? ['variants', i] : [];
+      const report = (path: JSONPath, message: string, warning = false) => {
+        const key = `${formatJsonPath(path)} ${message}`;
+        const entry = found.get(key) ?? { path, message, warning, variants: [] };
+        if (variant && !entry.variants.includes(r.variant)) entry.variants.push(r.variant);
+        found.set(key, entry);
+      };
 
-    if (r.activation.length !== r.layers.length) {
-      const at = own('activation') || !own('layers') ? from('activation') : from('layers');
-      const n = r.layers.length;
-      report(at, `activation lists ${r.activation.length} functions but layers has ${n} hidden layer${n === 1 ? '' : 's'}; give one per layer, or one name for all`);
-    }
-    const ds = r.dataset as { type: string; classes?: number };
-    const classes = BUILTIN_CLASSES[ds.type] ?? ds.classes;
-    if (r.output === 'sigmoid' && classes !== undefined && classes !== 2) {
-      report(from('output'), `output "sigmoid" is a single unit for 2 classes, but dataset "${ds.type}" has ${classes} classes; use "softmax"`);
-    }
-    const usesLeaky = r.activation.includes('leaky_relu');
-    if (own('leakyReluSlope') && !usesLeaky) report(from('leakyReluSlope'), 'has no effect: no hidden layer uses leaky_relu', true);
-    if (!own('leakyReluSlope') && usesLeaky) baseSlopeUsed = true;
+      if (r.activation.length !== r.layers.length) {
+        const at = own('activation') || !own('layers') ? from('activation') : from('layers');
+        const n = r.layers.length;
+        report(at, `activation lists ${r.activation.length} functions but layers has ${n} hidden layer${n === 1 ? '' : 's'}; give one per layer, or one name for all`);
+      }
+      const ds = r.dataset as { type: string; classes?: number };
+      const classes = BUILTIN_CLASSES[ds.type] ?? ds.classes;
+      if (r.output === 'sigmoid' && classes !== undefined && classes !== 2) {
+        report(from('output'), `output "sigmoid" is a single unit for 2 classes, but dataset "${ds.type}" has ${classes} classes; use "softmax"`);
+      }
+      const usesLeaky = r.activation.includes('leaky_relu');
+      if (usesLeaky) variantUsesLeaky = true;
+      if (!own('leakyReluSlope') && !has(combo.index, 'leakyReluSlope') && usesLeaky) baseSlopeUsed = true;
 
-    if (r.activation.length === r.layers.length) {
-      const fit = configFitProblem(r);
-      if (fit) report(from('layers'), `the network ${fit}`);
+      if (r.activation.length === r.layers.length) {
+        const fit = configFitProblem(r);
+        if (fit) report(from('layers'), `the network ${fit}`);
+      }
+      const schedule = valueAt(from('schedule'), cfg);
+      if (r.schedule.type === 'step' && r.schedule.every >= r.epochs) {
+        const at = isObj(schedule) && has(schedule, 'every') ? [...from('schedule'), 'every'] : from('schedule');
+        report(at, `the learning rate never decays: it steps every ${r.schedule.every} epochs but training runs ${r.epochs}`, true);
+      }
+      if (r.schedule.type === 'cosine' && r.schedule.minLr >= r.lr) {
+        const at = isObj(schedule) && has(schedule, 'minLr') ? [...from('schedule'), 'minLr'] : from('schedule');
+        report(at, `minLr ${r.schedule.minLr} is not below lr ${r.lr}: the learning rate never decreases`, true);
+      }
     }
-    const schedule = valueAt(from('schedule'), cfg);
-    if (r.schedule.type === 'step' && r.schedule.every >= r.epochs) {
-      const at = isObj(schedule) && has(schedule, 'every') ? [...from('schedule'), 'every'] : from('schedule');
-      report(at, `the learning rate never decays: it steps every ${r.schedule.every} epochs but training runs ${r.epochs}`, true);
+    if (own('leakyReluSlope') && !has(grid[0]!.index, 'leakyReluSlope') && !variantUsesLeaky) {
+      const key = `variants ${i} slope`;
+      found.set(key, { path: ['variants', i, 'leakyReluSlope'], message: 'has no effect: no hidden layer uses leaky_relu', warning: true, variants: [variant!.name as string] });
     }
-    if (r.schedule.type === 'cosine' && r.schedule.minLr >= r.lr) {
-      const at = isObj(schedule) && has(schedule, 'minLr') ? [...from('schedule'), 'minLr'] : from('schedule');
-      report(at, `minLr ${r.schedule.minLr} is not below lr ${r.lr}: the learning rate never decreases`, true);
+    for (const k of Object.keys(grid[0]!.index)) {
+      if (own(k)) out.push({ path: ['variants', i, k], at: 'key', warning: true, message: `has no effect: the sweep sets ${k} in every run (a swept value replaces the variant's)` });
     }
   }
   if (has(cfg, 'leakyReluSlope') && !baseSlopeUsed && allChecked) {
@@ -318,14 +371,25 @@ export function validateConfig(text: string, file: string): ConfigIssue[] {
   return analyze(text, file).issues;
 }
 
-/** One ResolvedConfig per variant ("base" without variants), defaults filled; throws an InputError if invalid. */
-export function resolveConfig(text: string, file: string): ResolvedConfig[] {
+/** The parsed config, when it has no error; throws an InputError (the first error, and how many more) otherwise. */
+export function parseValidConfig(text: string, file: string): Obj {
   const { parsed, issues } = analyze(text, file);
   const errors = issues.filter((i) => i.severity === 'error');
   if (errors.length) throw issuesError(file, errors);
-  const cfg = parsed.value as Obj;
+  return parsed.value as Obj;
+}
+
+/**
+ * One ResolvedConfig per variant ("base" without variants), defaults filled; throws an InputError
+ * if invalid. An experiment's (seeds, sweep) variants come with the first value of each swept
+ * field and the first seed: the whole grid is experiment.ts's resolveExperiment.
+ */
+export function resolveConfig(text: string, file: string): ResolvedConfig[] {
+  const cfg = parseValidConfig(text, file);
   const variants = (cfg.variants ?? []) as Obj[];
-  return variants.length ? variants.map((v) => resolveRun(cfg, v, file)) : [resolveRun(cfg, undefined, file)];
+  const first = combinations(sweepAxes(cfg).map(([k, vs]) => [k, vs.slice(0, 1)]))[0]!.values;
+  const seed = isExperimentConfig(cfg) ? seedList(cfg)[0] : undefined;
+  return variants.length ? variants.map((v) => resolveRun(cfg, v, file, first, seed)) : [resolveRun(cfg, undefined, file, first, seed)];
 }
 
 /** "file:line:col: $.path: message", as compilers print it (the severity is the caller's to show). */
