@@ -285,7 +285,9 @@ function semanticProblems(cfg: unknown, schemaProblems: Problem[], file: string)
       };
 
       if (r.activation.length !== r.layers.length) {
-        const at = own('activation') || !own('layers') ? from('activation') : from('layers');
+        const swept = (k: string) => has(combo.index, k);
+        const blameLayers = swept('layers') ? !swept('activation') : !own('activation') && own('layers');
+        const at = blameLayers ? from('layers') : from('activation');
         const n = r.layers.length;
         report(at, `activation lists ${r.activation.length} functions but layers has ${n} hidden layer${n === 1 ? '' : 's'}; give one per layer, or one name for all`);
       }
