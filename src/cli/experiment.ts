@@ -107,19 +107,29 @@ export async function cmdTrainExperiment(args: Args, text: string): Promise<numb
   const log = (s: string) => { if (!json) say(s); };
   const { exp, mine, jobs } = experimentFromArgs(args, text);
   const configFile = path.resolve(args.config);
-  const dataLine = await checkRuns(exp, args.config);
+  const size = Math.max(1, Math.min(jobs, mine.length));
+  // the CLI's bundle starts as a pool worker in a worker thread; the workers start (and load the
+  // data) while this thread checks the runs
+  const pool = new Pool(size, __filename);
+  pool.warm({ id: 0, dir: '', config: exp.runs[0]!.config, configFile, assetDir: findAssetDir() });
   const out = args.flags.get('out') as string | undefined;
-  if (out) checkOutFolder(out);
-  const dir = out ?? newExperimentFolder(exp.name);
+  let dataLine: string;
+  let dir: string;
+  try {
+    dataLine = await checkRuns(exp, args.config);
+    if (out) checkOutFolder(out);
+    dir = out ?? newExperimentFolder(exp.name);
+  } catch (e) {
+    await pool.close();
+    throw e;
+  }
   const folders = runFolderNames(exp.runs);
   const writer = new ExperimentWriter(dir, exp, folders, configFile);
   const folderOf = new Map(exp.runs.map((r, k) => [r.id, folders[k]!]));
-  const size = Math.max(1, Math.min(jobs, mine.length));
   log(`${exp.name}: ${dataLine}`);
   log(`${exp.runs.length} runs (${exp.grid.variants.length} variant${exp.grid.variants.length > 1 ? 's' : ''}, ${Object.keys(exp.grid.sweep).length ? `sweep ${Object.entries(exp.grid.sweep).map(([k, v]) => `${k} x${v.length}`).join(', ')}, ` : ''}${exp.grid.seeds.length} seed${exp.grid.seeds.length > 1 ? 's' : ''})${mine.length < exp.runs.length ? `; this shard: ${mine.length}` : ''}; ${size} worker${size > 1 ? 's' : ''}; folder ${dir}`);
   await writer.write();
 
-  const pool = new Pool(size, __filename); // the CLI's bundle starts as a pool worker in a worker thread
   let interrupted = false;
   const onSigint = () => {
     if (interrupted) process.exit(130);

@@ -38,7 +38,12 @@ export function poolWorkerMain(): void {
     return d;
   };
   const post = (m: PoolReply) => port.postMessage(m);
-  port.on('message', (job: PoolJob) => {
+  port.on('message', (job: PoolJob & { warm?: boolean }) => {
+    if (job.warm) {
+      // load the data while the main thread still checks the runs (a failure is the run's to report)
+      data(job).catch(() => undefined);
+      return;
+    }
     void (async () => {
       try {
         const trainer = makeTrainer(job.config, await data(job), job.configFile);

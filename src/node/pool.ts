@@ -58,6 +58,12 @@ class PoolWorker {
     return w;
   }
 
+  /** Starts the worker and has it load the job's data, before any job is sent. */
+  warm(job: PoolJob): void {
+    this.worker ??= this.start();
+    this.worker.postMessage({ ...job, warm: true });
+  }
+
   run(job: PoolJob): Promise<PoolReply> {
     this.worker ??= this.start();
     return new Promise((resolve) => {
@@ -92,6 +98,11 @@ export class Pool {
     await Promise.all(this.workers.map(async (w) => {
       for (let job = next(); job; job = next()) await done(job, await w.run(job));
     }));
+  }
+
+  /** Starts every worker now and has it load `job`'s data (start-up overlaps the caller's own checks). */
+  warm(job: PoolJob): void {
+    for (const w of this.workers) w.warm(job);
   }
 
   /** Runs in flight end "stopped" before their next step. */
