@@ -2,28 +2,39 @@
 
 export const USAGE = `usage:
   mlp-lens train <config.mlp.json> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json]
-                [--report FILE.html]
+                [--report FILE.html] [--jobs N] [--shard I/N]
   mlp-lens dump <config.mlp.json> --out PREFIX [--variant NAME] [--no-probs]
   mlp-lens validate <config.mlp.json> [--json]
+  mlp-lens runs [DIR] [--json]
+  mlp-lens export <run or experiment folder>... --csv FILE.csv
 
 train     trains every variant (or one) and writes a run record per variant:
           DIR/<variant>/ with --out, else .mlp-lens/runs/<time>-<config>-<variant>/;
-          --report also writes the training panel as one self-contained HTML file
+          --report also writes the training panel as one self-contained HTML file.
+          A config with "seeds" or "sweep" is an experiment: its runs train in a pool of
+          --jobs workers (default: one per core) into DIR/<run>/ (default
+          .mlp-lens/runs/<time>-<config>/) with DIR/experiment.json; --shard I/N trains every
+          N-th run from the I-th; train again on the same --out to resume
 dump      one forward/backward pass on the first training batch, written as
           PREFIX.in.json and PREFIX.out.json (format mlp-oracle/v1)
 validate  checks a config against the schema and prints every problem;
           --json prints {file, valid, issues} instead
+runs      lists the runs and experiments in DIR (default .mlp-lens/runs), one line each
+export    writes the step and epoch records of runs and experiments as one tidy CSV
 
-exit codes: 0 ok; 2 invalid config/data/arguments or an unusable output path (--out, --report),
-            found before training; 1 training failed (diverged, or its record could not be
-            written: a full disk); 130 interrupted`;
+exit codes: 0 ok; 2 invalid config/data/arguments or an unusable output path (--out, --report,
+            --csv), found before training; 1 training failed (diverged, or its record could not
+            be written: a full disk); 130 interrupted`;
 
 /** A bad command line: exit 2 with the message (an empty message: print the usage, exit 0). */
 export class UsageError extends Error {}
 
 export interface Args {
   command: string;
+  /** the first positional argument (train, dump, validate: the config file; runs: the folder, or '') */
   config: string;
+  /** every positional argument */
+  paths: string[];
   flags: Map<string, string | true>;
 }
 
@@ -32,15 +43,20 @@ const FLAGS: Record<string, { value: boolean; commands: string[] }> = {
   seed: { value: true, commands: ['train'] },
   epochs: { value: true, commands: ['train'] },
   variant: { value: true, commands: ['train', 'dump'] },
-  json: { value: false, commands: ['train', 'validate'] },
+  json: { value: false, commands: ['train', 'validate', 'runs'] },
   report: { value: true, commands: ['train'] },
+  jobs: { value: true, commands: ['train'] },
+  shard: { value: true, commands: ['train'] },
+  csv: { value: true, commands: ['export'] },
   'no-probs': { value: false, commands: ['dump'] },
 };
+
+const COMMANDS = ['train', 'dump', 'validate', 'runs', 'export'];
 
 export function parseArgs(argv: string[]): Args {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') throw new UsageError('');
-  if (!['train', 'dump', 'validate'].includes(command)) throw new UsageError(`unknown command '${command}'`);
+  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command '${command}'`);
   const flags = new Map<string, string | true>();
   const positional: string[] = [];
   for (let i = 0; i < rest.length; i++) {
@@ -55,10 +71,21 @@ export function parseArgs(argv: string[]): Args {
     if (value === undefined || value === '') throw new UsageError(`option '--${name}' needs a value`);
     flags.set(name, value);
   }
-  if (positional.length !== 1) throw new UsageError(positional.length ? `expected one config file, got ${positional.length}` : 'missing the config file');
-  if (positional[0] === '') throw new UsageError('the config file name is empty');
+  if (command === 'runs' || command === 'export') {
+    if (positional.some((p) => p === '')) throw new UsageError('a folder name is empty');
+  }
+  if (command === 'runs') {
+    if (positional.length > 1) throw new UsageError(`expected at most one folder, got ${positional.length}`);
+  } else if (command === 'export') {
+    if (!positional.length) throw new UsageError('missing the run or experiment folders to export');
+    if (!flags.has('csv')) throw new UsageError("'export' needs --csv FILE");
+  } else if (positional.length !== 1) {
+    throw new UsageError(positional.length ? `expected one config file, got ${positional.length}` : 'missing the config file');
+  } else if (positional[0] === '') {
+    throw new UsageError('the config file name is empty');
+  }
   if (command === 'dump' && !flags.has('out')) throw new UsageError("'dump' needs --out PREFIX");
-  return { command, config: positional[0]!, flags };
+  return { command, config: positional[0] ?? '', paths: positional, flags };
 }
 
 export function intFlag(args: Args, name: string, min: number): number | undefined {

@@ -4,6 +4,8 @@
  *   mlp-lens train <config> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json] [--report FILE.html]
  *   mlp-lens dump <config> --out PREFIX [--variant NAME] [--no-probs]
  *   mlp-lens validate <config> [--json]
+ *   mlp-lens runs [DIR] [--json]
+ *   mlp-lens export <run or experiment>... --csv FILE
  *
  * Exit codes: 0 success; 2 invalid config, data, arguments or output paths (one message, no
  * stack trace, found before training); 1 a training failure: divergence, or a run record that
@@ -24,6 +26,11 @@ import { RecordWriteError, writeFailure } from '../runs/faults';
 import { checkOutFile, OutputError } from '../runs/outdir';
 import { enableSecondCore, setupKernels } from '../node/kernel-setup';
 import { makeTrainer } from '../node/train-session';
+import { isPoolWorker, poolWorkerMain } from '../node/pool-worker';
+import { isExperiment } from '../engine/experiment';
+import { cmdTrainExperiment } from './experiment';
+import { cmdRuns } from './runs';
+import { cmdExport } from './export';
 
 /** The config file's text: a regular file only (a FIFO or device is refused, never waited on). */
 async function readConfigText(file: string): Promise<string> {
@@ -92,6 +99,11 @@ async function cmdValidate(args: Args): Promise<number> {
 }
 
 async function train(args: Args): Promise<number> {
+  const text = await readConfigText(args.config);
+  if (isExperiment(text, args.config)) return cmdTrainExperiment(args, text);
+  for (const flag of ['jobs', 'shard']) {
+    if (args.flags.has(flag)) throw new UsageError(`--${flag} is for experiments: a config with "seeds" or "sweep"`);
+  }
   const { cfgs, data } = await loadConfigAndData(args);
   const trainers = cfgs.map((c) => makeTrainer(c, data, args.config)); // refuse bad variants before training any
   return cmdTrain(args, cfgs, data, trainers);
@@ -114,6 +126,8 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   try {
+    if (args.command === 'runs') return await cmdRuns(args);
+    if (args.command === 'export') return await cmdExport(args);
     if (args.command !== 'validate') {
       try {
         setupKernels(); // before the first network: the fastest WebAssembly kernels this runtime has
@@ -151,6 +165,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+if (isPoolWorker()) {
+  poolWorkerMain(); // this bundle, started by an experiment's pool in a worker thread
+} else if (require.main === module) {
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }

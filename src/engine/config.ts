@@ -10,10 +10,11 @@
 // The ESM build: esbuild cannot follow the UMD build's runtime require('./impl/...') for Node targets.
 import { getNodePath, getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { JSONPath, Node, ParseError } from 'jsonc-parser';
-import schemaJson from '../../media/mlp-config.schema.json';
 import { scanConfigText } from './config-scan';
+import { deref, discriminator, discriminatorValues, equal, problems, SCHEMA, typeFits, type Problem, type Schema } from './config-schema';
 import { has, isObj, type Obj } from './guards';
 import { formatJsonPath, lineStarts as lineStartsOf, textRange } from './inspect/paths';
+import { combinationCount, combinations, isExperimentConfig, MAX_RUNS, MAX_SEED, runCount, seedList, sweepAxes, type Combination } from './experiment-grid';
 import { configFitProblem } from './limits';
 import { closest } from './nearest';
 import { InputError } from './types';
@@ -34,251 +35,8 @@ export interface ConfigIssue {
   kind: 'syntax' | 'schema' | 'semantic';
 }
 
-// ---------------------------------------------------------------------------------------------
-// The schema interpreter
 
-type JsonType = 'null' | 'boolean' | 'integer' | 'number' | 'string' | 'array' | 'object';
-
-interface Schema {
-  $ref?: string;
-  type?: JsonType | JsonType[];
-  enum?: unknown[];
-  const?: unknown;
-  properties?: Record<string, Schema>;
-  additionalProperties?: boolean | Schema;
-  required?: string[];
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-  minLength?: number;
-  minItems?: number;
-  maxItems?: number;
-  items?: Schema;
-  oneOf?: Schema[];
-  anyOf?: Schema[];
-  not?: Schema;
-  /** message used when `not` matches (also understood by VS Code) */
-  errorMessage?: string;
-  default?: unknown;
-  definitions?: Record<string, Schema>;
-}
-
-const SCHEMA = schemaJson as unknown as Schema;
-
-/** Keywords the interpreter implements; any other keyword in the schema must be an annotation. */
-export const SCHEMA_KEYWORDS: readonly string[] = [
-  '$ref', 'definitions', 'type', 'enum', 'const', 'properties', 'additionalProperties', 'required',
-  'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'minItems', 'maxItems',
-  'items', 'oneOf', 'anyOf', 'not', 'errorMessage',
-];
-
-/** A problem found in the parsed value; positions are attached later from the syntax tree. */
-interface Problem {
-  path: JSONPath;
-  message: string;
-  /** point at the property's key (unknown or forbidden property) or at the object (missing property) */
-  at?: 'key' | 'object';
-  warning?: boolean;
-  /** an explicit node to point at (duplicate keys, which a path cannot tell apart) */
-  node?: Node;
-}
-
-const equal = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
-
-/** Follows local `$ref`s ("#/definitions/x"). */
-function deref(s: Schema): Schema {
-  for (let hops = 0; s.$ref !== undefined; hops++) {
-    if (!s.$ref.startsWith('#/') || hops > 32) throw new Error(`mlp-config schema: unsupported $ref ${s.$ref}`);
-    let target: unknown = SCHEMA;
-    for (const part of s.$ref.slice(2).split('/')) target = isObj(target) ? target[part.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
-    if (!isObj(target)) throw new Error(`mlp-config schema: unresolved $ref ${s.$ref}`);
-    s = target as Schema;
-  }
-  return s;
-}
-
-function hasType(v: unknown, type: JsonType | JsonType[]): boolean {
-  const one = (t: JsonType): boolean =>
-    t === 'integer' ? Number.isInteger(v)
-    : t === 'array' ? Array.isArray(v)
-    : t === 'object' ? isObj(v)
-    : t === 'null' ? v === null
-    : typeof v === t;
-  return Array.isArray(type) ? type.some(one) : one(type);
-}
-
-const TYPE_NAMES: Record<JsonType, string> = {
-  null: 'null', boolean: 'true or false', integer: 'an integer', number: 'a number',
-  string: 'a string', array: 'an array', object: 'an object',
-};
-const typeName = (t: JsonType | JsonType[]): string => (Array.isArray(t) ? t : [t]).map((x) => TYPE_NAMES[x]).join(' or ');
-
-/** A value as quoted in messages: primitives literally, containers by kind. */
-function show(v: unknown): string {
-  if (Array.isArray(v)) return 'an array';
-  if (isObj(v)) return 'an object';
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 37) + '...' : v);
-  return String(v);
-}
-const names = (values: unknown[]): string => values.map((x) => (typeof x === 'string' ? x : show(x))).join(', ');
-
-function problems(s: Schema, v: unknown, path: JSONPath): Problem[] {
-  const out: Problem[] = [];
-  check(s, v, path, out);
-  return out;
-}
-
-function check(schema: Schema, v: unknown, path: JSONPath, out: Problem[]): void {
-  const s = deref(schema);
-  if (s.not !== undefined && problems(s.not, v, path).length === 0) {
-    out.push({ path, at: 'key', message: s.errorMessage ?? 'is not allowed here' });
-  }
-  const alternatives = s.oneOf ?? s.anyOf;
-  if (alternatives) checkAlternatives(alternatives, s.oneOf !== undefined, v, path, out);
-  if (s.type !== undefined && !hasType(v, s.type)) {
-    out.push({ path, message: `must be ${typeName(s.type)} (got ${show(v)})` });
-    return;
-  }
-  if (has(s as Obj, 'const') && !equal(v, s.const)) out.push({ path, message: `must be ${show(s.const)} (got ${show(v)})` });
-  if (s.enum && !s.enum.some((e) => equal(e, v))) {
-    const near = typeof v === 'string' ? closest(v, s.enum.filter((e): e is string => typeof e === 'string')) : undefined;
-    out.push({ path, message: `must be one of ${names(s.enum)} (got ${show(v)})${near ? `; did you mean "${near}"?` : ''}` });
-  }
-  if (typeof v === 'number') checkRange(s, v, path, out);
-  if (typeof v === 'string' && s.minLength !== undefined && v.length < s.minLength) {
-    out.push({ path, message: s.minLength === 1 ? 'must not be empty' : `must have at least ${s.minLength} characters` });
-  }
-  if (Array.isArray(v)) {
-    if (s.minItems !== undefined && v.length < s.minItems) out.push({ path, message: `must have at least ${s.minItems} items (got ${v.length})` });
-    if (s.maxItems !== undefined && v.length > s.maxItems) out.push({ path, message: `must have at most ${s.maxItems} items (got ${v.length})` });
-    if (s.items) for (let i = 0; i < v.length; i++) check(s.items, v[i], [...path, i], out);
-  }
-  if (isObj(v)) {
-    for (const k of s.required ?? []) if (!has(v, k)) out.push({ path, at: 'object', message: `missing required property "${k}"` });
-    for (const [k, x] of Object.entries(v)) {
-      const p = s.properties && has(s.properties, k) ? s.properties[k] : undefined;
-      if (p) check(p, x, [...path, k], out);
-      else if (s.additionalProperties === false) out.push({ path: [...path, k], at: 'key', message: unknownProperty(k, s) });
-      else if (isObj(s.additionalProperties)) check(s.additionalProperties, x, [...path, k], out);
-    }
-  }
-}
-
-function checkRange(s: Schema, v: number, path: JSONPath, out: Problem[]): void {
-  const bounds: [number | undefined, string, boolean][] = [
-    [s.minimum, '>=', v >= (s.minimum ?? -Infinity)],
-    [s.exclusiveMinimum, '>', v > (s.exclusiveMinimum ?? -Infinity)],
-    [s.maximum, '<=', v <= (s.maximum ?? Infinity)],
-    [s.exclusiveMaximum, '<', v < (s.exclusiveMaximum ?? Infinity)],
-  ];
-  if (bounds.every(([, , ok]) => ok)) return;
-  const range = bounds.filter(([b]) => b !== undefined).map(([b, op]) => `${op} ${b}`).join(' and ');
-  out.push({ path, message: `must be ${range} (got ${v})` });
-}
-
-/** Properties a user may write in an object (not the forbidden `not` ones). */
-const allowedProperties = (s: Schema): string[] =>
-  Object.entries(s.properties ?? {}).filter(([, p]) => deref(p).not === undefined).map(([k]) => k);
-
-function unknownProperty(key: string, s: Schema): string {
-  const allowed = allowedProperties(s);
-  const near = closest(key, allowed);
-  return `unknown property "${key}"${near ? ` (did you mean "${near}"?)` : ''}; allowed: ${allowed.join(', ')}`;
-}
-
-/**
- * oneOf/anyOf: one message that explains the likely intended form instead of every branch's failure.
- * The form is chosen by JSON type, then (for objects) by the discriminator property ("type", "scheme").
- */
-function checkAlternatives(alts: Schema[], exactlyOne: boolean, v: unknown, path: JSONPath, out: Problem[]): void {
-  const results = alts.map((a) => problems(a, v, path));
-  const passed = results.filter((r) => r.length === 0).length;
-  if (passed === 1 || (passed > 1 && !exactlyOne)) return;
-  if (passed > 1) {
-    out.push({ path, message: `matches ${passed} of the allowed forms; expected exactly one` });
-    return;
-  }
-  const fits = alts.map((_, i) => i).filter((i) => typeFits(alts[i], v));
-  const objectHint = typeof v === 'string' ? objectFormFor(alts, v) : undefined;
-  if (fits.length === 0) {
-    out.push({ path, message: `must be ${objectHint ? `an object ${objectHint}` : describeAlternatives(alts)} (got ${show(v)})` });
-    return;
-  }
-  if (fits.length === 1) {
-    const s = deref(alts[fits[0]]);
-    if (objectHint && s.enum) out.push({ path, message: `must be one of ${names(s.enum)}, or an object ${objectHint} (got ${show(v)})` });
-    else out.push(...results[fits[0]]);
-    return;
-  }
-  const d = discriminator(fits.map((i) => alts[i]));
-  if (d && isObj(v)) {
-    if (!has(v, d.key)) {
-      out.push({ path, at: 'object', message: `missing required property "${d.key}" (one of ${names(d.values)})` });
-      return;
-    }
-    const hit = fits.find((i) => discriminatorValues(alts[i], d.key).some((x) => equal(x, v[d.key])));
-    if (hit !== undefined) out.push(...results[hit]);
-    else {
-      const got = v[d.key];
-      const near = typeof got === 'string' ? closest(got, d.values.filter((x): x is string => typeof x === 'string')) : undefined;
-      out.push({ path: [...path, d.key], message: `must be one of ${names(d.values)} (got ${show(got)})${near ? `; did you mean "${near}"?` : ''}` });
-    }
-    return;
-  }
-  // no discriminator: explain the form that came closest
-  out.push(...results[fits.reduce((best, i) => (results[i].length < results[best].length ? i : best))]);
-}
-
-/** Could `v` be meant as this form, judging by its JSON type alone? */
-function typeFits(a: Schema, v: unknown): boolean {
-  const s = deref(a);
-  if (s.type !== undefined) return hasType(v, s.type);
-  const values = s.enum ?? (has(s as Obj, 'const') ? [s.const] : undefined);
-  return !values || values.some((x) => typeof x === typeof v && Array.isArray(x) === Array.isArray(v));
-}
-
-function discriminatorValues(a: Schema, key: string): unknown[] {
-  const p = deref(a).properties?.[key];
-  if (!p) return [];
-  const s = deref(p);
-  return s.enum ?? (has(s as Obj, 'const') ? [s.const] : []);
-}
-
-/** The property every object form pins to constants ("type" for optimizers, "scheme" for init). */
-function discriminator(alts: Schema[]): { key: string; values: unknown[] } | undefined {
-  const objects = alts.filter((a) => deref(a).type === 'object');
-  if (objects.length < 2 || objects.length !== alts.length) return undefined;
-  for (const key of Object.keys(deref(objects[0]).properties ?? {})) {
-    const values = objects.map((a) => discriminatorValues(a, key));
-    if (values.every((x) => x.length > 0)) return { key, values: values.flat() };
-  }
-  return undefined;
-}
-
-/** '{ "type": "step", ... }' when the string `v` names an object form (e.g. schedule "step"). */
-function objectFormFor(alts: Schema[], v: string): string | undefined {
-  const d = discriminator(alts.filter((a) => deref(a).type === 'object'));
-  return d?.values.includes(v) ? `{ "${d.key}": "${v}", ... }` : undefined;
-}
-
-/** "one of sgd, momentum, adam, or an object { "type": "sgd" | "momentum" | "adam", ... }" */
-function describeAlternatives(alts: Schema[]): string {
-  const forms = alts.map(deref);
-  const enums = forms.filter((s) => s.enum);
-  const objects = forms.filter((s) => s.type === 'object');
-  const parts = enums.length ? [`one of ${names(enums.flatMap((s) => s.enum ?? []))}`] : [];
-  for (const s of forms) {
-    if (s.type === 'array') parts.push(s.items && enums.includes(deref(s.items)) ? 'an array of those' : 'an array');
-    else if (s.type !== undefined && s.type !== 'object' && !s.enum) parts.push(typeName(s.type));
-  }
-  if (objects.length) {
-    const d = discriminator(objects);
-    parts.push(d ? `an object { "${d.key}": ${d.values.map((x) => JSON.stringify(x)).join(' | ')}, ... }` : 'an object');
-  }
-  return parts.join(', or ');
-}
-
+export { SCHEMA_KEYWORDS } from './config-schema';
 // ---------------------------------------------------------------------------------------------
 // Parsing and positions
 
@@ -404,8 +162,12 @@ function withDefaults(key: string, v: Obj): Obj {
   return out;
 }
 
-function resolveRun(cfg: Obj, variant: Obj | undefined, file: string): ResolvedConfig {
-  const raw: Obj = { ...cfg, ...variant };
+/**
+ * One run's config: the base, then the variant's fields, then the sweep combination's (each
+ * replaces the field whole). `seed`: the run's seed (experiments), else the config's.
+ */
+export function resolveRun(cfg: Obj, variant: Obj | undefined, file: string, swept: Obj = {}, seed?: number): ResolvedConfig {
+  const raw: Obj = { ...cfg, ...variant, ...swept };
   const get = (k: string): unknown => (has(raw, k) ? raw[k] : defaultOf(k));
   const layers = [...(raw.layers as number[])];
   const activation = get('activation') as HiddenActivation | HiddenActivation[];
@@ -434,7 +196,7 @@ function resolveRun(cfg: Obj, variant: Obj | undefined, file: string): ResolvedC
     schedule: withDefaults('schedule', objectForm(get('schedule'), 'type')) as unknown as ScheduleSpec,
     batchSize: get('batchSize') as number,
     epochs: get('epochs') as number,
-    seed: get('seed') as number,
+    seed: seed ?? (get('seed') as number),
     probes: withDefaults('probes', isObj(raw.probes) ? raw.probes : {}) as unknown as ProbeSpec,
   };
 }
@@ -446,6 +208,42 @@ function fileStem(file: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // Semantic checks: rules the schema cannot express, on each resolved variant
+
+/**
+ * The rules of an experiment's grid (seeds and sweep, on a schema-valid config): no duplicate
+ * seed or sweep value, seeds within range, an empty sweep, at most MAX_RUNS runs. Returns the
+ * sweep's combinations, each to be checked as a variant is (one empty combination without a
+ * sweep, or when the grid is refused: then the base values are checked).
+ */
+function experimentProblems(cfg: Obj, out: Problem[]): Combination[] {
+  const none: Combination[] = [{ values: {}, index: {} }];
+  if (!isExperimentConfig(cfg)) {
+    if (has(cfg, 'seedData')) out.push({ path: ['seedData'], at: 'key', warning: true, message: 'has no effect: the config has no seeds or sweep' });
+    return none;
+  }
+  const duplicates = (list: unknown[], path: JSONPath, what: string) => {
+    list.forEach((v, j) => {
+      const first = list.findIndex((x) => equal(x, v));
+      if (first < j) out.push({ path: [...path, j], message: `${what} ${formatJsonPath([...path, first])}: each run would train twice; list every value once` });
+    });
+  };
+  if (Array.isArray(cfg.seeds)) duplicates(cfg.seeds, ['seeds'], 'the same seed as');
+  const seeds = seedList(cfg);
+  if (typeof cfg.seeds === 'number' && seeds[seeds.length - 1]! > MAX_SEED) {
+    out.push({ path: ['seeds'], message: `${cfg.seeds} seeds from seed ${seeds[0]} go past ${MAX_SEED}, the largest seed; lower "seed" or the count` });
+  }
+  const axes = sweepAxes(cfg);
+  if (isObj(cfg.sweep) && axes.length === 0) out.push({ path: ['sweep'], at: 'key', message: 'sweeps no field: list the values of at least one field, e.g. "lr": [0.01, 0.1]' });
+  for (const [field, values] of axes) duplicates(values, ['sweep', field], 'the same value as');
+  const runs = runCount(cfg);
+  if (runs > MAX_RUNS) {
+    const variants = Array.isArray(cfg.variants) && cfg.variants.length ? cfg.variants.length : 1;
+    const parts = `${variants} variant${variants > 1 ? 's' : ''} x ${combinationCount(axes)} sweep combination${combinationCount(axes) > 1 ? 's' : ''} x ${seeds.length} seed${seeds.length > 1 ? 's' : ''}`;
+    out.push({ path: has(cfg, 'sweep') ? ['sweep'] : ['seeds'], at: 'key', message: `the experiment has ${runs.toLocaleString('en-US')} runs (${parts}); at most ${MAX_RUNS.toLocaleString('en-US')} are allowed` });
+    return none;
+  }
+  return combinations(axes);
+}
 
 function semanticProblems(cfg: unknown, schemaProblems: Problem[], file: string): Problem[] {
   const out: Problem[] = [];
@@ -466,48 +264,62 @@ function semanticProblems(cfg: unknown, schemaProblems: Problem[], file: string)
   let baseSlopeUsed = false;
   let allChecked = true;
   const runs: [Obj | undefined, number][] = variants.length ? variants.map((v, i) => [v as Obj, i]) : [[undefined, -1]];
+  const grid = experimentProblems(cfg, out);
   for (const [variant, i] of runs) {
     if (schemaProblems.some((p) => p.path[1] === i)) {
       allChecked = false;
       continue;
     }
-    const r = resolveRun(cfg, variant, file);
     const own = (k: string) => variant !== undefined && has(variant, k);
-    /** where field k of this variant comes from: the variant, the base config, or (a default) the variant itself */
-    const from = (k: string): JSONPath => (own(k) ? ['variants', i, k] : has(cfg, k) ? [k] : variant ? ['variants', i] : []);
-    const report = (path: JSONPath, message: string, warning = false) => {
-      const key = `${formatJsonPath(path)} ${message}`;
-      const entry = found.get(key) ?? { path, message, warning, variants: [] };
-      if (variant) entry.variants.push(r.variant);
-      found.set(key, entry);
-    };
+    let variantUsesLeaky = false;
+    for (const combo of grid) {
+      const r = resolveRun(cfg, variant, file, combo.values);
+      /** where field k of this run comes from: the sweep, the variant, the base config, or (a default) the variant itself */
+      const from = (k: string): JSONPath =>
+        has(combo.index, k) ? ['sweep', k, combo.index[k]!] : own(k) ? ['variants', i, k] : has(cfg, k) ? [k] : variant ? ['variants', i] : [];
+      const report = (path: JSONPath, message: string, warning = false) => {
+        const key = `${formatJsonPath(path)} ${message}`;
+        const entry = found.get(key) ?? { path, message, warning, variants: [] };
+        if (variant && !entry.variants.includes(r.variant)) entry.variants.push(r.variant);
+        found.set(key, entry);
+      };
 
-    if (r.activation.length !== r.layers.length) {
-      const at = own('activation') || !own('layers') ? from('activation') : from('layers');
-      const n = r.layers.length;
-      report(at, `activation lists ${r.activation.length} functions but layers has ${n} hidden layer${n === 1 ? '' : 's'}; give one per layer, or one name for all`);
-    }
-    const ds = r.dataset as { type: string; classes?: number };
-    const classes = BUILTIN_CLASSES[ds.type] ?? ds.classes;
-    if (r.output === 'sigmoid' && classes !== undefined && classes !== 2) {
-      report(from('output'), `output "sigmoid" is a single unit for 2 classes, but dataset "${ds.type}" has ${classes} classes; use "softmax"`);
-    }
-    const usesLeaky = r.activation.includes('leaky_relu');
-    if (own('leakyReluSlope') && !usesLeaky) report(from('leakyReluSlope'), 'has no effect: no hidden layer uses leaky_relu', true);
-    if (!own('leakyReluSlope') && usesLeaky) baseSlopeUsed = true;
+      if (r.activation.length !== r.layers.length) {
+        const swept = (k: string) => has(combo.index, k);
+        const blameLayers = swept('layers') ? !swept('activation') : !own('activation') && own('layers');
+        const at = blameLayers ? from('layers') : from('activation');
+        const n = r.layers.length;
+        report(at, `activation lists ${r.activation.length} functions but layers has ${n} hidden layer${n === 1 ? '' : 's'}; give one per layer, or one name for all`);
+      }
+      const ds = r.dataset as { type: string; classes?: number };
+      const classes = BUILTIN_CLASSES[ds.type] ?? ds.classes;
+      if (r.output === 'sigmoid' && classes !== undefined && classes !== 2) {
+        report(from('output'), `output "sigmoid" is a single unit for 2 classes, but dataset "${ds.type}" has ${classes} classes; use "softmax"`);
+      }
+      const usesLeaky = r.activation.includes('leaky_relu');
+      if (usesLeaky) variantUsesLeaky = true;
+      if (!own('leakyReluSlope') && !has(combo.index, 'leakyReluSlope') && usesLeaky) baseSlopeUsed = true;
 
-    if (r.activation.length === r.layers.length) {
-      const fit = configFitProblem(r);
-      if (fit) report(from('layers'), `the network ${fit}`);
+      if (r.activation.length === r.layers.length) {
+        const fit = configFitProblem(r);
+        if (fit) report(from('layers'), `the network ${fit}`);
+      }
+      const schedule = valueAt(from('schedule'), cfg);
+      if (r.schedule.type === 'step' && r.schedule.every >= r.epochs) {
+        const at = isObj(schedule) && has(schedule, 'every') ? [...from('schedule'), 'every'] : from('schedule');
+        report(at, `the learning rate never decays: it steps every ${r.schedule.every} epochs but training runs ${r.epochs}`, true);
+      }
+      if (r.schedule.type === 'cosine' && r.schedule.minLr >= r.lr) {
+        const at = isObj(schedule) && has(schedule, 'minLr') ? [...from('schedule'), 'minLr'] : from('schedule');
+        report(at, `minLr ${r.schedule.minLr} is not below lr ${r.lr}: the learning rate never decreases`, true);
+      }
     }
-    const schedule = valueAt(from('schedule'), cfg);
-    if (r.schedule.type === 'step' && r.schedule.every >= r.epochs) {
-      const at = isObj(schedule) && has(schedule, 'every') ? [...from('schedule'), 'every'] : from('schedule');
-      report(at, `the learning rate never decays: it steps every ${r.schedule.every} epochs but training runs ${r.epochs}`, true);
+    if (own('leakyReluSlope') && !has(grid[0]!.index, 'leakyReluSlope') && !variantUsesLeaky) {
+      const key = `variants ${i} slope`;
+      found.set(key, { path: ['variants', i, 'leakyReluSlope'], message: 'has no effect: no hidden layer uses leaky_relu', warning: true, variants: [variant!.name as string] });
     }
-    if (r.schedule.type === 'cosine' && r.schedule.minLr >= r.lr) {
-      const at = isObj(schedule) && has(schedule, 'minLr') ? [...from('schedule'), 'minLr'] : from('schedule');
-      report(at, `minLr ${r.schedule.minLr} is not below lr ${r.lr}: the learning rate never decreases`, true);
+    for (const k of Object.keys(grid[0]!.index)) {
+      if (own(k)) out.push({ path: ['variants', i, k], at: 'key', warning: true, message: `has no effect: the sweep sets ${k} in every run (a swept value replaces the variant's)` });
     }
   }
   if (has(cfg, 'leakyReluSlope') && !baseSlopeUsed && allChecked) {
@@ -561,14 +373,25 @@ export function validateConfig(text: string, file: string): ConfigIssue[] {
   return analyze(text, file).issues;
 }
 
-/** One ResolvedConfig per variant ("base" without variants), defaults filled; throws an InputError if invalid. */
-export function resolveConfig(text: string, file: string): ResolvedConfig[] {
+/** The parsed config, when it has no error; throws an InputError (the first error, and how many more) otherwise. */
+export function parseValidConfig(text: string, file: string): Obj {
   const { parsed, issues } = analyze(text, file);
   const errors = issues.filter((i) => i.severity === 'error');
   if (errors.length) throw issuesError(file, errors);
-  const cfg = parsed.value as Obj;
+  return parsed.value as Obj;
+}
+
+/**
+ * One ResolvedConfig per variant ("base" without variants), defaults filled; throws an InputError
+ * if invalid. An experiment's (seeds, sweep) variants come with the first value of each swept
+ * field and the first seed: the whole grid is experiment.ts's resolveExperiment.
+ */
+export function resolveConfig(text: string, file: string): ResolvedConfig[] {
+  const cfg = parseValidConfig(text, file);
   const variants = (cfg.variants ?? []) as Obj[];
-  return variants.length ? variants.map((v) => resolveRun(cfg, v, file)) : [resolveRun(cfg, undefined, file)];
+  const first = combinations(sweepAxes(cfg).map(([k, vs]) => [k, vs.slice(0, 1)]))[0]!.values;
+  const seed = isExperimentConfig(cfg) ? seedList(cfg)[0] : undefined;
+  return variants.length ? variants.map((v) => resolveRun(cfg, v, file, first, seed)) : [resolveRun(cfg, undefined, file, first, seed)];
 }
 
 /** "file:line:col: $.path: message", as compilers print it (the severity is the caller's to show). */

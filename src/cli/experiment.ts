@@ -1,0 +1,199 @@
+/**
+ * mlp-lens train on an experiment (a config with seeds or a sweep): every run of the grid (or of
+ * --shard i/n) trains in a pool of worker threads (--jobs N, one per core by default) into its own
+ * run folder under the experiment's folder (--out DIR, or .mlp-lens/runs/<stamp>-<config>/),
+ * which also holds experiment.json. One line per finished run, a table at the end. Ctrl-C stops
+ * every run in flight ("stopped") and exits 130; `train` again on the same --out skips the runs
+ * already completed with the same resolved config and trains the others.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadDataset } from '../engine/datasets';
+import { parseShard, resolveExperiment, shardRuns, withExperimentOverrides, type Experiment, type ExperimentRun } from '../engine/experiment';
+import type { ResolvedConfig } from '../engine/types';
+import { findAssetDir, nodeDataIO } from '../node/io';
+import { defaultJobs, Pool, type PoolJob } from '../node/pool';
+import { makeTrainer } from '../node/train-session';
+import { claimRun, ExperimentWriter, runFolderNames, type ExperimentRecord, type ExperimentRunEntry } from '../runs/experiment-record';
+import { DEFAULT_RUN_FOLDER } from '../runs/folders';
+import { slug, timeStamp } from '../runs/names';
+import { checkOutFolder, type OutLock } from '../runs/outdir';
+import { intFlag, UsageError, type Args } from './args';
+import { complain, printableJson, say, sayRaw } from './print';
+
+const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(digits));
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => '  ' + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+}
+
+/** A new experiment folder under the default run folder: <stamp>-<config>, or <stamp>.2-<config>, ... */
+function newExperimentFolder(name: string): string {
+  checkOutFolder(DEFAULT_RUN_FOLDER, 'the run folder');
+  const base = timeStamp();
+  for (let n = 1; ; n++) {
+    const dir = path.join(DEFAULT_RUN_FOLDER, `${n === 1 ? base : `${base}.${n}`}-${slug(name)}`);
+    try {
+      fs.mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+/** The experiment, its runs chosen by the flags; refuses flags that make no sense for one. */
+function experimentFromArgs(args: Args, text: string): { exp: Experiment; mine: ExperimentRun[]; jobs: number } {
+  if (args.flags.has('report')) throw new UsageError('--report is for configs without seeds or sweep: an experiment writes experiment.json (see mlp-lens export for its records)');
+  const exp = withExperimentOverrides(resolveExperiment(text, args.config), {
+    seed: intFlag(args, 'seed', 0),
+    epochs: intFlag(args, 'epochs', 1),
+    variant: args.flags.get('variant') as string | undefined,
+  });
+  const shardText = args.flags.get('shard') as string | undefined;
+  const shard = shardText === undefined ? null : parseShard(shardText);
+  if (shardText !== undefined && !shard) throw new UsageError(`--shard must be i/n with 1 <= i <= n (got '${shardText}')`);
+  if (shard && !args.flags.has('out')) throw new UsageError('--shard needs --out DIR: the shards of an experiment write into one folder');
+  const jobs = intFlag(args, 'jobs', 1) ?? defaultJobs();
+  return { exp, mine: shard ? shardRuns(exp.runs, shard) : exp.runs, jobs };
+}
+
+/** Builds each distinct network once, so a run the data refuses stops the command before any trains. */
+async function checkRuns(exp: Experiment, configFile: string): Promise<string> {
+  const first = exp.runs[0]!.config;
+  const data = await loadDataset(first.dataset, nodeDataIO(path.dirname(path.resolve(configFile)), findAssetDir()), configFile);
+  const seen = new Set<string>();
+  for (const r of exp.runs) {
+    const { name: _n, variant: _v, seed: _s, dataset: _d, ...shape } = r.config;
+    const key = JSON.stringify(shape);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    makeTrainer(r.config, data, configFile).dispose();
+  }
+  return `${data.description}; ${data.features} features, ${data.classes} classes`;
+}
+
+/** The final table: the runs grouped over their seeds. */
+export function experimentTable(rec: ExperimentRecord): string {
+  const groups = new Map<string, ExperimentRunEntry[]>();
+  for (const r of rec.runs) {
+    const key = r.name.replace(/ ?seed=\d+$/, '') || 'base';
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const seeds = rec.grid.seeds.length;
+  const rows = [['run', seeds > 1 ? 'seeds done' : 'status', 'test acc', seeds > 1 ? 'min..max' : 'train acc', 'sat@init', 'delta1/deltaL@init']];
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, x) => a + x, 0) / xs.length : null);
+  for (const [key, runs] of groups) {
+    const acc = runs.flatMap((r) => (r.status === 'completed' && r.test ? [r.test.accuracy] : []));
+    const sat = runs.flatMap((r) => (r.saturation === null ? [] : [r.saturation]));
+    const ratios = runs.flatMap((r) => (r.deltaRatio && r.deltaRatio > 0 ? [Math.log(r.deltaRatio)] : []));
+    const ratio = mean(ratios);
+    const done = runs.filter((r) => r.status === 'completed').length;
+    rows.push([
+      key,
+      seeds > 1 ? `${done}/${runs.length}` : runs[0]!.status,
+      num(mean(acc)),
+      seeds > 1 ? (acc.length ? `${num(Math.min(...acc))}..${num(Math.max(...acc))}` : '-') : num(runs[0]!.train?.accuracy),
+      num(mean(sat)),
+      ratio === null ? '-' : num(Math.exp(ratio)),
+    ]);
+  }
+  return table(rows);
+}
+
+export async function cmdTrainExperiment(args: Args, text: string): Promise<number> {
+  const json = args.flags.has('json');
+  const log = (s: string) => { if (!json) say(s); };
+  const { exp, mine, jobs } = experimentFromArgs(args, text);
+  const configFile = path.resolve(args.config);
+  const size = Math.max(1, Math.min(jobs, mine.length));
+  // the CLI's bundle starts as a pool worker in a worker thread; the workers start (and load the
+  // data) while this thread checks the runs
+  const pool = new Pool(size, __filename);
+  pool.warm({ id: 0, dir: '', config: exp.runs[0]!.config, configFile, assetDir: findAssetDir() });
+  const out = args.flags.get('out') as string | undefined;
+  let dataLine: string;
+  let dir: string;
+  try {
+    dataLine = await checkRuns(exp, args.config);
+    if (out) checkOutFolder(out);
+    dir = out ?? newExperimentFolder(exp.name);
+  } catch (e) {
+    await pool.close();
+    throw e;
+  }
+  const folders = runFolderNames(exp.runs);
+  const writer = new ExperimentWriter(dir, exp, folders, configFile);
+  const folderOf = new Map(exp.runs.map((r, k) => [r.id, folders[k]!]));
+  log(`${exp.name}: ${dataLine}`);
+  log(`${exp.runs.length} runs (${exp.grid.variants.length} variant${exp.grid.variants.length > 1 ? 's' : ''}, ${Object.keys(exp.grid.sweep).length ? `sweep ${Object.entries(exp.grid.sweep).map(([k, v]) => `${k} x${v.length}`).join(', ')}, ` : ''}${exp.grid.seeds.length} seed${exp.grid.seeds.length > 1 ? 's' : ''})${mine.length < exp.runs.length ? `; this shard: ${mine.length}` : ''}; ${size} worker${size > 1 ? 's' : ''}; folder ${dir}`);
+  await writer.write();
+
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    pool.stop();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const locks = new Map<number, OutLock>();
+  let queue = 0, finished = 0, skipped = 0, busy = 0, bad = false;
+  const width = String(mine.length).length;
+  let writing: Promise<unknown> = Promise.resolve();
+  let lastWrite = performance.now();
+  const update = (force = false) => {
+    if (!force && performance.now() - lastWrite < 1000) return writing;
+    lastWrite = performance.now();
+    writing = writing.then(() => writer.write()).catch((e: unknown) => complain(`cannot write ${path.join(dir, 'experiment.json')}: ${(e as Error).message}`));
+    return writing;
+  };
+  const next = (): PoolJob | null => {
+    while (!interrupted && queue < mine.length) {
+      const run = mine[queue++]!;
+      const runDir = path.join(dir, folderOf.get(run.id)!);
+      const claim = claimRun(runDir, run.config);
+      if (claim.kind === 'done') skipped++;
+      else if (claim.kind === 'busy') busy++;
+      else {
+        locks.set(run.id, claim.lock);
+        return { id: run.id, dir: runDir, config: run.config as ResolvedConfig, configFile, assetDir: findAssetDir() };
+      }
+    }
+    return null;
+  };
+  try {
+    await pool.drain(next, async (job, reply) => {
+      locks.get(job.id)?.release();
+      locks.delete(job.id);
+      finished++;
+      const s = reply.summary;
+      if (!s) writer.failures.set(job.id, reply.error ?? 'it could not start');
+      if (!s || s.status === 'failed' || s.status === 'diverged') bad = true;
+      const status = s?.status ?? 'failed';
+      log(`[${String(finished).padStart(width)}/${mine.length}] ${job.config.variant}  ${status}  test acc ${num(s?.test?.accuracy)}  ${(s?.seconds ?? 0).toFixed(1)} s${reply.error ? `  (${reply.error})` : s?.failure ? `  (${s.failure})` : ''}`);
+      if (s?.divergence) complain(`${args.config}: run "${job.config.variant}" ${s.divergence.message}`);
+      await update();
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    for (const l of locks.values()) l.release();
+    await pool.close();
+  }
+  await update(true);
+  const rec = await writer.record();
+  if (json) sayRaw(printableJson(JSON.stringify({ dir, ...rec }, null, 2)) + '\n');
+  else {
+    if (skipped) log(`${skipped} run${skipped > 1 ? 's' : ''} completed earlier (same config): kept`);
+    if (busy) log(`${busy} run${busy > 1 ? 's' : ''} in progress in another process: left to it`);
+    log('\n' + experimentTable(rec));
+    log(`\nexperiment record: ${path.join(dir, 'experiment.json')}`);
+  }
+  if (interrupted) {
+    complain('interrupted; the runs in flight are kept as "stopped"; train again with --out to resume');
+    return 130;
+  }
+  return bad ? 1 : 0;
+}

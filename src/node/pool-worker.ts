@@ -1,0 +1,71 @@
+/**
+ * A pool worker (worker_threads, started by pool.ts from the CLI's own bundle): trains the runs
+ * it is sent one at a time, each single-threaded (no helper thread: the pool already has one
+ * worker per core), into the run folder it is given, as an ordinary run record. A flag in shared
+ * memory stops the run in flight: it ends "stopped", with its weights.
+ */
+import * as path from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadDataset } from '../engine/datasets';
+import { InputError, type Dataset } from '../engine/types';
+import { setHelperFactory } from '../engine/wasm/parallel';
+import { RunRecorder } from '../runs/record';
+import { runMeta } from '../runs/summary';
+import { nodeDataIO } from './io';
+import { setupKernels } from './kernel-setup';
+import { makeTrainer, trainVariant } from './train-session';
+import type { PoolJob, PoolReply } from './pool';
+
+/** Whether this thread is a pool worker (the CLI bundle starts as one when so). */
+export function isPoolWorker(): boolean {
+  return parentPort !== null && (workerData as { mlpLensPool?: boolean } | null)?.mlpLensPool === true;
+}
+
+export function poolWorkerMain(): void {
+  const port = parentPort!;
+  const stop = new Int32Array((workerData as { stop: SharedArrayBuffer }).stop);
+  setupKernels();
+  setHelperFactory(null); // one run, one thread
+  // the runs of an experiment share their data unless it follows the seed: load each once
+  const datasets = new Map<string, Promise<Dataset>>();
+  const data = (job: PoolJob): Promise<Dataset> => {
+    const key = `${job.configFile}\n${JSON.stringify(job.config.dataset)}`;
+    let d = datasets.get(key);
+    if (!d) {
+      d = loadDataset(job.config.dataset, nodeDataIO(path.dirname(job.configFile), job.assetDir), job.configFile);
+      datasets.set(key, d);
+    }
+    return d;
+  };
+  const post = (m: PoolReply) => port.postMessage(m);
+  port.on('message', (job: PoolJob & { warm?: boolean }) => {
+    if (job.warm) {
+      // load the data while the main thread still checks the runs (a failure is the run's to report)
+      data(job).catch(() => undefined);
+      return;
+    }
+    void (async () => {
+      try {
+        const trainer = makeTrainer(job.config, await data(job), job.configFile);
+        let recorder: RunRecorder;
+        try {
+          recorder = new RunRecorder(job.dir, job.config, job.configFile, runMeta(trainer));
+        } catch (e) {
+          trainer.dispose();
+          post({ id: job.id, summary: null, error: (e as Error).message });
+          return;
+        }
+        const outcome = await trainVariant(trainer, job.configFile, {
+          recorder,
+          shouldStop: () => Atomics.load(stop, 0) !== 0,
+          evaluateOnStop: false, // a Ctrl-C ends every run promptly
+        });
+        trainer.dispose();
+        post({ id: job.id, summary: outcome.summary });
+      } catch (e) {
+        const message = e instanceof InputError ? e.format() : (e as Error).message ?? String(e);
+        post({ id: job.id, summary: null, error: message });
+      }
+    })();
+  });
+}

@@ -1,0 +1,120 @@
+/**
+ * A pool of worker_threads that train runs (pool-worker.ts), one run per worker at a time: by
+ * default one worker per core. The workers run the script they are given (the CLI passes its own
+ * bundle, which starts as a pool worker in a worker thread), so the pool needs no second file.
+ * Every run trains single-threaded in its worker, so its records are the same bytes whatever the
+ * pool's size. stop() sets a flag in shared memory that each worker's run in flight sees before
+ * its next step: it ends "stopped".
+ */
+import * as os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { ResolvedConfig } from '../engine/types';
+import type { RunSummary } from '../runs/summary';
+
+export interface PoolJob {
+  id: number;
+  /** the run's folder (created; the recorder writes into it) */
+  dir: string;
+  config: ResolvedConfig;
+  /** absolute path of the config (relative CSV paths are resolved from its folder) */
+  configFile: string;
+  /** the shipped datasets' folder */
+  assetDir: string;
+}
+
+export interface PoolReply {
+  id: number;
+  /** the run's summary, or null when it could not start (error says why) */
+  summary: RunSummary | null;
+  error?: string;
+}
+
+/** The cores this process may use: one worker each by default. */
+export function defaultJobs(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+class PoolWorker {
+  private worker: Worker | null = null;
+  private pending: { resolve(r: PoolReply): void; id: number } | null = null;
+
+  constructor(private readonly script: string, private readonly stop: SharedArrayBuffer) {}
+
+  private start(): Worker {
+    const w = new Worker(this.script, { workerData: { mlpLensPool: true, stop: this.stop } });
+    w.on('message', (m: PoolReply) => {
+      const p = this.pending;
+      this.pending = null;
+      p?.resolve(m);
+    });
+    const died = (message: string) => {
+      this.worker = null;
+      const p = this.pending;
+      this.pending = null;
+      p?.resolve({ id: p.id, summary: null, error: message });
+    };
+    w.on('error', (e) => died(`the worker training it crashed: ${e.message}`));
+    w.on('exit', (c) => died(`the worker training it exited (code ${c})`));
+    return w;
+  }
+
+  /** Starts the worker and has it load the job's data, before any job is sent. */
+  warm(job: PoolJob): void {
+    this.worker ??= this.start();
+    this.worker.postMessage({ ...job, warm: true });
+  }
+
+  run(job: PoolJob): Promise<PoolReply> {
+    this.worker ??= this.start();
+    return new Promise((resolve) => {
+      this.pending = { resolve, id: job.id };
+      this.worker!.postMessage(job);
+    });
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    if (w) {
+      w.removeAllListeners('exit');
+      await w.terminate();
+    }
+  }
+}
+
+export class Pool {
+  private readonly stopBuffer = new SharedArrayBuffer(4);
+  private readonly workers: PoolWorker[];
+
+  constructor(readonly size: number, script: string) {
+    this.workers = Array.from({ length: size }, () => new PoolWorker(script, this.stopBuffer));
+  }
+
+  /**
+   * Trains jobs as `next()` hands them out (null: no more), on every worker at once, and calls
+   * `done` with each reply as it comes. Resolves when every job handed out has ended.
+   */
+  async drain(next: () => PoolJob | null, done: (job: PoolJob, reply: PoolReply) => Promise<void> | void): Promise<void> {
+    await Promise.all(this.workers.map(async (w) => {
+      for (let job = next(); job; job = next()) await done(job, await w.run(job));
+    }));
+  }
+
+  /** Starts every worker now and has it load `job`'s data (start-up overlaps the caller's own checks). */
+  warm(job: PoolJob): void {
+    for (const w of this.workers) w.warm(job);
+  }
+
+  /** Runs in flight end "stopped" before their next step. */
+  stop(): void {
+    Atomics.store(new Int32Array(this.stopBuffer), 0, 1);
+  }
+
+  get stopped(): boolean {
+    return Atomics.load(new Int32Array(this.stopBuffer), 0) !== 0;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+}
