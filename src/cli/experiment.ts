@@ -149,11 +149,13 @@ export async function cmdTrainExperiment(args: Args, text: string): Promise<numb
     writing = writing.then(() => writer.write()).catch((e: unknown) => complain(`cannot write ${path.join(dir, 'experiment.json')}: ${(e as Error).message}`));
     return writing;
   };
-  const next = (): PoolJob | null => {
+  // each call takes the next run synchronously (queue++) before it awaits, so two workers asking
+  // at once never claim the same run
+  const next = async (): Promise<PoolJob | null> => {
     while (!interrupted && queue < mine.length) {
       const run = mine[queue++]!;
       const runDir = path.join(dir, folderOf.get(run.id)!);
-      const claim = claimRun(runDir, run.config);
+      const claim = await claimRun(runDir, run.config);
       if (claim.kind === 'done') skipped++;
       else if (claim.kind === 'busy') busy++;
       else {

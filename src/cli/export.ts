@@ -15,7 +15,7 @@ import { valueText } from '../engine/experiment-grid';
 import type { EpochRecord, StepRecord } from '../engine/trainer';
 import { RecordWriteError, writeAllSync, writeFailure } from '../runs/faults';
 import { checkOutFile } from '../runs/outdir';
-import { readRunRecords } from '../runs/record';
+import { readCheckedRecords } from '../runs/read';
 import { UsageError, type Args } from './args';
 import { say } from './print';
 import { experimentRuns, findIn, type FoundRun } from './runs';
@@ -34,13 +34,13 @@ export const STEP_QUANTITIES = ['loss', 'accuracy', 'lr'] as const;
 export const LAYER_QUANTITIES = ['saturation', 'mean', 'std', 'gradW', 'gradB', 'delta', 'updateRatio'] as const;
 
 /** The runs the arguments name, each once, with unique names. */
-function collect(paths: string[]): FoundRun[] {
+async function collect(paths: string[]): Promise<FoundRun[]> {
   const runs: FoundRun[] = [];
   for (const p of paths) {
     if (!fs.existsSync(p)) throw new UsageError(`'${p}' does not exist`);
-    const found = findIn(p);
+    const found = await findIn(p);
     if (!found.length) throw new UsageError(`'${p}' holds no run record or experiment`);
-    for (const f of found) runs.push(...(f.kind === 'experiment' ? experimentRuns(f) : [f.run]));
+    for (const f of found) runs.push(...(f.kind === 'experiment' ? await experimentRuns(f) : [f.run]));
   }
   const seen = new Set<string>();
   const names = new Map<string, number>();
@@ -53,7 +53,7 @@ function collect(paths: string[]): FoundRun[] {
 
 export async function cmdExport(args: Args): Promise<number> {
   const file = args.flags.get('csv') as string;
-  const runs = collect(args.paths);
+  const runs = await collect(args.paths);
   checkOutFile(file, '--csv');
   const sweepFields: string[] = [];
   for (const r of runs) for (const k of Object.keys(r.sweep)) if (!sweepFields.includes(k)) sweepFields.push(k);
@@ -86,7 +86,7 @@ export async function cmdExport(args: Args): Promise<number> {
       const value = (step: number, epoch: number, layer: string, q: string, v: number | null | undefined) => {
         if (v !== null && v !== undefined) put(`${prefix}${step},${epoch},${layer},${q},${v}\r\n`);
       };
-      const { badLines } = await readRunRecords(r.dir, (steps: StepRecord[], epochs: EpochRecord[]) => {
+      const { badLines } = await readCheckedRecords(r.dir, (steps: StepRecord[], epochs: EpochRecord[]) => {
         for (const s of steps) {
           for (const q of STEP_QUANTITIES) value(s.step, s.epoch, '', q, s[q]);
           for (const l of s.layers) for (const q of LAYER_QUANTITIES) value(s.step, s.epoch, String(l.layer), q, l[q]);

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { ResolvedConfig } from '../engine/types';
 import { EXPERIMENT_FILE, readExperiment, type ExperimentRecord } from '../runs/experiment-record';
 import { DEFAULT_RUN_FOLDER } from '../runs/folders';
-import { readRunHead } from '../runs/record';
+import { readRunHead } from '../runs/read';
 import type { RunSummary } from '../runs/summary';
 import { UsageError, type Args } from './args';
 import { printableJson, say, sayRaw } from './print';
@@ -29,9 +29,9 @@ export type Found =
   | { kind: 'experiment'; dir: string; record: ExperimentRecord }
   | { kind: 'run'; run: FoundRun };
 
-function runAt(dir: string, name: string): FoundRun | null {
+async function runAt(dir: string, name: string): Promise<FoundRun | null> {
   try {
-    const { summary, config } = readRunHead(dir);
+    const { summary, config } = await readRunHead(dir);
     return { dir, name, variant: summary.variant, seed: config.seed, sweep: {}, summary, config };
   } catch {
     return null;
@@ -47,12 +47,12 @@ const isDir = (p: string) => {
 };
 
 /** What folder `p` is: an experiment, a run, or a folder of those (looked into one level, then their children). */
-export function findIn(p: string, depth = 0): Found[] {
+export async function findIn(p: string, depth = 0): Promise<Found[]> {
   if (fs.existsSync(path.join(p, EXPERIMENT_FILE))) {
     const record = readExperiment(p);
     if (record) return [{ kind: 'experiment', dir: p, record }];
   }
-  const run = runAt(p, path.basename(path.resolve(p)));
+  const run = await runAt(p, path.basename(path.resolve(p)));
   if (run) return [{ kind: 'run', run }];
   if (depth >= 2 || !isDir(p)) return [];
   const names = fs.readdirSync(p).filter((n) => !n.startsWith('.')).sort();
@@ -60,7 +60,7 @@ export function findIn(p: string, depth = 0): Found[] {
   for (const n of names) {
     const child = path.join(p, n);
     if (!isDir(child)) continue;
-    for (const f of findIn(child, depth + 1)) {
+    for (const f of await findIn(child, depth + 1)) {
       // a plain --out folder's runs are named <folder>/<variant>
       if (f.kind === 'run' && depth === 1) f.run.name = `${path.basename(path.resolve(p))}/${f.run.name}`;
       out.push(f);
@@ -70,11 +70,13 @@ export function findIn(p: string, depth = 0): Found[] {
 }
 
 /** The runs of an experiment that have a record. */
-export function experimentRuns(e: Extract<Found, { kind: 'experiment' }>): FoundRun[] {
-  return e.record.runs.flatMap((r) => {
-    const run = runAt(path.join(e.dir, r.folder), r.name);
-    return run ? [{ ...run, name: r.name, variant: r.variant, seed: r.seed, sweep: r.sweep }] : [];
-  });
+export async function experimentRuns(e: Extract<Found, { kind: 'experiment' }>): Promise<FoundRun[]> {
+  const out: FoundRun[] = [];
+  for (const r of e.record.runs) {
+    const run = await runAt(path.join(e.dir, r.folder), r.name);
+    if (run) out.push({ ...run, name: r.name, variant: r.variant, seed: r.seed, sweep: r.sweep });
+  }
+  return out;
 }
 
 interface Line {
@@ -113,7 +115,7 @@ function runLine(r: FoundRun): Line {
 export async function cmdRuns(args: Args): Promise<number> {
   const dir = args.config || DEFAULT_RUN_FOLDER;
   if (!isDir(dir)) throw new UsageError(`'${dir}' is not a folder${args.config ? '' : ' (no runs here yet: mlp-lens train writes them)'}`);
-  const found = findIn(dir);
+  const found = await findIn(dir);
   const lines = found.map((f) => (f.kind === 'experiment' ? experimentLine(f.dir, f.record) : runLine(f.run)));
   if (args.flags.has('json')) {
     sayRaw(printableJson(JSON.stringify({ dir, entries: lines }, null, 2)) + '\n');

@@ -94,9 +94,9 @@ export class Pool {
    * Trains jobs as `next()` hands them out (null: no more), on every worker at once, and calls
    * `done` with each reply as it comes. Resolves when every job handed out has ended.
    */
-  async drain(next: () => PoolJob | null, done: (job: PoolJob, reply: PoolReply) => Promise<void> | void): Promise<void> {
+  async drain(next: () => Promise<PoolJob | null> | PoolJob | null, done: (job: PoolJob, reply: PoolReply) => Promise<void> | void): Promise<void> {
     await Promise.all(this.workers.map(async (w) => {
-      for (let job = next(); job; job = next()) await done(job, await w.run(job));
+      for (let job = await next(); job; job = await next()) await done(job, await w.run(job));
     }));
   }
 

@@ -20,7 +20,7 @@ import type { ResolvedConfig } from '../engine/types';
 import { writeJsonAtomic } from './atomic';
 import { slug } from './names';
 import { lockOutFolder, OutputError, type OutLock } from './outdir';
-import { readRunHead, readRunRecords } from './record';
+import { readCheckedRecords, readRunHead } from './read';
 import type { RunSummary } from './summary';
 
 export const EXPERIMENT_FORMAT = 'mlp-lens-experiment/v1';
@@ -106,7 +106,7 @@ const sameConfig = (a: ResolvedConfig, b: ResolvedConfig) => JSON.stringify(a) =
  * process holds its lock (another shard, or a second process on the same shard); `train`: the
  * folder is this process's (locked, an earlier attempt's record files removed) to train into.
  */
-export function claimRun(dir: string, config: ResolvedConfig): Claim {
+export async function claimRun(dir: string, config: ResolvedConfig): Promise<Claim> {
   try {
     fs.mkdirSync(dir);
   } catch (e) {
@@ -120,7 +120,7 @@ export function claimRun(dir: string, config: ResolvedConfig): Claim {
     throw e;
   }
   try {
-    const head = readRunHead(dir);
+    const head = await readRunHead(dir);
     if (head.summary.status === 'completed' && sameConfig(head.config, config)) {
       lock.release();
       return { kind: 'done', summary: head.summary };
@@ -139,7 +139,7 @@ const STOP = Symbol('first step read');
 export async function firstStep(dir: string): Promise<StepRecord | null> {
   let first: StepRecord | null = null;
   try {
-    await readRunRecords(dir, (steps) => {
+    await readCheckedRecords(dir, (steps) => {
       if (steps.length) {
         first = steps[0]!;
         throw STOP;
@@ -194,7 +194,7 @@ export class ExperimentWriter {
     };
     let summary: RunSummary;
     try {
-      const head = readRunHead(dir);
+      const head = await readRunHead(dir);
       if (!sameConfig(head.config, run.config)) return entry; // an older experiment's record: to be rerun
       summary = head.summary;
     } catch {

@@ -4,25 +4,15 @@
  */
 import * as path from 'node:path';
 import type { ResolvedConfig } from '../engine/types';
-import { readRunHead, readRunRecords, realRoot, type MetricsRead, type RecordCheck } from './read';
+import { readRunHead, readRunRecords, realRoot, type MetricsRead } from './read';
 import { RunModel } from './model';
 import { runKeyOf } from './names';
 import { scanOne, scanRunFolder, type ScannedRun } from './scan';
 import { SUMMARY_FILE, type RunSummary } from './summary';
-import { checkRecord } from './validate';
+import { recordCheckFor } from './validate';
 
 /** Variant folders one run may have, at most (a config has a few variants). */
 export const MAX_RUN_DIRS = 100;
-
-/** The record check for one variant's metrics: checkRecord, and no more epoch records than epochs. */
-function recordCheck(cfg: ResolvedConfig): RecordCheck {
-  let epochs = 0;
-  return (value) => {
-    const rec = checkRecord(value, cfg);
-    if (typeof rec !== 'string' && rec.kind === 'epoch' && ++epochs > cfg.epochs) return `more epoch records than the run's ${cfg.epochs} epochs`;
-    return rec;
-  };
-}
 
 /** "a (lines 3, 5 and 2 more; line 3: reason)" */
 function badLinesNote(dir: string, m: MetricsRead): string {
@@ -60,7 +50,7 @@ export async function loadRunModel(dirs: string[], capacity: number, id: string,
   for (const r of runs) {
     const variant = r.config.variant;
     try {
-      r.metrics = await readRunRecords(r.dir, recordCheck(r.config), (steps, epochs) => model.records(variant, steps, epochs, null), { root: r.root });
+      r.metrics = await readRunRecords(r.dir, recordCheckFor(r.config), (steps, epochs) => model.records(variant, steps, epochs, null), { root: r.root });
     } catch (e) {
       throw cannotRead(r.dir, e);
     }

@@ -20,7 +20,7 @@ import type { EpochRecord, StepRecord } from '../engine/trainer';
 import type { ResolvedConfig } from '../engine/types';
 import { readRegularFile } from '../node/io';
 import { SUMMARY_FILE, summaryProblem, type RunSummary } from './summary';
-import { configProblem } from './validate';
+import { configProblem, recordCheckFor } from './validate';
 
 export const CONFIG_FILE = 'config.json';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -275,4 +275,13 @@ export async function readRunRecords(
     await file.close();
   }
   return out;
+}
+
+/** A run folder's records (as readRunRecords), each checked against the folder's own config.json. */
+export async function readCheckedRecords(
+  dir: string, take: (steps: StepRecord[], epochs: EpochRecord[]) => void, opts: ReadRecordsOptions = {},
+): Promise<MetricsRead> {
+  const root = opts.root ?? await realRoot(dir);
+  const { config } = await readRunHead(dir, root);
+  return readRunRecords(dir, recordCheckFor(config), take, { ...opts, root });
 }

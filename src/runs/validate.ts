@@ -149,3 +149,13 @@ export function checkRecord(v: unknown, cfg: RecordShape): StepRecord | EpochRec
   }
   return { kind: 'step', step: v.step, epoch: v.epoch, loss: v.loss as number, accuracy: v.accuracy as number, lr: v.lr as number, layers };
 }
+
+/** The record check for one variant's metrics: checkRecord, and no more epoch records than epochs. */
+export function recordCheckFor(cfg: ResolvedConfig): (value: unknown) => StepRecord | EpochRecord | string {
+  let epochs = 0;
+  return (value) => {
+    const rec = checkRecord(value, cfg);
+    if (typeof rec !== 'string' && rec.kind === 'epoch' && ++epochs > cfg.epochs) return `more epoch records than the run's ${cfg.epochs} epochs`;
+    return rec;
+  };
+}

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { EpochRecord, StepRecord } from '../../src/engine/trainer';
 import type { ExperimentRecord } from '../../src/runs/experiment-record';
-import { readRunRecords } from '../../src/runs/record';
+import { readCheckedRecords } from '../../src/runs/read';
 import { CLI, cli, show, tmp } from '../support/cli';
 import { parseCsv } from '../support/csv';
 
@@ -138,7 +138,7 @@ describe('experiments in the CLI', () => {
     const runsToCheck = [...rec.runs.map((r) => ({ dir: join(dir, 'runs', 'exp', r.folder), id: [r.name, r.variant, String(r.seed), String(r.sweep.lr)] })),
       { dir: join(dir, 'runs', 'plain', 'base'), id: ['base', 'base', '0', ''] }];
     for (const r of runsToCheck) {
-      await readRunRecords(r.dir, (steps: StepRecord[], epochs: EpochRecord[]) => {
+      await readCheckedRecords(r.dir, (steps: StepRecord[], epochs: EpochRecord[]) => {
         for (const s of steps) {
           for (const q of ['loss', 'accuracy', 'lr'] as const) expected.push([...r.id, String(s.step), String(s.epoch), '', q, String(s[q])]);
           for (const l of s.layers) {
