@@ -120,23 +120,31 @@ test('stdout closed early (| head -3): no EPIPE crash, training goes to the end,
   assert.ok(existsSync(join(dir, 'o', 'base', 'model.json')));
 });
 
-test('two train runs started together into one --out: exactly one runs, the other exits 2 naming the lock and pid', async () => {
+test('a second train into an --out in use exits 2 naming the lock and pid; the first run goes on', async () => {
   const dir = tmp();
-  const cfg = config(dir, { ...MID, epochs: 5 });
+  const cfg = config(dir, { ...MID, epochs: 5000 }); // far longer than the test: stopped below
   const start = () => {
     const child = spawn(process.execPath, [CLI, 'train', cfg, '--out', 'o'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
-    return new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
+    return { child, done: new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stderr }))) };
   };
-  const [a, b] = await Promise.all([start(), start()]);
-  const codes = [a.code, b.code].sort();
-  assert.deepEqual(codes, [0, 2], `${a.stderr}\n${b.stderr}`);
-  const loser = a.code === 2 ? a : b;
-  assert.match(oneLine(loser.stderr), /^mlp-lens: --out 'o' is in use by another run \(pid \d+; lock file o\/\.mlp-lens\.lock\)$/);
+  const first = start();
+  // the first run holds the lock and is training (whatever the machine's load) before the second starts
+  const t0 = Date.now();
+  while (!(existsSync(join(dir, 'o', '.mlp-lens.lock')) && existsSync(join(dir, 'o', 'base', 'metrics.jsonl')))) {
+    assert.ok(Date.now() - t0 < 60_000, 'the first run did not start training');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const second = await start().done;
+  assert.equal(second.code, 2, second.stderr);
+  assert.match(oneLine(second.stderr), new RegExp(`^mlp-lens: --out 'o' is in use by another run \\(pid ${first.child.pid}; lock file o/\\.mlp-lens\\.lock\\)$`));
+  first.child.kill('SIGINT');
+  const a = await first.done;
+  assert.equal(a.code, 130, a.stderr);
   assert.deepEqual(readdirSync(join(dir, 'o')), ['base']);
   wholeLines(join(dir, 'o', 'base', 'metrics.jsonl'));
-  assert.equal(JSON.parse(readFileSync(join(dir, 'o', 'base', 'summary.json'), 'utf8')).status, 'completed');
+  assert.equal(JSON.parse(readFileSync(join(dir, 'o', 'base', 'summary.json'), 'utf8')).status, 'stopped');
 });
 
 test('two runs without --out started together write separate run folders', async () => {
