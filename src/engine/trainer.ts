@@ -139,6 +139,8 @@ export class Trainer {
   private readonly rowViews: Float32Array[] | null;
   private readonly tuner: ThreadTuner | null;
   private readonly info: LossInfo = { loss: 0, correct: 0 };
+  /** net.deltaSq as 16-bit words: word 4k + 3 holds ‖δ_k‖²'s sign and exponent (little-endian, as every engine this runs in) */
+  private readonly deltaSqHi: Uint16Array;
   private posInEpoch = 0;
   private sinceLoss = 0;
   private sinceCorrect = 0;
@@ -160,6 +162,7 @@ export class Trainer {
     const rng = new Rng(cfg.seed);
     this.net.initialize(cfg.init, rng.fork('init'), options?.draws);
     this.shuffleRng = rng.fork('shuffle');
+    this.deltaSqHi = new Uint16Array(this.net.deltaSq.buffer, this.net.deltaSq.byteOffset, 4 * this.net.deltaSq.length);
     this.opt = new Optimizer(cfg.optimizer, this.net.params, this.net.grads);
     this.net.decay[0] = cfg.optimizer.weightDecay;
     this.probes = new ProbeBuffers(this.net, cfg.probes.histogramBins, cfg.probes.unitSaturation, true);
@@ -226,16 +229,21 @@ export class Trainer {
     const M = this.loadBatch();
     const stepNo = this.step + 1;
     const probe = this.isProbeStep(stepNo);
-    // the rate through memory: a float passed to or returned by a call the compiler does not inline is boxed (an allocation a step)
+    // The rate through memory: a float passed to or returned by a call the compiler does not inline
+    // is boxed (an allocation a step). Until the compiler has optimized this code (on one busy
+    // core that takes a W2-sized network thousands of steps) every float it reads or computes is
+    // boxed too: so the rate is computed only when it can change (a step schedule's at an epoch's
+    // start, a cosine's every step), and read only on probe steps.
     const rate = this.opt.rate;
-    learningRateInto(rate, this.cfg, this.step, this.stepsPerEpoch, this.totalSteps);
-    const lr = rate[0]!;
+    if (this.cfg.schedule.type === 'cosine' || this.posInEpoch === 0) learningRateInto(rate, this.cfg, this.step, this.stepsPerEpoch, this.totalSteps);
     net.forward(this.xb, M, probe ? this.probes : null);
     net.lossAndCorrect(this.yb, M, this.info);
     if (!Number.isFinite(this.info.loss)) return this.diverge(stepNo, 'forward');
     net.backwardAtDecay(this.yb, M, probe ? this.probes : null); // decay set at construction
+    // ‖δ‖² finite: from the exponent bits (an integer read, never boxed)
+    const hi = this.deltaSqHi;
     for (let k = 0; k < net.layers.length; k++) {
-      if (!Number.isFinite(net.deltaSq[k]!)) return this.diverge(stepNo, 'backward');
+      if ((hi[4 * k + 3]! & 0x7ff0) === 0x7ff0) return this.diverge(stepNo, 'backward');
     }
     this.opt.stepAtRate(net.layers, probe ? this.probes.norms : null);
     // a record filled in place takes the measurements straight from the kernels' outputs
@@ -260,12 +268,12 @@ export class Trainer {
         kept.epoch = this.epoch;
         kept.loss = loss;
         kept.accuracy = accuracy;
-        kept.lr = lr;
+        kept.lr = rate[0]!;
         if (!measured) snapshotProbesInto(this.probes, kept.layers);
         rec = kept;
       } else {
         // a record to fill in place holds the probes' own arrays (see ProbeArray)
-        rec = { kind: 'step', step: stepNo, epoch: this.epoch, loss, accuracy, lr, layers: snapshotProbes(net, this.probes, this.transient) };
+        rec = { kind: 'step', step: stepNo, epoch: this.epoch, loss, accuracy, lr: rate[0]!, layers: snapshotProbes(net, this.probes, this.transient) };
         if (this.transient) this.kept = rec;
       }
       this.sinceLoss = this.sinceCorrect = this.sinceCount = 0;
