@@ -59,13 +59,22 @@ export interface Problem {
 
 export const equal = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
 
-/** Follows local `$ref`s ("#/definitions/x"). */
+const resolved = new Map<string, Schema>();
+
+/** Follows local `$ref`s ("#/definitions/x"); each reference is looked up once (the side view validates on every edit). */
 export function deref(s: Schema): Schema {
   for (let hops = 0; s.$ref !== undefined; hops++) {
-    if (!s.$ref.startsWith('#/') || hops > 32) throw new Error(`mlp-config schema: unsupported $ref ${s.$ref}`);
-    let target: unknown = SCHEMA;
-    for (const part of s.$ref.slice(2).split('/')) target = isObj(target) ? target[part.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
-    if (!isObj(target)) throw new Error(`mlp-config schema: unresolved $ref ${s.$ref}`);
+    const ref = s.$ref;
+    let target: unknown = resolved.get(ref);
+    if (target === undefined) {
+      if (!ref.startsWith('#/') || hops > 32) throw new Error(`mlp-config schema: unsupported $ref ${ref}`);
+      target = SCHEMA;
+      for (const part of ref.slice(2).split('/')) target = isObj(target) ? target[part.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+      if (!isObj(target)) throw new Error(`mlp-config schema: unresolved $ref ${ref}`);
+      resolved.set(ref, target as Schema);
+    } else if (hops > 32) {
+      throw new Error(`mlp-config schema: unsupported $ref ${ref}`);
+    }
     s = target as Schema;
   }
   return s;

@@ -387,7 +387,21 @@ export function parseValidConfig(text: string, file: string): Obj {
  * field and the first seed: the whole grid is experiment.ts's resolveExperiment.
  */
 export function resolveConfig(text: string, file: string): ResolvedConfig[] {
-  const cfg = parseValidConfig(text, file);
+  return resolveParsed(parseValidConfig(text, file), file);
+}
+
+/**
+ * validateConfig, and when it finds no error, also parseConfigText and resolveConfig of the same
+ * text, from one parse and one validation (the side view does all three on every edit).
+ */
+export function checkConfig(text: string, file: string): { issues: ConfigIssue[]; config?: Obj; resolved?: ResolvedConfig[] } {
+  const { parsed, issues } = analyze(text, file);
+  if (issues.some((i) => i.severity === 'error')) return { issues };
+  const config = parsed.value as Obj;
+  return { issues, config, resolved: resolveParsed(config, file) };
+}
+
+function resolveParsed(cfg: Obj, file: string): ResolvedConfig[] {
   const variants = (cfg.variants ?? []) as Obj[];
   const first = combinations(sweepAxes(cfg).map(([k, vs]) => [k, vs.slice(0, 1)]))[0]!.values;
   const seed = isExperimentConfig(cfg) ? seedList(cfg)[0] : undefined;

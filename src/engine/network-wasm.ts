@@ -112,7 +112,8 @@ function sparseSeen(w: WasmLayout, k: number, which: number, nonzeros: number, t
  */
 function listed(w: WasmLayout, S: number, R: number, K: number): number {
   const starts = (S + SPMM_STARTS) >> 2;
-  return (w.i32[starts + R * Math.ceil(K / SPMM_CHUNK)]! - w.i32[starts]!) >> 3; // 8 bytes a nonzero
+  const chunks = (K + SPMM_CHUNK - 1 - ((K + SPMM_CHUNK - 1) % SPMM_CHUNK)) / SPMM_CHUNK; // ceil(K / SPMM_CHUNK) in integers: never a boxed float
+  return (w.i32[starts + R * chunks]! - w.i32[starts]!) >> 3; // 8 bytes a nonzero
 }
 
 /**
@@ -145,7 +146,7 @@ export function forwardWasm(net: NetworkBuffers, w: WasmLayout, X: FloatArray, M
     if (sparseInput(net, w, k, N)) {
       // the input is a ReLU layer's output: z = a·Wᵀ on spmm over a's nonzeros, with Wᵀ
       // at a padded row stride (as in the backward)
-      const N4 = Math.ceil(N / 4) * 4 + 4;
+      const N4 = ((N + 3) >> 2) * 4 + 4; // ceil(N / 4): in integers, never a boxed float
       w.k.transpose(w.params + layer.offset * 4, K, w.t3, N4, N, K);
       both = productParts(w, k, 0, true, true, prev, prevLd, w.t3, N4, w.acts[k]!, N, M, N, K, epi);
       sparseSeen(w, k, 0, nonzeros(w, true, both, M, K), M * K);
@@ -154,8 +155,8 @@ export function forwardWasm(net: NetworkBuffers, w: WasmLayout, X: FloatArray, M
     }
     if (hidden) {
       partSumInto(net.actSum, k, w, k, 0, DESC.sum);
-      const sum = net.actSum[k]!;
       if (probe) {
+        const sum = net.actSum[k]!;
         if (w.parts === 1) {
           // the kernel finished saturation, mean and std (in P already when P holds its views)
           if (P.saturation !== w.statViews[0]) {
@@ -232,17 +233,16 @@ export function backwardWasm(net: NetworkBuffers, w: WasmLayout, M: number, P: P
       productParts(w, k, 2, false, false, w.t1, ldT, w.t2, ldT, gOff, K, N, K, M, EPI.grad);
     }
     K_.colsum(dk, N, M, N, gOff + N * K * 4, w.colsumOut);
-    const gb = w.f64[w.colsumOut >> 3]!;
-    if (probe) P.gradB[k] = Math.sqrt(gb); // ‖dW‖: the optimizer's pass measures it
+    if (probe) P.gradB[k] = Math.sqrt(w.f64[w.colsumOut >> 3]!); // ‖dW‖: the optimizer's pass measures it
     if (k > 0 && sparse) {
       // δ_{k-1} = δ_k·W ⊙ f'(a_{k-1}) on spmm: A = δ_k, B = W at a padded row stride (rows a
       // power of two apart share a few cache sets: the column panel would not stay in L1)
-      const K4 = Math.ceil(K / 4) * 4 + 4;
+      const K4 = ((K + 3) >> 2) * 4 + 4;
       K_.copy2d(wOff, K, w.t3, K4, N, K);
       productParts(w, k, 1, true, true, dk, N, w.t3, K4, w.deltas[k - 1]!, K, M, K, N, EPI.deriv);
       partSumInto(net.deltaSq, k - 1, w, k, 1, DESC.sum);
     } else if (k > 0) {
-      const N4 = Math.ceil(N / 4) * 4 + 4; // padded stride, see planWasm
+      const N4 = ((N + 3) >> 2) * 4 + 4; // padded stride, see planWasm
       K_.transpose(wOff, K, w.t3, N4, N, K);
       productParts(w, k, 1, true, false, dk, N, w.t3, N4, w.deltas[k - 1]!, K, M, K, N, EPI.deriv);
       partSumInto(net.deltaSq, k - 1, w, k, 1, DESC.sum);

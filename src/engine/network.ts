@@ -22,6 +22,7 @@ import { fitProblem } from './limits';
 import { closeHelper, closeHelperWith, initDescriptors, ownParams, planWasm, probeViews, stateSlots, WASM_MAX_BINS, type WasmLayout } from './network-layout';
 import type { DType, Layer, LossInfo, NetworkOptions, NetworkSpec, PassProbes, ProbeViews } from './network-types';
 import { backwardWasm, forwardWasm } from './network-wasm';
+import type { DrawCache } from './draws';
 import type { Rng } from './rng';
 import { InputError, type HiddenActivation, type InitSpec, type OutputKind } from './types';
 import { helperFactory } from './wasm/parallel';
@@ -150,19 +151,35 @@ export class Network {
     return this.params.length;
   }
 
-  /** Initialize weights by the scheme (fan-in/fan-out per layer) and biases to init.bias. */
-  initialize(init: InitSpec, rng: Rng): void {
+  /**
+   * Initialize weights by the scheme (fan-in/fan-out per layer) and biases to init.bias. With
+   * `draws` and a fresh rng (nothing drawn from it yet, as the trainer's), the draws come from
+   * the cache, bit-identical to drawing them here (draws.ts), and rng is left as it was.
+   */
+  initialize(init: InitSpec, rng: Rng, draws?: DrawCache): void {
+    const normal = init.scheme === 'normal' || init.scheme === 'glorot_normal' || init.scheme === 'he_normal';
+    let kept: Float64Array | null = null;
+    if (draws && rng.isFresh()) {
+      let n = 0;
+      for (const layer of this.layers) n += layer.W.length;
+      kept = draws.values(rng.seed, normal ? 'normal' : 'uniform', n);
+    }
+    let at = 0;
     for (const layer of this.layers) {
       const fanIn = layer.inSize, fanOut = layer.outSize;
       const W = layer.W;
-      switch (init.scheme) {
-        case 'normal': for (let i = 0; i < W.length; i++) W[i] = init.std * rng.normal(); break;
-        case 'uniform': for (let i = 0; i < W.length; i++) W[i] = rng.uniform(-init.limit, init.limit); break;
-        case 'glorot_uniform': { const l = Math.sqrt(6 / (fanIn + fanOut)); for (let i = 0; i < W.length; i++) W[i] = rng.uniform(-l, l); break; }
-        case 'glorot_normal': { const s = Math.sqrt(2 / (fanIn + fanOut)); for (let i = 0; i < W.length; i++) W[i] = s * rng.normal(); break; }
-        case 'he_normal': { const s = Math.sqrt(2 / fanIn); for (let i = 0; i < W.length; i++) W[i] = s * rng.normal(); break; }
-        case 'he_uniform': { const l = Math.sqrt(6 / fanIn); for (let i = 0; i < W.length; i++) W[i] = rng.uniform(-l, l); break; }
+      // normals scaled by s, or uniforms in [-l, l): in bulk, the same values bit for bit as a draw per weight (Rng.fillNormal)
+      const s = init.scheme === 'normal' ? init.std : init.scheme === 'glorot_normal' ? Math.sqrt(2 / (fanIn + fanOut)) : init.scheme === 'he_normal' ? Math.sqrt(2 / fanIn) : 0;
+      const l = init.scheme === 'uniform' ? init.limit : init.scheme === 'glorot_uniform' ? Math.sqrt(6 / (fanIn + fanOut)) : init.scheme === 'he_uniform' ? Math.sqrt(6 / fanIn) : 0;
+      if (kept) {
+        if (normal) for (let i = 0; i < W.length; i++) W[i] = s * kept[at + i]!;
+        else { const span = l - -l; for (let i = 0; i < W.length; i++) W[i] = -l + span * kept[at + i]!; }
+      } else if (normal) {
+        rng.fillNormal(W, s);
+      } else {
+        rng.fillUniform(W, -l, l);
       }
+      at += W.length;
       layer.b.fill(init.bias);
     }
   }

@@ -29,6 +29,8 @@ export class Optimizer {
   private readonly coef = new Float64Array(3);
   /** The learning rate stepAtRate() takes (coef[0]): written in place, it is never a boxed argument. */
   readonly rate = this.coef.subarray(0, 1);
+  /** Adam's bias corrections (coef[1], coef[2]), for the kernels' block (OPT_COEF.c1, c2: adjacent) */
+  private readonly adamCoef = this.coef.subarray(1, 3);
 
   /** the network's WebAssembly memory when params and grads are its arrays: the SIMD step runs there */
   private readonly wasm: WasmLayout | undefined;
@@ -129,9 +131,10 @@ export class Optimizer {
     const P = w.params, G = w.grads, V = w.state, Mo = w.state + this.params.length * 4;
     const L = layers.length, measure = norms ? 1 : 0;
     // the step's float arguments into the kernels' block (the constant ones are there since the constructor)
-    const c = this.coef, f = w.f32, b = w.coef >> 2;
-    f[b + OPT_COEF.lr] = c[0]!;
-    if (this.spec.type === 'adam') { f[b + OPT_COEF.c1] = c[1]!; f[b + OPT_COEF.c2] = c[2]!; }
+    const f = w.f32, b = w.coef >> 2;
+    // copied natively (TypedArray.set): a float read here would be boxed until this code is optimized
+    f.set(this.rate, b + OPT_COEF.lr);
+    if (this.spec.type === 'adam') f.set(this.adamCoef, b + OPT_COEF.c1);
     if (w.parts === 1) this.stepPart(k, w.optTable[0]!, P, G, V, Mo, L, measure, w.coef);
     else if (w.port && w.useHelper) {
       this.stepPart(w.port, w.optTable[1]!, P, G, V, Mo, L, measure, w.coef);

@@ -3,6 +3,7 @@
  * divergence detection and evaluation. One Trainer per variant; the caller drives it a few
  * steps at a time (runSteps) so a worker can stay responsive and stream records.
  */
+import type { DrawCache } from './draws';
 import type { KernelPath } from './kernel-path';
 import { type FloatArray } from './kernels';
 import { Network } from './network';
@@ -93,6 +94,27 @@ export function networkSpecFor(cfg: ResolvedConfig, data: Dataset) {
   };
 }
 
+export interface TrainerOptions extends NetworkOptions {
+  /** random draws to reuse for the weight initialization (draws.ts) */
+  draws?: DrawCache;
+}
+
+const rowViewCache = new WeakMap<Float32Array, { features: number; views: Float32Array[] }>();
+
+/**
+ * A view of every training row of a wide dataset, made once per training array and shared by
+ * its trainers (MNIST: 56,000 views, milliseconds to make; the side view builds a trainer per
+ * variant on every edit).
+ */
+function rowViewsOf(data: Dataset): Float32Array[] {
+  const F = data.features, X = data.trainX, n = data.trainY.length;
+  const hit = rowViewCache.get(X);
+  if (hit && hit.features === F && hit.views.length === n) return hit.views;
+  const views = Array.from({ length: n }, (_, i) => X.subarray(i * F, (i + 1) * F));
+  rowViewCache.set(X, { features: F, views });
+  return views;
+}
+
 export class Trainer {
   readonly net: Network;
   readonly probes: ProbeBuffers;
@@ -117,6 +139,8 @@ export class Trainer {
   private readonly rowViews: Float32Array[] | null;
   private readonly tuner: ThreadTuner | null;
   private readonly info: LossInfo = { loss: 0, correct: 0 };
+  /** net.deltaSq as 16-bit words: word 4k + 3 holds ‖δ_k‖²'s sign and exponent (little-endian, as every engine this runs in) */
+  private readonly deltaSqHi: Uint16Array;
   private posInEpoch = 0;
   private sinceLoss = 0;
   private sinceCorrect = 0;
@@ -127,16 +151,18 @@ export class Trainer {
 
   /**
    * kernel: force a kernel path for this run's float32 network (default: the best available);
-   * options: threads (1 keeps the run on this thread) and the row split (see NetworkOptions)
+   * options: threads (1 keeps the run on this thread) and the row split (see NetworkOptions);
+   * draws: kept random draws for the weights (the side view's; the weights are the same either way)
    */
-  constructor(readonly cfg: ResolvedConfig, readonly data: Dataset, dtype: DType = 'float32', kernel?: KernelPath, options?: NetworkOptions) {
+  constructor(readonly cfg: ResolvedConfig, readonly data: Dataset, dtype: DType = 'float32', kernel?: KernelPath, options?: TrainerOptions) {
     const nTrain = data.trainY.length;
     if (nTrain === 0) throw new InputError(`dataset "${data.name}" has no training examples`);
     const B = Math.min(cfg.batchSize, nTrain);
     this.net = new Network(networkSpecFor(cfg, data), B, dtype, kernel, { optimizer: cfg.optimizer.type, ...options });
     const rng = new Rng(cfg.seed);
-    this.net.initialize(cfg.init, rng.fork('init'));
+    this.net.initialize(cfg.init, rng.fork('init'), options?.draws);
     this.shuffleRng = rng.fork('shuffle');
+    this.deltaSqHi = new Uint16Array(this.net.deltaSq.buffer, this.net.deltaSq.byteOffset, 4 * this.net.deltaSq.length);
     this.opt = new Optimizer(cfg.optimizer, this.net.params, this.net.grads);
     this.net.decay[0] = cfg.optimizer.weightDecay;
     this.probes = new ProbeBuffers(this.net, cfg.probes.histogramBins, cfg.probes.unitSaturation, true);
@@ -149,7 +175,7 @@ export class Trainer {
     this.xb = this.net.inputBuffer; // in the network's own memory: forward() reads it in place
     // wide rows are copied natively from views made once (no allocation per step)
     const F = data.features;
-    this.rowViews = F >= 32 && dtype === 'float32' ? Array.from({ length: nTrain }, (_, i) => data.trainX.subarray(i * F, (i + 1) * F)) : null;
+    this.rowViews = F >= 32 && dtype === 'float32' ? rowViewsOf(data) : null;
     this.yb = new Int32Array(B);
   }
 
@@ -203,16 +229,21 @@ export class Trainer {
     const M = this.loadBatch();
     const stepNo = this.step + 1;
     const probe = this.isProbeStep(stepNo);
-    // the rate through memory: a float passed to or returned by a call the compiler does not inline is boxed (an allocation a step)
+    // The rate through memory: a float passed to or returned by a call the compiler does not inline
+    // is boxed (an allocation a step). Until the compiler has optimized this code (on one busy
+    // core that takes a W2-sized network thousands of steps) every float it reads or computes is
+    // boxed too: so the rate is computed only when it can change (a step schedule's at an epoch's
+    // start, a cosine's every step), and read only on probe steps.
     const rate = this.opt.rate;
-    learningRateInto(rate, this.cfg, this.step, this.stepsPerEpoch, this.totalSteps);
-    const lr = rate[0]!;
+    if (this.cfg.schedule.type === 'cosine' || this.posInEpoch === 0) learningRateInto(rate, this.cfg, this.step, this.stepsPerEpoch, this.totalSteps);
     net.forward(this.xb, M, probe ? this.probes : null);
     net.lossAndCorrect(this.yb, M, this.info);
     if (!Number.isFinite(this.info.loss)) return this.diverge(stepNo, 'forward');
     net.backwardAtDecay(this.yb, M, probe ? this.probes : null); // decay set at construction
+    // ‖δ‖² finite: from the exponent bits (an integer read, never boxed)
+    const hi = this.deltaSqHi;
     for (let k = 0; k < net.layers.length; k++) {
-      if (!Number.isFinite(net.deltaSq[k]!)) return this.diverge(stepNo, 'backward');
+      if ((hi[4 * k + 3]! & 0x7ff0) === 0x7ff0) return this.diverge(stepNo, 'backward');
     }
     this.opt.stepAtRate(net.layers, probe ? this.probes.norms : null);
     // a record filled in place takes the measurements straight from the kernels' outputs
@@ -237,12 +268,12 @@ export class Trainer {
         kept.epoch = this.epoch;
         kept.loss = loss;
         kept.accuracy = accuracy;
-        kept.lr = lr;
+        kept.lr = rate[0]!;
         if (!measured) snapshotProbesInto(this.probes, kept.layers);
         rec = kept;
       } else {
         // a record to fill in place holds the probes' own arrays (see ProbeArray)
-        rec = { kind: 'step', step: stepNo, epoch: this.epoch, loss, accuracy, lr, layers: snapshotProbes(net, this.probes, this.transient) };
+        rec = { kind: 'step', step: stepNo, epoch: this.epoch, loss, accuracy, lr: rate[0]!, layers: snapshotProbes(net, this.probes, this.transient) };
         if (this.transient) this.kept = rec;
       }
       this.sinceLoss = this.sinceCorrect = this.sinceCount = 0;

@@ -7,11 +7,52 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { availableKernelPaths } from '../../src/engine/kernel-path';
+import { spawnSync } from 'node:child_process';
+import { availableKernelPaths, selectedKernelPath, type KernelPath } from '../../src/engine/kernel-path';
 import { Trainer, type RecordSink } from '../../src/engine/trainer';
 import { makeConfig, randomDataset } from '../support/fixtures';
 import { sampledBytes } from '../support/heap-sampling';
 
+
+const PINNED = process.env.MLP_LENS_ALLOCATION_PINNED === '1';
+
+/**
+ * JavaScript heap bytes a training step takes, three networks training in turn on `path` with
+ * probes every `every` steps: the least of up to four measurements (on a loaded machine the
+ * compiler's background thread may not have finished, and code not yet optimized boxes every
+ * float; code that does allocate does so in every measurement).
+ */
+async function stepBytes(path: KernelPath, every: number): Promise<{ least: number; all: number[] }> {
+  // 256 steps an epoch: an epoch record every 256 steps (its own few hundred bytes) is all that may show
+  const small = randomDataset(4096, 2, 2, 5), wide = randomDataset(8192, 40, 3, 6);
+  const probes = { every, histogramBins: 20, unitSaturation: true };
+  const trainers = [
+    new Trainer(makeConfig({ layers: [8, 8, 8], activation: ['sigmoid', 'sigmoid', 'sigmoid'], epochs: 1000, lr: 0.01, probes }), small, 'float32', path),
+    new Trainer(makeConfig({ layers: [8, 8, 8], activation: ['sigmoid', 'relu', 'tanh'], epochs: 1000, lr: 0.001, schedule: { type: 'cosine', minLr: 1e-4 }, probes,
+      optimizer: { type: 'adam', momentum: 0.9, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-4 } }), small, 'float32', path),
+    // ReLU layers wide enough for the sparse products, and the products in two parts (as big networks have them)
+    new Trainer(makeConfig({ layers: [32, 32, 32], activation: ['relu', 'relu', 'relu'], epochs: 1000, lr: 0.01, batchSize: 32, probes,
+      optimizer: { type: 'momentum', momentum: 0.9, nesterov: true, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 } }), wide, 'float32', path, { split: true, threads: 1 }),
+  ];
+  let seen = 0;
+  const sink: RecordSink = { transientSteps: true, step: (r) => { seen += r.layers.length; } };
+  const steps = (n: number) => { for (let i = 0; i < n; i++) for (const t of trainers) t.runSteps(4, sink); };
+  // past the optimizing compiler (the TypeScript path's steps are slower, and it gets there sooner)
+  steps(path === 'typescript-f32' ? 4000 : 10000);
+  const n = path === 'typescript-f32' ? 1500 : 3000;
+  const all: number[] = [];
+  for (let attempt = 0; attempt < 4 && !(all.length && Math.min(...all) < 4); attempt++) {
+    const before = trainers.map((t) => t.step);
+    const bytes = await sampledBytes('trainInTurn', function trainInTurn() { steps(n); });
+    const done = trainers.reduce((a, t, i) => a + t.step - before[i]!, 0);
+    assert.equal(done, trainers.length * 4 * n);
+    all.push(bytes / done);
+  }
+  assert.ok(seen > 0, 'records were made'); // step 1 and the last are always recorded
+  const least = Math.min(...all);
+  console.log(`  ${PINNED ? 'pinned, ' : ''}${path}, probes every ${every}: ${least.toFixed(2)} bytes a step (measurements: ${all.map((b) => b.toFixed(2)).join(', ')})`);
+  return { least, all };
+}
 
 describe('allocation', () => {
   test('the profiler sees garbage (the measurement can fail)', async () => {
@@ -25,37 +66,36 @@ describe('allocation', () => {
     assert.ok(bytes > 20000 * 16, `sampled ${bytes} bytes of 20,000 small objects`);
   });
 
-  for (const path of availableKernelPaths()) test(`${path}: training steps with probes every step, records filled in place: under 4 bytes a step`, async () => {
-    // 256 steps an epoch: an epoch record every 256 steps (its own few hundred bytes) is all that may show
-    const small = randomDataset(4096, 2, 2, 5), wide = randomDataset(8192, 40, 3, 6);
-    const trainers = [
-      new Trainer(makeConfig({ layers: [8, 8, 8], activation: ['sigmoid', 'sigmoid', 'sigmoid'], epochs: 1000, lr: 0.01 }), small, 'float32', path),
-      new Trainer(makeConfig({ layers: [8, 8, 8], activation: ['sigmoid', 'relu', 'tanh'], epochs: 1000, lr: 0.001, schedule: { type: 'cosine', minLr: 1e-4 },
-        optimizer: { type: 'adam', momentum: 0.9, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-4 } }), small, 'float32', path),
-      // ReLU layers wide enough for the sparse products, and the products in two parts (as big networks have them)
-      new Trainer(makeConfig({ layers: [32, 32, 32], activation: ['relu', 'relu', 'relu'], epochs: 1000, lr: 0.01, batchSize: 32,
-        optimizer: { type: 'momentum', momentum: 0.9, nesterov: true, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 } }), wide, 'float32', path, { split: true, threads: 1 }),
-    ];
-    let seen = 0;
-    const sink: RecordSink = { transientSteps: true, step: (r) => { seen += r.layers.length; } };
-    const steps = (n: number) => { for (let i = 0; i < n; i++) for (const t of trainers) t.runSteps(4, sink); };
-    // past the optimizing compiler (the TypeScript path's steps are slower, and it gets there sooner)
-    steps(path === 'typescript-f32' ? 4000 : 10000);
-    const n = path === 'typescript-f32' ? 1500 : 3000;
-    // Up to four measurements, the least counts: on a loaded machine the compiler's background
-    // thread may not have finished, and code not yet optimized boxes every float. Code that does
-    // allocate does so in every measurement.
-    const seenPerStep: number[] = [];
-    for (let attempt = 0; attempt < 4 && !(seenPerStep.length && Math.min(...seenPerStep) < 4); attempt++) {
-      const before = trainers.map((t) => t.step);
-      const bytes = await sampledBytes('trainInTurn', function trainInTurn() { steps(n); });
-      const done = trainers.reduce((a, t, i) => a + t.step - before[i]!, 0);
-      assert.equal(done, trainers.length * 4 * n);
-      seenPerStep.push(bytes / done);
+  // probes every step on every kernel path; probe-off steps, and a run recording every 10th step
+  // (most real runs: most of their steps are probe-off steps), on the path a run would take
+  const cases: { path: KernelPath; every: number; what: string }[] = [
+    // pinned (the child run below): the path a run would take only, to keep it short
+    ...(PINNED ? [selectedKernelPath()] : availableKernelPaths()).map((path) => ({ path, every: 1, what: 'probes every step, records filled in place' })),
+    { path: selectedKernelPath(), every: 1_000_000_000, what: 'probes off' },
+    { path: selectedKernelPath(), every: 10, what: 'probes every 10th step' },
+  ];
+  for (const { path, every, what } of cases) test(`${PINNED ? 'pinned to one core: ' : ''}${path}: training steps with ${what}: under 4 bytes a step`, async () => {
+    const perStep = await stepBytes(path, every);
+    assert.ok(perStep.least < 4, `${perStep.all.map((b) => b.toFixed(1)).join(', ')} bytes a step (${path}, probes every ${every})`);
+  });
+
+  // The same on one core (taskset -c 0): the optimizing compiler's thread then shares the core,
+  // and the step's code stays unoptimized longer (code that boxes floats until it is optimized
+  // shows here). The child runs this file with MLP_LENS_ALLOCATION_PINNED=1.
+  if (!PINNED) test('the same, pinned to one core', (t) => {
+    const which = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' });
+    if (which.status !== 0) {
+      console.log('  taskset is not installed (util-linux): the pinned variant is not run');
+      t.skip('no taskset');
+      return;
     }
-    assert.ok(seen > 0);
-    const perStep = Math.min(...seenPerStep);
-    console.log(`  ${path}: ${perStep.toFixed(2)} bytes a step (measurements: ${seenPerStep.map((b) => b.toFixed(2)).join(', ')})`);
-    assert.ok(perStep < 4, `${seenPerStep.map((b) => b.toFixed(1)).join(', ')} bytes a step (${path})`);
+    // NODE_TEST_CONTEXT would make the child report to this runner instead of running its tests
+    const env: NodeJS.ProcessEnv = { ...process.env, MLP_LENS_ALLOCATION_PINNED: '1' };
+    delete env.NODE_TEST_CONTEXT;
+    const r = spawnSync('taskset', ['-c', '0', process.execPath, __filename], { encoding: 'utf8', env, timeout: 600_000 });
+    assert.match(r.stdout, /probes every 1000000000: [\d.]+ bytes a step/, 'the pinned run measured');
+    const lines = (r.stdout + r.stderr).split('\n');
+    for (const l of lines) if (/bytes a step|not ok/.test(l)) console.log(`  pinned: ${l.trim()}`);
+    assert.equal(r.status, 0, `the pinned run failed:\n${lines.filter((l) => /not ok|bytes a step|Error/.test(l)).join('\n')}`);
   });
 });

@@ -35,6 +35,7 @@ import { derivativeFromOutput, histogramRange, isSaturated } from '../activation
 import { fieldPath, formatJsonPath, variantIndex } from './paths';
 import { gaussianMoments } from './math';
 import { dataWarnings, variantWarnings } from './warnings';
+import { DrawCache } from '../draws';
 import { measureLayers } from '../probes';
 import { Trainer } from '../trainer';
 import { InputError, type Dataset, type DatasetSpec, type InitSpec, type ResolvedConfig } from '../types';
@@ -124,6 +125,8 @@ function measureKey(cfg: ResolvedConfig): string {
  */
 export class InspectCache {
   private readonly byData = new WeakMap<Dataset, Map<string, Measured>>();
+  /** the weights' random draws, shared by variants with the same seed and kept across edits */
+  readonly draws = new DrawCache();
   constructor(readonly maxEntries = 24) {}
   get(data: Dataset, key: string): Measured | undefined {
     return this.byData.get(data)?.get(key);
@@ -138,10 +141,10 @@ export class InspectCache {
 }
 
 /** One forward and backward pass at init on the first batch, exactly as gradientDump runs it. */
-function measure(cfg: ResolvedConfig, data: Dataset, architecture: Architecture): Measured {
+function measure(cfg: ResolvedConfig, data: Dataset, architecture: Architecture, draws?: DrawCache): Measured {
   let trainer: Trainer;
   try {
-    trainer = new Trainer(cfg, data);
+    trainer = new Trainer(cfg, data, 'float32', undefined, { draws });
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     const errorKey = /output/.test(e.message) ? 'output' : /activation/.test(e.message) ? 'activation' : 'layers';
@@ -235,7 +238,7 @@ export function inspectVariant(cfg: ResolvedConfig, data: Dataset, index: number
   const cached = m !== undefined;
   const architecture = architectureOf(cfg, data);
   if (!m) {
-    m = measure(cfg, data, architecture);
+    m = measure(cfg, data, architecture, opts.cache?.draws);
     opts.cache?.set(data, key, m);
   }
   if (m.error !== undefined) {

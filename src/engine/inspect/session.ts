@@ -8,7 +8,7 @@
  *
  * Pure TypeScript: the host supplies file access through DataIO (src/node/io.ts in Node).
  */
-import { parseConfigText, resolveConfig, validateConfig, type ConfigIssue } from '../config';
+import { checkConfig, type ConfigIssue } from '../config';
 import { loadDataset } from '../datasets';
 import { inspectVariant, InspectCache, now, summarizeDataset, type Inspection, type VariantInspection } from './inspect';
 import { variantIndex } from './paths';
@@ -94,13 +94,12 @@ export class InspectSession {
       timings.total = now() - t0;
       return o;
     };
-    const issues = validateConfig(text, file);
-    if (issues.some((i) => i.severity === 'error')) {
+    // validateConfig, resolveConfig and parseConfigText from one parse
+    const { issues, config: raw, resolved: cfgs } = checkConfig(text, file);
+    if (!cfgs) {
       timings.validate = now() - t0;
       return done({ kind: 'invalid', issues, timings });
     }
-    const cfgs = resolveConfig(text, file);
-    const raw = parseConfigText(text, file);
     timings.validate = now() - t0;
     if (cancelled()) return { kind: 'cancelled' };
 
