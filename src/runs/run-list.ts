@@ -138,8 +138,8 @@ async function subFolders(folder: string, root: string, runDirs: Set<string>, re
       try {
         const real = await resolveInside(root, p);
         if ((await fsp.stat(real)).isDirectory()) out.push(p);
-      } catch (e) {
-        if (!(e instanceof RunReadError && e.missing)) report(`skipped ${p}: ${(e as Error).message}`);
+      } catch {
+        // a symlink out of the folder: scanRunFolder reported it already
       }
     }
   } catch (e) {
@@ -193,5 +193,6 @@ export async function listRuns(folders: readonly string[]): Promise<RunListing> 
   const seen = new Set<string>();
   out.runs = out.runs.filter((r) => !seen.has(r.dir) && seen.add(r.dir));
   out.experiments = out.experiments.filter((e) => !seen.has(e.dir) && seen.add(e.dir));
+  out.problems = [...new Set(out.problems)];
   return out;
 }

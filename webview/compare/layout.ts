@@ -118,7 +118,7 @@ export const tooltip = new Tooltip(document.body);
 
 /** A run's "Open" button asks the host to open it in the training panel (not in the HTML report). */
 export function openButton(index: number): HTMLButtonElement | null {
-  if (api.standalone) return null;
+  if (api.standalone || document.getElementById('mlp-bootstrap')) return null; // the HTML report: no host
   const b = el('button', 'secondary open-run', 'Open');
   b.title = 'Open this run in the training panel';
   b.addEventListener('click', () => api.postMessage({ type: 'openRun', index }));
