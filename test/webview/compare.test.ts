@@ -143,7 +143,7 @@ test('hover and arrow keys move the cursor: the overlaid histograms and the tabl
 });
 
 test('light theme and the HTML report (mlp-lens report) draw the same, without a host', async () => {
-  const wv = await openWebview('compare', { theme: 'light', name: 'compare-light' });
+  const wv = await openWebview('compare', { theme: 'light', name: 'compare' });
   await wv.post(snap);
   await checkDrawn(wv, 'light');
   await wv.screenshot('light');
