@@ -40,7 +40,8 @@ export class RunsProvider implements vscode.TreeDataProvider<RunNode>, vscode.Di
   private watchers: vscode.Disposable[] = [];
   private watched = '';
   private readonly subs: vscode.Disposable[] = [];
-  private liveSub: (() => void) | null = null;
+  /** the tree last shown, to tell the view only when it changed (each change costs a round trip per row) */
+  private shownKey = '';
   readonly schedule: RefreshSchedule;
   /** when the last refresh ended, and how long it took (ms), for tests and the log */
   lastRefresh = { at: 0, ms: 0 };
@@ -48,12 +49,9 @@ export class RunsProvider implements vscode.TreeDataProvider<RunNode>, vscode.Di
   constructor(private readonly context: vscode.ExtensionContext, private readonly training: TrainingApi, private readonly log: vscode.LogOutputChannel) {
     this.schedule = new RefreshSchedule(() => this.refreshNow(), 400, 2000);
     this.subs.push(
-      training.onDidChangeRuns(() => {
-        // the live run's records move its summary on: follow it while it trains
-        this.liveSub?.();
-        this.liveSub = training.live ? training.live.model.onChange(() => this.schedule.poke()) : null;
-        this.schedule.poke();
-      }),
+      // a run starts or ends here; while it trains, its summary.json (rewritten every epoch) is
+      // what the watchers follow: not every batch of records, which would rescan for nothing
+      training.onDidChangeRuns(() => this.schedule.poke()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.schedule.poke()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('mlpLens.runFolder')) this.schedule.poke();
@@ -109,10 +107,14 @@ export class RunsProvider implements vscode.TreeDataProvider<RunNode>, vscode.Di
     }
     for (const p of this.listing.problems) this.log.warn(`Runs view: ${p}`);
     const live = new Set(this.training.live?.model.runDirs.map((d) => path.resolve(d)) ?? []);
-    this.nodes = buildRunTree(this.listing, { now: Date.now(), live });
+    const nodes = buildRunTree(this.listing, { now: Date.now(), live });
+    this.lastRefresh = { at: Date.now(), ms: Date.now() - t0 };
+    const key = JSON.stringify(nodes);
+    if (key === this.shownKey) return;
+    this.shownKey = key;
+    this.nodes = nodes;
     this.parents = new Map();
     for (const n of allNodes(this.nodes)) for (const c of n.children) this.parents.set(c.id, n);
-    this.lastRefresh = { at: Date.now(), ms: Date.now() - t0 };
     this.changed.fire(undefined);
   }
 
@@ -158,7 +160,6 @@ export class RunsProvider implements vscode.TreeDataProvider<RunNode>, vscode.Di
 
   dispose(): void {
     this.schedule.dispose();
-    this.liveSub?.();
     for (const w of this.watchers) w.dispose();
     for (const s of this.subs) s.dispose();
     this.changed.dispose();
