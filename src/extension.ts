@@ -4,12 +4,14 @@
  */
 import * as vscode from 'vscode';
 import { registerTraining, type TrainingApi } from './host/training';
+import { registerRunsView, type RunsViewApi } from './host/runs-view';
 import { registerInspector, type InspectorApi } from './sideview';
 
 /** What activate() returns: used by the in-host tests. */
 export interface MlpLensApi {
   training: TrainingApi;
   inspector: InspectorApi;
+  runs: RunsViewApi;
 }
 
 export function activate(context: vscode.ExtensionContext): MlpLensApi {
@@ -19,8 +21,9 @@ export function activate(context: vscode.ExtensionContext): MlpLensApi {
   const inspector = registerInspector(context, log, { openRunDirs: (dirs) => training.openRunDirs(dirs), isTraining: () => training.live !== null });
   // one entry in Problems per config problem: Train leaves the semantic ones of a followed config to the inspector
   training.inspectorFollows = (uri) => inspector.document()?.uri.toString() === uri.toString();
+  const runs = registerRunsView(context, training, log);
   // Other features register here, one line each.
-  return { training, inspector };
+  return { training, inspector, runs };
 }
 
 export function deactivate(): void {

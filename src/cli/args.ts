@@ -7,6 +7,7 @@ export const USAGE = `usage:
   mlp-lens validate <config.mlp.json> [--json]
   mlp-lens runs [DIR] [--json]
   mlp-lens export <run or experiment folder>... --csv FILE.csv
+  mlp-lens report <run or experiment folder>... --out FILE.html
 
 train     trains every variant (or one) and writes a run record per variant:
           DIR/<variant>/ with --out, else .mlp-lens/runs/<time>-<config>-<variant>/;
@@ -21,6 +22,8 @@ validate  checks a config against the schema and prints every problem;
           --json prints {file, valid, issues} instead
 runs      lists the runs and experiments in DIR (default .mlp-lens/runs), one line each
 export    writes the step and epoch records of runs and experiments as one tidy CSV
+report    writes a comparison of runs (up to 6, from any configs and dates) as one
+          self-contained HTML file: curves overlaid, heatmaps on one colour scale
 
 exit codes: 0 ok; 2 invalid config/data/arguments or an unusable output path (--out, --report,
             --csv), found before training; 1 training failed (diverged, or its record could not
@@ -39,7 +42,7 @@ export interface Args {
 }
 
 const FLAGS: Record<string, { value: boolean; commands: string[] }> = {
-  out: { value: true, commands: ['train', 'dump'] },
+  out: { value: true, commands: ['train', 'dump', 'report'] },
   seed: { value: true, commands: ['train'] },
   epochs: { value: true, commands: ['train'] },
   variant: { value: true, commands: ['train', 'dump'] },
@@ -51,7 +54,7 @@ const FLAGS: Record<string, { value: boolean; commands: string[] }> = {
   'no-probs': { value: false, commands: ['dump'] },
 };
 
-const COMMANDS = ['train', 'dump', 'validate', 'runs', 'export'];
+const COMMANDS = ['train', 'dump', 'validate', 'runs', 'export', 'report'];
 
 export function parseArgs(argv: string[]): Args {
   const [command, ...rest] = argv;
@@ -71,7 +74,7 @@ export function parseArgs(argv: string[]): Args {
     if (value === undefined || value === '') throw new UsageError(`option '--${name}' needs a value`);
     flags.set(name, value);
   }
-  if (command === 'runs' || command === 'export') {
+  if (command === 'runs' || command === 'export' || command === 'report') {
     if (positional.some((p) => p === '')) throw new UsageError('a folder name is empty');
   }
   if (command === 'runs') {
@@ -79,6 +82,9 @@ export function parseArgs(argv: string[]): Args {
   } else if (command === 'export') {
     if (!positional.length) throw new UsageError('missing the run or experiment folders to export');
     if (!flags.has('csv')) throw new UsageError("'export' needs --csv FILE");
+  } else if (command === 'report') {
+    if (!positional.length) throw new UsageError('missing the run or experiment folders to compare');
+    if (!flags.has('out')) throw new UsageError("'report' needs --out FILE.html");
   } else if (positional.length !== 1) {
     throw new UsageError(positional.length ? `expected one config file, got ${positional.length}` : 'missing the config file');
   } else if (positional[0] === '') {

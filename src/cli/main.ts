@@ -6,6 +6,7 @@
  *   mlp-lens validate <config> [--json]
  *   mlp-lens runs [DIR] [--json]
  *   mlp-lens export <run or experiment>... --csv FILE
+ *   mlp-lens report <run or experiment>... --out FILE.html
  *
  * Exit codes: 0 success; 2 invalid config, data, arguments or output paths (one message, no
  * stack trace, found before training); 1 a training failure: divergence, or a run record that
@@ -31,6 +32,7 @@ import { isExperiment } from '../engine/experiment';
 import { cmdTrainExperiment } from './experiment';
 import { cmdRuns } from './runs';
 import { cmdExport } from './export';
+import { cmdReport } from './compare-report';
 
 /** The config file's text: a regular file only (a FIFO or device is refused, never waited on). */
 async function readConfigText(file: string): Promise<string> {
@@ -128,6 +130,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (args.command === 'runs') return await cmdRuns(args);
     if (args.command === 'export') return await cmdExport(args);
+    if (args.command === 'report') return await cmdReport(args);
     if (args.command !== 'validate') {
       try {
         setupKernels(); // before the first network: the fastest WebAssembly kernels this runtime has

@@ -69,6 +69,24 @@ export async function findIn(p: string, depth = 0): Promise<Found[]> {
   return out;
 }
 
+/** The runs the arguments name, each once, with unique names. */
+export async function collectRuns(paths: string[]): Promise<FoundRun[]> {
+  const runs: FoundRun[] = [];
+  for (const p of paths) {
+    if (!fs.existsSync(p)) throw new UsageError(`'${p}' does not exist`);
+    const found = await findIn(p);
+    if (!found.length) throw new UsageError(`'${p}' holds no run record or experiment`);
+    for (const f of found) runs.push(...(f.kind === 'experiment' ? await experimentRuns(f) : [f.run]));
+  }
+  const seen = new Set<string>();
+  const names = new Map<string, number>();
+  return runs.filter((r) => !seen.has(r.dir) && seen.add(r.dir)).map((r) => {
+    const n = (names.get(r.name) ?? 0) + 1;
+    names.set(r.name, n);
+    return n === 1 ? r : { ...r, name: `${r.name} (${n})` };
+  });
+}
+
 /** The runs of an experiment that have a record. */
 export async function experimentRuns(e: Extract<Found, { kind: 'experiment' }>): Promise<FoundRun[]> {
   const out: FoundRun[] = [];

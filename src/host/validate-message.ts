@@ -1,14 +1,14 @@
 /**
  * The host checks every message a webview posts before acting on it: a webview is a web page,
  * and its messages are untrusted input. Anything that is not exactly one of the PanelToHost
- * (training panel) or InspectorToHost (side view) shapes is refused, with the reason, and logged
+ * (training panel), InspectorToHost (side view) or CompareToHost (Compare) shapes is refused, with the reason, and logged
  * by the caller. The paths an inspector message carries are checked here for shape only; the
  * side view then acts on a path only if it offered that path itself (OfferedPaths).
  *
  * Pure: no vscode or node imports.
  */
 import { isObj } from '../engine/guards';
-import type { HostToInspector, InspectorToHost, PanelToHost } from '../shared/protocol';
+import type { CompareToHost, HostToInspector, InspectorToHost, PanelToHost } from '../shared/protocol';
 
 const MAX_ID = 200;
 const MAX_TEXT = 2000;
@@ -92,6 +92,29 @@ export function parseInspectorMessage(x: unknown): Parsed<InspectorToHost> {
       if (!isCount(x.version, Number.MAX_SAFE_INTEGER)) return { ok: false, reason: 'bad version' };
       if (x.state !== 'fresh' && x.state !== 'stale') return { ok: false, reason: 'bad state' };
       return { ok: true, msg: { type: 'rendered', file: x.file, version: x.version, state: x.state } };
+    case 'log':
+      return parseLog(x);
+    default:
+      return unknownType(t);
+  }
+}
+
+/**
+ * The message as a CompareToHost, or the reason it is not one. It names no path: a run to open
+ * is its index among the runs the host sent (`runs`: how many), so the webview can only ask for
+ * run folders the host offered.
+ */
+export function parseCompareMessage(x: unknown, runs: number): Parsed<CompareToHost> {
+  if (!isObj(x)) return { ok: false, reason: 'not an object' };
+  const t = x.type;
+  switch (t) {
+    case 'ready':
+      if (!onlyKeys(x, ['type'])) return { ok: false, reason: 'unexpected fields in ready' };
+      return { ok: true, msg: { type: 'ready' } };
+    case 'openRun':
+      if (!onlyKeys(x, ['type', 'index'])) return { ok: false, reason: 'unexpected fields in openRun' };
+      if (!isCount(x.index, Math.max(0, runs - 1)) || runs === 0) return { ok: false, reason: 'bad run index' };
+      return { ok: true, msg: { type: 'openRun', index: x.index } };
     case 'log':
       return parseLog(x);
     default:

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { HostToPanel } from '../shared/protocol';
+import type { HostToCompare, HostToPanel } from '../shared/protocol';
 import { standaloneHtml } from '../shared/page';
 
 /** dist/webview next to the running bundle (dist/cli.js, dist/extension.js). */
@@ -13,7 +13,8 @@ export function defaultBundleDir(): string {
   return path.join(__dirname, 'webview');
 }
 
-export function reportHtml(snapshot: Extract<HostToPanel, { type: 'snapshot' }>, bundleDir = defaultBundleDir()): string {
+/** A webview bundle's script and style, their source-map comments dropped (the maps are not inlined). */
+function bundle(name: string, bundleDir: string): { script: string; style: string } {
   const read = (f: string) => {
     const p = path.join(bundleDir, f);
     try {
@@ -22,10 +23,26 @@ export function reportHtml(snapshot: Extract<HostToPanel, { type: 'snapshot' }>,
       throw new Error(`cannot read the panel bundle ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing (run npm run build)' : (e as Error).message}`);
     }
   };
-  // drop the source-map comments: the maps are not inlined
-  const script = read('panel.js').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
-  const style = read('panel.css').replace(/\/\*# sourceMappingURL=\S+ \*\/\s*$/, '');
+  return {
+    script: read(`${name}.js`).replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n'),
+    style: read(`${name}.css`).replace(/\/\*# sourceMappingURL=\S+ \*\/\s*$/, ''),
+  };
+}
+
+export function reportHtml(snapshot: Extract<HostToPanel, { type: 'snapshot' }>, bundleDir = defaultBundleDir()): string {
+  const { script, style } = bundle('panel', bundleDir);
   const shown = withoutMachinePaths(snapshot);
+  return standaloneHtml({ title: `MLP Lens: ${shown.run.title}`, script, style, bootstrap: { ...shown, report: { generatedAt: new Date().toISOString() } } });
+}
+
+/**
+ * The Compare panel as one self-contained HTML file (`mlp-lens report`): the compare bundle
+ * inlined, the snapshot embedded, every absolute path in its strings shown as reportPath shows
+ * it, relative to `baseDir` (where the report is written from) when inside it.
+ */
+export function compareReportHtml(snapshot: HostToCompare, baseDir: string | null, bundleDir = defaultBundleDir()): string {
+  const { script, style } = bundle('compare', bundleDir);
+  const shown = { ...snapshot, run: redactPaths(snapshot.run, baseDir), runs: redactPaths(snapshot.runs, baseDir) };
   return standaloneHtml({ title: `MLP Lens: ${shown.run.title}`, script, style, bootstrap: { ...shown, report: { generatedAt: new Date().toISOString() } } });
 }
 
@@ -52,6 +69,11 @@ export function reportPath(p: string, configDir: string | null): string {
  */
 export function withoutMachinePaths<T extends Extract<HostToPanel, { type: 'snapshot' }>>(snapshot: T): T {
   const configDir = snapshot.run.configFile ? path.dirname(snapshot.run.configFile) : null;
+  return { ...snapshot, run: redactPaths(snapshot.run, configDir) }; // not the columns: their packed data are base64 text, full of '/'
+}
+
+/** `value` (plain objects, arrays, strings) with every absolute path in its strings shown by reportPath. */
+export function redactPaths<V>(value: V, configDir: string | null): V {
   const text = (s: string) => s.replace(ABSOLUTE, (_, before: string, p: string) => before + reportPath(p, configDir));
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') return text(v);
@@ -60,5 +82,5 @@ export function withoutMachinePaths<T extends Extract<HostToPanel, { type: 'snap
     if (proto !== Object.prototype && proto !== null) return v; // typed arrays (the packed columns), ProbeArrays: numbers
     return Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, walk(x)]));
   };
-  return { ...snapshot, run: walk(snapshot.run) as T['run'] }; // not the columns: their packed data are base64 text, full of '/'
+  return walk(value) as V;
 }

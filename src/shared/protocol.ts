@@ -223,3 +223,54 @@ export interface InspectorState {
   last: HostToInspector[];
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Compare panel (webview "compare": webview/compare/main.ts) <-> extension host
+// (src/host/compare.ts). The host loads the runs (one run folder each) and sends one snapshot
+// whenever the webview says it is ready; the HTML report (`mlp-lens report`) embeds the same.
+
+/** What tells compared runs apart; `differs` lists the ones whose values are not all the same. */
+export type CompareField = 'config' | 'variant' | 'seed' | 'sweep' | 'date';
+
+export interface CompareRunInfo {
+  /** the legend's name: the values of the fields that differ ("relu_he · 2026-11-20 09:12") */
+  label: string;
+  config: string;
+  variant: string;
+  seed: number | null;
+  /** swept values as text, by field ("lr": "0.1") */
+  sweep: Record<string, string>;
+  /** "2026-11-20 09:12" (UTC) */
+  date: string;
+  startedAt: string;
+  status: string;
+  testAccuracy: number | null;
+  steps: number;
+}
+
+/**
+ * `run`: the runs as the variants of one PanelRun (variant i = compared run i, named by its
+ * label), so the panel's curves and column store read them unchanged.
+ */
+export type HostToCompare = {
+  type: 'compareSnapshot';
+  id: string;
+  run: PanelRun;
+  columns: (PackedColumns | null)[];
+  epochs: EpochRecord[][];
+  settings: PanelSettings;
+  runs: CompareRunInfo[];
+  differs: CompareField[];
+};
+
+export type CompareToHost =
+  | { type: 'ready' }
+  /** open compared run `index` in the training panel */
+  | { type: 'openRun'; index: number }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+/** The compare webview's saved state. */
+export interface CompareState {
+  gradient: 'delta' | 'gradW';
+  showTable: boolean;
+}

@@ -35,6 +35,8 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
   private readonly runs: RunCommands;
   private readonly subs: vscode.Disposable[] = [];
   private runCounter = 0;
+  private readonly runsChanged = new vscode.EventEmitter<void>();
+  readonly onDidChangeRuns = this.runsChanged.event;
 
   constructor(context: vscode.ExtensionContext, readonly log: vscode.LogOutputChannel) {
     this.extensionUri = context.extensionUri;
@@ -72,6 +74,7 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
   }
 
   async setContext(): Promise<void> {
+    this.runsChanged.fire();
     await vscode.commands.executeCommand('setContext', 'mlpLens.training', !!this.live);
     await vscode.commands.executeCommand('setContext', 'mlpLens.hasRun', !!this.lastRun || this.panels.size > 0);
   }
@@ -135,6 +138,10 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
     return this.runs.openRunDirs(dirs);
   }
 
+  runFolderFor(configUri: vscode.Uri | null): string {
+    return this.folders.runFolderFor(configUri);
+  }
+
   exportRun(runId?: string, to?: vscode.Uri): Promise<vscode.Uri | undefined> {
     return this.runs.exportRun(runId, to);
   }
@@ -164,5 +171,6 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
   dispose(): void {
     this.worker.dispose();
     for (const s of this.subs) s.dispose();
+    this.runsChanged.dispose();
   }
 }

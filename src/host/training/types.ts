@@ -53,6 +53,10 @@ export interface TrainingApi {
   whenIdle(): Promise<void>;
   /** Open run folders in a panel (rejects with the folder named when one is unreadable). */
   openRunDirs(dirs: string[]): Promise<RunModel>;
+  /** The folder Train MLP writes a config's runs into (null: a config outside any workspace folder). */
+  runFolderFor(configUri: vscode.Uri | null): string;
+  /** fires when a run starts or ends training in this window, or a panel opens or closes */
+  readonly onDidChangeRuns: vscode.Event<void>;
   /** set once by extension.ts: does the inspector follow this config (it then reports its semantic problems) */
   inspectorFollows: (uri: vscode.Uri) => boolean;
 }

@@ -1,0 +1,106 @@
+/**
+ * The Runs view and Compare in a real VS Code (code-server, the extension from the packed VSIX):
+ * a workspace with a run made by the CLI (the diverging example) and a run folder whose summary
+ * says it was made another day; Train MLP trains the lecture; the Runs view lists all three
+ * configs' runs with their statuses; Compare on the old run and today's CLI training opens the
+ * Compare panel showing the runs of both days. Screenshots: dist/test/screens/vscode-runs-*.png.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { closeBrowser, CodeServer, ROOT, SCREEN_DIR, Workbench } from './harness';
+import { makeWorkspace } from './fixtures';
+
+const VSIX = join(ROOT, 'dist/mlp-lens.vsix');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let cs: CodeServer;
+let wb: Workbench;
+let ws: string;
+
+before(async () => {
+  if (!existsSync(VSIX) || statSync(VSIX).mtimeMs < statSync(join(ROOT, 'dist/extension.js')).mtimeMs - 60_000) {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--out', VSIX], { cwd: ROOT, stdio: 'pipe' });
+  }
+  ws = makeWorkspace('ws-runs');
+  // a run made by the CLI (its default folder, .mlp-lens/runs): one variant diverges (exit 1)
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'train', 'diverging.mlp.json'], { cwd: ws, encoding: 'utf8' });
+  assert.ok(r.status === 0 || r.status === 1, r.stderr);
+  const runs = join(ws, '.mlp-lens/runs');
+  const tame = readdirSync(runs).find((d) => d.endsWith('-diverging-tame'))!;
+  // the same run, as if made on another day: its folder and its summary say 2 March
+  const old = join(runs, '2026-03-02T10-15-00-diverging-tame');
+  cpSync(join(runs, tame), old, { recursive: true });
+  const s = JSON.parse(readFileSync(join(old, 'summary.json'), 'utf8'));
+  s.startedAt = '2026-03-02T10:15:00.000Z';
+  s.finishedAt = '2026-03-02T10:15:02.000Z';
+  writeFileSync(join(old, 'summary.json'), JSON.stringify(s));
+  cs = await CodeServer.start({ name: 'runs', vsix: VSIX, settings: { 'editor.minimap.enabled': false, 'workbench.colorTheme': 'Dark 2026' } });
+  wb = await Workbench.open(cs, { folder: ws, width: 1600, height: 1000 });
+});
+
+after(async () => {
+  await wb?.close();
+  await cs?.stop();
+  await closeBrowser();
+});
+
+const tree = () => wb.page.locator('.pane', { has: wb.page.locator('.pane-header', { hasText: /^\s*Runs/ }) }).locator('.monaco-list-row');
+
+async function rowTexts(): Promise<string[]> {
+  return (await tree().allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+}
+
+async function waitForRows(pred: (rows: string[]) => boolean, what: string, ms = 60_000): Promise<string[]> {
+  const t0 = Date.now();
+  let rows: string[] = [];
+  while (Date.now() - t0 < ms) {
+    rows = await rowTexts();
+    if (pred(rows)) return rows;
+    await sleep(300);
+  }
+  await wb.screenshot('vscode-runs-failure');
+  throw new Error(`${what}: rows ${JSON.stringify(rows)}`);
+}
+
+test('the Runs view lists the CLI\'s run, the old run and the run Train MLP makes, live', async () => {
+  await wb.runCommand('Focus on Runs View');
+  const first = await waitForRows((r) => r.some((t) => t.startsWith('diverging')), 'the CLI run listed');
+  assert.ok(first.some((t) => /^tame.*2026-03-02/.test(t)), `the old run with its date: ${first.join(' | ')}`);
+  assert.ok(first.some((t) => /2 variants · diverged/.test(t)), `today's CLI training with its status: ${first.join(' | ')}`);
+  // Train MLP: the lecture appears while it trains and ends completed
+  await wb.openFile('lecture.mlp.json');
+  await wb.runCommand('MLP Lens: Train MLP');
+  await wb.webview((d) => d.getElementById('app')?.getAttribute('data-view') === 'panel');
+  await wb.runCommand('Focus on Runs View');
+  const rows = await waitForRows((r) => r.some((t) => t.startsWith('lecture')) && r.some((t) => /3 variants · best acc/.test(t)) && !r.some((t) => /running/.test(t)), 'the lecture listed, completed', 90_000);
+  assert.ok(rows.findIndex((t) => t.startsWith('lecture')) < rows.findIndex((t) => t.startsWith('diverging')), `newest first: ${rows.join(' | ')}`);
+  await wb.page.locator('.part.sidebar').screenshot({ path: join(SCREEN_DIR, 'vscode-runs-view.png') });
+  await wb.screenshot('vscode-runs-window');
+});
+
+test('Compare on runs of two days opens the Compare panel with both', async () => {
+  await wb.runCommand('View: Close All Editors');
+  await wb.runCommand('Focus on Runs View');
+  const old = tree().filter({ hasText: '2026-03-02' }).first();
+  const today = tree().filter({ hasText: '2 variants' }).first();
+  await old.click();
+  await today.click({ modifiers: ['Control'] });
+  await today.click({ button: 'right' });
+  const item = wb.page.locator('.monaco-menu .action-item', { hasText: /^\s*Compare\s*$/ }).first();
+  await item.waitFor({ state: 'visible', timeout: 10_000 });
+  await wb.screenshot('vscode-runs-menu');
+  await item.click();
+  const f = await wb.webview((d) => d.getElementById('app')?.getAttribute('data-view') === 'compare' && d.getElementById('app')?.getAttribute('data-runs') === '3', 60_000);
+  await f.waitForFunction(() => document.querySelectorAll('canvas.heatmap.grad').length === 3 && (document.getElementById('loss-chart') as HTMLCanvasElement).width > 0);
+  const labels = await f.locator('#run-list .run-label').allInnerTexts();
+  assert.equal(labels.length, 3, labels.join(' | '));
+  assert.ok(labels.some((l) => l.includes('2026-03-02 10:15')), `the old run: ${labels.join(' | ')}`);
+  const day = new Date().toISOString().slice(0, 10);
+  assert.ok(labels.filter((l) => l.includes(day)).length === 2, `today's two: ${labels.join(' | ')}`);
+  assert.match(await f.locator('#differs').innerText(), /variant, date/);
+  await sleep(500);
+  await wb.page.locator('.part.editor').screenshot({ path: join(SCREEN_DIR, 'vscode-runs-compare.png') });
+  await wb.screenshot('vscode-runs-compare-window');
+});
