@@ -4,6 +4,7 @@
  *   mlp-lens train <config> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json] [--report FILE.html]
  *   mlp-lens dump <config> --out PREFIX [--variant NAME] [--no-probs]
  *   mlp-lens validate <config> [--json]
+ *   mlp-lens convert <run dir>... (--jsonl | --binary) [--replace]
  *
  * Exit codes: 0 success; 2 invalid config, data, arguments or output paths (one message, no
  * stack trace, found before training); 1 a training failure: divergence, or a run record that
@@ -19,6 +20,7 @@ import { findAssetDir, nodeDataIO, readRegularFile } from '../node/io';
 import { intFlag, parseArgs, UsageError, USAGE, type Args } from './args';
 import { complain, guardStreams, printableJson, say, sayRaw } from './print';
 import { cmdTrain } from './train';
+import { cmdConvert } from './convert';
 import { writeJsonAtomic } from '../runs/atomic';
 import { RecordWriteError, writeFailure } from '../runs/faults';
 import { checkOutFile, OutputError } from '../runs/outdir';
@@ -114,6 +116,7 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   try {
+    if (args.command === 'convert') return await cmdConvert(args);
     if (args.command !== 'validate') {
       try {
         setupKernels(); // before the first network: the fastest WebAssembly kernels this runtime has

@@ -24,11 +24,12 @@ function recordCheck(cfg: ResolvedConfig): RecordCheck {
   };
 }
 
-/** "a (lines 3, 5 and 2 more; line 3: reason)" */
+/** "a (lines 3, 5 and 2 more; line 3: reason)"; frames for metrics.bin */
 function badLinesNote(dir: string, m: MetricsRead): string {
   const shown = m.badLines.slice(0, 5);
   const more = m.badCount - shown.length;
-  const lines = `line${m.badCount > 1 ? 's' : ''} ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  const what = m.format === 'binary' ? 'record' : 'line';
+  const lines = `${what}${m.badCount > 1 ? 's' : ''} ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
   const stopped = m.stoppedAt !== null ? `; reading stopped at line ${m.stoppedAt}, too many bad lines` : '';
   return `${path.basename(dir)} (${lines}; ${m.problems[0] ?? ''}${stopped})`;
 }
@@ -60,7 +61,11 @@ export async function loadRunModel(dirs: string[], capacity: number, id: string,
   for (const r of runs) {
     const variant = r.config.variant;
     try {
-      r.metrics = await readRunRecords(r.dir, recordCheck(r.config), (steps, epochs) => model.records(variant, steps, epochs, null), { root: r.root });
+      r.metrics = await readRunRecords(r.dir, recordCheck(r.config), (steps, epochs) => model.records(variant, steps, epochs, null), {
+        root: r.root, config: r.config,
+        // metrics.bin's frames go into the column store packed: no object per record
+        packed: (meta, data, count, last, epochs) => model.packedRecords(variant, meta, data, count, epochs, { ...last, totalSteps: r.summary.stepsPlanned }),
+      });
     } catch (e) {
       throw cannotRead(r.dir, e);
     }
@@ -71,7 +76,7 @@ export async function loadRunModel(dirs: string[], capacity: number, id: string,
   }
   const bad = runs.filter((r) => r.metrics?.badCount);
   const statuses = model.variants.map((v) => v.meta.status);
-  model.finish(RunModel.overall(statuses), bad.length ? `unreadable metrics lines skipped in ${bad.map((r) => badLinesNote(r.dir, r.metrics!)).join('; ')}` : null);
+  model.finish(RunModel.overall(statuses), bad.length ? `unreadable metrics ${bad.every((r) => r.metrics?.format === 'binary') ? 'records' : 'lines'} skipped in ${bad.map((r) => badLinesNote(r.dir, r.metrics!)).join('; ')}` : null);
   return model;
 }
 
