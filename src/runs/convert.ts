@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EpochRecord, StepRecord } from '../engine/trainer';
 import { writeAllSync } from './faults';
-import { EPOCHS_FILE, hasRunFile, METRICS_FILE, readJsonLines, readRunConfig, readRunRecords, readRunSummary, realRoot, RunReadError, STEPS_FILE, type MetricsRead } from './read';
+import { EPOCHS_FILE, hasRunFile, METRICS_FILE, readJsonLines, readRunConfig, readRunRecords, realRoot, RunReadError, STEPS_FILE, type MetricsRead } from './read';
 import type { RecordFormat } from './record';
 import { writerLayout } from './steps-format';
 import { StepsWriter } from './steps-writer';
@@ -43,7 +43,6 @@ const tmpOf = (file: string) => `${file}.${process.pid}.tmp`;
 export async function convertRun(dir: string, to: RecordFormat, replace = false): Promise<Converted> {
   const root = await realRoot(dir);
   const cfg = await readRunConfig(dir, root);
-  const summary = await readRunSummary(dir, root);
   const hasBin = await hasRunFile(dir, root, STEPS_FILE), hasJsonl = await hasRunFile(dir, root, METRICS_FILE);
   const out: Converted = { dir, wrote: [], removed: [], steps: 0, epochs: 0, bad: [], badCount: 0 };
   const have = to === 'binary' ? hasBin : hasJsonl;
@@ -85,11 +84,11 @@ export async function convertRun(dir: string, to: RecordFormat, replace = false)
         tmps.push([tmpOf(bin), bin], [tmpOf(ep), ep]);
         const outputs = cfg.output === 'sigmoid' ? 1 : ((cfg.dataset as { classes?: number }).classes ?? 0);
         let failure: unknown = null;
-        const writer = new StepsWriter(tmpOf(bin), writerLayout(cfg, outputs, summary.batchSize), (e) => { failure ??= e; }, () => {});
+        const writer = new StepsWriter(tmpOf(bin), writerLayout(cfg, outputs, cfg.batchSize), (e) => { failure ??= e; }, () => {});
         const fd = fs.openSync(tmpOf(ep), 'w');
         try {
           const m = await readJsonLines(dir, METRICS_FILE, check, (steps: StepRecord[], epochs: EpochRecord[]) => {
-            for (const s of steps) writer.add(s, rowsOf(s, summary.batchSize, cfg.layers[0] ?? 0));
+            for (const s of steps) writer.add(s, rowsOf(s, cfg.batchSize, cfg.layers[0] ?? 0));
             if (epochs.length) writeAllSync(fd, epochs.map((e) => JSON.stringify(e) + '\n').join(''), ep);
             out.steps += steps.length;
             out.epochs += epochs.length;
