@@ -170,20 +170,22 @@ export function encodeStep(rec: StepRecord, rows: number, L: StepsLayout, view: 
   view.setUint32(off, rec.step, true);
   view.setUint32(off + 4, rec.epoch, true);
   view.setUint32(off + 8, rows, true);
-  view.setFloat64(off + 12, rec.loss ?? NaN, true);
-  view.setFloat64(off + 20, rec.accuracy ?? NaN, true);
-  view.setFloat64(off + 28, rec.lr ?? NaN, true);
-  const slots = L.slots, layers = rec.layers;
+  view.setFloat64(off + 12, rec.loss, true);
+  view.setFloat64(off + 20, rec.accuracy, true);
+  view.setFloat64(off + 28, rec.lr, true);
+  const slots = L.slots, layers = rec.layers, last = slots.length - 1;
   for (let k = 0; k < slots.length; k++) {
     const s = slots[k]!, p = layers[k]!;
     const a = off + s.at;
-    view.setFloat64(a, s.hidden ? p.saturation ?? NaN : NaN, true);
-    view.setFloat64(a + 8, p.mean ?? NaN, true);
-    view.setFloat64(a + 16, p.std ?? NaN, true);
-    view.setFloat64(a + 24, p.gradW ?? NaN, true);
-    view.setFloat64(a + 32, p.gradB ?? NaN, true);
-    view.setFloat64(a + 40, p.delta ?? NaN, true);
-    view.setFloat64(a + 48, p.updateRatio ?? NaN, true);
+    // the output layer's saturation is null: not read (a site that sees null and numbers boxes them)
+    if (k === last) view.setFloat64(a, NaN, true);
+    else view.setFloat64(a, p.saturation as number, true);
+    view.setFloat64(a + 8, p.mean, true);
+    view.setFloat64(a + 16, p.std, true);
+    view.setFloat64(a + 24, p.gradW, true);
+    view.setFloat64(a + 32, p.gradB, true);
+    view.setFloat64(a + 40, p.delta, true);
+    view.setFloat64(a + 48, p.updateRatio, true);
     if (s.hist >= 0) {
       const c = p.histogram!.counts, h = off + s.hist;
       if (s.histSize === 2) for (let b = 0; b < s.bins; b++) view.setUint16(h + 2 * b, c[b]!, true);

@@ -1,9 +1,11 @@
 /**
  * Writing metrics.bin off the training's hot path: a step record is encoded straight into a
  * 64 KiB batch buffer (steps-format.ts encodeStep: no allocation, no JSON), and whole batches of
- * frames go out with fs.write on libuv's thread pool while training fills the other buffer
- * (double-buffered). When both are busy (a slow disk) the full one is written here, synchronously;
- * every write is positional, so the order the writes finish in does not matter.
+ * frames go out with fs.write on libuv's thread pool while training fills another buffer. A
+ * write's buffer is free again when its callback has run, which is between training slices: a
+ * slice that fills more than one batch takes another buffer, up to MAX_BUFFERS (1 MiB), and past
+ * that writes the full one here, synchronously. Every write is positional, so the order the writes
+ * finish in does not matter.
  *
  * A write that fails (a full disk) is recorded (onFail) and the file cut back to its last whole
  * frame once no write is in flight; nothing more is written.
@@ -15,11 +17,15 @@ import { encodeStep, headerBytes, type StepsLayout } from './steps-format';
 
 /** Bytes of frames held before they are written. */
 export const BATCH_BYTES = 64 * 1024;
+/** Batch buffers at most (the first two are made at once, more as a slice needs them). */
+export const MAX_BUFFERS = 16;
 
 export class StepsWriter {
   private readonly fd: number;
   private readonly bufs: Buffer[];
   private readonly views: DataView[];
+  /** per buffer: a write of it is in flight */
+  private readonly busyBuf: boolean[];
   private readonly perBatch: number;
   private cur = 0;
   private fill = 0;
@@ -46,6 +52,7 @@ export class StepsWriter {
     this.perBatch = Math.max(1, Math.floor(BATCH_BYTES / layout.frameBytes)) * layout.frameBytes;
     this.bufs = [Buffer.alloc(this.perBatch), Buffer.alloc(this.perBatch)];
     this.views = this.bufs.map((b) => new DataView(b.buffer, b.byteOffset, b.byteLength));
+    this.busyBuf = [false, false];
     this.lastShip = performance.now();
   }
 
@@ -67,15 +74,29 @@ export class StepsWriter {
     this.fill += this.layout.frameBytes;
   }
 
-  /** Writes the waiting frames: on the thread pool, or here when the other buffer is still being written. */
+  /** A buffer no write is using (made when all are busy and there are fewer than MAX_BUFFERS), or -1. */
+  private freeBuffer(): number {
+    for (let i = 0; i < this.bufs.length; i++) if (!this.busyBuf[i]) return i;
+    if (this.bufs.length >= MAX_BUFFERS) return -1;
+    const b = Buffer.alloc(this.perBatch);
+    this.bufs.push(b);
+    this.views.push(new DataView(b.buffer, b.byteOffset, b.byteLength));
+    this.busyBuf.push(false);
+    return this.bufs.length - 1;
+  }
+
+  /** Writes the waiting frames: on the thread pool, or here when no other buffer is free to fill meanwhile. */
   ship(): void {
     const n = this.fill;
     if (n === 0 || this.failed) return;
-    const buf = this.bufs[this.cur]!, at = this.pos;
+    const c = this.cur, buf = this.bufs[c]!, at = this.pos;
     this.pos += n;
     this.fill = 0;
     this.lastShip = performance.now();
-    if (this.inflight > 0) {
+    this.busyBuf[c] = true;
+    const next = this.freeBuffer();
+    if (next < 0) {
+      this.busyBuf[c] = false;
       try {
         pwriteAllSync(this.fd, buf, n, at, this.file);
       } catch (e) {
@@ -85,9 +106,10 @@ export class StepsWriter {
       return;
     }
     this.inflight++;
-    this.cur ^= 1;
+    this.cur = next;
     pwriteAll(this.fd, buf, n, at, this.file, (e, written) => {
       this.inflight--;
+      this.busyBuf[c] = false;
       if (e) this.failAt(at, written, e);
       this.settle();
     });
