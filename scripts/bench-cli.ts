@@ -2,8 +2,8 @@
  * npm run bench:cli: what recording costs `mlp-lens train` (not a test; numbers vary by machine
  * and load). Runs the built CLI (dist/cli.js) as a user would, one run at a time, interleaved:
  *
- *   W1-like  2-8-8-8-2 sigmoid, batch 16, xor (20,000 examples)      probes every step / off / every step with --jsonl
- *   W2       784-256-256-256-10 relu SGD, batch 64, mnist            probes every step / off
+ *   W1-like  2-8-8-8-2 sigmoid, batch 16, xor (98,000 training examples, 40 epochs)   probes every step / off / every step with --jsonl
+ *   W2       784-256-256-256-10 relu SGD, batch 64, mnist (9,500, 4 epochs)          probes every step / off
  *
  * "off" is probes.every 1e9 (records at step 1 and at the last step only). Each rate is the run's
  * own samplesPerSecond (summary.json: training time, not the process's start); the ratio on/off
@@ -35,8 +35,9 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-bench-cli-'));
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 
-const W1 = { name: 'W1-like', dataset: { type: 'xor', samples: 25000, testFraction: 0.2 }, layers: [8, 8, 8], activation: 'sigmoid', batchSize: 16, lr: 0.001, epochs: 2, seed: 1 };
-const W2 = { name: 'W2', dataset: { type: 'mnist', testFraction: 0.2 }, layers: [256, 256, 256], activation: 'relu', init: 'he_normal', optimizer: 'sgd', batchSize: 64, lr: 0.001, epochs: 2, seed: 1 };
+// runs of a few seconds: the rates are the runs' own (summary.json), past their first slices
+const W1 = { name: 'W1-like', dataset: { type: 'xor', samples: 100000, testFraction: 0.02 }, layers: [8, 8, 8], activation: 'sigmoid', batchSize: 16, lr: 0.001, epochs: 40, seed: 1 };
+const W2 = { name: 'W2', dataset: { type: 'mnist', testFraction: 0.05 }, layers: [256, 256, 256], activation: 'relu', init: 'he_normal', optimizer: 'sgd', batchSize: 64, lr: 0.001, epochs: 4, seed: 1 };
 
 /** One `mlp-lens train` run: its samples/s and folder. */
 function train(cfg: object, every: number, extra: string[] = []): { rate: number; dir: string } {
@@ -135,15 +136,17 @@ async function openMillion(n: number): Promise<void> {
   const rss0 = process.memoryUsage().rss;
   let peak = rss0;
   const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 10);
-  const times: number[] = [];
+  const times: number[] = [], cpu: number[] = [];
   for (let r = 0; r < 3; r++) {
-    const t0 = performance.now();
+    const t0 = performance.now(), c0 = process.cpuUsage();
     const model = await loadRunModel([big], 1000, 'million');
     times.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e6);
     if (model.variants[0]!.meta.step !== n) throw new Error(`loaded ${model.variants[0]!.meta.step} steps`);
   }
   clearInterval(sampler);
-  console.log(`open a ${fmt(n)}-step lecture run (${(size / 1e6).toFixed(0)} MB metrics.bin, 1000 history columns): ${times.map((t) => t.toFixed(2)).join(', ')} s (median ${median(times).toFixed(2)} s); resident memory grew at most ${((peak - rss0) / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`open a ${fmt(n)}-step lecture run (${(size / 1e6).toFixed(0)} MB metrics.bin, 1000 history columns): ${times.map((t) => t.toFixed(2)).join(', ')} s (median ${median(times).toFixed(2)} s; CPU ${cpu.map((t) => t.toFixed(2)).join(', ')} s); resident memory grew at most ${((peak - rss0) / 2 ** 20).toFixed(0)} MiB`);
 }
 
 async function main(): Promise<void> {

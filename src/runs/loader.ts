@@ -24,6 +24,13 @@ function recordCheck(cfg: ResolvedConfig): RecordCheck {
   };
 }
 
+/** The records a full column of a history of `capacity` columns holds after `records` were pushed. */
+export function columnStride(records: number, capacity: number): number {
+  let s = 1;
+  while (Math.ceil(records / s) > capacity) s *= 2;
+  return s;
+}
+
 /** "a (lines 3, 5 and 2 more; line 3: reason)"; frames for metrics.bin */
 function badLinesNote(dir: string, m: MetricsRead): string {
   const shown = m.badLines.slice(0, 5);
@@ -64,7 +71,10 @@ export async function loadRunModel(dirs: string[], capacity: number, id: string,
       r.metrics = await readRunRecords(r.dir, recordCheck(r.config), (steps, epochs) => model.records(variant, steps, epochs, null), {
         root: r.root, config: r.config,
         // metrics.bin's frames go into the column store packed: no object per record
-        packed: (meta, data, count, last, epochs) => model.packedRecords(variant, meta, data, count, epochs, { ...last, totalSteps: r.summary.stepsPlanned }),
+        // averaged as they are read into columns of the stride the history would reach for
+        // the file's length: the same columns as pushing each record, without merging them in
+        packed: (meta, data, count, last, epochs, means) => model.packedRecords(variant, meta, data, count, epochs, { ...last, totalSteps: r.summary.stepsPlanned }, means),
+        stride: (frames) => columnStride(frames, model.variant(variant)!.store.capacity),
       });
     } catch (e) {
       throw cannotRead(r.dir, e);

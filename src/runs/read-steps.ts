@@ -6,6 +6,7 @@
  * CRC fails, and a torn last frame (a run killed mid-write), are dropped, never misread.
  */
 import type { promises as fsp } from 'node:fs';
+import * as zlib from 'node:zlib';
 import type { StepRecord } from '../engine/trainer';
 import type { LayerMeta } from '../shared/columns';
 import { decodeStep, frameIntact, type StepsLayout } from './steps-format';
@@ -16,8 +17,12 @@ export interface FrameLimits {
   maxEpoch: number;
 }
 
-/** Packed records: the layers' meta, the numbers (RecordPacker's layout) and how many. */
-export type PackedTake = (meta: LayerMeta[], data: Float64Array, count: number, last: { step: number; epoch: number }) => void;
+/**
+ * Packed columns: the layers' meta, the numbers (RecordPacker's layout: step and epoch the last
+ * frame's, the rest means over the column's frames), how many, the last frame's step and epoch,
+ * and what each column averages.
+ */
+export type PackedTake = (meta: LayerMeta[], data: Float64Array, count: number, last: { step: number; epoch: number }, means: PackedMeans) => void;
 
 /** The column store's layer meta for frames of this layout. */
 export function layoutMeta(L: StepsLayout): LayerMeta[] {
@@ -28,43 +33,123 @@ export function layoutMeta(L: StepsLayout): LayerMeta[] {
   }));
 }
 
-/** The frame at `off` packed into out[o...] (columns.ts packRecord's layout), or why it is not a record. */
-function packFrame(L: StepsLayout, view: DataView, bytes: Uint8Array, off: number, lim: FrameLimits, out: Float64Array, o: number): string | null {
-  if (!frameIntact(L, view, bytes, off)) return 'its CRC does not match its bytes';
-  const epoch = view.getUint32(off + 4, true), rows = view.getUint32(off + 8, true);
-  if (epoch > lim.maxEpoch) return `"epoch" is ${epoch}, not an epoch of the run's ${lim.maxEpoch}`;
-  if (rows < 1 || rows > lim.maxRows) return `"rows" is ${rows}; the run's batches have 1 to ${lim.maxRows} rows`;
-  out[o++] = view.getUint32(off, true);
-  out[o++] = epoch;
-  out[o++] = view.getFloat64(off + 12, true);
-  out[o++] = view.getFloat64(off + 20, true);
-  out[o++] = view.getFloat64(off + 28, true);
-  for (const s of L.slots) {
-    const a = off + s.at;
+/** zlib's crc32, native (Node 20.15 and later; else every frame is checked in JavaScript). */
+const nativeCrc = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
+// A whole chunk's frames checked with one native CRC: a frame that carries the CRC-32 of its bytes
+// (little-endian) has the CRC-32 0x2144DF1C (CRC's residue), so the CRC of m intact frames in a
+// row is a constant of m and the frame length, folded with crc32_combine (zlib's GF(2) algebra).
+// A chunk that does not match is checked frame by frame.
+const POLY = 0xedb88320, RESIDUE = 0x2144df1c;
+function multModP(a: number, b: number): number {
+  let m = 0x80000000, p = 0;
+  for (;;) {
+    if (a & m) {
+      p ^= b;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    b = b & 1 ? (b >>> 1) ^ POLY : b >>> 1;
+  }
+  return p >>> 0;
+}
+/** x^(8·bytes) mod P: what crc32_combine multiplies the first CRC by. */
+function shiftFor(bytes: number): number {
+  let p = 0x80000000, sq = 0x40000000, n = bytes * 8;
+  while (n > 0) {
+    if (n % 2) p = multModP(sq, p);
+    sq = multModP(sq, sq);
+    n = Math.floor(n / 2);
+  }
+  return p;
+}
+const chunkCrcs = new Map<number, number[]>();
+/** The CRC-32 of `m` intact frames of `fb` bytes in a row. */
+function intactChunkCrc(fb: number, m: number): number {
+  let e = chunkCrcs.get(fb);
+  if (!e) chunkCrcs.set(fb, (e = [0]));
+  if (e.length <= m) {
+    const shift = shiftFor(fb);
+    while (e.length <= m) e.push((multModP(shift, e[e.length - 1]!) ^ RESIDUE) >>> 0);
+  }
+  return e[m]!;
+}
+/** Do the first m frames of `bytes` all carry their CRC? (false: not known; check each) */
+function chunkIntact(bytes: Uint8Array, fb: number, m: number): boolean {
+  return !!nativeCrc && m > 0 && nativeCrc(bytes.subarray(0, m * fb)) === intactChunkCrc(fb, m);
+}
+
+/**
+ * Adds the frame at `off` to `acc` (columns.ts packRecord's layout: step, epoch, loss, accuracy,
+ * lr, per layer the quantities, per-unit fractions, histogram fractions), or says why it is not
+ * a record (then `acc` is as it was): its CRC fails, its epoch or rows are out of range, or a
+ * unit counts more than its rows.
+ */
+function addFrame(L: StepsLayout, view: DataView, bytes: Uint8Array, off: number, lim: FrameLimits, acc: Float64Array, checked: boolean, sign = 1): string | null {
+  const step0 = acc[0]!, epoch0 = acc[1]!;
+  if (sign > 0) {
+    if (!checked && !frameIntact(L, view, bytes, off)) return 'its CRC does not match its bytes';
+    const epoch = view.getUint32(off + 4, true), rows = view.getUint32(off + 8, true);
+    if (epoch > lim.maxEpoch) return `"epoch" is ${epoch}, not an epoch of the run's ${lim.maxEpoch}`;
+    if (rows < 1 || rows > lim.maxRows) return `"rows" is ${rows}; the run's batches have 1 to ${lim.maxRows} rows`;
+    acc[0] = view.getUint32(off, true);
+    acc[1] = epoch;
+  }
+  const rows = view.getUint32(off + 8, true);
+  acc[2] += sign * view.getFloat64(off + 12, true);
+  acc[3] += sign * view.getFloat64(off + 20, true);
+  acc[4] += sign * view.getFloat64(off + 28, true);
+  let o = 5;
+  const perRow = sign / rows;
+  const slots = L.slots;
+  let problem: string | null = null;
+  for (let k = 0; k < slots.length; k++) {
+    const s = slots[k]!, a = off + s.at;
     // LAYER_QUANTITIES order: sat, delta, gradW, gradB, mean, std, updateRatio
-    out[o++] = view.getFloat64(a, true);
-    out[o++] = view.getFloat64(a + 40, true);
-    out[o++] = view.getFloat64(a + 24, true);
-    out[o++] = view.getFloat64(a + 32, true);
-    out[o++] = view.getFloat64(a + 8, true);
-    out[o++] = view.getFloat64(a + 16, true);
-    out[o++] = view.getFloat64(a + 48, true);
+    acc[o] += sign * view.getFloat64(a, true);
+    acc[o + 1] += sign * view.getFloat64(a + 40, true);
+    acc[o + 2] += sign * view.getFloat64(a + 24, true);
+    acc[o + 3] += sign * view.getFloat64(a + 32, true);
+    acc[o + 4] += sign * view.getFloat64(a + 8, true);
+    acc[o + 5] += sign * view.getFloat64(a + 16, true);
+    acc[o + 6] += sign * view.getFloat64(a + 48, true);
+    o += 7;
     if (s.unit >= 0) {
-      const h = off + s.unit;
-      for (let j = 0; j < s.units; j++) {
-        const c = s.unitSize === 1 ? bytes[h + j]! : s.unitSize === 2 ? view.getUint16(h + 2 * j, true) : view.getUint32(h + 4 * j, true);
-        if (c > rows) return `unit ${j} of layer ${L.slots.indexOf(s)} counts ${c} of ${rows} rows`;
-        out[o++] = c / rows;
+      const h = off + s.unit, U = s.units;
+      let most = 0;
+      if (s.unitSize === 1) {
+        for (let j = 0; j < U; j++) { const c = bytes[h + j]!; acc[o + j] += c * perRow; if (c > most) most = c; }
+      } else if (s.unitSize === 2) {
+        for (let j = 0; j < U; j++) { const c = view.getUint16(h + 2 * j, true); acc[o + j] += c * perRow; if (c > most) most = c; }
+      } else {
+        for (let j = 0; j < U; j++) { const c = view.getUint32(h + 4 * j, true); acc[o + j] += c * perRow; if (c > most) most = c; }
       }
+      if (most > rows) problem ??= `a unit of layer ${k} counts ${most} of ${rows} rows`;
+      o += U;
     }
     if (s.hist >= 0) {
-      const h = off + s.hist;
-      if (s.histSize === 2) for (let b = 0; b < s.bins; b++) out[o++] = view.getUint16(h + 2 * b, true);
-      else for (let b = 0; b < s.bins; b++) out[o++] = view.getUint32(h + 4 * b, true);
+      const h = off + s.hist, B = s.bins, all = rows * s.units, inv = sign / all;
+      let total = 0;
+      if (s.histSize === 2) for (let b = 0; b < B; b++) { const c = view.getUint16(h + 2 * b, true); acc[o + b] += c * inv; total += c; }
+      else for (let b = 0; b < B; b++) { const c = view.getUint32(h + 4 * b, true); acc[o + b] += c * inv; total += c; }
+      if (total !== all && total > 0) {
+        // counts that do not add up to rows × units (a frame another program wrote): fractions of their own total
+        const fix = sign / total - inv;
+        for (let b = 0; b < B; b++) acc[o + b] += (s.histSize === 2 ? view.getUint16(h + 2 * b, true) : view.getUint32(h + 4 * b, true)) * fix;
+      }
+      o += B;
     }
   }
-  return null;
+  if (problem !== null && sign > 0) {
+    addFrame(L, view, bytes, off, lim, acc, true, -1); // take it back out
+    acc[0] = step0;
+    acc[1] = epoch0;
+  }
+  return problem;
 }
+
+/** Columns averaged over `weights[r]` frames each, from step `stepFrom[r]`; full ones `stride` frames. */
+export interface PackedMeans { weights: Float64Array; stepFrom: Float64Array; stride: number }
 
 export interface FramesRead {
   /** the file offset after the last frame consumed */
@@ -76,7 +161,9 @@ export interface FramesRead {
 export interface FrameSinks {
   /** step records (when `packed` is not given) */
   steps?: (steps: StepRecord[]) => void;
+  /** frames averaged into columns of `stride` frames (the column store's stride for the file's length) */
   packed?: PackedTake;
+  stride?: number;
   /** a bad frame: its 0-based number and why */
   bad: (frame: number, reason: string) => void;
 }
@@ -98,43 +185,85 @@ export async function readFrames(
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const meta = sinks.packed ? layoutMeta(L) : null;
   const psize = meta ? 5 + meta.reduce((a, m) => a + 7 + m.units + m.histBins, 0) : 0;
+  const stride = Math.max(1, sinks.stride ?? 1);
+  // the column being averaged: its sums, frames and first step
+  const acc = new Float64Array(psize);
+  let inGroup = 0, groupFrom = 0;
+  let out: { data: Float64Array; weights: Float64Array; stepFrom: Float64Array; count: number } | null = null;
+  let last = { step: 0, epoch: 0 };
+  const endGroup = () => {
+    const o = out!.count * psize, d = out!.data;
+    d[o] = acc[0]!;
+    d[o + 1] = acc[1]!;
+    for (let i = 2; i < psize; i++) d[o + i] = acc[i]! / inGroup;
+    out!.weights[out!.count] = inGroup;
+    out!.stepFrom[out!.count] = groupFrom;
+    out!.count++;
+    acc.fill(0);
+    inGroup = 0;
+  };
+  const hand = () => {
+    if (out?.count) sinks.packed!(meta!, out.data.subarray(0, out.count * psize), out.count, last, { weights: out.weights, stepFrom: out.stepFrom, stride });
+  };
   let done = 0;
   let pos = from;
-  while (done < whole) {
-    const n = Math.min(per, whole - done);
+  // two buffers: the next chunk is read (on the thread pool) while this one is decoded
+  const bufs = [buf, whole > per ? Buffer.alloc(buf.length) : buf];
+  const views = [view, new DataView(bufs[1]!.buffer, bufs[1]!.byteOffset, bufs[1]!.byteLength)];
+  const readInto = async (b: Buffer, at: number, n: number): Promise<number> => {
     let got = 0;
     while (got < n * fb) {
-      const { bytesRead } = await file.read(buf, got, n * fb - got, pos + got);
+      const { bytesRead } = await file.read(b, got, n * fb - got, at + got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }
+    return got;
+  };
+  let turn = 0;
+  let next: Promise<number> | null = readInto(bufs[0]!, pos, Math.min(per, whole));
+  while (done < whole && next) {
+    const n = Math.min(per, whole - done);
+    const got: number = await next;
+    const buf = bufs[turn]!, view = views[turn]!;
+    turn ^= 1;
+    const ahead = done + n;
+    next = ahead < whole && got === n * fb ? readInto(bufs[turn]!, from + ahead * fb, Math.min(per, whole - ahead)) : null;
     const m = Math.floor(got / fb);
     if (m === 0) break;
-    const packed = meta ? new Float64Array(m * psize) : null;
+    const cols = Math.ceil(m / stride) + 1;
+    if (meta) out = { data: new Float64Array(cols * psize), weights: new Float64Array(cols), stepFrom: new Float64Array(cols), count: 0 };
     const steps: StepRecord[] = [];
-    let count = 0, stop = false, last = { step: 0, epoch: 0 };
+    let stop = false;
+    const checked = chunkIntact(buf, fb, m);
     for (let i = 0; i < m; i++) {
       const off = i * fb;
-      const frameNo = firstFrame + done + i;
       const lastWhole = done + i === whole - 1;
       let problem: string | null;
-      if (packed) {
-        problem = packFrame(L, view, buf, off, lim, packed, count * psize);
-        if (!problem) last = { step: packed[count * psize]!, epoch: packed[count * psize + 1]! };
+      if (meta) {
+        problem = addFrame(L, view, buf, off, lim, acc, checked);
+        if (problem === null) {
+          if (inGroup++ === 0) groupFrom = acc[0]!;
+          last = { step: acc[0]!, epoch: acc[1]! };
+          if (inGroup === stride) endGroup();
+        }
       } else {
-        const r = decodeStep(L, view, buf, off, lim.maxRows, lim.maxEpoch);
+        const r = decodeStep(L, view, buf, off, lim.maxRows, lim.maxEpoch, checked);
         problem = typeof r === 'string' ? r : null;
         if (typeof r !== 'string') steps.push(r);
       }
-      if (problem === null) { count++; continue; }
+      if (problem === null) continue;
       if (holdBad(pos + off, lastWhole)) { stop = true; done += i; break; }
-      sinks.bad(frameNo, problem);
+      sinks.bad(firstFrame + done + i, problem);
     }
     if (!stop) done += m;
-    if (packed && count) sinks.packed!(meta!, packed.subarray(0, count * psize), count, last);
+    if (stop || m < n || done >= whole) {
+      if (meta && inGroup) endGroup(); // the last column, partly filled
+    }
+    hand();
     if (steps.length) sinks.steps?.(steps);
     pos = from + done * fb;
     if (stop || m < n) break;
   }
+  await next?.catch(() => 0); // a read still in flight ends before the file is closed
   return { end: from + done * fb, frames: done };
 }

@@ -20,7 +20,7 @@ import type { EpochRecord, StepRecord } from '../engine/trainer';
 import type { ResolvedConfig } from '../engine/types';
 import { readRegularFile } from '../node/io';
 import type { LayerMeta } from '../shared/columns';
-import { readFrames } from './read-steps';
+import { readFrames, type PackedMeans } from './read-steps';
 import { EPOCHS_FILE, MAX_STEPS_HEADER, parseStepsHeader, STEPS_FILE, type StepsLayout } from './steps-format';
 import { SUMMARY_FILE, summaryProblem, type RunSummary } from './summary';
 import { configProblem } from './validate';
@@ -158,7 +158,9 @@ export interface ReadRecordsOptions {
    * metrics.bin's frames packed for the column store instead of step records (`take` then gets
    * epoch records only): meta, numbers (RecordPacker's layout), count, the last step and epoch
    */
-  packed?: (meta: LayerMeta[], data: Float64Array, count: number, last: { step: number; epoch: number }, epochs: EpochRecord[]) => void;
+  packed?: (meta: LayerMeta[], data: Float64Array, count: number, last: { step: number; epoch: number }, epochs: EpochRecord[], means: PackedMeans) => void;
+  /** with `packed`: the frames each column averages, given the file's frames (the column store's stride for that many records) */
+  stride?: (frames: number) => number;
 }
 
 /** A run file (`name` in `dir`) opened non-blocking and checked to be a regular file; its size when opened. */
@@ -359,9 +361,14 @@ export async function readRunRecords(
     const layout = await readStepsHeader(file, size, cfg, shown);
     const lim = { maxRows: cfg.batchSize, maxEpoch: cfg.epochs };
     const packed = opts.packed;
-    await readFrames(file, layout, lim, layout.dataOffset, size, Math.max(1, opts.chunk ?? METRICS_CHUNK), {
+    // frames straight into columns: a bigger chunk (1 MiB) keeps the reads ahead of the decoding
+    await readFrames(file, layout, lim, layout.dataOffset, size, Math.max(1, opts.chunk ?? (packed ? 4 * METRICS_CHUNK : METRICS_CHUNK)), {
       steps: packed ? undefined : (s) => { out.goodCount += s.length; take(s, upTo(s[s.length - 1]!.step)); },
-      packed: packed ? (meta, data, count, last) => { out.goodCount += count; packed(meta, data, count, last, upTo(last.step)); } : undefined,
+      packed: packed ? (meta, data, count, last, means) => {
+        for (let i = 0; i < count; i++) out.goodCount += means.weights[i]!;
+        packed(meta, data, count, last, upTo(last.step), means);
+      } : undefined,
+      stride: packed && opts.stride ? opts.stride(Math.floor(Math.max(0, size - layout.dataOffset) / layout.frameBytes)) : 1,
       bad: (n, reason) => noteBad(out, n + 1, `frame ${n + 1}: ${reason}`),
     });
   } finally {

@@ -217,6 +217,26 @@ export class ColumnStore {
     for (let r = 0; r < count; r++) this.add((c) => this.writeFlat(c, data, r * size));
   }
 
+  /**
+   * Add `count` columns averaged already (a reader that downsamples as it reads, src/runs/read-steps.ts):
+   * packed as pushPacked's records, record r the mean of `weights[r]` records from step
+   * `stepFrom[r]` on; full ones hold `stride` records (the stride the store would have reached
+   * for the run's length: a power of two). Into an empty store, or one of that stride.
+   */
+  pushMeans(meta: LayerMeta[], data: Float64Array, count: number, weights: Float64Array, stepFrom: Float64Array, stride: number): void {
+    if (!this.meta) this.setLayers(meta);
+    if (this.count === 0) this.stride = stride;
+    const size = packedSize(this.meta!);
+    if (data.length < count * size) throw new Error(`packed records: ${data.length} numbers for ${count} records of ${size}`);
+    for (let r = 0; r < count; r++) {
+      this.add((c) => {
+        this.writeFlat(c, data, r * size);
+        this.s.n[c] = weights[r]!;
+        this.s.stepFrom[c] = stepFrom[r]!;
+      });
+    }
+  }
+
   private add(write: (column: number) => void): void {
     const last = this.count - 1;
     if (last >= 0 && this.s.n[last]! < this.stride) {

@@ -15,6 +15,8 @@ import { copyStepRecord, Trainer, type EpochRecord, type StepRecord } from '../.
 import type { Dataset, ResolvedConfig } from '../../src/engine/types';
 import { trainVariant } from '../../src/node/train-session';
 import { convertRun } from '../../src/runs/convert';
+import { loadRunModel } from '../../src/runs/loader';
+import { ColumnStore } from '../../src/shared/columns';
 import { readRunRecords } from '../../src/runs/read';
 import { RunRecorder, type RecordFormat } from '../../src/runs/record';
 import { runMeta } from '../../src/runs/summary';
@@ -210,4 +212,45 @@ test('openRunTail: a child process appends frames and epoch lines in pieces, a f
   } finally {
     child.kill();
   }
+});
+
+test('Open Run reads metrics.bin straight into the history: the same columns as pushing every record, bad frames left out', async () => {
+  const dir = path.join(tmp('mlp-bin-cols-'), 'run');
+  // 2,400 steps into 100 columns: a stride of 32, the last column partly filled
+  const cfg = makeConfig({ layers: [10, 7], activation: ['relu', 'tanh'], batchSize: 10, epochs: 24 });
+  const { steps } = await trainInto(dir, cfg, randomDataset(995, 3, 3, 4), 'binary');
+  assert.equal(steps.length, 2400);
+  const expected = (records: StepRecord[]) => { const s = new ColumnStore(100); for (const r of records) s.push(r); return s; };
+  const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string) => {
+    assert.equal(a.length, b.length, what);
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i]!, y = b[i]!;
+      assert.ok(x === y || (Number.isNaN(x) && Number.isNaN(y)) || Math.abs(x - y) <= tol * Math.max(1, Math.abs(y)), `${what}[${i}]: ${x} vs ${y}`);
+    }
+  };
+  const compare = (got: ColumnStore, want: ColumnStore) => {
+    assert.equal(got.count, want.count);
+    assert.equal(got.stride, want.stride);
+    const n = want.count;
+    for (const k of ['step', 'stepFrom', 'epoch', 'n'] as const) assert.deepEqual([...got.s[k].subarray(0, n)], [...want.s[k].subarray(0, n)], k);
+    for (const k of ['loss', 'accuracy', 'lr'] as const) close(got.s[k].subarray(0, n), want.s[k].subarray(0, n), 1e-12, k);
+    want.layers.forEach((L, k) => {
+      for (const q of Object.keys(L.q) as (keyof typeof L.q)[]) close(got.layers[k]!.q[q].subarray(0, n), L.q[q].subarray(0, n), 1e-12, `layer ${k} ${q}`);
+      close(got.layers[k]!.units.subarray(0, n * want.meta![k]!.units), L.units.subarray(0, n * want.meta![k]!.units), 1e-6, `layer ${k} units`);
+      close(got.layers[k]!.hist.subarray(0, n * want.meta![k]!.histBins), L.hist.subarray(0, n * want.meta![k]!.histBins), 1e-6, `layer ${k} hist`);
+    });
+  };
+  let model = await loadRunModel([dir], 100, 'cols');
+  compare(model.variants[0]!.store, expected(steps));
+  assert.equal(model.variants[0]!.epochs.length, 24);
+  assert.equal(model.message, null);
+  // a frame in the middle corrupted: left out of its column, reported
+  const file = path.join(dir, 'metrics.bin');
+  const raw = fs.readFileSync(file);
+  const fb = (JSON.parse(raw.subarray(12, 12 + raw.readUInt32LE(8)).toString()) as { frameBytes: number }).frameBytes;
+  raw[raw.length - 1000 * fb + 40] ^= 4; // step 1401
+  fs.writeFileSync(file, raw);
+  model = await loadRunModel([dir], 100, 'cols');
+  compare(model.variants[0]!.store, expected(steps.filter((s) => s.step !== 1401)));
+  assert.match(model.message ?? '', /record 1401; frame 1401: its CRC does not match/);
 });
