@@ -15,7 +15,8 @@
  *   - opening a synthetic 1,000,000-step lecture run (loadRunModel, as Open Run does): seconds and
  *     the growth of the process's resident memory.
  *
- *   npm run bench:cli [-- --reps N] [--skip-open] [--skip-bench]
+ *   npm run bench:cli [-- --reps N] [--skip-open] [--skip-bench] [--cli OTHER/dist/cli.js]
+ *     --cli  measure another build's CLI (W1 and W2 only: an older one has no --jsonl)
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -27,9 +28,11 @@ import { crc32, encodeStep, headerBytes, writerLayout } from '../src/runs/steps-
 import type { ResolvedConfig } from '../src/engine/types';
 
 const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
 const args = process.argv.slice(2);
 const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+/** --cli FILE: another build's CLI (an older version, for a before/after; it writes metrics.jsonl) */
+const CLI = path.resolve(opt('--cli') ?? path.join(ROOT, 'dist', 'cli.js'));
+const other = opt('--cli') !== undefined;
 const reps = Number(opt('--reps') ?? 3);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-bench-cli-'));
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
@@ -152,10 +155,10 @@ async function openMillion(n: number): Promise<void> {
 async function main(): Promise<void> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: npm run build`);
   console.log(`mlp-lens bench:cli ${new Date().toISOString()}; ${os.cpus()[0]?.model} x ${os.cpus().length}, ${os.platform()} ${os.release()}, Node ${process.version}`);
-  console.log(`command: node dist/bench-cli.js ${args.join(' ')} (${reps} interleaved rounds)\n`);
+  console.log(`command: node dist/bench-cli.js ${args.join(' ')} (${reps} interleaved rounds; CLI ${CLI})\n`);
   try {
-    lectureBytes();
-    const w1 = ratios('W1-like 2-8-8-8-2 sigmoid, batch 16', W1, true);
+    if (!other) lectureBytes();
+    const w1 = ratios('W1-like 2-8-8-8-2 sigmoid, batch 16', W1, !other);
     ratios('W2 784-256-256-256-10 relu, batch 64', W2, false);
     if (!args.includes('--skip-bench')) {
       const json = path.join(tmp, 'bench.json');
@@ -165,7 +168,7 @@ async function main(): Promise<void> {
       const mem = rows.find((r) => r.name === 'engine probes on')!.median;
       console.log(`W1: the bench's in-memory rate with probes every step ${fmt(mem)} samples/s; the CLI's ${fmt(w1.on)} is ${(w1.on / mem).toFixed(2)} of it`);
     }
-    if (!args.includes('--skip-open')) await openMillion(1_000_000);
+    if (!args.includes('--skip-open') && !other) await openMillion(1_000_000);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

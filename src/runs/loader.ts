@@ -13,6 +13,18 @@ import { checkRecord } from './validate';
 
 /** Variant folders one run may have, at most (a config has a few variants). */
 export const MAX_RUN_DIRS = 100;
+/**
+ * Records of metrics.bin pushed into the history one by one, as the live view did (bit for bit);
+ * a longer run's frames are averaged into its columns as they are read.
+ */
+export const EXACT_RECORDS = 100_000;
+
+/** The records a full column of a history of `capacity` columns holds after `records` were pushed. */
+export function columnStride(records: number, capacity: number): number {
+  let s = 1;
+  while (Math.ceil(records / s) > capacity) s *= 2;
+  return s;
+}
 
 /** The record check for one variant's metrics: checkRecord, and no more epoch records than epochs. */
 function recordCheck(cfg: ResolvedConfig): RecordCheck {
@@ -22,13 +34,6 @@ function recordCheck(cfg: ResolvedConfig): RecordCheck {
     if (typeof rec !== 'string' && rec.kind === 'epoch' && ++epochs > cfg.epochs) return `more epoch records than the run's ${cfg.epochs} epochs`;
     return rec;
   };
-}
-
-/** The records a full column of a history of `capacity` columns holds after `records` were pushed. */
-export function columnStride(records: number, capacity: number): number {
-  let s = 1;
-  while (Math.ceil(records / s) > capacity) s *= 2;
-  return s;
 }
 
 /** "a (lines 3, 5 and 2 more; line 3: reason)"; frames for metrics.bin */
@@ -71,10 +76,11 @@ export async function loadRunModel(dirs: string[], capacity: number, id: string,
       r.metrics = await readRunRecords(r.dir, recordCheck(r.config), (steps, epochs) => model.records(variant, steps, epochs, null), {
         root: r.root, config: r.config,
         // metrics.bin's frames go into the column store packed: no object per record
-        // averaged as they are read into columns of the stride the history would reach for
-        // the file's length: the same columns as pushing each record, without merging them in
+        // metrics.bin's frames go into the history packed, as the worker's records do when live
+        // (the same columns, bit for bit); a longer run's are averaged into its columns as they
+        // are read (the same up to rounding, in a fraction of the time)
         packed: (meta, data, count, last, epochs, means) => model.packedRecords(variant, meta, data, count, epochs, { ...last, totalSteps: r.summary.stepsPlanned }, means),
-        stride: (frames) => columnStride(frames, model.variant(variant)!.store.capacity),
+        stride: (frames) => (frames > EXACT_RECORDS ? columnStride(frames, model.variant(variant)!.store.capacity) : 1),
       });
     } catch (e) {
       throw cannotRead(r.dir, e);

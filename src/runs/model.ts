@@ -91,7 +91,7 @@ export class RunModel {
     this.changed();
   }
 
-  /** Records packed by the worker (RecordPacker, src/shared/columns.ts), or averaged by a reader (`means`: ColumnStore.pushMeans). */
+  /** Records packed by the worker (RecordPacker, src/shared/columns.ts) or by the reader of metrics.bin; `means`: columns it averaged (ColumnStore.pushMeans). */
   packedRecords(
     name: string, layers: LayerMeta[] | null, data: Float64Array, count: number, epochs: EpochRecord[], progress: { step: number; totalSteps: number; epoch: number },
     means?: { weights: Float64Array; stepFrom: Float64Array; stride: number },

@@ -18,11 +18,11 @@ export interface FrameLimits {
 }
 
 /**
- * Packed columns: the layers' meta, the numbers (RecordPacker's layout: step and epoch the last
- * frame's, the rest means over the column's frames), how many, the last frame's step and epoch,
- * and what each column averages.
+ * Packed records: the layers' meta, the numbers (RecordPacker's layout), how many, the last
+ * one's step and epoch; with `means` (frames averaged into columns as they are read, FrameSinks.stride)
+ * each record is a column: step and epoch its last frame's, the rest means over its frames.
  */
-export type PackedTake = (meta: LayerMeta[], data: Float64Array, count: number, last: { step: number; epoch: number }, means: PackedMeans) => void;
+export type PackedTake = (meta: LayerMeta[], data: Float64Array, count: number, last: { step: number; epoch: number }, means?: PackedMeans) => void;
 
 /** The column store's layer meta for frames of this layout. */
 export function layoutMeta(L: StepsLayout): LayerMeta[] {
@@ -77,6 +77,62 @@ function intactChunkCrc(fb: number, m: number): number {
 /** Do the first m frames of `bytes` all carry their CRC? (false: not known; check each) */
 function chunkIntact(bytes: Uint8Array, fb: number, m: number): boolean {
   return !!nativeCrc && m > 0 && nativeCrc(bytes.subarray(0, m * fb)) === intactChunkCrc(fb, m);
+}
+
+/**
+ * The frame at `off` packed into out[o...] (columns.ts packRecord's layout: the numbers a
+ * decoded step record would pack to, exactly), or why it is not a record. `checked`: its CRC was
+ * checked with its chunk's.
+ */
+/** count / rows for the counts of one byte (most frames have the batch's rows: made once per rows, not a division a unit) */
+const fractions = { rows: 0, of: new Float64Array(256) };
+
+function packFrame(L: StepsLayout, view: DataView, bytes: Uint8Array, off: number, lim: FrameLimits, out: Float64Array, o: number, checked: boolean): string | null {
+  if (!checked && !frameIntact(L, view, bytes, off)) return 'its CRC does not match its bytes';
+  const epoch = view.getUint32(off + 4, true), rows = view.getUint32(off + 8, true);
+  if (epoch > lim.maxEpoch) return `"epoch" is ${epoch}, not an epoch of the run's ${lim.maxEpoch}`;
+  if (rows < 1 || rows > lim.maxRows) return `"rows" is ${rows}; the run's batches have 1 to ${lim.maxRows} rows`;
+  out[o++] = view.getUint32(off, true);
+  out[o++] = epoch;
+  out[o++] = view.getFloat64(off + 12, true);
+  out[o++] = view.getFloat64(off + 20, true);
+  out[o++] = view.getFloat64(off + 28, true);
+  const slots = L.slots;
+  for (let k = 0; k < slots.length; k++) {
+    const s = slots[k]!, a = off + s.at;
+    // LAYER_QUANTITIES order: sat, delta, gradW, gradB, mean, std, updateRatio
+    out[o] = view.getFloat64(a, true);
+    out[o + 1] = view.getFloat64(a + 40, true);
+    out[o + 2] = view.getFloat64(a + 24, true);
+    out[o + 3] = view.getFloat64(a + 32, true);
+    out[o + 4] = view.getFloat64(a + 8, true);
+    out[o + 5] = view.getFloat64(a + 16, true);
+    out[o + 6] = view.getFloat64(a + 48, true);
+    o += 7;
+    if (s.unit >= 0) {
+      const h = off + s.unit, U = s.units;
+      let most = 0;
+      if (s.unitSize === 1) {
+        const f = fractions.of;
+        if (fractions.rows !== rows) {
+          for (let c = 0; c < 256; c++) f[c] = c / rows;
+          fractions.rows = rows;
+        }
+        for (let j = 0; j < U; j++) { const c = bytes[h + j]!; out[o + j] = f[c]!; if (c > most) most = c; }
+      }
+      else if (s.unitSize === 2) for (let j = 0; j < U; j++) { const c = view.getUint16(h + 2 * j, true); out[o + j] = c / rows; if (c > most) most = c; }
+      else for (let j = 0; j < U; j++) { const c = view.getUint32(h + 4 * j, true); out[o + j] = c / rows; if (c > most) most = c; }
+      if (most > rows) return `a unit of layer ${k} counts ${most} of ${rows} rows`;
+      o += U;
+    }
+    if (s.hist >= 0) {
+      const h = off + s.hist;
+      if (s.histSize === 2) for (let b = 0; b < s.bins; b++) out[o + b] = view.getUint16(h + 2 * b, true);
+      else for (let b = 0; b < s.bins; b++) out[o + b] = view.getUint32(h + 4 * b, true);
+      o += s.bins;
+    }
+  }
+  return null;
 }
 
 /**
@@ -161,8 +217,9 @@ export interface FramesRead {
 export interface FrameSinks {
   /** step records (when `packed` is not given) */
   steps?: (steps: StepRecord[]) => void;
-  /** frames averaged into columns of `stride` frames (the column store's stride for the file's length) */
+  /** step records packed for the column store instead (no object per record; the numbers are valid until it returns) */
   packed?: PackedTake;
+  /** with `packed`, more than 1: frames averaged into columns of `stride` frames as they are read */
   stride?: number;
   /** a bad frame: its 0-based number and why */
   bad: (frame: number, reason: string) => void;
@@ -185,25 +242,23 @@ export async function readFrames(
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const meta = sinks.packed ? layoutMeta(L) : null;
   const psize = meta ? 5 + meta.reduce((a, m) => a + 7 + m.units + m.histBins, 0) : 0;
-  const stride = Math.max(1, sinks.stride ?? 1);
-  // the column being averaged: its sums, frames and first step
-  const acc = new Float64Array(psize);
+  // one buffer for the packed records of every chunk: the sink takes them before the next chunk
+  const packedBuf = meta ? new Float64Array(Math.min(per, Math.max(whole, 1)) * psize) : null;
+  // averaging (stride > 1): the column being summed, its frames and first step; the columns made
+  const stride = meta ? Math.max(1, sinks.stride ?? 1) : 1;
+  const acc = new Float64Array(stride > 1 ? psize : 0);
   let inGroup = 0, groupFrom = 0;
-  let out: { data: Float64Array; weights: Float64Array; stepFrom: Float64Array; count: number } | null = null;
-  let last = { step: 0, epoch: 0 };
+  const cols = stride > 1 ? { data: new Float64Array((Math.ceil(per / stride) + 1) * psize), weights: new Float64Array(Math.ceil(per / stride) + 1), stepFrom: new Float64Array(Math.ceil(per / stride) + 1), count: 0 } : null;
   const endGroup = () => {
-    const o = out!.count * psize, d = out!.data;
-    d[o] = acc[0]!;
-    d[o + 1] = acc[1]!;
-    for (let i = 2; i < psize; i++) d[o + i] = acc[i]! / inGroup;
-    out!.weights[out!.count] = inGroup;
-    out!.stepFrom[out!.count] = groupFrom;
-    out!.count++;
+    const c = cols!, o = c.count * psize;
+    c.data[o] = acc[0]!;
+    c.data[o + 1] = acc[1]!;
+    for (let i = 2; i < psize; i++) c.data[o + i] = acc[i]! / inGroup;
+    c.weights[c.count] = inGroup;
+    c.stepFrom[c.count] = groupFrom;
+    c.count++;
     acc.fill(0);
     inGroup = 0;
-  };
-  const hand = () => {
-    if (out?.count) sinks.packed!(meta!, out.data.subarray(0, out.count * psize), out.count, last, { weights: out.weights, stepFrom: out.stepFrom, stride });
   };
   let done = 0;
   let pos = from;
@@ -230,8 +285,8 @@ export async function readFrames(
     next = ahead < whole && got === n * fb ? readInto(bufs[turn]!, from + ahead * fb, Math.min(per, whole - ahead)) : null;
     const m = Math.floor(got / fb);
     if (m === 0) break;
-    const cols = Math.ceil(m / stride) + 1;
-    if (meta) out = { data: new Float64Array(cols * psize), weights: new Float64Array(cols), stepFrom: new Float64Array(cols), count: 0 };
+    const packed = stride > 1 ? null : packedBuf;
+    let count = 0;
     const steps: StepRecord[] = [];
     let stop = false;
     const checked = chunkIntact(buf, fb, m);
@@ -239,11 +294,12 @@ export async function readFrames(
       const off = i * fb;
       const lastWhole = done + i === whole - 1;
       let problem: string | null;
-      if (meta) {
+      if (packed) {
+        problem = packFrame(L, view, buf, off, lim, packed, count * psize, checked);
+      } else if (cols) {
         problem = addFrame(L, view, buf, off, lim, acc, checked);
         if (problem === null) {
           if (inGroup++ === 0) groupFrom = acc[0]!;
-          last = { step: acc[0]!, epoch: acc[1]! };
           if (inGroup === stride) endGroup();
         }
       } else {
@@ -251,15 +307,18 @@ export async function readFrames(
         problem = typeof r === 'string' ? r : null;
         if (typeof r !== 'string') steps.push(r);
       }
-      if (problem === null) continue;
+      if (problem === null) { count++; continue; }
       if (holdBad(pos + off, lastWhole)) { stop = true; done += i; break; }
       sinks.bad(firstFrame + done + i, problem);
     }
     if (!stop) done += m;
-    if (stop || m < n || done >= whole) {
-      if (meta && inGroup) endGroup(); // the last column, partly filled
+    if (packed && count) sinks.packed!(meta!, packed.subarray(0, count * psize), count, { step: packed[(count - 1) * psize]!, epoch: packed[(count - 1) * psize + 1]! });
+    if (cols) {
+      if ((stop || m < n || done >= whole) && inGroup) endGroup(); // the last column, partly filled
+      const c = cols.count;
+      if (c) sinks.packed!(meta!, cols.data.subarray(0, c * psize), c, { step: cols.data[(c - 1) * psize]!, epoch: cols.data[(c - 1) * psize + 1]! }, { weights: cols.weights, stepFrom: cols.stepFrom, stride });
+      cols.count = 0;
     }
-    hand();
     if (steps.length) sinks.steps?.(steps);
     pos = from + done * fb;
     if (stop || m < n) break;

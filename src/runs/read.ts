@@ -158,8 +158,8 @@ export interface ReadRecordsOptions {
    * metrics.bin's frames packed for the column store instead of step records (`take` then gets
    * epoch records only): meta, numbers (RecordPacker's layout), count, the last step and epoch
    */
-  packed?: (meta: LayerMeta[], data: Float64Array, count: number, last: { step: number; epoch: number }, epochs: EpochRecord[], means: PackedMeans) => void;
-  /** with `packed`: the frames each column averages, given the file's frames (the column store's stride for that many records) */
+  packed?: (meta: LayerMeta[], data: Float64Array, count: number, last: { step: number; epoch: number }, epochs: EpochRecord[], means?: PackedMeans) => void;
+  /** with `packed`: the frames each record averages, given the file's frames (1: every frame its own record) */
   stride?: (frames: number) => number;
 }
 
@@ -361,11 +361,12 @@ export async function readRunRecords(
     const layout = await readStepsHeader(file, size, cfg, shown);
     const lim = { maxRows: cfg.batchSize, maxEpoch: cfg.epochs };
     const packed = opts.packed;
-    // frames straight into columns: a bigger chunk (1 MiB) keeps the reads ahead of the decoding
+    // into the history: chunks of 1 MiB keep the reads (on the thread pool) ahead of the decoding
     await readFrames(file, layout, lim, layout.dataOffset, size, Math.max(1, opts.chunk ?? (packed ? 4 * METRICS_CHUNK : METRICS_CHUNK)), {
       steps: packed ? undefined : (s) => { out.goodCount += s.length; take(s, upTo(s[s.length - 1]!.step)); },
       packed: packed ? (meta, data, count, last, means) => {
-        for (let i = 0; i < count; i++) out.goodCount += means.weights[i]!;
+        if (means) for (let i = 0; i < count; i++) out.goodCount += means.weights[i]!;
+        else out.goodCount += count;
         packed(meta, data, count, last, upTo(last.step), means);
       } : undefined,
       stride: packed && opts.stride ? opts.stride(Math.floor(Math.max(0, size - layout.dataOffset) / layout.frameBytes)) : 1,

@@ -15,7 +15,7 @@ import { copyStepRecord, Trainer, type EpochRecord, type StepRecord } from '../.
 import type { Dataset, ResolvedConfig } from '../../src/engine/types';
 import { trainVariant } from '../../src/node/train-session';
 import { convertRun } from '../../src/runs/convert';
-import { loadRunModel } from '../../src/runs/loader';
+import { columnStride, loadRunModel } from '../../src/runs/loader';
 import { ColumnStore } from '../../src/shared/columns';
 import { readRunRecords } from '../../src/runs/read';
 import { RunRecorder, type RecordFormat } from '../../src/runs/record';
@@ -214,7 +214,7 @@ test('openRunTail: a child process appends frames and epoch lines in pieces, a f
   }
 });
 
-test('Open Run reads metrics.bin straight into the history: the same columns as pushing every record, bad frames left out', async () => {
+test('Open Run reads metrics.bin into the history packed: the same columns as pushing every record (bit for bit; averaged as read past EXACT_RECORDS, up to rounding); bad frames left out', async () => {
   const dir = path.join(tmp('mlp-bin-cols-'), 'run');
   // 2,400 steps into 100 columns: a stride of 32, the last column partly filled
   const cfg = makeConfig({ layers: [10, 7], activation: ['relu', 'tanh'], batchSize: 10, epochs: 24 });
@@ -225,23 +225,31 @@ test('Open Run reads metrics.bin straight into the history: the same columns as 
     assert.equal(a.length, b.length, what);
     for (let i = 0; i < a.length; i++) {
       const x = a[i]!, y = b[i]!;
-      assert.ok(x === y || (Number.isNaN(x) && Number.isNaN(y)) || Math.abs(x - y) <= tol * Math.max(1, Math.abs(y)), `${what}[${i}]: ${x} vs ${y}`);
+      assert.ok(Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y)) || (tol > 0 && Math.abs(x - y) <= tol * Math.max(1, Math.abs(y))), `${what}[${i}]: ${x} vs ${y}`);
     }
   };
-  const compare = (got: ColumnStore, want: ColumnStore) => {
+  const compare = (got: ColumnStore, want: ColumnStore, tol = 0, tol32 = 0) => {
     assert.equal(got.count, want.count);
     assert.equal(got.stride, want.stride);
     const n = want.count;
     for (const k of ['step', 'stepFrom', 'epoch', 'n'] as const) assert.deepEqual([...got.s[k].subarray(0, n)], [...want.s[k].subarray(0, n)], k);
-    for (const k of ['loss', 'accuracy', 'lr'] as const) close(got.s[k].subarray(0, n), want.s[k].subarray(0, n), 1e-12, k);
+    for (const k of ['loss', 'accuracy', 'lr'] as const) close(got.s[k].subarray(0, n), want.s[k].subarray(0, n), tol, k);
     want.layers.forEach((L, k) => {
-      for (const q of Object.keys(L.q) as (keyof typeof L.q)[]) close(got.layers[k]!.q[q].subarray(0, n), L.q[q].subarray(0, n), 1e-12, `layer ${k} ${q}`);
-      close(got.layers[k]!.units.subarray(0, n * want.meta![k]!.units), L.units.subarray(0, n * want.meta![k]!.units), 1e-6, `layer ${k} units`);
-      close(got.layers[k]!.hist.subarray(0, n * want.meta![k]!.histBins), L.hist.subarray(0, n * want.meta![k]!.histBins), 1e-6, `layer ${k} hist`);
+      for (const q of Object.keys(L.q) as (keyof typeof L.q)[]) close(got.layers[k]!.q[q].subarray(0, n), L.q[q].subarray(0, n), tol, `layer ${k} ${q}`);
+      close(got.layers[k]!.units.subarray(0, n * want.meta![k]!.units), L.units.subarray(0, n * want.meta![k]!.units), tol32, `layer ${k} units`);
+      close(got.layers[k]!.hist.subarray(0, n * want.meta![k]!.histBins), L.hist.subarray(0, n * want.meta![k]!.histBins), tol32, `layer ${k} hist`);
     });
   };
   let model = await loadRunModel([dir], 100, 'cols');
   compare(model.variants[0]!.store, expected(steps));
+  // a run past EXACT_RECORDS: its frames averaged into the columns as they are read, the same up to rounding
+  const averaged = new ColumnStore(100);
+  await readRunRecords(dir, (v) => checkRecord(v, cfg), () => {}, {
+    chunk: 7 * 1000, // columns of 32 frames cut across chunks
+    packed: (meta, data, count, _last, _epochs, means) => averaged.pushMeans(meta, data, count, means!.weights, means!.stepFrom, means!.stride),
+    stride: (frames) => columnStride(frames, 100),
+  });
+  compare(averaged, expected(steps), 1e-12, 1e-6);
   assert.equal(model.variants[0]!.epochs.length, 24);
   assert.equal(model.message, null);
   // a frame in the middle corrupted: left out of its column, reported
