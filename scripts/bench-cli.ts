@@ -5,7 +5,8 @@
  *   W1-like  2-8-8-8-2 sigmoid, batch 16, xor (98,000 training examples, 40 epochs)   probes every step / off / every step with --jsonl
  *   W2       784-256-256-256-10 relu SGD, batch 64, mnist (9,500, 4 epochs)          probes every step / off
  *
- * "off" is probes.every 1e9 (records at step 1 and at the last step only). Each rate is the run's
+ * "off" is probes.every 1e9 (records at step 1 and at the last step only); every run on one thread
+ * (MLP_LENS_THREADS=1). Each rate is the run's
  * own samplesPerSecond (summary.json: training time, not the process's start); the ratio on/off
  * is the median over rounds of each round's ratio. Then:
  *   - bytes per recorded step of the lecture (examples/lecture.mlp.json), metrics.bin against
@@ -42,32 +43,44 @@ const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 const W1 = { name: 'W1-like', dataset: { type: 'xor', samples: 100000, testFraction: 0.02 }, layers: [8, 8, 8], activation: 'sigmoid', batchSize: 16, lr: 0.001, epochs: 40, seed: 1 };
 const W2 = { name: 'W2', dataset: { type: 'mnist', testFraction: 0.05 }, layers: [256, 256, 256], activation: 'relu', init: 'he_normal', optimizer: 'sgd', batchSize: 64, lr: 0.001, epochs: 4, seed: 1 };
 
-/** One `mlp-lens train` run: its samples/s and folder. */
-function train(cfg: object, every: number, extra: string[] = []): { rate: number; dir: string } {
+/**
+ * One `mlp-lens train` run: its samples/s (wall, its own summary), its samples per CPU second (the
+ * process's user + system time, every thread, start-up included: bash's `times`), and folder.
+ */
+function train(cfg: object, every: number, extra: string[] = []): { rate: number; cpuRate: number; dir: string } {
   const file = path.join(tmp, 'c.mlp.json');
   fs.writeFileSync(file, JSON.stringify({ ...cfg, probes: { every } }));
   const out = path.join(tmp, 'o');
-  const r = spawnSync(process.execPath, [CLI, 'train', file, '--out', out, '--json', ...extra], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  // one thread (MLP_LENS_THREADS=1): on a shared machine a helper thread makes the rates wander
+  const r = spawnSync('bash', ['-c', '"$0" "$@"; code=$?; times >&2; exit $code', process.execPath, CLI, 'train', file, '--out', out, '--json', ...extra],
+    { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, MLP_LENS_THREADS: '1' } });
   if (r.status !== 0) throw new Error(`train failed: ${r.stderr}`);
-  const run = (JSON.parse(r.stdout) as { runs: { dir: string; samplesPerSecond: number }[] }).runs[0]!;
-  return { rate: run.samplesPerSecond, dir: run.dir };
+  const run = (JSON.parse(r.stdout) as { runs: { dir: string; samplesPerSecond: number; seconds: number }[] }).runs[0]!;
+  const secs = (t: string) => { const m = /(\d+)m([\d.]+)s/.exec(t); return m ? Number(m[1]) * 60 + Number(m[2]) : NaN; };
+  const children = r.stderr.trim().split('\n').at(-1)!.split(/\s+/).map(secs);
+  return { rate: run.samplesPerSecond, cpuRate: (run.samplesPerSecond * run.seconds) / (children[0]! + children[1]!), dir: run.dir };
 }
 
 function ratios(name: string, cfg: object, withJsonl: boolean): { on: number; off: number; jsonl: number | null; ratio: number } {
   const on: number[] = [], off: number[] = [], jsonl: number[] = [], ratio: number[] = [];
+  const onC: number[] = [], offC: number[] = [], jsonlC: number[] = [], ratioC: number[] = [];
   train(cfg, 1); // warm the file cache
+  const take = (rates: number[], cpu: number[], r: { rate: number; cpuRate: number }) => { rates.push(r.rate); cpu.push(r.cpuRate); };
   for (let r = 0; r < reps; r++) {
     // rotated order: no contender always runs first
     const runs: (() => void)[] = [
-      () => on.push(train(cfg, 1).rate),
-      () => off.push(train(cfg, 1e9).rate),
-      ...(withJsonl ? [() => { jsonl.push(train(cfg, 1, ['--jsonl']).rate); }] : []),
+      () => take(on, onC, train(cfg, 1)),
+      () => take(off, offC, train(cfg, 1e9)),
+      ...(withJsonl ? [() => take(jsonl, jsonlC, train(cfg, 1, ['--jsonl']))] : []),
     ];
     for (let j = 0; j < runs.length; j++) runs[(j + r) % runs.length]!();
     ratio.push(on[r]! / off[r]!);
+    ratioC.push(onC[r]! / offC[r]!);
   }
   const res = { on: median(on), off: median(off), jsonl: withJsonl ? median(jsonl) : null, ratio: median(ratio) };
-  console.log(`${name}: probes every step ${fmt(res.on)} samples/s, off ${fmt(res.off)}${res.jsonl !== null ? `, every step with --jsonl ${fmt(res.jsonl)}` : ''}; on/off ${res.ratio.toFixed(3)} (rounds ${ratio.map((x) => x.toFixed(3)).join(', ')})`);
+  console.log(`${name}:`);
+  console.log(`  wall: probes every step ${fmt(res.on)} samples/s, off ${fmt(res.off)}${res.jsonl !== null ? `, every step with --jsonl ${fmt(res.jsonl)}` : ''}; on/off ${res.ratio.toFixed(3)} (rounds ${ratio.map((x) => x.toFixed(2)).join(', ')})`);
+  console.log(`  per CPU second: every step ${fmt(median(onC))}, off ${fmt(median(offC))}${withJsonl ? `, --jsonl ${fmt(median(jsonlC))}` : ''}; on/off ${median(ratioC).toFixed(3)} (rounds ${ratioC.map((x) => x.toFixed(2)).join(', ')})`);
   return res;
 }
 
