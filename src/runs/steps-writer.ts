@@ -3,8 +3,9 @@
  * 64 KiB batch buffer (steps-format.ts encodeStep: no allocation, no JSON), and whole batches of
  * frames go out with fs.write on libuv's thread pool while training fills another buffer. A
  * write's buffer is free again when its callback has run, which is between training slices: a
- * slice that fills more than one batch takes another buffer, up to MAX_BUFFERS (1 MiB), and past
- * that writes the full one here, synchronously. Every write is positional, so the order the writes
+ * slice that fills more than one batch takes another buffer, up to MAX_BUFFERS (4 MiB: a 50 ms
+ * slice of the smallest networks makes about 1.5 MB of frames), and past that writes the full one
+ * here, synchronously. Every write is positional, so the order the writes
  * finish in does not matter.
  *
  * A write that fails (a full disk) is recorded (onFail) and the file cut back to its last whole
@@ -17,8 +18,8 @@ import { encodeStep, headerBytes, type StepsLayout } from './steps-format';
 
 /** Bytes of frames held before they are written. */
 export const BATCH_BYTES = 64 * 1024;
-/** Batch buffers at most (the first two are made at once, more as a slice needs them). */
-export const MAX_BUFFERS = 16;
+/** Batch buffers at most (the first two are made at once, more as a slice needs them; a sync write past them). */
+export const MAX_BUFFERS = 64;
 
 export class StepsWriter {
   private readonly fd: number;
