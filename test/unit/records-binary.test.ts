@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { availableKernelPaths, type KernelPath } from '../../src/engine/kernel-path';
@@ -23,8 +22,8 @@ import { runMeta } from '../../src/runs/summary';
 import { openRunTail } from '../../src/runs/tail';
 import { checkRecord } from '../../src/runs/validate';
 import { makeConfig, randomDataset } from '../support/fixtures';
+import { tmp } from '../support/cli';
 
-const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));
 
 /** Trains `cfg` on `data` into `dir` in `format`; the engine's own records, copied. */
 async function trainInto(dir: string, cfg: ResolvedConfig, data: Dataset, format: RecordFormat, kernel?: KernelPath): Promise<{ steps: StepRecord[]; epochs: EpochRecord[] }> {

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { copyStepRecord, Trainer, type StepRecord } from '../../src/engine/trainer';
@@ -16,7 +15,7 @@ import { readRunRecords } from '../../src/runs/read';
 import { RunRecorder } from '../../src/runs/record';
 import { runMeta } from '../../src/runs/summary';
 import { checkRecord } from '../../src/runs/validate';
-import { ROOT } from '../support/cli';
+import { ROOT, tmp } from '../support/cli';
 import { makeConfig, randomDataset } from '../support/fixtures';
 
 /** The documented snippet: the python block after the steps-reader marker in docs/cli.md. */
@@ -30,7 +29,7 @@ function documentedSnippet(): string {
 test('the numpy snippet of docs/cli.md reads metrics.bin as the TypeScript reader does', async () => {
   const numpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
   if (numpy.status !== 0) assert.fail(`python3 with numpy is required (Debian: apt-get install python3-numpy): ${(numpy.stderr || numpy.error?.message || '').trim().split('\n').at(-1)}`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-py-'));
+  const dir = tmp('mlp-py-');
   // 150 examples in batches of 16: short last batches; three activations, per-unit saturation on
   const cfg = makeConfig({ layers: [12, 9, 7], activation: ['relu', 'sigmoid', 'tanh'], batchSize: 16, epochs: 2 });
   const trainer = new Trainer(cfg, randomDataset(150, 4, 3, 11));
