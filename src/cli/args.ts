@@ -2,12 +2,13 @@
 
 export const USAGE = `usage:
   mlp-lens train <config.mlp.json> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json]
-                [--report FILE.html] [--jobs N] [--shard I/N]
+                [--report FILE.html] [--jobs N] [--shard I/N] [--jsonl]
   mlp-lens dump <config.mlp.json> --out PREFIX [--variant NAME] [--no-probs]
   mlp-lens validate <config.mlp.json> [--json]
   mlp-lens runs [DIR] [--json]
   mlp-lens export <run or experiment folder>... --csv FILE.csv
   mlp-lens report <run or experiment folder>... --out FILE.html
+  mlp-lens convert <run folder>... (--jsonl | --binary) [--replace]
 
 train     trains every variant (or one) and writes a run record per variant:
           DIR/<variant>/ with --out, else .mlp-lens/runs/<time>-<config>-<variant>/;
@@ -24,6 +25,9 @@ runs      lists the runs and experiments in DIR (default .mlp-lens/runs), one li
 export    writes the step and epoch records of runs and experiments as one tidy CSV
 report    writes a comparison of runs (up to 6, from any configs and dates) as one
           self-contained HTML file: curves overlaid, heatmaps on one colour scale
+convert   rewrites run folders' step records as metrics.jsonl (--jsonl) or metrics.bin
+          (--binary), keeping the other form unless --replace; train --jsonl writes
+          metrics.jsonl instead of metrics.bin
 
 exit codes: 0 ok; 2 invalid config/data/arguments or an unusable output path (--out, --report,
             --csv), found before training; 1 training failed (diverged, or its record could not
@@ -52,9 +56,12 @@ const FLAGS: Record<string, { value: boolean; commands: string[] }> = {
   shard: { value: true, commands: ['train'] },
   csv: { value: true, commands: ['export'] },
   'no-probs': { value: false, commands: ['dump'] },
+  jsonl: { value: false, commands: ['train', 'convert'] },
+  binary: { value: false, commands: ['convert'] },
+  replace: { value: false, commands: ['convert'] },
 };
 
-const COMMANDS = ['train', 'dump', 'validate', 'runs', 'export', 'report'];
+const COMMANDS = ['train', 'dump', 'validate', 'runs', 'export', 'report', 'convert'];
 
 export function parseArgs(argv: string[]): Args {
   const [command, ...rest] = argv;
@@ -73,6 +80,11 @@ export function parseArgs(argv: string[]): Args {
     const value = eq >= 0 ? a.slice(eq + 1) : rest[++i];
     if (value === undefined || value === '') throw new UsageError(`option '--${name}' needs a value`);
     flags.set(name, value);
+  }
+  if (command === 'convert') {
+    if (!positional.length || positional.includes('')) throw new UsageError('convert needs one or more run folders');
+    if (flags.has('jsonl') === flags.has('binary')) throw new UsageError("'convert' needs one of --jsonl or --binary");
+    return { command, config: positional[0]!, paths: positional, flags };
   }
   if (command === 'runs' || command === 'export' || command === 'report') {
     if (positional.some((p) => p === '')) throw new UsageError('a folder name is empty');

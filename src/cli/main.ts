@@ -7,6 +7,7 @@
  *   mlp-lens runs [DIR] [--json]
  *   mlp-lens export <run or experiment>... --csv FILE
  *   mlp-lens report <run or experiment>... --out FILE.html
+ *   mlp-lens convert <run dir>... (--jsonl | --binary) [--replace]
  *
  * Exit codes: 0 success; 2 invalid config, data, arguments or output paths (one message, no
  * stack trace, found before training); 1 a training failure: divergence, or a run record that
@@ -22,6 +23,7 @@ import { findAssetDir, nodeDataIO, readRegularFile } from '../node/io';
 import { intFlag, parseArgs, UsageError, USAGE, type Args } from './args';
 import { complain, guardStreams, printableJson, say, sayRaw } from './print';
 import { cmdTrain } from './train';
+import { cmdConvert } from './convert';
 import { writeJsonAtomic } from '../runs/atomic';
 import { RecordWriteError, writeFailure } from '../runs/faults';
 import { checkOutFile, OutputError } from '../runs/outdir';
@@ -131,6 +133,7 @@ export async function main(argv: string[]): Promise<number> {
     if (args.command === 'runs') return await cmdRuns(args);
     if (args.command === 'export') return await cmdExport(args);
     if (args.command === 'report') return await cmdReport(args);
+    if (args.command === 'convert') return await cmdConvert(args);
     if (args.command !== 'validate') {
       try {
         setupKernels(); // before the first network: the fastest WebAssembly kernels this runtime has

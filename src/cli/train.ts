@@ -90,7 +90,7 @@ export async function cmdTrain(args: Args, cfgs: ResolvedConfig[], data: Dataset
       const dir = dirs[used++]!;
       let recorder: RunRecorder;
       try {
-        recorder = new RunRecorder(dir, cfg, path.resolve(args.config), runMeta(trainer));
+        recorder = new RunRecorder(dir, cfg, path.resolve(args.config), runMeta(trainer), args.flags.has('jsonl') ? 'jsonl' : 'binary');
       } catch (e) {
         failure = (e as Error).message; // a RecordWriteError: "disk full writing <file>"
         break;

@@ -98,7 +98,7 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
     const dt = performance.now() - s0;
     // aim each slice at sliceMs: grow or shrink the step count by at most 2x
     perSlice = Math.max(1, Math.min(perSlice * 2, Math.round((perSlice * sliceMs) / Math.max(dt, 0.01))));
-    rec?.flush(); // the slice's metrics lines
+    rec?.flush(); // the slice's metrics lines; frames every 200 ms
     hooks.onSlice?.(trainer);
     await tick();
   }
@@ -117,6 +117,7 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
   if (trainer.divergence) summary.divergence = trainer.divergence;
   summary.finishedAt = new Date().toISOString();
   if (rec) {
+    await rec.drain(); // the frames in flight: a failure to write them fails the run
     // a write that fails (a full disk) ends the run "failed": no model, the reason in the summary
     if (!failed()) {
       try {
@@ -126,7 +127,7 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
       }
     }
     if (!failed()) rec.writeSummary();
-    rec.close();
+    await rec.close();
     if (rec.failure) rec.markFailed(); // summary.status "failed", summary.failure the reason
   }
   return { summary, first, last };

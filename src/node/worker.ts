@@ -52,7 +52,7 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
     if (stopping()) return;
     const trainer = trainers[v]!;
     const variant = trainer.cfg.variant;
-    const recorder = new RunRecorder(dirs[v]!, trainer.cfg, msg.configFile, runMeta(trainer));
+    const recorder = new RunRecorder(dirs[v]!, trainer.cfg, msg.configFile, runMeta(trainer), msg.recordFormat === 'jsonl' ? 'jsonl' : 'binary');
     let epochs: EpochRecord[] = [];
     let lastPost = 0;
     // the step records as one Float64Array, transferred (no copy, no object per step for the host)

@@ -45,12 +45,11 @@ export function setWriteFault(bytes: number | null, file: string | null = null):
 }
 
 /**
- * Writes all of `data` at the file's position (looping over short writes), or throws the fs
- * error. `file`: the path written, for the injected fault's file filter.
+ * The bytes of a write of `n` bytes to `file` the injected fault lets through, and whether the
+ * write then fails (MLP_LENS_FAULT_WRITE_BYTES); without a fault, all of them.
  */
-export function writeAllSync(fd: number, data: string | Uint8Array, file = ''): number {
-  const buf = typeof data === 'string' ? Buffer.from(data) : data;
-  let allowed = buf.length;
+function allowance(n: number, file: string): { allowed: number; fault: boolean } {
+  let allowed = n;
   let fault = false;
   if (budget !== null && (faultFile === null || path.basename(file).startsWith(faultFile))) {
     if (budget < allowed) {
@@ -59,8 +58,52 @@ export function writeAllSync(fd: number, data: string | Uint8Array, file = ''): 
     }
     budget -= allowed;
   }
+  return { allowed, fault };
+}
+
+const injected = () => Object.assign(new Error('ENOSPC: no space left on device, write (injected by MLP_LENS_FAULT_WRITE_BYTES)'), { code: 'ENOSPC' });
+
+/**
+ * Writes all of `data` at the file's position (looping over short writes), or throws the fs
+ * error. `file`: the path written, for the injected fault's file filter.
+ */
+export function writeAllSync(fd: number, data: string | Uint8Array, file = ''): number {
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  const { allowed, fault } = allowance(buf.length, file);
   let off = 0;
   while (off < allowed) off += fs.writeSync(fd, buf, off, allowed - off);
-  if (fault) throw Object.assign(new Error('ENOSPC: no space left on device, write (injected by MLP_LENS_FAULT_WRITE_BYTES)'), { code: 'ENOSPC' });
+  if (fault) throw injected();
   return buf.length;
+}
+
+/**
+ * Writes buf[0, n) at `position` of the file, synchronously, or throws the fs error with the
+ * bytes written so far as `written` (a short write of a full disk).
+ */
+export function pwriteAllSync(fd: number, buf: Uint8Array, n: number, position: number, file: string): void {
+  const { allowed, fault } = allowance(n, file);
+  let off = 0;
+  try {
+    while (off < allowed) off += fs.writeSync(fd, buf, off, allowed - off, position + off);
+  } catch (e) {
+    throw Object.assign(e as Error, { written: off });
+  }
+  if (fault) throw Object.assign(injected(), { written: off });
+}
+
+/**
+ * Writes buf[0, n) at `position` of the file on libuv's thread pool (looping over short writes),
+ * then calls `done(error, written)`: written the bytes that reached the file.
+ */
+export function pwriteAll(fd: number, buf: Uint8Array, n: number, position: number, file: string, done: (e: Error | null, written: number) => void): void {
+  const { allowed, fault } = allowance(n, file);
+  let off = 0;
+  const next = (e: Error | null, wrote: number): void => {
+    if (e) return done(e, off);
+    off += wrote;
+    if (off < allowed) return void fs.write(fd, buf, off, allowed - off, position + off, next);
+    done(fault ? injected() : null, off);
+  };
+  if (allowed === 0) return void process.nextTick(() => done(fault ? injected() : null, 0));
+  fs.write(fd, buf, 0, allowed, position, next);
 }

@@ -91,11 +91,15 @@ export class RunModel {
     this.changed();
   }
 
-  /** Records packed by the worker (RecordPacker, src/shared/columns.ts). */
-  packedRecords(name: string, layers: LayerMeta[] | null, data: Float64Array, count: number, epochs: EpochRecord[], progress: { step: number; totalSteps: number; epoch: number }): void {
+  /** Records packed by the worker (RecordPacker, src/shared/columns.ts) or by the reader of metrics.bin; `means`: columns it averaged (ColumnStore.pushMeans). */
+  packedRecords(
+    name: string, layers: LayerMeta[] | null, data: Float64Array, count: number, epochs: EpochRecord[], progress: { step: number; totalSteps: number; epoch: number },
+    means?: { weights: Float64Array; stepFrom: Float64Array; stride: number },
+  ): void {
     const v = this.variant(name);
     if (!v) return;
-    if (layers && count) v.store.pushPacked(layers, data, count);
+    if (layers && count && means) v.store.pushMeans(layers, data, count, means.weights, means.stepFrom, means.stride);
+    else if (layers && count) v.store.pushPacked(layers, data, count);
     v.meta.layers ??= v.store.meta;
     v.epochs.push(...epochs);
     v.meta.step = progress.step;

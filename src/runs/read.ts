@@ -19,11 +19,15 @@ import * as path from 'node:path';
 import type { EpochRecord, StepRecord } from '../engine/trainer';
 import type { ResolvedConfig } from '../engine/types';
 import { readRegularFile } from '../node/io';
+import type { LayerMeta } from '../shared/columns';
+import { readFrames, type PackedMeans } from './read-steps';
+import { EPOCHS_FILE, MAX_STEPS_HEADER, parseStepsHeader, STEPS_FILE, type StepsLayout } from './steps-format';
 import { SUMMARY_FILE, summaryProblem, type RunSummary } from './summary';
 import { configProblem, recordCheckFor } from './validate';
 
 export const CONFIG_FILE = 'config.json';
 export const METRICS_FILE = 'metrics.jsonl';
+export { EPOCHS_FILE, STEPS_FILE };
 /** The largest summary.json and config.json read (real ones are a few KB). */
 export const MAX_HEAD_BYTES = 1 << 20;
 /** The longest metrics line read (a real one, 16 layers of 4096 units with histograms, is under 2 MB). */
@@ -128,9 +132,11 @@ export async function readRunHead(dir: string, root?: string): Promise<{ summary
 export type RecordCheck = (value: unknown) => StepRecord | EpochRecord | string;
 
 export interface MetricsRead {
-  /** the first bad lines' numbers (1-based; at most 100 kept) */
+  /** the form read: metrics.bin (with epochs.jsonl) or metrics.jsonl */
+  format: 'binary' | 'jsonl';
+  /** the first bad lines' (frames') numbers (1-based; at most 100 kept) */
   badLines: number[];
-  /** the first bad lines' reasons, as "line N: reason" */
+  /** the first bad lines' reasons, as "line N: reason" ("frame N: reason", "epochs.jsonl line N: reason") */
   problems: string[];
   /** every bad line */
   badCount: number;
@@ -146,11 +152,20 @@ export interface ReadRecordsOptions {
   root?: string;
   /** the longest line read */
   maxLine?: number;
+  /** the run's config (default: its config.json, read): the frames' layout and bounds */
+  config?: ResolvedConfig;
+  /**
+   * metrics.bin's frames packed for the column store instead of step records (`take` then gets
+   * epoch records only): meta, numbers (RecordPacker's layout), count, the last step and epoch
+   */
+  packed?: (meta: LayerMeta[], data: Float64Array, count: number, last: { step: number; epoch: number }, epochs: EpochRecord[], means?: PackedMeans) => void;
+  /** with `packed`: the frames each record averages, given the file's frames (1: every frame its own record) */
+  stride?: (frames: number) => number;
 }
 
-/** metrics.jsonl opened non-blocking and checked to be a regular file; its size when opened. */
-async function openMetrics(dir: string, root: string): Promise<{ file: fsp.FileHandle; size: number }> {
-  const shown = path.join(dir, METRICS_FILE);
+/** A run file (`name` in `dir`) opened non-blocking and checked to be a regular file; its size when opened. */
+export async function openRunFile(dir: string, root: string, name: string): Promise<{ file: fsp.FileHandle; size: number }> {
+  const shown = path.join(dir, name);
   const real = await resolveInside(root, shown);
   let file: fsp.FileHandle;
   try {
@@ -172,7 +187,7 @@ async function openMetrics(dir: string, root: string): Promise<{ file: fsp.FileH
 }
 
 /**
- * A run folder's metrics lines, streamed: `chunk` bytes at a time, each chunk's whole lines
+ * A JSON-lines file of a run folder (metrics.jsonl, epochs.jsonl), streamed: `chunk` bytes at a time, each chunk's whole lines
  * parsed, checked by `check` and handed to `take` (step and epoch records in file order), then the
  * next read. Memory stays at a chunk (a line, at most MAX_METRICS_LINE) and its records whatever
  * the file's size, and the thread gets back its event loop between chunks. Reading stops at the
@@ -180,13 +195,13 @@ async function openMetrics(dir: string, root: string): Promise<{ file: fsp.FileH
  * character. Lines that fail to parse or to check are counted and reported (1-based), not fatal;
  * a line longer than `maxLine` is one bad line, skipped up to the next newline.
  */
-export async function readRunRecords(
-  dir: string, check: RecordCheck, take: (steps: StepRecord[], epochs: EpochRecord[]) => void, opts: ReadRecordsOptions = {},
+export async function readJsonLines(
+  dir: string, name: string, check: RecordCheck, take: (steps: StepRecord[], epochs: EpochRecord[]) => void, opts: ReadRecordsOptions = {},
 ): Promise<MetricsRead> {
   const chunk = Math.max(1, opts.chunk ?? METRICS_CHUNK);
   const maxLine = Math.max(chunk, opts.maxLine ?? MAX_METRICS_LINE);
-  const out: MetricsRead = { badLines: [], problems: [], badCount: 0, goodCount: 0, stoppedAt: null };
-  const { file, size } = await openMetrics(dir, opts.root ?? await realRoot(dir));
+  const out: MetricsRead = { format: 'jsonl', badLines: [], problems: [], badCount: 0, goodCount: 0, stoppedAt: null };
+  const { file, size } = await openRunFile(dir, opts.root ?? await realRoot(dir), name);
   let lineNo = 0;
   const bad = (reason: string) => {
     out.badCount++;
@@ -284,4 +299,91 @@ export async function readCheckedRecords(
   const root = opts.root ?? await realRoot(dir);
   const { config } = await readRunHead(dir, root);
   return readRunRecords(dir, recordCheckFor(config), take, { ...opts, root });
+}
+
+/** Bad records whose numbers and reasons are kept in `out`. */
+function noteBad(out: MetricsRead, n: number, reason: string): void {
+  out.badCount++;
+  if (out.badLines.length < KEEP_BAD) {
+    out.badLines.push(n);
+    out.problems.push(reason);
+  }
+}
+
+/** Is `name` in the run folder (a missing file, rather than one that cannot be read)? */
+export async function hasRunFile(dir: string, root: string, name: string): Promise<boolean> {
+  try {
+    await resolveInside(root, path.join(dir, name));
+    return true;
+  } catch (e) {
+    if (e instanceof RunReadError && e.missing) return false;
+    throw e;
+  }
+}
+
+/** metrics.bin's header (opened as `file`, `size` bytes), checked against the run's config. */
+export async function readStepsHeader(file: fsp.FileHandle, size: number, cfg: ResolvedConfig, shown: string): Promise<StepsLayout> {
+  let head = Buffer.alloc(Math.min(size, 12));
+  for (;;) {
+    const { bytesRead } = await file.read(head, 0, head.length, 0);
+    const r = parseStepsHeader(head.subarray(0, bytesRead), cfg);
+    if (typeof r === 'string') throw new RunReadError(`${shown} is not a run's step records: ${r}`);
+    if ('layout' in r) return r.layout;
+    if (r.need > size || r.need > 12 + MAX_STEPS_HEADER || bytesRead < head.length) throw new RunReadError(`${shown} is cut short in its header`);
+    head = Buffer.alloc(r.need);
+  }
+}
+
+/**
+ * A run folder's step and epoch records, in training order, streamed: from metrics.bin (frames,
+ * chunk bytes at a time) and epochs.jsonl when the folder has a metrics.bin, else from
+ * metrics.jsonl (readJsonLines). Epoch records (a handful) are read first and handed over with
+ * the steps they follow. Bad frames and lines are counted and reported, not fatal; metrics.bin's
+ * header must be the one the run's config implies (field for field), or nothing is read.
+ */
+export async function readRunRecords(
+  dir: string, check: RecordCheck, take: (steps: StepRecord[], epochs: EpochRecord[]) => void, opts: ReadRecordsOptions = {},
+): Promise<MetricsRead> {
+  const root = opts.root ?? await realRoot(dir);
+  if (!await hasRunFile(dir, root, STEPS_FILE)) return readJsonLines(dir, METRICS_FILE, check, take, { ...opts, root });
+  const cfg = opts.config ?? await readRunConfig(dir, root);
+  const out: MetricsRead = { format: 'binary', badLines: [], problems: [], badCount: 0, goodCount: 0, stoppedAt: null };
+  const epochs: EpochRecord[] = [];
+  if (await hasRunFile(dir, root, EPOCHS_FILE)) {
+    const m = await readJsonLines(dir, EPOCHS_FILE, (v) => {
+      const r = check(v);
+      return typeof r !== 'string' && r.kind === 'step' ? 'a step record in epochs.jsonl' : r;
+    }, (_s, e) => { for (const r of e) epochs.push(r); }, { ...opts, root });
+    out.goodCount += m.goodCount;
+    out.stoppedAt = m.stoppedAt;
+    for (let i = 0; i < m.badCount; i++) noteBad(out, m.badLines[i] ?? 0, `${EPOCHS_FILE} ${m.problems[i] ?? ''}`);
+  }
+  let ei = 0;
+  const upTo = (step: number): EpochRecord[] => {
+    const from = ei;
+    while (ei < epochs.length && epochs[ei]!.step <= step) ei++;
+    return epochs.slice(from, ei);
+  };
+  const shown = path.join(dir, STEPS_FILE);
+  const { file, size } = await openRunFile(dir, root, STEPS_FILE);
+  try {
+    const layout = await readStepsHeader(file, size, cfg, shown);
+    const lim = { maxRows: cfg.batchSize, maxEpoch: cfg.epochs };
+    const packed = opts.packed;
+    // into the history: chunks of 1 MiB keep the reads (on the thread pool) ahead of the decoding
+    await readFrames(file, layout, lim, layout.dataOffset, size, Math.max(1, opts.chunk ?? (packed ? 4 * METRICS_CHUNK : METRICS_CHUNK)), {
+      steps: packed ? undefined : (s) => { out.goodCount += s.length; take(s, upTo(s[s.length - 1]!.step)); },
+      packed: packed ? (meta, data, count, last, means) => {
+        if (means) for (let i = 0; i < count; i++) out.goodCount += means.weights[i]!;
+        else out.goodCount += count;
+        packed(meta, data, count, last, upTo(last.step), means);
+      } : undefined,
+      stride: packed && opts.stride ? opts.stride(Math.floor(Math.max(0, size - layout.dataOffset) / layout.frameBytes)) : 1,
+      bad: (n, reason) => noteBad(out, n + 1, `frame ${n + 1}: ${reason}`),
+    });
+  } finally {
+    await file.close();
+  }
+  if (ei < epochs.length) take([], epochs.slice(ei));
+  return out;
 }

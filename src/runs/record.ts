@@ -1,16 +1,19 @@
 /**
  * Run records on disk, written as training goes, so a run killed at any moment leaves every
- * line already written readable:
+ * record already written readable:
  *   config.json    the resolved config (seed included)
- *   metrics.jsonl  one JSON object per line: step records and epoch records
+ *   metrics.bin    step records as fixed-size binary frames (steps-format.ts), and
+ *   epochs.jsonl   epoch records, one JSON object per line; or, with the "jsonl" format,
+ *   metrics.jsonl  step and epoch records, one JSON object per line (what older versions wrote)
  *   summary.json   status and results; rewritten atomically (temp file + rename) at epoch ends (at
  *                  most once a second while training) and when the run ends
  *   model.json     the weights, when the run ends (completed, stopped or diverged), with model.bin
- * Metrics lines go out in write() calls of whole lines, so a line is either whole or absent; a
- * training session writes them at the end of every time slice (50 ms or less), so a run killed
- * at any moment has lost at most its last slice's lines. A write that fails (a full disk) is cut
- * back to the last whole line; the recorder then stops writing and the run ends "failed", the
- * reason in summary.json when the disk still takes that (see RunRecorder.failure).
+ * Frames are encoded into a batch buffer as they come and written out whole (steps-writer.ts) at
+ * most every 200 ms of training, when 64 KiB wait, before summary.json and when the run ends;
+ * JSON lines go out in write() calls of whole lines at the end of every time slice. A write that
+ * fails (a full disk) is cut back to the last whole frame or line; the recorder then stops writing
+ * and the run ends "failed", the reason in summary.json when the disk still takes that
+ * (see RunRecorder.failure).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,17 +23,34 @@ import type { ResolvedConfig } from '../engine/types';
 import { writeJsonAtomic } from './atomic';
 import { writeModel } from './model-file';
 import { RecordWriteError, writeAllSync, writeFailure } from './faults';
+import { EPOCHS_FILE, STEPS_FILE, writerLayout } from './steps-format';
+import { StepsWriter } from './steps-writer';
 import { newSummary, SUMMARY_FILE, writeSummary, type RunMeta, type RunSummary } from './summary';
+
+/** How step records are written: metrics.bin (and epochs.jsonl), or metrics.jsonl. */
+export type RecordFormat = 'binary' | 'jsonl';
+export const RECORD_FORMATS: readonly RecordFormat[] = ['binary', 'jsonl'];
 
 /** Characters of metrics lines held before they are written (see RunRecorder.line). */
 const PENDING_CHARS = 64 * 1024;
+/** Frames wait at most this long (ms of training) before they are written. */
+export const SHIP_MS = 200;
 
 export class RunRecorder {
+  /** the JSON-lines file: metrics.jsonl, or epochs.jsonl beside metrics.bin */
   private readonly fd: number;
+  private readonly linesFile: string;
+  private readonly steps: StepsWriter | null = null;
   private pending: string[] = [];
   private pendingChars = 0;
-  /** bytes of whole lines in metrics.jsonl (a failed write is cut back to this) */
+  /** bytes of whole lines in the lines file (a failed write is cut back to this) */
   private bytes = 0;
+  /** a summary to write once the frames before it are written */
+  private summaryDue = false;
+  /** for rows(): steps per epoch, batch size, training examples */
+  private readonly spe: number;
+  private readonly batch: number;
+  private readonly examples: number;
   summary: RunSummary;
   /**
    * The first write that failed (a full disk, ...). From then on the recorder writes nothing but
@@ -39,15 +59,24 @@ export class RunRecorder {
   failure: RecordWriteError | null = null;
 
   /** `meta`: runMeta(trainer). Throws a RecordWriteError when the folder cannot be written. */
-  constructor(readonly dir: string, cfg: ResolvedConfig, configFile: string | null, meta: RunMeta) {
+  constructor(readonly dir: string, cfg: ResolvedConfig, configFile: string | null, meta: RunMeta, readonly format: RecordFormat = 'binary') {
     let file = dir;
     let fd: number | null = null;
+    this.batch = meta.batchSize;
+    this.spe = Math.max(1, Math.round(meta.stepsPlanned / cfg.epochs));
+    this.examples = meta.trainExamples ?? this.spe * this.batch;
+    this.linesFile = path.join(dir, format === 'binary' ? EPOCHS_FILE : 'metrics.jsonl');
     try {
       fs.mkdirSync(dir, { recursive: true });
       file = path.join(dir, 'config.json');
       writeJsonAtomic(file, cfg);
-      file = path.join(dir, 'metrics.jsonl');
+      file = this.linesFile;
       fd = fs.openSync(file, 'w'); // a run folder reused with --out starts afresh
+      if (format === 'binary') {
+        file = path.join(dir, STEPS_FILE);
+        const outputs = meta.outputs ?? (cfg.output === 'sigmoid' ? 1 : ((cfg.dataset as { classes?: number }).classes ?? 0));
+        this.steps = new StepsWriter(file, writerLayout(cfg, outputs, meta.batchSize), (e) => this.fail(path.join(dir, STEPS_FILE), e), () => this.idle());
+      }
       this.summary = newSummary(cfg, configFile, meta);
       file = path.join(dir, SUMMARY_FILE);
       writeSummary(this.dir, this.summary);
@@ -58,33 +87,53 @@ export class RunRecorder {
     this.fd = fd;
   }
 
-  /**
-   * Lines wait in memory until 64 KB of them are there, the training session ends a slice
-   * (flush), the summary is written or the recorder is closed: one write() per batch of whole
-   * lines instead of one per line (a write cost about as much as the step of a small network).
-   */
-  line(rec: StepRecord | EpochRecord): void {
-    if (this.failure) return;
-    const text = JSON.stringify(rec) + '\n';
-    this.pending.push(text);
-    this.pendingChars += text.length;
-    if (this.pendingChars >= PENDING_CHARS) this.flush();
+  /** The batch rows step `rec` was measured on (the last batch of an epoch may be short). */
+  private rows(rec: StepRecord): number {
+    const at = (rec.step - 1 - rec.epoch * this.spe) * this.batch;
+    return Math.max(1, Math.min(this.batch, this.examples - at));
   }
 
   /**
-   * Write the waiting lines out (whole lines, in one write() call). A write that fails part way
-   * is cut back to the last whole line and recorded as the failure; it does not throw.
+   * A step record goes into the frame batch (binary) or becomes a line; lines wait in memory until
+   * 64 KB of them are there, the training session ends a slice (flush), the summary is written or
+   * the recorder is closed: one write() per batch of whole lines instead of one per line.
    */
-  flush(): void {
+  line(rec: StepRecord | EpochRecord): void {
+    if (this.failure) return;
+    if (rec.kind === 'step' && this.steps) {
+      this.steps.add(rec, this.rows(rec));
+      return;
+    }
+    const text = JSON.stringify(rec) + '\n';
+    this.pending.push(text);
+    this.pendingChars += text.length;
+    if (this.pendingChars >= PENDING_CHARS) this.flushLines();
+  }
+
+  /**
+   * The end of a slice: JSON lines are written; frames when SHIP_MS have passed since the last
+   * batch went out (or always, with `force`). Failures are recorded, not thrown.
+   */
+  flush(force = false): void {
+    const s = this.steps;
+    if (!s) return this.flushLines();
+    if (force || performance.now() - s.lastShip >= SHIP_MS) {
+      s.ship();
+      this.flushLines();
+    }
+  }
+
+  /** Writes the waiting lines out (whole lines, in one write() call), cut back to the last whole line on a failure. */
+  private flushLines(): void {
     if (this.pending.length === 0) return;
     const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
     this.pending = [];
     this.pendingChars = 0;
     if (this.failure) return;
     try {
-      this.bytes += writeAllSync(this.fd, text, path.join(this.dir, 'metrics.jsonl'));
+      this.bytes += writeAllSync(this.fd, text, this.linesFile);
     } catch (e) {
-      this.fail(path.join(this.dir, 'metrics.jsonl'), e);
+      this.fail(this.linesFile, e);
       try {
         fs.ftruncateSync(this.fd, this.bytes);
       } catch {
@@ -93,15 +142,39 @@ export class RunRecorder {
     }
   }
 
-  /** Rewrites summary.json (after the lines it describes); a failure is recorded, not thrown. */
+  /**
+   * Rewrites summary.json after the records it describes: at once, or when the frames in flight
+   * are written. A failure is recorded, not thrown.
+   */
   writeSummary(): void {
-    this.flush(); // the summary never gets ahead of the lines
+    this.flush(true);
+    if (this.failure) return;
+    if (this.steps?.busy) {
+      this.summaryDue = true;
+      return;
+    }
+    this.summaryNow();
+  }
+
+  private summaryNow(): void {
+    this.summaryDue = false;
     if (this.failure) return;
     try {
       writeSummary(this.dir, this.summary);
     } catch (e) {
       this.fail(path.join(this.dir, SUMMARY_FILE), e);
     }
+  }
+
+  /** No frame write in flight: a summary that waited for them goes out. */
+  private idle(): void {
+    if (this.summaryDue) this.summaryNow();
+  }
+
+  /** Everything recorded so far written (frames included); failures recorded, not thrown. */
+  async drain(): Promise<void> {
+    this.flush(true);
+    await this.steps?.idle();
   }
 
   /** Records the first failed write (`e`, writing `file`); later writes are skipped. */
@@ -135,12 +208,14 @@ export class RunRecorder {
     writeModel(this.dir, net);
   }
 
-  close(): void {
-    this.flush();
+  /** Writes what waits, waits for the frames in flight, closes the files. */
+  async close(): Promise<void> {
+    this.flush(true);
+    await this.steps?.close();
     try {
       fs.closeSync(this.fd);
     } catch (e) {
-      this.fail(path.join(this.dir, 'metrics.jsonl'), e);
+      this.fail(this.linesFile, e);
     }
   }
 }

@@ -7,7 +7,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { MAX_HEAD_BYTES, METRICS_FILE, readRunSummary, realRoot, resolveInside, RunReadError } from './read';
+import { hasRunFile, MAX_HEAD_BYTES, METRICS_FILE, readRunSummary, STEPS_FILE, realRoot, resolveInside, RunReadError } from './read';
 import type { RunSummary } from './summary';
 
 /** Entries of one folder looked at, at most. */
@@ -24,7 +24,7 @@ export interface ScannedRun {
 }
 
 export interface ScanOptions {
-  /** also require metrics.jsonl (Open Run needs it; the side view does not) */
+  /** also require metrics.bin or metrics.jsonl (Open Run needs it; the side view does not) */
   needMetrics?: boolean;
   /** told each run folder skipped (and a scan cut short), with the reason */
   report?: (message: string) => void;
@@ -32,7 +32,7 @@ export interface ScanOptions {
   maxBytes?: number;
 }
 
-/** Is `dir` (real path `real`) a run folder: is there a summary.json (and metrics.jsonl)? */
+/** Is `dir` (real path `real`) a run folder: is there a summary.json (and metrics.bin or metrics.jsonl)? */
 async function readRun(dir: string, root: string, needMetrics: boolean): Promise<RunSummary | null> {
   try {
     await resolveInside(root, path.join(dir, 'summary.json'));
@@ -41,7 +41,8 @@ async function readRun(dir: string, root: string, needMetrics: boolean): Promise
     throw e;
   }
   const summary = await readRunSummary(dir, root);
-  if (needMetrics) await resolveInside(root, path.join(dir, METRICS_FILE));
+  // metrics.bin, or else metrics.jsonl (its absence is the error reported)
+  if (needMetrics && !await hasRunFile(dir, root, STEPS_FILE)) await resolveInside(root, path.join(dir, METRICS_FILE));
   return summary;
 }
 

@@ -46,10 +46,17 @@ export interface RunMeta {
   stepsPlanned: number;
   batchSize: number;
   kernel: string;
+  /** training examples (the last batch of an epoch may be smaller: metrics.bin records its rows) */
+  trainExamples?: number;
+  /** output units */
+  outputs?: number;
 }
 
 export function runMeta(trainer: Trainer): RunMeta {
-  return { parameters: trainer.net.parameterCount, stepsPlanned: trainer.totalSteps, batchSize: trainer.batchSize, kernel: trainer.net.kernelPath };
+  return {
+    parameters: trainer.net.parameterCount, stepsPlanned: trainer.totalSteps, batchSize: trainer.batchSize, kernel: trainer.net.kernelPath,
+    trainExamples: trainer.data.trainY.length, outputs: trainer.net.sizes.at(-1)!,
+  };
 }
 
 /** The summary of a run that starts now: running, nothing done yet. */

@@ -214,7 +214,70 @@ export class ColumnStore {
     if (!this.meta) this.setLayers(meta);
     const size = packedSize(this.meta!);
     if (data.length < count * size) throw new Error(`packed records: ${data.length} numbers for ${count} records of ${size}`);
-    for (let r = 0; r < count; r++) this.add((c) => this.writeFlat(c, data, r * size));
+    for (let r = 0; r < count; r++) {
+      const last = this.count - 1;
+      if (last >= 0 && this.s.n[last]! < this.stride) this.mergeFlat(last, data, r * size);
+      else this.add((c) => this.writeFlat(c, data, r * size));
+    }
+  }
+
+  /**
+   * The packed record at d[o...] merged into the open column c: the numbers add(writeFlat) then
+   * mergeColumns would give, bit for bit (the record as a column of one: per-unit and histogram
+   * fractions rounded to float32 as a column holds them), without the scratch column.
+   */
+  private mergeFlat(c: number, d: Float64Array, o: number): void {
+    const s = this.s;
+    const na = s.n[c]!, n = na + 1;
+    s.stepFrom[c] = Math.min(s.stepFrom[c]!, d[o]!);
+    s.step[c] = Math.max(s.step[c]!, d[o]!);
+    s.epoch[c] = Math.max(s.epoch[c]!, d[o + 1]!);
+    s.loss[c] = (s.loss[c]! * na + d[o + 2]! * 1) / n;
+    s.accuracy[c] = (s.accuracy[c]! * na + d[o + 3]! * 1) / n;
+    s.lr[c] = (s.lr[c]! * na + d[o + 4]! * 1) / n;
+    s.n[c] = n;
+    let i = o + RECORD_HEAD;
+    const layers = this.layers, meta = this.meta!;
+    for (let k = 0; k < layers.length; k++) {
+      const L = layers[k]!, m = meta[k]!, q = L.q;
+      // LAYER_QUANTITIES order
+      q.sat[c] = (q.sat[c]! * na + d[i]! * 1) / n;
+      q.delta[c] = (q.delta[c]! * na + d[i + 1]! * 1) / n;
+      q.gradW[c] = (q.gradW[c]! * na + d[i + 2]! * 1) / n;
+      q.gradB[c] = (q.gradB[c]! * na + d[i + 3]! * 1) / n;
+      q.mean[c] = (q.mean[c]! * na + d[i + 4]! * 1) / n;
+      q.std[c] = (q.std[c]! * na + d[i + 5]! * 1) / n;
+      q.updateRatio[c] = (q.updateRatio[c]! * na + d[i + 6]! * 1) / n;
+      i += LAYER_QUANTITIES.length;
+      const U = m.units, units = L.units, u0 = c * U;
+      for (let u = 0; u < U; u++) units[u0 + u] = (units[u0 + u]! * na + Math.fround(d[i + u]!) * 1) / n;
+      i += U;
+      const B = m.histBins, hist = L.hist, h0 = c * B;
+      let total = 0;
+      for (let b = 0; b < B; b++) total += d[i + b]!;
+      for (let b = 0; b < B; b++) hist[h0 + b] = (hist[h0 + b]! * na + Math.fround(total > 0 ? d[i + b]! / total : NaN) * 1) / n;
+      i += B;
+    }
+  }
+
+  /**
+   * Add `count` columns averaged already (a reader that downsamples as it reads, src/runs/read-steps.ts):
+   * packed as pushPacked's records, record r the mean of `weights[r]` records from step
+   * `stepFrom[r]` on; full ones hold `stride` records (the stride the store would have reached
+   * for the run's length: a power of two). Into an empty store, or one of that stride.
+   */
+  pushMeans(meta: LayerMeta[], data: Float64Array, count: number, weights: Float64Array, stepFrom: Float64Array, stride: number): void {
+    if (!this.meta) this.setLayers(meta);
+    if (this.count === 0) this.stride = stride;
+    const size = packedSize(this.meta!);
+    if (data.length < count * size) throw new Error(`packed records: ${data.length} numbers for ${count} records of ${size}`);
+    for (let r = 0; r < count; r++) {
+      this.add((c) => {
+        this.writeFlat(c, data, r * size);
+        this.s.n[c] = weights[r]!;
+        this.s.stepFrom[c] = stepFrom[r]!;
+      });
+    }
   }
 
   private add(write: (column: number) => void): void {

@@ -19,6 +19,8 @@ export type HostToWorker =
       variant?: string;
       /** parent folder for run records; each variant gets <outDir>/<time>-<config>-<variant>/ */
       outDir: string;
+      /** how step records are written (mlpLens.recordFormat; default "binary": metrics.bin) */
+      recordFormat?: 'binary' | 'jsonl';
       /** media/datasets of the extension or CLI */
       assetDir: string;
       /** how often, at most, the worker posts batched records (ms); it trains the variants side by side */

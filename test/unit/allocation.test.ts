@@ -8,8 +8,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as nodePath from 'node:path';
 import { availableKernelPaths, selectedKernelPath, type KernelPath } from '../../src/engine/kernel-path';
 import { Trainer, type RecordSink } from '../../src/engine/trainer';
+import { RunRecorder } from '../../src/runs/record';
+import { writerLayout } from '../../src/runs/steps-format';
+import { BATCH_BYTES } from '../../src/runs/steps-writer';
+import { runMeta } from '../../src/runs/summary';
 import { makeConfig, randomDataset } from '../support/fixtures';
 import { sampledBytes } from '../support/heap-sampling';
 
@@ -97,5 +104,41 @@ describe('allocation', () => {
     const lines = (r.stdout + r.stderr).split('\n');
     for (const l of lines) if (/bytes a step|not ok/.test(l)) console.log(`  pinned: ${l.trim()}`);
     assert.equal(r.status, 0, `the pinned run failed:\n${lines.filter((l) => /not ok|bytes a step|Error/.test(l)).join('\n')}`);
+  });
+
+  for (const path of availableKernelPaths()) test(`${path}: recording every step through the recorder into metrics.bin: no garbage per step (under 4 bytes, and 1 KiB a 64 KiB write)`, async () => {
+    // frames are encoded into the recorder's buffer and written a batch at a time (an fs.write and
+    // its callback per 64 KiB, a few hundred steps); an epoch record every 1024 steps is a JSON line
+    const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'mlp-alloc-rec-'));
+    const trainer = new Trainer(makeConfig({ layers: [8, 8, 8], activation: ['sigmoid', 'relu', 'tanh'], epochs: 1000, lr: 0.01 }), randomDataset(16384, 2, 2, 5), 'float32', path);
+    const rec = new RunRecorder(dir, trainer.cfg, null, runMeta(trainer));
+    const sink: RecordSink = { transientSteps: true, step: (r) => rec.line(r), epoch: (r) => rec.line(r) };
+    // slices of 256 steps (a 50 ms slice of this network is thousands), each ended as the training
+    // session ends one (rec.flush: its clock, and the frames out every 200 ms)
+    const steps = (n: number) => { for (let i = 0; i < n; i += 256) { trainer.runSteps(256, sink); rec.flush(); } };
+    const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 20));
+    steps(path === 'typescript-f32' ? 6000 : 12000);
+    await settle();
+    const n = path === 'typescript-f32' ? 3000 : 8000;
+    // what fs.write and its callback take (about 300 bytes) once per batch of frames is allowed,
+    // spread over the batch's steps; a JSON record a step would be over 1,000 bytes a step
+    const frames = Math.floor(BATCH_BYTES / writerLayout(trainer.cfg, 2, trainer.batchSize).frameBytes);
+    const bound = 4 + 1024 / frames;
+    const perStep: number[] = [];
+    for (let attempt = 0; attempt < 4 && !(perStep.length && Math.min(...perStep) < bound); attempt++) {
+      const before = trainer.step;
+      const bytes = await sampledBytes('recordInTurn', function recordInTurn() { steps(n); });
+      perStep.push(bytes / (trainer.step - before));
+      await settle();
+    }
+    await rec.close();
+    trainer.dispose();
+    assert.equal(rec.failure, null);
+    const size = fs.statSync(nodePath.join(dir, 'metrics.bin')).size;
+    assert.ok(size > trainer.step * 100, `${size} bytes of frames for ${trainer.step} steps`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    const least = Math.min(...perStep);
+    console.log(`  ${path}: recording every step, ${least.toFixed(2)} bytes a step, bound ${bound.toFixed(1)} (${frames} frames a write; measurements: ${perStep.map((b) => b.toFixed(2)).join(', ')})`);
+    assert.ok(least < bound, `${perStep.map((b) => b.toFixed(1)).join(', ')} bytes a step (${path}), bound ${bound.toFixed(1)}`);
   });
 });

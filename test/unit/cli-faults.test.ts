@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, show, tmp } from '../support/cli';
+import { readStepsFile } from '../support/steps-file';
 import { createFolderExclusive, newRunFolders, runKeyOf, slug, MAX_NAME_BYTES } from '../../src/runs/names';
 import { lockOutFolder, newVariantFolders } from '../../src/runs/outdir';
 
@@ -27,7 +28,15 @@ function run(args: string[], cwd: string, env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', env: { ...process.env, ...env } });
 }
 
-/** metrics.jsonl: every line parses and the last ends with a newline. */
+/** metrics.bin: whole frames only, every one passing its CRC; the frames. */
+function wholeFrames(file: string): number {
+  const f = readStepsFile(file);
+  assert.equal(f.tornBytes, 0, 'cut back to the last whole frame');
+  assert.deepEqual(f.badCrc, [], 'every frame passes its CRC');
+  return f.frames.length;
+}
+
+/** A JSON-lines file: every line parses and the last ends with a newline. */
 function wholeLines(file: string): number {
   const text = readFileSync(file, 'utf8');
   assert.ok(text === '' || text.endsWith('\n'), 'the last line is whole');
@@ -43,16 +52,18 @@ const oneLine = (stderr: string) => {
   return lines[0]!;
 };
 
-test('ENOSPC writing metrics.jsonl mid-run: exit 1, "disk full writing ...", summary "failed" with the reason, lines whole', () => {
+for (const file of ['metrics.bin', 'metrics.jsonl']) test(`ENOSPC writing ${file} mid-run: exit 1, "disk full writing ...", summary "failed" with the reason, ${file === 'metrics.bin' ? 'frames' : 'lines'} whole`, () => {
   const dir = tmp();
-  const r = run(['train', config(dir), '--out', 'o'], dir, { MLP_LENS_FAULT_WRITE_BYTES: '150000', MLP_LENS_FAULT_WRITE_FILE: 'metrics.jsonl' });
+  const r = run(['train', config(dir), '--out', 'o', ...(file === 'metrics.jsonl' ? ['--jsonl'] : [])], dir, { MLP_LENS_FAULT_WRITE_BYTES: '150000', MLP_LENS_FAULT_WRITE_FILE: file });
   assert.equal(r.status, 1, show(r));
-  assert.match(oneLine(r.stderr), /^mlp-lens: disk full writing o\/base\/metrics\.jsonl$/);
+  assert.equal(oneLine(r.stderr), `mlp-lens: disk full writing o/base/${file}`);
   const summary = JSON.parse(readFileSync(join(dir, 'o', 'base', 'summary.json'), 'utf8'));
   assert.equal(summary.status, 'failed');
-  assert.equal(summary.failure, 'disk full writing o/base/metrics.jsonl');
+  assert.equal(summary.failure, `disk full writing o/base/${file}`);
   assert.ok(summary.finishedAt);
-  assert.ok(wholeLines(join(dir, 'o', 'base', 'metrics.jsonl')) > 10);
+  const records = file === 'metrics.bin' ? wholeFrames(join(dir, 'o', 'base', file)) : wholeLines(join(dir, 'o', 'base', file));
+  assert.ok(records > 10, `${records} records`);
+  if (file === 'metrics.bin') wholeLines(join(dir, 'o', 'base', 'epochs.jsonl'));
   assert.ok(!existsSync(join(dir, 'o', 'base', 'model.json')), 'no model for a failed run');
   assert.ok(!existsSync(join(dir, 'o', '.mlp-lens.lock')), 'the lock is released');
 });
@@ -61,10 +72,11 @@ test('ENOSPC on every write (the summary too): exit 1, one line, the record read
   const dir = tmp();
   const r = run(['train', config(dir), '--out', 'o'], dir, { MLP_LENS_FAULT_WRITE_BYTES: '120000' });
   assert.equal(r.status, 1, show(r));
-  assert.match(oneLine(r.stderr), /^mlp-lens: disk full writing o\/base\/(metrics\.jsonl|summary\.json)$/);
+  assert.match(oneLine(r.stderr), /^mlp-lens: disk full writing o\/base\/(metrics\.bin|epochs\.jsonl|summary\.json)$/);
   const summary = JSON.parse(readFileSync(join(dir, 'o', 'base', 'summary.json'), 'utf8'));
   assert.ok(['running', 'failed'].includes(summary.status));
-  wholeLines(join(dir, 'o', 'base', 'metrics.jsonl'));
+  wholeFrames(join(dir, 'o', 'base', 'metrics.bin'));
+  wholeLines(join(dir, 'o', 'base', 'epochs.jsonl'));
   assert.deepEqual(readdirSync(join(dir, 'o', 'base')).filter((n) => n.endsWith('.tmp')), [], 'no temporary file left');
 });
 
@@ -89,11 +101,12 @@ test('a real full disk: a 256 KiB tmpfs (root, in a private mount namespace)', (
   const r = spawnSync('unshare', ['-m', 'sh', '-c', script], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, show(r));
   assert.equal(readFileSync(join(dir, 'code.txt'), 'utf8').trim(), '1');
-  assert.match(oneLine(readFileSync(join(dir, 'err.txt'), 'utf8')), /^mlp-lens: disk full writing fs\/o\/base\/metrics\.jsonl$/);
+  assert.match(oneLine(readFileSync(join(dir, 'err.txt'), 'utf8')), /^mlp-lens: disk full writing fs\/o\/base\/(metrics\.bin|epochs\.jsonl)$/);
   const summary = JSON.parse(readFileSync(join(dir, 'copy', 'o', 'base', 'summary.json'), 'utf8'));
   assert.equal(summary.status, 'failed');
   assert.match(summary.failure, /disk full/);
-  wholeLines(join(dir, 'copy', 'o', 'base', 'metrics.jsonl'));
+  wholeFrames(join(dir, 'copy', 'o', 'base', 'metrics.bin'));
+  wholeLines(join(dir, 'copy', 'o', 'base', 'epochs.jsonl'));
 });
 
 test('stdout closed early (| head -3): no EPIPE crash, training goes to the end, exit 0, record complete', async () => {
@@ -132,7 +145,7 @@ test('a second train into an --out in use exits 2 naming the lock and pid; the f
   const first = start();
   // the first run holds the lock and is training (whatever the machine's load) before the second starts
   const t0 = Date.now();
-  while (!(existsSync(join(dir, 'o', '.mlp-lens.lock')) && existsSync(join(dir, 'o', 'base', 'metrics.jsonl')))) {
+  while (!(existsSync(join(dir, 'o', '.mlp-lens.lock')) && existsSync(join(dir, 'o', 'base', 'metrics.bin')))) {
     assert.ok(Date.now() - t0 < 60_000, 'the first run did not start training');
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -143,7 +156,7 @@ test('a second train into an --out in use exits 2 naming the lock and pid; the f
   const a = await first.done;
   assert.equal(a.code, 130, a.stderr);
   assert.deepEqual(readdirSync(join(dir, 'o')), ['base']);
-  wholeLines(join(dir, 'o', 'base', 'metrics.jsonl'));
+  wholeFrames(join(dir, 'o', 'base', 'metrics.bin'));
   assert.equal(JSON.parse(readFileSync(join(dir, 'o', 'base', 'summary.json'), 'utf8')).status, 'stopped');
 });
 

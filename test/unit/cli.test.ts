@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CLI, cli, show, tmp as makeTmp } from '../support/cli';
+import { readStepsFile, runRecords } from '../support/steps-file';
 
 before(() => {
   assert.ok(existsSync(CLI), `${CLI} is missing: build first with 'node scripts/build.mjs'`);
@@ -86,13 +87,15 @@ function stripTiming(v: unknown): unknown {
 }
 
 function assertRunRecord(dir: string, opts: { variant: string; epochs: number; status?: string }): { summary: any; records: any[] } {
-  for (const f of ['config.json', 'metrics.jsonl', 'summary.json', 'model.json']) {
+  for (const f of ['config.json', 'metrics.bin', 'epochs.jsonl', 'summary.json', 'model.json']) {
     assert.ok(existsSync(join(dir, f)), `${dir} has no ${f} (has: ${existsSync(dir) ? readdirSync(dir).join(', ') : 'no such folder'})`);
   }
   const config = readJson(join(dir, 'config.json'));
   assert.equal(typeof config, 'object');
-  const { records, bad } = jsonLines(join(dir, 'metrics.jsonl'));
-  assert.deepEqual(bad, [], 'every metrics.jsonl line must parse as JSON');
+  assert.ok(!existsSync(join(dir, 'metrics.jsonl')), 'metrics.bin instead of metrics.jsonl');
+  // every frame whole and its CRC right, every epochs.jsonl line whole JSON
+  const { records } = runRecords(dir);
+  assert.equal(readStepsFile(join(dir, 'metrics.bin')).tornBytes, 0, 'whole frames only');
   const steps = records.filter((r) => r.kind === 'step');
   const epochs = records.filter((r) => r.kind === 'epoch');
   assert.ok(steps.length > 0, 'no step records');
@@ -131,7 +134,7 @@ function assertRunRecord(dir: string, opts: { variant: string; epochs: number; s
 
 // ------------------------------------------------------------------------------------ train
 
-test('train: exit 0 and a complete run record (config.json, metrics.jsonl, summary.json, model.json)', () => {
+test('train: exit 0 and a complete run record (config.json, metrics.bin, epochs.jsonl, summary.json, model.json)', () => {
   const dir = tmp();
   const cfg = writeConfig(dir, TINY);
   const r = cli(['train', cfg, '--out', join(dir, 'out')], dir);
@@ -144,15 +147,15 @@ test('train: exit 0 and a complete run record (config.json, metrics.jsonl, summa
   assert.deepEqual(config.layers, [8, 8, 8]);
 });
 
-test('train twice into the same --out: the second run replaces the first (metrics.jsonl is not appended to)', () => {
+test('train twice into the same --out: the second run replaces the first (metrics.bin is not appended to)', () => {
   const dir = tmp();
   const cfg = writeConfig(dir, TINY);
   const first = cli(['train', cfg, '--out', join(dir, 'out')], dir);
   assert.equal(first.status, 0, show(first));
-  const once = readFileSync(join(dir, 'out', 'base', 'metrics.jsonl'), 'utf8');
+  const once = readFileSync(join(dir, 'out', 'base', 'metrics.bin'));
   const second = cli(['train', cfg, '--out', join(dir, 'out')], dir);
   assert.equal(second.status, 0, show(second));
-  assert.equal(readFileSync(join(dir, 'out', 'base', 'metrics.jsonl'), 'utf8'), once, 'metrics.jsonl holds one run, not two');
+  assert.ok(readFileSync(join(dir, 'out', 'base', 'metrics.bin')).equals(once), 'metrics.bin holds one run, not two');
   assertRunRecord(join(dir, 'out', 'base'), { variant: 'base', epochs: 2 });
 });
 
@@ -206,22 +209,27 @@ test('train with variants: one run record per variant; --variant trains only tha
   assert.equal(cfgOne.init?.scheme ?? cfgOne.init, 'he_normal');
 });
 
-test('determinism: the same config twice gives byte-identical metrics.jsonl (records hold no timing)', () => {
+for (const form of ['binary', 'jsonl'] as const) test(`determinism (${form}): the same config twice gives byte-identical records (they hold no timing)`, () => {
   const dir = tmp();
   const cfg = writeConfig(dir, { ...TINY, epochs: 3 });
-  const a = cli(['train', cfg, '--out', join(dir, 'a')], dir);
-  const b = cli(['train', cfg, '--out', join(dir, 'b')], dir);
+  const flags = form === 'jsonl' ? ['--jsonl'] : [];
+  const a = cli(['train', cfg, '--out', join(dir, 'a'), ...flags], dir);
+  const b = cli(['train', cfg, '--out', join(dir, 'b'), ...flags], dir);
   assert.equal(a.status, 0, show(a));
   assert.equal(b.status, 0, show(b));
-  const ma = jsonLines(join(dir, 'a', 'base', 'metrics.jsonl'));
-  const mb = jsonLines(join(dir, 'b', 'base', 'metrics.jsonl'));
+  const read = (d: string) => form === 'jsonl'
+    ? jsonLines(join(d, 'metrics.jsonl'))
+    : { records: runRecords(d).records, text: readFileSync(join(d, 'metrics.bin')).toString('base64') + readFileSync(join(d, 'epochs.jsonl'), 'utf8') };
+  assert.equal(existsSync(join(dir, 'a', 'base', 'metrics.bin')), form === 'binary');
+  const ma = read(join(dir, 'a', 'base'));
+  const mb = read(join(dir, 'b', 'base'));
   const timing = [...new Set(ma.records.flatMap((r) => timingKeys(r).map((k) => k.replace(/\[\d+\]/g, '[]'))))];
   if (timing.length) {
     // records with timing can't be byte-identical: compare without those fields, then fail to report it
     assert.deepEqual(mb.records.map(stripTiming), ma.records.map(stripTiming), 'records differ even without timing fields');
-    assert.fail(`metrics.jsonl records hold timing fields (${timing.join(', ')}); they should be deterministic`);
+    assert.fail(`step and epoch records hold timing fields (${timing.join(', ')}); they should be deterministic`);
   }
-  assert.ok(ma.text === mb.text, 'metrics.jsonl differs between two runs of the same config');
+  assert.ok(ma.text === mb.text, 'the records differ between two runs of the same config');
   // the model is deterministic too
   assert.equal(readFileSync(join(dir, 'a', 'base', 'model.json'), 'utf8'), readFileSync(join(dir, 'b', 'base', 'model.json'), 'utf8'));
 });
@@ -233,11 +241,11 @@ test('a different --seed gives different metrics', () => {
   const b = cli(['train', cfg, '--out', join(dir, 'b'), '--seed', '2'], dir);
   assert.equal(a.status, 0, show(a));
   assert.equal(b.status, 0, show(b));
-  const ta = readFileSync(join(dir, 'a', 'base', 'metrics.jsonl'), 'utf8');
-  const tb = readFileSync(join(dir, 'b', 'base', 'metrics.jsonl'), 'utf8');
-  assert.notEqual(ta, tb);
-  const fa = jsonLines(join(dir, 'a', 'base', 'metrics.jsonl')).records[0];
-  const fb = jsonLines(join(dir, 'b', 'base', 'metrics.jsonl')).records[0];
+  const ta = readFileSync(join(dir, 'a', 'base', 'metrics.bin'));
+  const tb = readFileSync(join(dir, 'b', 'base', 'metrics.bin'));
+  assert.ok(!ta.equals(tb));
+  const fa = runRecords(join(dir, 'a', 'base')).records[0];
+  const fb = runRecords(join(dir, 'b', 'base')).records[0];
   assert.notEqual(fa.loss, fb.loss, 'the first step loss should differ with another seed');
 });
 
@@ -350,6 +358,9 @@ test('divergence: exit 1, stderr names the step and the layer or loss, summary s
   assert.ok(Number.isInteger(summary.divergence.step) && summary.divergence.step >= 1, 'divergence.step');
   assert.match(r.stderr, new RegExp(`step ${summary.divergence.step}\\b`), 'stderr names the same step as summary.divergence.step');
   assert.ok(existsSync(join(run, 'model.json')), 'model.json is written for a diverged run');
+  assert.deepEqual(readStepsFile(join(run, 'metrics.bin')).badCrc, [], 'every frame whole');
+  const conv = cli(['convert', run, '--jsonl'], dir);
+  assert.equal(conv.status, 0, show(conv));
   const { bad } = jsonLines(join(run, 'metrics.jsonl'));
   assert.deepEqual(bad, [], 'metrics.jsonl lines all parse (no NaN/Infinity literals)');
 });
@@ -370,15 +381,18 @@ const LONG = {
   dataset: { type: 'spiral', samples: 2000, classes: 3 }, layers: [32, 32, 32], activation: 'tanh', lr: 0.05, batchSize: 16, epochs: 5000, seed: 1,
 };
 
-function countLines(file: string): number {
+/** Whole frames in a metrics.bin (0 while it has none). */
+function countFrames(file: string): number {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).length;
+    const b = readFileSync(file);
+    const h = JSON.parse(b.subarray(12, 12 + b.readUInt32LE(8)).toString()) as { frameBytes: number; dataOffset: number };
+    return Math.max(0, Math.floor((b.length - h.dataOffset) / h.frameBytes));
   } catch {
     return 0;
   }
 }
 
-/** Starts `train` on LONG, waits until metrics.jsonl has at least `lines` lines, sends `signal`, resolves with the exit. */
+/** Starts `train` on LONG, waits until metrics.bin has at least `lines` frames, sends `signal`, resolves with the exit. */
 async function trainThenSignal(signal: NodeJS.Signals, lines = 5): Promise<{ dir: string; run: string; code: number | null; sig: NodeJS.Signals | null; stdout: string; stderr: string }> {
   const dir = tmp();
   const cfg = writeConfig(dir, LONG, 'long.mlp.json');
@@ -389,15 +403,15 @@ async function trainThenSignal(signal: NodeJS.Signals, lines = 5): Promise<{ dir
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<{ code: number | null; sig: NodeJS.Signals | null }>((res) => child.on('exit', (code, sig) => res({ code, sig })));
   const run = join(dir, 'o', 'base');
-  const metrics = join(run, 'metrics.jsonl');
+  const metrics = join(run, 'metrics.bin');
   const t0 = Date.now();
   let done: { code: number | null; sig: NodeJS.Signals | null } | null = null;
   exited.then((e) => (done = e));
-  while (countLines(metrics) < lines) {
+  while (countFrames(metrics) < lines) {
     if (done) assert.fail(`train ended before it was signalled: ${JSON.stringify(done)}\n${stderr}`);
     if (Date.now() - t0 > 60_000) {
       child.kill('SIGKILL');
-      assert.fail('metrics.jsonl did not grow within 60 s');
+      assert.fail('metrics.bin did not grow within 60 s');
     }
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -408,13 +422,12 @@ async function trainThenSignal(signal: NodeJS.Signals, lines = 5): Promise<{ dir
   return { dir, run, code: e.code, sig: e.sig, stdout, stderr };
 }
 
-test('a run killed with SIGKILL leaves every metrics.jsonl line and summary.json readable', async () => {
+test('a run killed with SIGKILL leaves every whole frame of metrics.bin, epochs.jsonl and summary.json readable', async () => {
   const r = await trainThenSignal('SIGKILL', 20);
   assert.equal(r.sig, 'SIGKILL');
-  const { records, bad, text } = jsonLines(join(r.run, 'metrics.jsonl'));
-  assert.deepEqual(bad, [], 'every metrics.jsonl line parses');
-  assert.ok(records.length >= 20);
-  assert.ok(text.endsWith('\n'), 'the last line is whole (ends with a newline)');
+  // whole frames pass their CRC (a write the kill cut short leaves a torn frame readers drop)
+  const { records } = runRecords(r.run);
+  assert.ok(records.filter((x) => x.kind === 'step').length >= 20);
   const summary = readJson(join(r.run, 'summary.json'));
   assert.equal(summary.status, 'running', 'a killed run stays "running" on disk');
   assert.ok(existsSync(join(r.run, 'config.json')));
@@ -432,6 +445,29 @@ test('SIGINT (Ctrl-C) mid-run: exit 130, summary status "stopped", model.json wr
   assert.equal(typeof summary.train?.loss, 'number', 'a stopped run is evaluated');
   const model = readJson(join(r.run, 'model.json'));
   assert.ok(Array.isArray(model.weights) && model.weights.length === 4);
-  const { bad } = jsonLines(join(r.run, 'metrics.jsonl'));
-  assert.deepEqual(bad, []);
+  const { file } = runRecords(r.run);
+  assert.equal(file?.tornBytes, 0, 'a stopped run ends on a whole frame');
+});
+
+test('train --jsonl writes metrics.jsonl (steps and epochs, as older versions did); convert turns it into metrics.bin and back', () => {
+  const dir = tmp();
+  const cfg = writeConfig(dir, TINY);
+  const r = cli(['train', cfg, '--out', join(dir, 'o'), '--jsonl'], dir);
+  assert.equal(r.status, 0, show(r));
+  const run = join(dir, 'o', 'base');
+  assert.ok(!existsSync(join(run, 'metrics.bin')) && !existsSync(join(run, 'epochs.jsonl')));
+  const lines = jsonLines(join(run, 'metrics.jsonl'));
+  assert.deepEqual(lines.bad, []);
+  const c = cli(['convert', run, '--binary'], dir);
+  assert.equal(c.status, 0, show(c));
+  assert.match(c.stdout, /wrote metrics\.bin and epochs\.jsonl \(\d+ step records, 2 epoch records\)/);
+  assert.ok(existsSync(join(run, 'metrics.jsonl')), 'kept without --replace');
+  assert.deepEqual(runRecords(run).records, lines.records, 'the same records, in the same order');
+  const back = cli(['convert', run, '--jsonl', '--replace'], dir);
+  assert.equal(back.status, 0, show(back));
+  assert.match(back.stdout, /already has metrics\.jsonl; removed metrics\.bin and epochs\.jsonl/);
+  assert.equal(readFileSync(join(run, 'metrics.jsonl'), 'utf8'), lines.text);
+  const none = cli(['convert', join(dir, 'nowhere'), '--jsonl'], dir);
+  assert.equal(none.status, 2, show(none));
+  assert.equal(cli(['convert', run], dir).status, 2, 'one of --jsonl or --binary');
 });

@@ -16,6 +16,8 @@ import { readRunRecords } from '../../src/runs/read';
 import { scanRunFolder } from '../../src/runs/scan';
 import { newSummary } from '../../src/runs/summary';
 import { checkRecord } from '../../src/runs/validate';
+import { encodeStep, headerBytes, writerLayout } from '../../src/runs/steps-format';
+import type { StepRecord } from '../../src/engine/trainer';
 import { lastRun } from '../../src/sideview/runs';
 import { makeConfig } from '../support/fixtures';
 import { tmp } from '../support/cli';
@@ -147,7 +149,29 @@ const entryCases: Case[] = [
   { name: 'inside-links', build: (d, e) => { write(d, e); fs.mkdirSync(path.join(d, 'real')); for (const f of ['summary.json', 'metrics.jsonl']) { fs.renameSync(path.join(d, f), path.join(d, 'real', f)); fs.symlinkSync(`real/${f}`, path.join(d, f)); } }, scan: true, load: { bad: 0, good: 3 } },
 ];
 
-const CASES = [...summaryCases, ...configCases, ...metricsCases, ...entryCases];
+/** metrics.bin of the good steps for `c` (another config: frames of another layout), then `tail`. */
+const stepsBin = (c = cfg, tail = Buffer.alloc(0)) => (f: string) => {
+  const L = writerLayout(c, 2, 8);
+  const frames = Buffer.alloc(2 * L.frameBytes);
+  const view = new DataView(frames.buffer, frames.byteOffset, frames.byteLength);
+  for (const i of [0, 1]) encodeStep(goodStep(i + 1) as unknown as StepRecord, 8, L, view, frames, i * L.frameBytes);
+  fs.writeFileSync(f, Buffer.concat([headerBytes(L), frames, tail]));
+};
+/** A run folder in the binary form: metrics.bin and epochs.jsonl instead of metrics.jsonl. */
+const writeBin = (d: string, e: Env, over: Record<string, string | ((file: string) => void)> = {}) =>
+  write(d, e, { 'metrics.jsonl': (f) => fs.rmSync(f, { force: true }), 'metrics.bin': stepsBin(), 'epochs.jsonl': lines(epochLine(1)), ...over });
+const binaryCases: Case[] = [
+  { name: 'bin-good-torn-tail', build: (d, e) => writeBin(d, e, { 'metrics.bin': stepsBin(cfg, Buffer.alloc(37, 7)) }), scan: true, load: { bad: 0, good: 3 } },
+  { name: 'bin-devzero', build: (d, e) => writeBin(d, e, { 'metrics.bin': link('/dev/zero') }), scan: OUT, load: { refused: OUT } },
+  { name: 'bin-fifo', build: (d, e) => writeBin(d, e, { 'metrics.bin': fifo }), scan: true, load: { refused: /metrics\.bin: it is a FIFO/ } },
+  { name: 'bin-folder', build: (d, e) => writeBin(d, e, { 'metrics.bin': folder }), scan: true, load: { refused: /metrics\.bin: it is a folder/ } },
+  { name: 'bin-100MB-zeros', build: (d, e) => writeBin(d, e, { 'metrics.bin': sparse(100 * MB) }), scan: true, load: { refused: /does not start with MLPLSTP1/ } },
+  { name: 'bin-2GB-header', build: (d, e) => writeBin(d, e, { 'metrics.bin': (f) => fs.writeFileSync(f, Buffer.concat([Buffer.from('MLPLSTP1'), Buffer.from([0xff, 0xff, 0xff, 0x7f])])) }), scan: true, load: { refused: /header is 2147483647 bytes/ } },
+  { name: 'bin-other-layout', build: (d, e) => writeBin(d, e, { 'metrics.bin': stepsBin(makeConfig({ layers: [3, 2], probes: { every: 1, histogramBins: 5, unitSaturation: true } })) }), scan: true, load: { refused: /fields are not those of the run's config/ } },
+  { name: 'bin-epochs-fifo', build: (d, e) => writeBin(d, e, { 'epochs.jsonl': fifo }), scan: true, load: { refused: /epochs\.jsonl: it is a FIFO/ } },
+  { name: 'bin-epochs-passwd', build: (d, e) => writeBin(d, e, { 'epochs.jsonl': link('/etc/passwd') }), scan: true, load: { refused: OUT } },
+];
+const CASES = [...summaryCases, ...configCases, ...metricsCases, ...binaryCases, ...entryCases];
 
 test(`a corpus of ${CASES.length} hostile run folders: each skipped, refused or loaded as expected, within bounds of time and memory`, async () => {
   assert.ok(CASES.length >= 40);

@@ -8,6 +8,7 @@
  * (apt-get install python3-numpy): without numpy these tests FAIL, they are never skipped.
  */
 import { test, before } from 'node:test';
+import { runRecords } from '../support/steps-file';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -182,9 +183,8 @@ for (const c of [CASES[0]!, CASES[1]!, CASES[5]!, CASES[6]!, CASES[8]!, CASES[9]
     const { result } = dumpAndCompare(dir, cfgFile);
     const t = cli(['train', cfgFile, '--epochs', '1', '--out', join(dir, 'run')], dir);
     assert.equal(t.status, 0, `train failed:\n${show(t)}`);
-    const lines = readFileSync(join(dir, 'run', 'base', 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.trim());
-    const first = lines.map((l) => JSON.parse(l)).find((r) => r.kind === 'step');
-    assert.ok(first, 'metrics.jsonl has no step record');
+    const first = runRecords(join(dir, 'run', 'base')).records.find((r) => r.kind === 'step');
+    assert.ok(first, 'the run has no step record');
     assert.equal(first.step, 1, 'the first step record should be step 1 (probes.every defaults to 1)');
     assert.equal(first.layers.length, result.layers.length);
     const rtol = 1e-6;

@@ -151,16 +151,19 @@ test('Open Run groups run folders: a CLI --out folder, or the worker\'s <time>-<
   const dir = cliGroups[0]!.dirs[0]!;
   const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
   fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ ...s, status: 'running' }));
-  fs.appendFileSync(path.join(dir, 'metrics.jsonl'), '{"kind":"step","ste');
+  const bin = fs.readFileSync(path.join(dir, 'metrics.bin'));
+  const fb = (JSON.parse(bin.subarray(12, 12 + bin.readUInt32LE(8)).toString()) as { frameBytes: number }).frameBytes;
+  bin[bin.length - fb - 10] ^= 1; // a frame before the last one fails its CRC
+  fs.writeFileSync(path.join(dir, 'metrics.bin'), Buffer.concat([bin, bin.subarray(bin.length - 20)])); // and a torn frame at the end
   const m = await loadRunModel([dir], 100, 'x');
   assert.equal(m.variants[0]!.meta.status, 'interrupted');
   assert.equal(m.status, 'interrupted');
-  assert.match(m.message ?? '', /unreadable metrics lines skipped/);
+  assert.match(m.message ?? '', /unreadable metrics records skipped in [ab] \(record \d+; frame \d+: its CRC does not match its bytes\)/);
   // an unreadable folder: the loader rejects, naming it (Open Run shows that as its message)
   const other = cliGroups[0]!.dirs[1]!;
-  fs.renameSync(path.join(other, 'metrics.jsonl'), path.join(other, 'metrics.moved'));
-  await assert.rejects(loadRunModel([dir, other], 100, 'y'), (e: Error) => e.message.startsWith(`cannot read the run in ${other}: `) && /metrics\.jsonl/.test(e.message));
-  fs.renameSync(path.join(other, 'metrics.moved'), path.join(other, 'metrics.jsonl'));
+  fs.renameSync(path.join(other, 'metrics.bin'), path.join(other, 'metrics.moved'));
+  await assert.rejects(loadRunModel([dir, other], 100, 'y'), (e: Error) => e.message.startsWith(`cannot read the run in ${other}: `) && /metrics\.jsonl: no such file/.test(e.message));
+  fs.renameSync(path.join(other, 'metrics.moved'), path.join(other, 'metrics.bin'));
   fs.writeFileSync(path.join(other, 'summary.json'), '{"format": "mlp-lens-run/v1", ');
   await assert.rejects(loadRunModel([dir, other], 100, 'y'), (e: Error) => e.message.startsWith(`cannot read the run in ${other}: `) && /JSON/.test(e.message));
 });

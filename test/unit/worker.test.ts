@@ -14,6 +14,7 @@ import { Trainer, type StepRecord } from '../../src/engine/trainer';
 import { freshStamp, timeStamp } from '../../src/runs/names';
 import { RunRecorder } from '../../src/runs/record';
 import { readRunRecords } from '../../src/runs/read';
+import { runRecords } from '../support/steps-file';
 import { trainVariant } from '../../src/node/train-session';
 import { makeConfig, randomDataset } from '../support/fixtures';
 
@@ -63,8 +64,7 @@ test('the worker trains every variant and streams batched records', async () => 
   for (const d of dones) {
     if (d.type !== 'variantDone') continue;
     assert.equal(d.summary.status, 'completed');
-    const lines = fs.readFileSync(path.join(d.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n');
-    assert.equal(lines.length, totalSteps / 2 + 3);
+    assert.equal(runRecords(d.runDir).records.length, totalSteps / 2 + 3);
     assert.ok(fs.existsSync(path.join(d.runDir, 'model.json')));
   }
   assert.deepEqual(msgs.at(-1), { type: 'finished', stopped: false });
@@ -135,12 +135,12 @@ test('freshStamp: the time, or the time with .2, .3 when a run of that second ha
   assert.equal(freshStamp(out, [{ name: 'y', variant: 'a' }], now), t, 'another config of the same second keeps the plain time');
 });
 
-test('metrics lines wait in memory for whole-line writes: at 64 KB, at the end of every slice, before the summary, at close', async () => {
+test('metrics.jsonl (--jsonl): lines wait in memory for whole-line writes: at 64 KB, at the end of every slice, before the summary, at close', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-lines-'));
   const cfg = makeConfig({ layers: [8, 8], epochs: 3, batchSize: 8 });
   const meta = { parameters: 1, stepsPlanned: 1, batchSize: 8, kernel: 'k' };
   const lines = (d: string) => fs.readFileSync(path.join(d, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean);
-  const rec = new RunRecorder(path.join(dir, 'direct'), cfg, null, meta);
+  const rec = new RunRecorder(path.join(dir, 'direct'), cfg, null, meta, 'jsonl');
   const epoch = (n: number) => ({ kind: 'epoch' as const, epoch: n, step: n, train: { loss: 1, accuracy: 0.5 }, test: null });
   rec.line(epoch(1));
   rec.line(epoch(2));
@@ -158,11 +158,11 @@ test('metrics lines wait in memory for whole-line writes: at 64 KB, at the end o
   rec.writeSummary();
   assert.equal(lines(rec.dir).length, 3 + n, 'the summary is never ahead of the lines');
   rec.line(epoch(5));
-  rec.close();
+  await rec.close();
   assert.equal(lines(rec.dir).at(-1), JSON.stringify(epoch(5)));
   // a training session: every slice's lines are on disk when the slice ends
   const trainer = new Trainer(cfg, randomDataset(400, 2, 3, 5, 40));
-  const rec2 = new RunRecorder(path.join(dir, 'session'), cfg, null, meta);
+  const rec2 = new RunRecorder(path.join(dir, 'session'), cfg, null, meta, 'jsonl');
   let records = 0, slices = 0;
   await trainVariant(trainer, null, {
     recorder: rec2, sliceMs: 1,

@@ -64,7 +64,7 @@ export class RunCommands {
     }
     if (!groups.length) {
       const why = skipped.length ? ` ${skipped[0]}${skipped.length > 1 ? ` (and ${skipped.length - 1} more; see the log)` : ''}` : '';
-      void vscode.window.showErrorMessage(`MLP Lens: no readable run records (summary.json and metrics.jsonl) in ${selected.map((s) => path.basename(s)).join(', ')}.${why}`);
+      void vscode.window.showErrorMessage(`MLP Lens: no readable run records (summary.json with metrics.bin or metrics.jsonl) in ${selected.map((s) => path.basename(s)).join(', ')}.${why}`);
       return;
     }
     let group = groups[0]!;

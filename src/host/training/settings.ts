@@ -28,6 +28,11 @@ export function updateRate(): number {
   return Math.max(1, Math.min(20, Number.isFinite(r) ? r : 10));
 }
 
+/** mlpLens.recordFormat: step records as metrics.bin ("binary", the default) or metrics.jsonl. */
+export function recordFormat(): 'binary' | 'jsonl' {
+  return cfgSection().get<string>('recordFormat', 'binary') === 'jsonl' ? 'jsonl' : 'binary';
+}
+
 export function historyColumns(): number {
   const n = cfgSection().get<number>('historyColumns', 1000);
   return Math.max(100, Math.min(20000, Math.round(Number.isFinite(n) ? n : 1000)));

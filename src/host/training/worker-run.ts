@@ -10,7 +10,7 @@ import { RunModel } from '../../runs/model';
 import type { ConfigDiagnostics } from './diagnostics';
 import type { Panels } from './panels';
 import type { RunFolders } from './run-folders';
-import { updateRate } from './settings';
+import { recordFormat, updateRate } from './settings';
 import { showRunProgress, type StatusBar } from './status';
 import type { LiveRun, RunState } from './types';
 
@@ -166,7 +166,7 @@ export class TrainingWorker implements vscode.Disposable {
       endResolve();
     });
     const start: HostToWorker = {
-      type: 'start', configText: text, configFile: configUri.fsPath, outDir, assetDir,
+      type: 'start', configText: text, configFile: configUri.fsPath, outDir, assetDir, recordFormat: recordFormat(),
       postIntervalMs: Math.max(25, Math.floor(1000 / updateRate() / 2)), stopFlag: stopFlag.buffer as SharedArrayBuffer,
     };
     worker.postMessage(start);

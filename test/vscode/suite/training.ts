@@ -13,6 +13,7 @@ import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { MlpLensApi } from '../../../src/extension';
 import type { RunModel } from '../../../src/runs/model';
+import { runRecords } from '../../support/steps-file';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -90,7 +91,8 @@ export default function (): void {
         const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
         assert.equal(summary.status, 'completed');
         assert.equal(summary.epochs, 2);
-        const lines = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+        // metrics.bin (mlpLens.recordFormat's default): every frame whole, its CRC right
+        const lines = runRecords(dir).records;
         assert.equal(lines.filter((l) => l.kind === 'step').length, 90);
         assert.ok(fs.existsSync(path.join(dir, 'model.json')));
         assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).epochs, 2);
@@ -196,7 +198,7 @@ export default function (): void {
           const s = JSON.parse(fs.readFileSync(path.join(v.meta.runDir!, 'summary.json'), 'utf8'));
           assert.equal(s.status, 'stopped', v.meta.runDir!);
           assert.ok(s.steps > 50 && s.steps < s.stepsPlanned);
-          for (const l of fs.readFileSync(path.join(v.meta.runDir!, 'metrics.jsonl'), 'utf8').trim().split('\n')) JSON.parse(l);
+          runRecords(v.meta.runDir!); // every whole frame passes its CRC, every epoch line parses
         }
       }
       measured.stopLatencyMs = latencies;
@@ -376,7 +378,7 @@ export default function (): void {
         await api.training.whenIdle();
         for (const v of model.variants) {
           assert.ok(v.meta.runDir!.startsWith(path.join(ws, 'custom-runs')), v.meta.runDir!);
-          const steps = fs.readFileSync(path.join(v.meta.runDir!, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.kind === 'step').map((l) => l.step);
+          const steps = runRecords(v.meta.runDir!).records.filter((l) => l.kind === 'step').map((l) => l.step);
           assert.deepEqual(steps.slice(0, 4), [1, 5, 10, 15]);
           assert.equal(steps.length, 1 + 225 / 5);
         }
