@@ -160,7 +160,7 @@ export async function cmdTrainExperiment(args: Args, text: string): Promise<numb
       else if (claim.kind === 'busy') busy++;
       else {
         locks.set(run.id, claim.lock);
-        return { id: run.id, dir: runDir, config: run.config as ResolvedConfig, configFile, assetDir: findAssetDir() };
+        return { id: run.id, dir: runDir, config: run.config as ResolvedConfig, configFile, assetDir: findAssetDir(), format: args.flags.has('jsonl') ? 'jsonl' : 'binary' };
       }
     }
     return null;

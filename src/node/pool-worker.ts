@@ -49,7 +49,7 @@ export function poolWorkerMain(): void {
         const trainer = makeTrainer(job.config, await data(job), job.configFile);
         let recorder: RunRecorder;
         try {
-          recorder = new RunRecorder(job.dir, job.config, job.configFile, runMeta(trainer));
+          recorder = new RunRecorder(job.dir, job.config, job.configFile, runMeta(trainer), job.format ?? 'binary');
         } catch (e) {
           trainer.dispose();
           post({ id: job.id, summary: null, error: (e as Error).message });

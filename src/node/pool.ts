@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ResolvedConfig } from '../engine/types';
 import type { RunSummary } from '../runs/summary';
+import type { RecordFormat } from '../runs/record';
 
 export interface PoolJob {
   id: number;
@@ -20,6 +21,8 @@ export interface PoolJob {
   configFile: string;
   /** the shipped datasets' folder */
   assetDir: string;
+  /** how step records are written (train --jsonl: metrics.jsonl) */
+  format?: RecordFormat;
 }
 
 export interface PoolReply {

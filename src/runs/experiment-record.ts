@@ -19,7 +19,7 @@ import type { LayerProbe } from '../engine/probes';
 import type { ResolvedConfig } from '../engine/types';
 import { writeJsonAtomic } from './atomic';
 import { slug } from './names';
-import { lockOutFolder, OutputError, type OutLock } from './outdir';
+import { lockOutFolder, OutputError, RECORD_FILE, type OutLock } from './outdir';
 import { readCheckedRecords, readRunHead } from './read';
 import type { RunSummary } from './summary';
 
@@ -91,7 +91,6 @@ export function runFolderNames(runs: ExperimentRun[]): string[] {
 const code = (e: unknown) => (e as NodeJS.ErrnoException).code;
 
 /** The files of a run record (and the temporary files of its atomic writes). */
-const RECORD_FILE = /^(config\.json|metrics\.jsonl|summary\.json|model\.json|model\.bin)(\.\d+\.tmp)?$/;
 
 export type Claim =
   | { kind: 'train'; lock: OutLock }

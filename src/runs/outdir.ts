@@ -223,8 +223,8 @@ export function lockOutFolder(dir: string): OutLock {
   return { file, release };
 }
 
-/** The files a run record holds (and the temporary files of its atomic writes). */
-const RECORD_FILE = /^(config\.json|metrics\.jsonl|summary\.json|model\.json)(\.\d+\.tmp)?$/;
+/** The files a run record holds (and the temporary files of its atomic writes), in either record format. */
+export const RECORD_FILE = /^(config\.json|metrics\.jsonl|metrics\.bin|epochs\.jsonl|summary\.json|model\.json|model\.bin)(\.\d+\.tmp)?$/;
 
 /**
  * Removes the run record in `dir` left by an earlier run into the same --out (the new run

@@ -77,7 +77,8 @@ export function writeSummary(dir: string, summary: RunSummary): void {
 
 const STATUSES: readonly string[] = ['running', 'completed', 'stopped', 'diverged', 'failed'] satisfies RunStatus[];
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isEval = (v: unknown): boolean => v === null || (isObj(v) && isNum(v.loss) && isNum(v.accuracy));
+// JSON writes a diverged run's non-finite loss as null
+const isEval = (v: unknown): boolean => v === null || (isObj(v) && (isNum(v.loss) || v.loss === null) && (isNum(v.accuracy) || v.accuracy === null));
 const strOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
 const isDivergence = (v: unknown): boolean => isObj(v) && isNum(v.step) && isNum(v.epoch) && (v.layer === null || isNum(v.layer))
   && isName(v.where) && typeof v.message === 'string' && v.message.length <= 10_000;

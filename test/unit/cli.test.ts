@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { join, resolve } from 'node:path';
 import { CLI, cli, show, tmp as makeTmp } from '../support/cli';
 import { readStepsFile, runRecords } from '../support/steps-file';
+import { loadRunModel } from '../../src/runs/loader';
 
 before(() => {
   assert.ok(existsSync(CLI), `${CLI} is missing: build first with 'node scripts/build.mjs'`);
@@ -365,7 +366,7 @@ test('divergence: exit 1, stderr names the step and the layer or loss, summary s
   assert.deepEqual(bad, [], 'metrics.jsonl lines all parse (no NaN/Infinity literals)');
 });
 
-test('divergence with lr 1e6 (relu): exit 1 and status "diverged"', () => {
+test('divergence with lr 1e6 (relu): exit 1 and status "diverged"; the run opens', async () => {
   const dir = tmp();
   const cfg = writeConfig(dir, { dataset: { type: 'spiral', samples: 200 }, layers: [16, 16, 16], activation: 'relu', lr: 1e6, batchSize: 16, epochs: 5, seed: 1 }, 'big.mlp.json');
   const r = cli(['train', cfg, '--out', join(dir, 'o'), '--json'], dir);
@@ -373,6 +374,10 @@ test('divergence with lr 1e6 (relu): exit 1 and status "diverged"', () => {
   const parsed = JSON.parse(r.stdout);
   assert.equal(parsed.runs[0].status, 'diverged');
   assert.equal(readJson(join(dir, 'o', 'base', 'summary.json')).status, 'diverged');
+  // its non-finite loss is null in summary.json; the run still opens (Open Run, the Runs view)
+  assert.equal(readJson(join(dir, 'o', 'base', 'summary.json')).train.loss, null);
+  const model = await loadRunModel([join(dir, 'o', 'base')], 100, 'diverged');
+  assert.equal(model.variants[0]!.meta.status, 'diverged');
 });
 
 // ------------------------------------------------------------------------------------ killed / interrupted runs

@@ -58,7 +58,7 @@ describe('experiments in the CLI', () => {
       ['relu,"he" seed=0', 'completed'], ['relu,"he" seed=1', 'completed'], ['tanh seed=0', 'completed'], ['tanh seed=1', 'completed'],
     ]);
     for (const r of rec.runs) {
-      for (const f of ['metrics.jsonl', 'config.json', 'model.bin']) {
+      for (const f of ['metrics.bin', 'epochs.jsonl', 'config.json', 'model.bin']) {
         assert.ok(readFileSync(join(dir, 'one', r.folder, f)).equals(readFileSync(join(dir, 'two', r.folder, f))), `${r.folder}/${f}`);
       }
       assert.ok(r.test && r.test.accuracy > 0.3 && r.seconds > 0 && r.saturation !== null);
@@ -67,7 +67,7 @@ describe('experiments in the CLI', () => {
     const plainCwd = setup({}, base);
     const plain = cli(['train', 'e.mlp.json', '--out', 'plain', '--variant', 'tanh', '--seed', '1'], plainCwd);
     assert.equal(plain.status, 0, show(plain));
-    assert.ok(readFileSync(join(plainCwd, 'plain', 'tanh', 'metrics.jsonl')).equals(readFileSync(join(dir, 'two', 'tanh_seed_1', 'metrics.jsonl'))));
+    assert.ok(readFileSync(join(plainCwd, 'plain', 'tanh', 'metrics.bin')).equals(readFileSync(join(dir, 'two', 'tanh_seed_1', 'metrics.bin'))));
   });
 
   test('two shards in one folder at once: every run once, experiment.json complete, no lock left', async () => {
@@ -83,11 +83,11 @@ describe('experiments in the CLI', () => {
     assert.ok(rec.runs.every((r) => r.status === 'completed'), JSON.stringify(rec.runs.map((r) => r.status)));
     assert.deepEqual(tree(join(dir, 'x')).filter((f) => f.includes('lock') || f.endsWith('.tmp')), []);
     // resume: nothing left to train
-    const before = statSync(join(dir, 'x', rec.runs[0]!.folder, 'metrics.jsonl')).mtimeMs;
+    const before = statSync(join(dir, 'x', rec.runs[0]!.folder, 'metrics.bin')).mtimeMs;
     const again = cli(['train', 'e.mlp.json', '--out', 'x'], dir);
     assert.equal(again.status, 0, show(again));
     assert.match(again.stdout, /6 runs completed earlier \(same config\): kept/);
-    assert.equal(statSync(join(dir, 'x', rec.runs[0]!.folder, 'metrics.jsonl')).mtimeMs, before);
+    assert.equal(statSync(join(dir, 'x', rec.runs[0]!.folder, 'metrics.bin')).mtimeMs, before);
     // another resolved config (more epochs): every run trains again
     const more = cli(['train', 'e.mlp.json', '--out', 'x', '--epochs', '2'], dir);
     assert.equal(more.status, 0, show(more));
