@@ -47,6 +47,7 @@ for (const [entry, outfile, extra] of [
   ['src/node/inspect-worker.ts', 'dist/inspect-worker.js', {}],
   ['scripts/bench-inspect.ts', 'dist/bench-inspect.js', {}],
   ['scripts/bench-pool.ts', 'dist/bench-pool.js', {}],
+  ['scripts/bench-regions.ts', 'dist/bench-regions.js', {}],
   // mocha and playwright-core load their own files at run time: keep them external for tests
   ['test/vscode/index.ts', 'dist/test/vscode/index.js', { external: ['vscode', 'mocha'] }],
 ]) {
