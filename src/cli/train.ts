@@ -18,6 +18,7 @@ import { checkOutFile, checkOutFolder, lockOutFolder, newVariantFolders, type Ou
 import { RunRecorder } from '../runs/record';
 import { runMeta } from '../runs/summary';
 import { trainVariant, type VariantOutcome } from '../node/train-session';
+import { planeView, RegionSampler } from '../node/regions-session';
 import { reportHtml } from '../node/html-report';
 import { DEFAULT_PANEL_SETTINGS, RunModel } from '../runs/model';
 
@@ -84,6 +85,8 @@ export async function cmdTrain(args: Args, cfgs: ResolvedConfig[], data: Dataset
     // the same model the extension's panel gets, for the HTML report
     const view = reportFile ? new RunModel(`cli-${stamp}`, cfgs[0]!.name, path.resolve(args.config), cfgs, 1000) : null;
     view?.started(cfgs.map((c) => c.variant), [], data.description);
+    const plane = view ? planeView(data) : null; // 2-feature data: the report shows decision regions
+    if (plane) view!.setPlane(plane);
     let failure: string | null = null;
     for (const trainer of trainers) {
       const cfg = trainer.cfg;
@@ -121,6 +124,11 @@ export async function cmdTrain(args: Args, cfgs: ResolvedConfig[], data: Dataset
       });
       if (tty) progress('\r\x1b[K');
       outcomes.push({ dir, outcome });
+      if (plane) {
+        const regions = RegionSampler.for(trainer, data)!;
+        view!.setRegions(cfg.variant, regions.allLayers());
+        regions.dispose();
+      }
       trainer.dispose(); // its helper thread, if any
       view?.variantDone(cfg.variant, path.resolve(dir), outcome.summary);
       if (!json) log(formatVariantReport(outcome));

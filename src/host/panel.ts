@@ -22,6 +22,8 @@ export interface PanelHost {
   stop(runId: string): void;
   exportRun(runId: string): void;
   openConfig(runId: string): void;
+  /** the panel shows the units of this hidden layer in the decision-region pictures */
+  regionLayer(runId: string, layer: number): void;
   disposed(panel: RunPanel): void;
 }
 
@@ -38,6 +40,8 @@ export class RunPanel implements vscode.Disposable {
   private ready = false;
   private cursors: HistoryCursor[] = [];
   private epochsSent: number[] = [];
+  private regionsSent: number[] = [];
+  private planeSent = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastPost = 0;
   private readonly subs: vscode.Disposable[] = [];
@@ -99,6 +103,9 @@ export class RunPanel implements vscode.Disposable {
       case 'openConfig':
         if (m.runId === this.model.id) this.host.openConfig(m.runId);
         break;
+      case 'regionLayer':
+        if (m.runId === this.model.id) this.host.regionLayer(m.runId, m.layer);
+        break;
       case 'log':
         this.host.log[m.level](`panel: ${m.message}`);
         break;
@@ -130,12 +137,16 @@ export class RunPanel implements vscode.Disposable {
     const m = this.model;
     this.cursors = m.variants.map(() => freshCursor());
     this.epochsSent = m.variants.map((v) => v.epochs.length);
+    this.regionsSent = m.variants.map((v) => v.regionsGen);
+    this.planeSent = m.plane !== null;
     this.post({
       type: 'snapshot',
       run: m.runInfo(),
       columns: m.variants.map((v, i) => (v.store.meta ? v.store.takeSince(this.cursors[i]!) : null)),
       epochs: m.variants.map((v) => v.epochs.slice()),
       settings: this.host.settings(),
+      plane: m.plane,
+      regions: m.variants.map((v) => v.regions),
     });
   }
 
@@ -153,6 +164,8 @@ export class RunPanel implements vscode.Disposable {
     if (!this.ready) return;
     const t0 = performance.now();
     const m = this.model;
+    const plane = !this.planeSent && m.plane ? m.plane : undefined;
+    if (plane) this.planeSent = true;
     this.post({
       type: 'delta', runId: m.id, status: m.status, message: m.message, live: m.live,
       variants: m.variants.map((v, i) => {
@@ -160,8 +173,11 @@ export class RunPanel implements vscode.Disposable {
         const columns = v.store.meta ? v.store.takeSince(cursor) : null;
         const sent = this.epochsSent[i] ?? 0;
         this.epochsSent[i] = v.epochs.length;
-        return { index: i, meta: { ...v.meta, layers: v.meta.layers ?? v.store.meta }, columns, epochs: v.epochs.slice(sent) };
+        const regions = v.regionsGen !== (this.regionsSent[i] ?? 0) ? v.regions[v.regions.length - 1] : undefined;
+        this.regionsSent[i] = v.regionsGen;
+        return { index: i, meta: { ...v.meta, layers: v.meta.layers ?? v.store.meta }, columns, epochs: v.epochs.slice(sent), ...(regions ? { regions } : {}) };
       }),
+      ...(plane ? { plane } : {}),
     });
     this.maxPostMs = Math.max(this.maxPostMs, performance.now() - t0);
   }

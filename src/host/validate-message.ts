@@ -44,6 +44,11 @@ export function parsePanelMessage(x: unknown): Parsed<PanelToHost> {
       if (!onlyKeys(x, ['type', 'runId'])) return { ok: false, reason: `unexpected fields in ${t}` };
       if (!isId(x.runId)) return { ok: false, reason: 'bad runId' };
       return { ok: true, msg: { type: t, runId: x.runId } };
+    case 'regionLayer':
+      if (!onlyKeys(x, ['type', 'runId', 'layer'])) return { ok: false, reason: 'unexpected fields in regionLayer' };
+      if (!isId(x.runId)) return { ok: false, reason: 'bad runId' };
+      if (!isCount(x.layer, 10_000)) return { ok: false, reason: 'bad layer' };
+      return { ok: true, msg: { type: 'regionLayer', runId: x.runId, layer: x.layer } };
     case 'log':
       return parseLog(x);
     default:

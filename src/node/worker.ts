@@ -19,6 +19,7 @@ import { RunRecorder } from '../runs/record';
 import { runMeta } from '../runs/summary';
 import { enableSecondCore, setupKernels } from './kernel-setup';
 import { makeTrainer, trainVariant } from './train-session';
+import { planeView, RegionSampler } from './regions-session';
 
 const port = parentPort;
 if (!port) throw new Error('worker.js must run in a worker thread');
@@ -40,6 +41,8 @@ const stopping = () => {
   return s;
 };
 const post = (m: WorkerToHost) => port.postMessage(m);
+/** the hidden layer whose units the region frames picture (the panel's choice) */
+let regionLayer = 0;
 
 async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void> {
   stopFlag = msg.stopFlag ? new Int32Array(msg.stopFlag) : null;
@@ -48,6 +51,8 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
   const trainers = cfgs.map((c) => makeTrainer(c, data, msg.configFile)); // refuse bad variants before training any
   const { dirs } = newRunFolders(msg.outDir, cfgs);
   post({ type: 'started', variants: cfgs.map((c) => c.variant), runDirs: dirs, dataset: data.description });
+  const plane = planeView(data);
+  if (plane) post({ type: 'plane', plane });
   const runOne = async (v: number): Promise<void> => {
     if (stopping()) return;
     const trainer = trainers[v]!;
@@ -57,6 +62,13 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
     let lastPost = 0;
     // the step records as one Float64Array, transferred (no copy, no object per step for the host)
     const packer = new RecordPacker();
+    // 2-feature data: decision regions a few times a second, within a small share of the time (regions-session.ts)
+    const regions = process.env.MLP_LENS_REGIONS === '0' ? null : RegionSampler.for(trainer, data, trainers.length); // 0: off (npm run bench:regions)
+    const postRegions = () => {
+      if (!regions) return;
+      regions.layer = Math.min(regionLayer, trainer.net.layers.length - 2);
+      post({ type: 'regions', variant, frame: regions.frame() });
+    };
     const flush = () => {
       const progress = { step: trainer.step, totalSteps: trainer.totalSteps, epoch: trainer.epoch };
       const { data, count } = packer.take();
@@ -70,13 +82,19 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
       onStep: (r) => packer.add(r),
       onStepTransient: true, // packed at once
       onEpoch: (r) => epochs.push(r),
-      onSlice: () => { if (performance.now() - lastPost >= msg.postIntervalMs) flush(); },
+      onSlice: () => {
+        const now = performance.now();
+        if (now - lastPost >= msg.postIntervalMs) flush();
+        if (regions?.due(now)) postRegions();
+      },
       // a Stop must end the worker promptly: no full pass over the data after it
       evaluateOnStop: false,
       // side by side, one round of every variant's slice takes about 20 ms (records are posted between slices)
       sliceMs: Math.max(5, Math.round(20 / trainers.length)),
     });
     flush();
+    postRegions(); // the final weights
+    regions?.dispose();
     post({ type: 'variantDone', variant, runDir: dirs[v]!, summary: outcome.summary });
     trainer.dispose(); // its helper thread, if any
   };
@@ -89,6 +107,10 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
 port.on('message', (msg: HostToWorker) => {
   if (msg.type === 'stop') {
     stopRequested = true;
+    return;
+  }
+  if (msg.type === 'regionLayer') {
+    regionLayer = msg.layer;
     return;
   }
   run(msg).catch((e: unknown) => {

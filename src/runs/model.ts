@@ -8,7 +8,7 @@
  */
 import type { Divergence, EpochRecord, StepRecord } from '../engine/trainer';
 import type { ResolvedConfig } from '../engine/types';
-import type { HostToPanel, PanelRun, PanelRunStatus, PanelSettings, PanelVariant, PanelVariantStatus } from '../shared/protocol';
+import type { HostToPanel, PlaneView, RegionFrame, PanelRun, PanelRunStatus, PanelSettings, PanelVariant, PanelVariantStatus } from '../shared/protocol';
 import type { RunSummary } from './summary';
 import { ColumnStore, type LayerMeta } from '../shared/columns';
 
@@ -18,6 +18,10 @@ export interface VariantModel {
   meta: PanelVariant;
   store: ColumnStore;
   epochs: EpochRecord[];
+  /** 2-feature data: the newest decision-region frame (live), or one per hidden layer (a report) */
+  regions: RegionFrame[];
+  /** counts region updates (the panel sends a frame when it changed) */
+  regionsGen: number;
 }
 
 export class RunModel {
@@ -25,6 +29,8 @@ export class RunModel {
   message: string | null = null;
   live = false;
   dataset: string | null = null;
+  /** 2-feature data: the plane of the decision regions and the data's points */
+  plane: PlaneView | null = null;
   readonly variants: VariantModel[];
   private listeners: (() => void)[] = [];
 
@@ -43,6 +49,8 @@ export class RunModel {
       },
       store: new ColumnStore(capacity),
       epochs: [],
+      regions: [],
+      regionsGen: 0,
     }));
   }
 
@@ -108,6 +116,20 @@ export class RunModel {
     this.changed();
   }
 
+  setPlane(plane: PlaneView): void {
+    this.plane = plane;
+    this.changed();
+  }
+
+  /** A variant's decision regions: the newest frame (live), or one frame per hidden layer (a report). */
+  setRegions(name: string, frames: RegionFrame[]): void {
+    const v = this.variant(name);
+    if (!v) return;
+    v.regions = frames;
+    v.regionsGen++;
+    this.changed();
+  }
+
   variantDone(name: string, runDir: string | null, summary: RunSummary): void {
     const v = this.variant(name);
     if (!v) return;
@@ -166,6 +188,8 @@ export class RunModel {
       columns: this.variants.map((v) => (v.store.meta ? v.store.pack() : null)),
       epochs: this.variants.map((v) => v.epochs.slice()),
       settings,
+      plane: this.plane,
+      regions: this.variants.map((v) => v.regions),
     };
   }
 

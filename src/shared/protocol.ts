@@ -7,6 +7,8 @@ import type { RunSummary } from '../runs/summary';
 import type { LayerMeta, PackedColumns } from './columns';
 import type { Inspection } from '../engine/inspect/inspect';
 import type { InspectOutcome, InspectTimings } from '../engine/inspect/session';
+import type { PlaneBounds } from '../engine/regions';
+import type { HiddenActivation } from '../engine/types';
 
 /** Host -> training worker. */
 export type HostToWorker =
@@ -28,7 +30,9 @@ export type HostToWorker =
       /** an Int32Array's shared buffer: the host stores 1 in it to stop (seen before the next step, no message round trip) */
       stopFlag?: SharedArrayBuffer;
     }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** the hidden layer whose units' pictures the decision-region frames carry (-1: none) */
+  | { type: 'regionLayer'; layer: number };
 
 /** Where an input problem is, for diagnostics. */
 export interface ErrorLocation {
@@ -43,10 +47,53 @@ export type WorkerToHost =
   /** a variant's step records packed by RecordPacker (src/shared/columns.ts); layers: null when count is 0 */
   | { type: 'packedRecords'; variant: string; layers: LayerMeta[] | null; count: number; data: Float64Array; epochs: EpochRecord[]; progress: { step: number; totalSteps: number; epoch: number } }
   | { type: 'variantDone'; variant: string; runDir: string; summary: RunSummary }
+  /** 2-feature data: the plane and its points (once, after 'started'), then each variant's region frames, a few a second */
+  | { type: 'plane'; plane: PlaneView }
+  | { type: 'regions'; variant: string; frame: RegionFrame }
   /** stopMs: from the worker first seeing Stop to this message (its run records final), when stopped */
   | { type: 'finished'; stopped: boolean; stopMs?: number }
   | ({ type: 'inputError'; message: string } & ErrorLocation)
   | { type: 'crashed'; message: string; stack?: string };
+
+/**
+ * The points of one split on the plane, at most PLANE_MAX_POINTS (an even subsample of more):
+ * xy a Float32Array [x, y, x, y, …] and y a Uint8Array of labels, as base64.
+ */
+export interface PlanePoints {
+  count: number;
+  xy: string;
+  y: string;
+}
+
+/** 2-feature data: the plane the decision regions cover (standardized features) and the data's points. */
+export interface PlaneView {
+  bounds: PlaneBounds;
+  classes: number;
+  classNames: string[];
+  featureNames: string[];
+  train: PlanePoints;
+  test: PlanePoints;
+}
+
+/**
+ * A variant's decision regions at one step (engine/regions.ts): grid, size×size cells row-major
+ * from the top left, [class, confidence 0..255] each; thumbs, for hidden layer `layer` (-1: none),
+ * `units` pictures of side×side activations quantized to 0..255 over `range`. Byte arrays as base64.
+ */
+export interface RegionFrame {
+  step: number;
+  epoch: number;
+  size: number;
+  grid: string;
+  layer: number;
+  activation: HiddenActivation | null;
+  /** the layer's width (units may show only the first of a wide layer) */
+  layerUnits: number;
+  units: number;
+  side: number;
+  range: [number, number];
+  thumbs: string;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Training panel (webview "panel": webview/panel/main.ts) <-> extension host (src/host/panel.ts).
@@ -103,11 +150,13 @@ export interface PanelVariantDelta {
   columns: PackedColumns | null;
   /** epoch records not sent before */
   epochs: EpochRecord[];
+  /** the newest region frame, when it changed since the last message */
+  regions?: RegionFrame;
 }
 
 export type HostToPanel =
-  | { type: 'snapshot'; run: PanelRun; columns: (PackedColumns | null)[]; epochs: EpochRecord[][]; settings: PanelSettings }
-  | { type: 'delta'; runId: string; status: PanelRunStatus; message: string | null; live: boolean; variants: PanelVariantDelta[] }
+  | { type: 'snapshot'; run: PanelRun; columns: (PackedColumns | null)[]; epochs: EpochRecord[][]; settings: PanelSettings; plane?: PlaneView | null; regions?: RegionFrame[][] }
+  | { type: 'delta'; runId: string; status: PanelRunStatus; message: string | null; live: boolean; variants: PanelVariantDelta[]; plane?: PlaneView }
   | { type: 'settings'; settings: PanelSettings };
 
 export type PanelToHost =
@@ -118,6 +167,8 @@ export type PanelToHost =
   | { type: 'stop'; runId: string }
   | { type: 'export'; runId: string }
   | { type: 'openConfig'; runId: string }
+  /** show the units of this hidden layer in the decision-region pictures */
+  | { type: 'regionLayer'; runId: string; layer: number }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
 /** The webview's saved state (getState/setState), also what the WebviewPanelSerializer gets back. */

@@ -41,21 +41,32 @@ export function panelStream(msgs: WorkerToHost[], configText: string, file: stri
   const model = new RunModel(runId, cfgs[0]!.name, file, cfgs, capacity, '2026-01-01T00:00:00.000Z');
   const cursors = model.variants.map(() => freshCursor());
   const epochsSent = model.variants.map(() => 0);
+  const regionsSent = model.variants.map(() => 0);
+  let planeSent = false;
   const messages: HostToPanel[] = [{
     type: 'snapshot', run: model.runInfo(), columns: model.variants.map(() => null), epochs: model.variants.map(() => []), settings: DEFAULT_PANEL_SETTINGS,
   }];
-  const delta = (): HostToPanel => ({
-    type: 'delta', runId, status: model.status, message: model.message, live: model.live,
-    variants: model.variants.map((v, i) => {
-      const columns = v.store.meta ? v.store.takeSince(cursors[i]!) : null;
-      const sent = epochsSent[i]!;
-      epochsSent[i] = v.epochs.length;
-      return { index: i, meta: { ...v.meta, layers: v.meta.layers ?? v.store.meta }, columns, epochs: v.epochs.slice(sent) };
-    }),
-  });
+  const delta = (): HostToPanel => {
+    const plane = !planeSent && model.plane ? model.plane : undefined;
+    if (plane) planeSent = true;
+    return {
+      type: 'delta', runId, status: model.status, message: model.message, live: model.live,
+      variants: model.variants.map((v, i) => {
+        const columns = v.store.meta ? v.store.takeSince(cursors[i]!) : null;
+        const sent = epochsSent[i]!;
+        epochsSent[i] = v.epochs.length;
+        const regions = v.regionsGen !== regionsSent[i] ? v.regions[v.regions.length - 1] : undefined;
+        regionsSent[i] = v.regionsGen;
+        return { index: i, meta: { ...v.meta, layers: v.meta.layers ?? v.store.meta }, columns, epochs: v.epochs.slice(sent), ...(regions ? { regions } : {}) };
+      }),
+      ...(plane ? { plane } : {}),
+    };
+  };
   for (const m of msgs) {
     if (m.type === 'started') model.started(m.variants, m.runDirs, m.dataset);
     else if (m.type === 'packedRecords') model.packedRecords(m.variant, m.layers, m.data, m.count, m.epochs, m.progress);
+    else if (m.type === 'plane') model.setPlane(m.plane);
+    else if (m.type === 'regions') model.setRegions(m.variant, [m.frame]);
     else if (m.type === 'variantDone') model.variantDone(m.variant, m.runDir, m.summary);
     else if (m.type === 'finished') model.finish(m.stopped ? 'stopped' : RunModel.overall(model.variants.map((v) => v.meta.status)));
     else continue;

@@ -8,12 +8,13 @@ import { el, unitLabel, unitSelect, variantsBox } from './layout';
 import type { ClientRun, ClientVariant } from './model';
 import { state, ui } from './state';
 import type { Card, HeatView } from './types';
+import { regionBlock } from './regions';
 
 export let cards: Card[] = [];
 let builtShape = '';
 
 function shapeKey(r: ClientRun): string {
-  return `${r.run.id}|${r.shape}|${ui.unitLayer}|${r.variants.map((v) => `${v.meta.name}:${v.store.meta?.length ?? 0}`).join(',')}`;
+  return `${r.run.id}|${r.shape}|${r.plane ? 'plane' : ''}|${ui.unitLayer}|${r.variants.map((v) => `${v.meta.name}:${v.store.meta?.length ?? 0}`).join(',')}`;
 }
 
 /** Do the cards no longer fit the run (render then rebuilds them)? */
@@ -94,7 +95,7 @@ export function rebuild(): void {
     const info = el('div', 'variant-info muted');
     const problem = el('div', 'variant-problem');
     problem.setAttribute('role', 'status');
-    const card: Card = { root, head, info, problem, views: [], hist: el('canvas', 'hist') };
+    const card: Card = { root, head, info, problem, views: [], hist: el('canvas', 'hist'), regions: null };
     root.append(head, info, problem);
     const meta = v.store.meta;
     if (!meta) {
@@ -113,6 +114,10 @@ export function rebuild(): void {
       card.hist.style.height = `${Math.max(1, hid.length) * 34}px`;
       hb.append(card.hist);
       root.append(hb);
+    }
+    if (r.plane) {
+      card.regions = regionBlock(v, vi);
+      root.append(card.regions.root);
     }
     variantsBox.append(root);
     cards.push(card);

@@ -3,7 +3,7 @@
  * ColumnStore, so a column index means the same thing on both sides.
  */
 import type { EpochRecord } from '../../src/engine/trainer';
-import type { HostToPanel, PanelRun, PanelSettings, PanelVariant } from '../../src/shared/protocol';
+import type { HostToPanel, PanelRun, PanelSettings, PanelVariant, PlaneView, RegionFrame } from '../../src/shared/protocol';
 import { ColumnStore } from '../../src/shared/columns';
 
 export interface ClientVariant {
@@ -12,6 +12,8 @@ export interface ClientVariant {
   epochs: EpochRecord[];
   /** the first column changed since the last draw (Infinity: none) */
   dirtyFrom: number;
+  /** 2-feature data: decision-region frames (live: the newest; a report: one per hidden layer) */
+  regions: RegionFrame[];
 }
 
 /**
@@ -44,18 +46,21 @@ export class ClientRun {
   run: PanelRun;
   settings: PanelSettings;
   variants: ClientVariant[];
+  /** 2-feature data: the plane of the decision regions */
+  plane: PlaneView | null;
   /** bumps whenever the set of variants or their layers changes (the DOM must be rebuilt) */
   shape = 0;
 
   constructor(s: Snapshot) {
     this.run = s.run;
     this.settings = s.settings;
+    this.plane = s.plane ?? null;
     this.variants = s.run.variants.map((meta, i) => {
       const store = new ColumnStore(Math.max(2, meta.capacity));
       if (meta.layers) store.setLayers(meta.layers);
       const block = s.columns[i];
       if (block && meta.layers) store.apply(block);
-      return { meta, store, epochs: s.epochs[i]?.slice() ?? [], dirtyFrom: 0 };
+      return { meta, store, epochs: s.epochs[i]?.slice() ?? [], dirtyFrom: 0, regions: s.regions?.[i] ?? [] };
     });
   }
 
@@ -65,6 +70,10 @@ export class ClientRun {
     this.run.status = d.status;
     this.run.message = d.message;
     this.run.live = d.live;
+    if (d.plane && !this.plane) {
+      this.plane = d.plane;
+      this.shape++;
+    }
     for (const vd of d.variants) {
       const v = this.variants[vd.index];
       if (!v) return false;
@@ -85,6 +94,7 @@ export class ClientRun {
         v.dirtyFrom = Math.min(v.dirtyFrom, vd.columns.compact ? 0 : vd.columns.from);
       }
       v.epochs.push(...vd.epochs);
+      if (vd.regions) v.regions = [vd.regions];
     }
     return true;
   }

@@ -10,6 +10,7 @@ import {
 } from './layout';
 import { heatmapSpan, runStepSpan, type ClientRun } from './model';
 import { drawHistograms, renderTable } from './numbers';
+import { drawRegions } from './regions';
 import { scheduleRender } from './schedule';
 import { api, state, ui } from './state';
 
@@ -113,6 +114,7 @@ export function render(): void {
     }
     v.dirtyFrom = Infinity;
     drawHistograms(card, v, vi);
+    if (card.regions) drawRegions(card.regions, v, vi);
   });
   // the curves cost more to redraw than the heatmaps: at most 4 times a second while streaming
   const now = performance.now();

@@ -1,5 +1,6 @@
 /** The types of a variant's card and its heatmaps, shared by the panel's parts. Types only. */
 import type { attachCellInteraction, Heatmap } from '../shared/heatmap';
+import type { RegionView } from './regions';
 
 export interface HeatView {
   hm: Heatmap;
@@ -17,4 +18,6 @@ export interface Card {
   problem: HTMLElement;
   views: HeatView[];
   hist: HTMLCanvasElement;
+  /** 2-feature data: the decision regions and unit pictures */
+  regions: RegionView | null;
 }

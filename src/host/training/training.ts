@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { resolveConfig, validateConfig } from '../../engine/config';
-import type { PanelSettings } from '../../shared/protocol';
+import type { HostToWorker, PanelSettings } from '../../shared/protocol';
 import { RunModel } from '../../runs/model';
 import type { PanelHost, RunPanel } from '../panel';
 import { configInView as configOnScreen, pickConfig } from './config-pick';
@@ -162,6 +162,11 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
 
   openConfig(runId: string): void {
     this.panels.openConfig(runId);
+  }
+
+  regionLayer(runId: string, layer: number): void {
+    const live = this.live;
+    if (live && live.model.id === runId) live.worker.postMessage({ type: 'regionLayer', layer } satisfies HostToWorker);
   }
 
   disposed(panel: RunPanel): void {

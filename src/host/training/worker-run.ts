@@ -109,6 +109,12 @@ export class TrainingWorker implements vscode.Disposable {
             }
             break;
           }
+          case 'plane':
+            model.setPlane(m.plane);
+            break;
+          case 'regions':
+            model.setRegions(m.variant, [m.frame]);
+            break;
           case 'variantDone':
             model.variantDone(m.variant, m.runDir, m.summary);
             this.log.info(`${m.variant}: ${m.summary.status}, ${m.summary.steps} steps, test accuracy ${m.summary.test?.accuracy?.toFixed(3) ?? '-'}; ${m.runDir}`);
