@@ -27,14 +27,12 @@ export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
 
 /**
- * The bytes of a regular file of at most `maxBytes`, read without blocking on what is not a
- * regular file: opened non-blocking (a FIFO does not wait for a writer), checked by fstat on
- * the open file (a symlink is followed to what it names: a device, FIFO or folder is refused
- * before a byte is read), its size checked before anything is allocated, and never more than
- * `maxBytes` read even if it grows meanwhile. Errors are InputErrors naming `shown` and what is
- * allowed.
+ * Runs `read` on `full` opened as a regular file, without blocking on what is not one: opened
+ * non-blocking (a FIFO does not wait for a writer) and checked by fstat on the open file (a
+ * symlink is followed to what it names: a device, FIFO or folder is refused before a byte is
+ * read). Every failure is an InputError naming `shown` and what is allowed.
  */
-export async function readRegularFile(full: string, shown: string, what: string, maxBytes = MAX_USER_FILE_BYTES): Promise<Uint8Array> {
+async function withRegularFile<T>(full: string, shown: string, what: string, read: (handle: fs.FileHandle, size: number) => Promise<T>): Promise<T> {
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(full, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -43,8 +41,24 @@ export async function readRegularFile(full: string, shown: string, what: string,
       const kind = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
       throw new InputError(`cannot read ${what} '${shown}': it is ${kind}; a regular file is required`, shown);
     }
-    if (st.size > maxBytes) throw new InputError(`cannot read ${what} '${shown}': it is ${mib(st.size)}; the limit is ${mib(maxBytes)}`, shown);
-    const buf = new Uint8Array(st.size + 1);
+    return await read(handle, st.size);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw new InputError(`cannot read ${what} '${shown}': ${REASONS[code] ?? (e as Error).message}`, shown);
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * The bytes of a regular file (see withRegularFile) of at most `maxBytes`: its size checked
+ * before anything is allocated, and never more than `maxBytes` read even if it grows meanwhile.
+ */
+export function readRegularFile(full: string, shown: string, what: string, maxBytes = MAX_USER_FILE_BYTES): Promise<Uint8Array> {
+  return withRegularFile(full, shown, what, async (handle, size) => {
+    if (size > maxBytes) throw new InputError(`cannot read ${what} '${shown}': it is ${mib(size)}; the limit is ${mib(maxBytes)}`, shown);
+    const buf = new Uint8Array(size + 1);
     let n = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buf, n, buf.length - n, null);
@@ -53,13 +67,7 @@ export async function readRegularFile(full: string, shown: string, what: string,
       if (n === buf.length) throw new InputError(`cannot read ${what} '${shown}': it grew while being read; the limit is ${mib(maxBytes)}`, shown);
     }
     return buf.subarray(0, n);
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    throw new InputError(`cannot read ${what} '${shown}': ${REASONS[code] ?? (e as Error).message}`, shown);
-  } finally {
-    await handle?.close();
-  }
+  });
 }
 
 /** `baseDir`: folder that relative CSV paths start from (the config's); `assetDir`: media/datasets. */
@@ -112,25 +120,11 @@ export function findAssetDir(): string {
   throw new Error(`cannot find the shipped datasets folder media/datasets (looked in ${tried.slice(0, 4).join(', ')}, ...)`);
 }
 
-/**
- * The first `maxBytes` bytes of a regular file (its header line, say), read like readRegularFile
- * (non-blocking open, fstat on the open file: no FIFO, device or folder) but never more than that
- * whatever the file's size.
- */
-export async function readFileHead(full: string, shown: string, what: string, maxBytes: number): Promise<Uint8Array> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(full, constants.O_RDONLY | constants.O_NONBLOCK);
-    const st = await handle.stat();
-    if (!st.isFile()) throw new InputError(`cannot read ${what} '${shown}': it is not a regular file`, shown);
-    const buf = new Uint8Array(Math.min(maxBytes, st.size));
+/** The first `maxBytes` bytes of a regular file (see withRegularFile; its header line, say), whatever its size. */
+export function readFileHead(full: string, shown: string, what: string, maxBytes: number): Promise<Uint8Array> {
+  return withRegularFile(full, shown, what, async (handle, size) => {
+    const buf = new Uint8Array(Math.min(maxBytes, size));
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
     return buf.subarray(0, bytesRead);
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    throw new InputError(`cannot read ${what} '${shown}': ${REASONS[code] ?? (e as Error).message}`, shown);
-  } finally {
-    await handle?.close();
-  }
+  });
 }

@@ -128,5 +128,5 @@ test('readFileHead: the first bytes of a regular file only; a FIFO is refused wi
   assert.equal(head.length, 64 * 1024);
   assert.equal(Buffer.from(head.subarray(0, 10)).toString(), 'a,b,label\n');
   execFileSync('mkfifo', [path.join(d, 'p.csv')]);
-  await refused(readFileHead(path.join(d, 'p.csv'), 'p.csv', 'CSV file', 100), /'p.csv': it is not a regular file/);
+  await refused(readFileHead(path.join(d, 'p.csv'), 'p.csv', 'CSV file', 100), /'p.csv': it is a FIFO; a regular file is required/);
 });

@@ -7,6 +7,7 @@
 import { formatNumber } from '../shared/colorscale';
 import { el, histCanvas, live, tableBox } from './layout';
 import { columnAt, runColor, state } from './state';
+import { clearedCanvas } from '../shared/canvas';
 
 let moveCursor: () => void = () => {};
 /** main.ts names what a cursor move does (render). */
@@ -26,16 +27,9 @@ export function drawHistograms(): void {
   const { theme } = state;
   const rows = Math.max(0, ...r.variants.map((_, i) => hiddenOf(i).length));
   c.style.height = `${Math.max(1, rows) * 56}px`;
-  const dpr = window.devicePixelRatio || 1;
-  const w = Math.max(1, Math.round(c.clientWidth * dpr)), h = Math.max(1, Math.round(c.clientHeight * dpr));
-  if (c.width !== w || c.height !== h) {
-    c.width = w;
-    c.height = h;
-  }
-  const ctx = c.getContext('2d');
-  if (!ctx) return;
-  ctx.fillStyle = theme.background;
-  ctx.fillRect(0, 0, w, h);
+  const drawn = clearedCanvas(c, theme.background);
+  if (!drawn) return;
+  const { ctx, w, h, dpr } = drawn;
   if (!rows) return;
   const rowH = h / rows, labelW = 44 * dpr, right = 36 * dpr, plotW = w - labelW - right;
   ctx.font = `${10 * dpr}px ${theme.fontFamily}`;

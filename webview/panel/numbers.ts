@@ -9,22 +9,16 @@ import { el, tableBox } from './layout';
 import type { ClientRun, ClientVariant } from './model';
 import { state } from './state';
 import type { Card } from './types';
+import { clearedCanvas } from '../shared/canvas';
 
 export function drawHistograms(card: Card, v: ClientVariant, vi: number): void {
   const { theme } = state;
   const c = card.hist;
   const meta = v.store.meta;
   if (!meta || !c.isConnected) return;
-  const dpr = window.devicePixelRatio || 1;
-  const w = Math.max(1, Math.round(c.clientWidth * dpr)), h = Math.max(1, Math.round(c.clientHeight * dpr));
-  if (c.width !== w || c.height !== h) {
-    c.width = w;
-    c.height = h;
-  }
-  const ctx = c.getContext('2d');
-  if (!ctx) return;
-  ctx.fillStyle = theme.background;
-  ctx.fillRect(0, 0, w, h);
+  const drawn = clearedCanvas(c, theme.background);
+  if (!drawn) return;
+  const { ctx, w, h, dpr } = drawn;
   const col = cursorCol(v);
   const hid = meta.filter((l) => l.hidden && l.histBins > 0);
   if (col < 0 || !hid.length) return;

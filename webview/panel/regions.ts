@@ -10,6 +10,7 @@ import { isSaturated } from '../../src/engine/activations';
 import { fromBase64 } from '../../src/shared/columns';
 import type { PlaneView, RegionFrame } from '../../src/shared/protocol';
 import { saturationScale } from './color-scales';
+import { fitCanvas } from '../shared/canvas';
 import { el, live } from './layout';
 import type { ClientRun, ClientVariant } from './model';
 import { api, state, ui } from './state';
@@ -116,12 +117,7 @@ function unitText(f: RegionFrame, u: number): string {
 }
 
 function fit(c: HTMLCanvasElement): [number, number] {
-  const dpr = window.devicePixelRatio || 1;
-  const w = Math.max(1, Math.round(c.clientWidth * dpr)), h = Math.max(1, Math.round(c.clientHeight * dpr));
-  if (c.width !== w || c.height !== h) {
-    c.width = w;
-    c.height = h;
-  }
+  const { w, h } = fitCanvas(c);
   return [w, h];
 }
 

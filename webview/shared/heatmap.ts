@@ -12,6 +12,7 @@
  */
 import type { ColorScale } from './colorscale';
 import { parseColor } from './theme';
+import { fitCanvas } from './canvas';
 
 export interface Cell {
   col: number;
@@ -76,13 +77,7 @@ export class Heatmap {
 
   /** Size the backing store to the canvas's CSS size times devicePixelRatio. Returns true if it changed. */
   fit(): boolean {
-    const dpr = window.devicePixelRatio || 1;
-    const w = Math.max(1, Math.round(this.canvas.clientWidth * dpr));
-    const h = Math.max(1, Math.round(this.canvas.clientHeight * dpr));
-    if (this.canvas.width === w && this.canvas.height === h) return false;
-    this.canvas.width = w;
-    this.canvas.height = h;
-    return true;
+    return fitCanvas(this.canvas).changed;
   }
 
   draw(f: HeatmapFrame): void {
