@@ -16,8 +16,9 @@ import Mocha from 'mocha';
 import training from './suite/training';
 import inspector from './suite/inspector';
 import hostile from './suite/hostile';
+import follow from './suite/follow';
 
-const SUITES: (() => void)[] = [training, inspector, hostile];
+const SUITES: (() => void)[] = [training, inspector, hostile, follow];
 
 export function run(): Promise<void> {
   // MLP_LENS_GREP (in code-server's environment) runs only the matching tests

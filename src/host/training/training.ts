@@ -54,6 +54,7 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
       cmd('mlpLens.train', (uri?: vscode.Uri) => this.train(uri instanceof vscode.Uri ? uri : undefined)),
       cmd('mlpLens.stop', () => this.stop()),
       cmd('mlpLens.openRun', (uri?: vscode.Uri) => this.runs.openRun(uri instanceof vscode.Uri ? uri : undefined)),
+      cmd('mlpLens.followRun', (uri?: vscode.Uri) => this.runs.followRun(uri instanceof vscode.Uri ? uri : undefined)),
       // from the palette: no arguments; from automation: (runId?, target file URI?)
       cmd('mlpLens.exportRun', (arg?: unknown, target?: unknown) => this.exportRun(typeof arg === 'string' ? arg : undefined, target instanceof vscode.Uri ? target : undefined)),
       cmd('mlpLens.showPanel', () => this.panels.showPanel()),
