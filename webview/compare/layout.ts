@@ -7,13 +7,9 @@ import { Legend } from '../shared/legend';
 import { Tooltip } from '../shared/tooltip';
 import { Curves } from '../panel/charts';
 import { api, saveState, ui } from './state';
+import { el, gradientRadios } from '../shared/dom';
 
-export const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] => {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-};
+export { el };
 
 let rerender: () => void = () => {};
 /** main.ts names the renderer (render code imports this file). */
@@ -52,27 +48,12 @@ const chartNote = el('div', 'muted note', 'solid: training minibatches · dashed
 
 const controls = el('section', 'controls');
 controls.setAttribute('aria-label', 'display options');
-const gradGroup = el('div', 'radio-group');
-gradGroup.setAttribute('role', 'radiogroup');
-gradGroup.setAttribute('aria-label', 'gradient quantity');
-gradGroup.append(el('span', 'label', 'Gradient'));
-export const gradRadios = (['delta', 'gradW'] as const).map((q) => {
-  const label = el('label');
-  const input = el('input');
-  input.type = 'radio';
-  input.name = 'gradient';
-  input.value = q;
-  input.id = `grad-${q}`;
-  input.checked = ui.gradient === q;
-  input.addEventListener('change', () => {
-    ui.gradient = q;
-    saveState();
-    rerender();
-  });
-  label.append(input, document.createTextNode(q === 'delta' ? ' ‖δ‖ back-propagated' : ' ‖dW‖ weight gradient'));
-  gradGroup.append(label);
-  return input;
+const { group: gradGroup, radios: gradRadios } = gradientRadios(ui.gradient, (q) => {
+  ui.gradient = q;
+  saveState();
+  rerender();
 });
+export { gradRadios };
 export const stepReadout = el('span', 'muted step-readout');
 stepReadout.id = 'step-counter';
 controls.append(gradGroup, stepReadout);

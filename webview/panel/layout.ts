@@ -8,13 +8,9 @@ import { Tooltip } from '../shared/tooltip';
 import { Curves } from './charts';
 import { scheduleRender } from './schedule';
 import { api, saveState, state, ui } from './state';
+import { el, gradientRadios } from '../shared/dom';
 
-export const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] => {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-};
+export { el };
 
 export const app = document.getElementById('app')!;
 app.dataset.view = 'panel';
@@ -60,26 +56,12 @@ const chartNote = el('div', 'muted note', 'solid: training minibatches · dashed
 
 const controls = el('section', 'controls');
 controls.setAttribute('aria-label', 'display options');
-const gradGroup = el('div', 'radio-group');
-gradGroup.setAttribute('role', 'radiogroup');
-gradGroup.setAttribute('aria-label', 'gradient quantity');
-gradGroup.append(el('span', 'label', 'Gradient'));
-export const gradRadios = (['delta', 'gradW'] as const).map((q) => {
-  const label = el('label');
-  const input = el('input');
-  input.type = 'radio';
-  input.name = 'gradient';
-  input.value = q;
-  input.id = `grad-${q}`;
-  input.addEventListener('change', () => {
-    ui.gradient = q;
-    saveState();
-    scheduleRender();
-  });
-  label.append(input, document.createTextNode(q === 'delta' ? ' ‖δ‖ back-propagated' : ' ‖dW‖ weight gradient'));
-  gradGroup.append(label);
-  return input;
+const { group: gradGroup, radios: gradRadios } = gradientRadios(null, (q) => {
+  ui.gradient = q;
+  saveState();
+  scheduleRender();
 });
+export { gradRadios };
 const scaleLabel = el('label', undefined, 'Colour domain ');
 export const scaleSelect = el('select');
 scaleSelect.id = 'scale-mode';

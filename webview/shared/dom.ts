@@ -1,0 +1,35 @@
+/** Element builders every webview uses: el (tag, class, text), and the gradient-quantity radios. */
+
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+export type GradientQuantity = 'delta' | 'gradW';
+
+/**
+ * The "Gradient: ‖δ‖ back-propagated / ‖dW‖ weight gradient" radio group (ids grad-delta,
+ * grad-gradW); `onChange` is told the quantity picked.
+ */
+export function gradientRadios(checked: GradientQuantity | null, onChange: (q: GradientQuantity) => void): { group: HTMLDivElement; radios: HTMLInputElement[] } {
+  const group = el('div', 'radio-group');
+  group.setAttribute('role', 'radiogroup');
+  group.setAttribute('aria-label', 'gradient quantity');
+  group.append(el('span', 'label', 'Gradient'));
+  const radios = (['delta', 'gradW'] as const).map((q) => {
+    const label = el('label');
+    const input = el('input');
+    input.type = 'radio';
+    input.name = 'gradient';
+    input.value = q;
+    input.id = `grad-${q}`;
+    if (checked !== null) input.checked = checked === q;
+    input.addEventListener('change', () => onChange(q));
+    label.append(input, document.createTextNode(q === 'delta' ? ' ‖δ‖ back-propagated' : ' ‖dW‖ weight gradient'));
+    group.append(label);
+    return input;
+  });
+  return { group, radios };
+}
