@@ -6,6 +6,7 @@
  */
 import { formatNumber } from '../shared/colorscale';
 import { el, histCanvas, live, tableBox } from './layout';
+import { tableHead } from '../shared/dom';
 import { columnAt, runColor, state } from './state';
 import { clearedCanvas } from '../shared/canvas';
 
@@ -124,14 +125,7 @@ export function renderTable(): void {
   if (!r) return;
   const table = el('table');
   table.append(el('caption', undefined, state.cursor !== null ? `At step ${state.cursor} (the column under the cursor)` : 'At the last step of each run'));
-  const head = el('tr');
-  for (const t of ['run', 'layer', 'activation', 'steps', 'saturation', '‖δ‖', '‖dW‖', 'mean', 'std']) {
-    const th = el('th', undefined, t);
-    th.scope = 'col';
-    head.append(th);
-  }
-  const thead = el('thead');
-  thead.append(head);
+  const thead = tableHead(['run', 'layer', 'activation', 'steps', 'saturation', '‖δ‖', '‖dW‖', 'mean', 'std']);
   const tbody = el('tbody');
   r.variants.forEach((v, i) => {
     const col = columnAt(i);

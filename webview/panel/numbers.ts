@@ -7,6 +7,7 @@ import { shortName } from './cards';
 import { cursorCol, fmtSteps } from './cursor';
 import { el, tableBox } from './layout';
 import type { ClientRun, ClientVariant } from './model';
+import { tableHead } from '../shared/dom';
 import { state } from './state';
 import type { Card } from './types';
 import { clearedCanvas } from '../shared/canvas';
@@ -60,14 +61,7 @@ export function renderTable(r: ClientRun): void {
   const table = el('table');
   const cap = el('caption', undefined, state.cursor !== null ? `At step ${state.cursor.step} (the column under the cursor)` : 'At the latest step');
   table.append(cap);
-  const head = el('tr');
-  for (const t of ['variant', 'layer', 'activation', 'steps', 'saturation', '‖δ‖', '‖dW‖', 'mean', 'std', '‖ΔW‖/‖W‖']) {
-    const th = el('th', undefined, t);
-    th.scope = 'col';
-    head.append(th);
-  }
-  const thead = el('thead');
-  thead.append(head);
+  const thead = tableHead(['variant', 'layer', 'activation', 'steps', 'saturation', '‖δ‖', '‖dW‖', 'mean', 'std', '‖ΔW‖/‖W‖']);
   const tbody = el('tbody');
   for (const v of r.variants) {
     const col = cursorCol(v);

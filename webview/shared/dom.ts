@@ -1,10 +1,23 @@
-/** Element builders every webview uses: el (tag, class, text), and the gradient-quantity radios. */
+/** Element builders every webview uses: el (tag, class, text), a table's header, and the gradient-quantity radios. */
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
   if (text !== undefined) e.textContent = text;
   return e;
+}
+
+/** A table's <thead>: one row of column headers (scope="col"). */
+export function tableHead(titles: readonly string[]): HTMLTableSectionElement {
+  const head = el('tr');
+  for (const t of titles) {
+    const th = el('th', undefined, t);
+    th.scope = 'col';
+    head.append(th);
+  }
+  const thead = el('thead');
+  thead.append(head);
+  return thead;
 }
 
 export type GradientQuantity = 'delta' | 'gradW';
