@@ -271,7 +271,12 @@ export class Workbench {
         if (Date.now() - t0 > timeoutMs) throw new Error(`the command palette did not open within ${timeoutMs} ms`);
         continue;
       }
-      await input.fill('');
+      // a modal dialog can come up between opening the palette and typing (it makes the box
+      // inert and closes it): then answer it and open the palette again
+      if (!(await input.fill('', { timeout: 3000 }).then(() => true, () => false))) {
+        if (Date.now() - t0 > timeoutMs) throw new Error(`the command palette lost its box for ${timeoutMs} ms`);
+        continue;
+      }
       await this.page.keyboard.type(`>${label}`, { delay: 5 });
       const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
       try {
@@ -293,7 +298,8 @@ export class Workbench {
    * key does not reach the workbench, take the focus back to the workbench and report false.
    */
   private async openQuickInput(key: string): Promise<boolean> {
-    await this.dismissDialog();
+    const dialog = await this.dismissDialog();
+    if (dialog) console.log(`a modal dialog was answered: ${dialog}`);
     await this.page.keyboard.press('Escape');
     await this.page.keyboard.press(key);
     try {
@@ -333,7 +339,10 @@ export class Workbench {
         if (Date.now() - t0 > timeoutMs) throw new Error(`Quick Open did not open within ${timeoutMs} ms`);
         continue;
       }
-      await input.fill('');
+      if (!(await input.fill('', { timeout: 3000 }).then(() => true, () => false))) {
+        if (Date.now() - t0 > timeoutMs) throw new Error(`Quick Open lost its box for ${timeoutMs} ms`);
+        continue;
+      }
       await this.page.keyboard.type(relPath, { delay: 5 });
       try {
         await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 5000 });
