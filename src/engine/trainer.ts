@@ -139,15 +139,12 @@ export class Trainer {
   private readonly rowViews: Float32Array[] | null;
   private readonly tuner: ThreadTuner | null;
   private readonly info: LossInfo = { loss: 0, correct: 0 };
-  /** net.deltaSq as 16-bit words: word 4k + 3 holds ‖δ_k‖²'s sign and exponent (little-endian, as every engine this runs in) */
-  private readonly deltaSqHi: Uint16Array;
   private posInEpoch = 0;
-  private sinceLoss = 0;
-  private sinceCorrect = 0;
-  private sinceCount = 0;
-  private epochLoss = 0;
-  private epochCorrect = 0;
-  private epochCount = 0;
+  /**
+   * Running sums since the last record (0 loss·M, 1 correct, 2 examples) and over the epoch
+   * (3, 4, 5): Network.lossAndCorrect adds to them
+   */
+  private readonly sums = new Float64Array(6);
 
   /**
    * kernel: force a kernel path for this run's float32 network (default: the best available);
@@ -162,7 +159,6 @@ export class Trainer {
     const rng = new Rng(cfg.seed);
     this.net.initialize(cfg.init, rng.fork('init'), options?.draws);
     this.shuffleRng = rng.fork('shuffle');
-    this.deltaSqHi = new Uint16Array(this.net.deltaSq.buffer, this.net.deltaSq.byteOffset, 4 * this.net.deltaSq.length);
     this.opt = new Optimizer(cfg.optimizer, this.net.params, this.net.grads);
     this.net.decay[0] = cfg.optimizer.weightDecay;
     this.probes = new ProbeBuffers(this.net, cfg.probes.histogramBins, cfg.probes.unitSaturation, true);
@@ -237,14 +233,10 @@ export class Trainer {
     const rate = this.opt.rate;
     if (this.cfg.schedule.type === 'cosine' || this.posInEpoch === 0) learningRateInto(rate, this.cfg, this.step, this.stepsPerEpoch, this.totalSteps);
     net.forward(this.xb, M, probe ? this.probes : null);
-    net.lossAndCorrect(this.yb, M, this.info);
-    if (!Number.isFinite(this.info.loss)) return this.diverge(stepNo, 'forward');
+    // the running sums are added to there (a step diverged in its backward pass ends the run: its loss there does not matter)
+    if (!net.lossAndCorrect(this.yb, M, this.info, this.sums)) return this.diverge(stepNo, 'forward');
     net.backwardAtDecay(this.yb, M, probe ? this.probes : null); // decay set at construction
-    // ‖δ‖² finite: from the exponent bits (an integer read, never boxed)
-    const hi = this.deltaSqHi;
-    for (let k = 0; k < net.layers.length; k++) {
-      if ((hi[4 * k + 3]! & 0x7ff0) === 0x7ff0) return this.diverge(stepNo, 'backward');
-    }
+    if (!net.gradientsFinite()) return this.diverge(stepNo, 'backward');
     this.opt.stepAtRate(net.layers, probe ? this.probes.norms : null);
     // a record filled in place takes the measurements straight from the kernels' outputs
     const kept = probe && this.transient ? this.kept : null;
@@ -252,17 +244,12 @@ export class Trainer {
     if (probe && !measured) measureLayers(net, M, this.probes, true);
 
     this.step = stepNo;
-    this.sinceLoss += this.info.loss * M;
-    this.sinceCorrect += this.info.correct;
-    this.sinceCount += M;
-    this.epochLoss += this.info.loss * M;
-    this.epochCorrect += this.info.correct;
-    this.epochCount += M;
     this.posInEpoch += M;
 
     let rec: StepRecord | null = null;
     if (probe) {
-      const loss = this.sinceLoss / this.sinceCount, accuracy = this.sinceCorrect / this.sinceCount;
+      const sums = this.sums;
+      const loss = sums[0]! / sums[2]!, accuracy = sums[1]! / sums[2]!;
       if (kept) {
         kept.step = stepNo;
         kept.epoch = this.epoch;
@@ -276,7 +263,7 @@ export class Trainer {
         rec = { kind: 'step', step: stepNo, epoch: this.epoch, loss, accuracy, lr: rate[0]!, layers: snapshotProbes(net, this.probes, this.transient) };
         if (this.transient) this.kept = rec;
       }
-      this.sinceLoss = this.sinceCorrect = this.sinceCount = 0;
+      sums.fill(0, 0, 3);
     }
     return rec;
   }
@@ -290,12 +277,12 @@ export class Trainer {
   endEpoch(): EpochRecord {
     const rec: EpochRecord = {
       kind: 'epoch', epoch: this.epoch + 1, step: this.step,
-      train: { loss: this.epochLoss / this.epochCount, accuracy: this.epochCorrect / this.epochCount },
+      train: { loss: this.sums[3]! / this.sums[5]!, accuracy: this.sums[4]! / this.sums[5]! },
       test: this.data.testY.length > 0 ? this.evaluate(this.data.testX, this.data.testY) : null,
     };
     this.epoch++;
     this.posInEpoch = 0;
-    this.epochLoss = this.epochCorrect = this.epochCount = 0;
+    this.sums.fill(0, 3, 6);
     this.shuffleRng.shuffle(this.order);
     if (this.epoch >= this.cfg.epochs) this.status = 'completed';
     this.lastEpoch = rec;
