@@ -135,9 +135,10 @@ export function headerBytes(layout: StepsLayout): Uint8Array {
   return out;
 }
 
-// CRC-32 as zlib computes it (reflected, polynomial 0xEDB88320), slicing by 4
+// CRC-32 as zlib computes it (reflected, polynomial 0xEDB88320), slicing by 8: table s maps a
+// byte to its CRC shifted through s further zero bytes
 const CRC = (() => {
-  const t = new Int32Array(1024);
+  const t = new Int32Array(2048);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
@@ -145,18 +146,31 @@ const CRC = (() => {
   }
   for (let n = 0; n < 256; n++) {
     let c = t[n]!;
-    for (let s = 1; s < 4; s++) { c = t[c & 0xff]! ^ (c >>> 8); t[s * 256 + n] = c; }
+    for (let s = 1; s < 8; s++) { c = t[c & 0xff]! ^ (c >>> 8); t[s * 256 + n] = c; }
   }
   return t;
 })();
 
-/** zlib's crc32 of bytes[from, to). */
-export function crc32(bytes: Uint8Array, from: number, to: number): number {
+/**
+ * zlib's crc32 of bytes[from, to). With `view` (a DataView over the same bytes, index for index)
+ * eight bytes are read as two little-endian words at a time: about 0.6 of the time bytewise.
+ */
+export function crc32(bytes: Uint8Array, from: number, to: number, view: DataView | null = null): number {
   const t = CRC;
   let c = -1, i = from;
-  for (; i + 4 <= to; i += 4) {
-    c ^= bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    c = t[768 + (c & 0xff)]! ^ t[512 + ((c >>> 8) & 0xff)]! ^ t[256 + ((c >>> 16) & 0xff)]! ^ t[c >>> 24]!;
+  if (view) {
+    for (; i + 8 <= to; i += 8) {
+      const hi = view.getInt32(i + 4, true);
+      c ^= view.getInt32(i, true);
+      c = t[1792 + (c & 0xff)]! ^ t[1536 + ((c >>> 8) & 0xff)]! ^ t[1280 + ((c >>> 16) & 0xff)]! ^ t[1024 + (c >>> 24)]!
+        ^ t[768 + (hi & 0xff)]! ^ t[512 + ((hi >>> 8) & 0xff)]! ^ t[256 + ((hi >>> 16) & 0xff)]! ^ t[hi >>> 24]!;
+    }
+  } else {
+    for (; i + 8 <= to; i += 8) {
+      c ^= bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
+      c = t[1792 + (c & 0xff)]! ^ t[1536 + ((c >>> 8) & 0xff)]! ^ t[1280 + ((c >>> 16) & 0xff)]! ^ t[1024 + (c >>> 24)]!
+        ^ t[768 + bytes[i + 4]!]! ^ t[512 + bytes[i + 5]!]! ^ t[256 + bytes[i + 6]!]! ^ t[bytes[i + 7]!]!;
+    }
   }
   for (; i < to; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ -1) >>> 0;
@@ -198,12 +212,12 @@ export function encodeStep(rec: StepRecord, rows: number, L: StepsLayout, view: 
       else for (let j = 0; j < s.units; j++) view.setUint32(h + 4 * j, Math.round(u[j]! * rows), true);
     }
   }
-  view.setUint32(off + L.crcAt, crc32(bytes, off, off + L.crcAt), true);
+  view.setUint32(off + L.crcAt, crc32(bytes, off, off + L.crcAt, view), true);
 }
 
 /** Does the frame at `off` carry its own CRC? */
 export function frameIntact(L: StepsLayout, view: DataView, bytes: Uint8Array, off: number): boolean {
-  return view.getUint32(off + L.crcAt, true) === crc32(bytes, off, off + L.crcAt);
+  return view.getUint32(off + L.crcAt, true) === crc32(bytes, off, off + L.crcAt, view);
 }
 
 /**
