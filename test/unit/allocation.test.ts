@@ -148,9 +148,9 @@ if (!EARLY) describe('allocation', () => {
     runChild('EARLY', ['--no-concurrent-recompilation', '--no-concurrent-osr'], /steps 520-760 \(step code not yet optimized\): [\d.]+ bytes a step/);
   });
 
-  for (const path of availableKernelPaths()) test(`${path}: recording every step through the recorder into metrics.bin: no garbage per step (under 4 bytes, and 1 KiB a 64 KiB write)`, async () => {
+  for (const path of availableKernelPaths()) test(`${path}: recording every step through the recorder into metrics.bin: no garbage per step (under 4 bytes, and 1 KiB a batch write)`, async () => {
     // frames are encoded into the recorder's buffer and written a batch at a time (an fs.write and
-    // its callback per 64 KiB, a few hundred steps); an epoch record every 1024 steps is a JSON line
+    // its callback per 256 KiB batch, a few hundred steps); an epoch record every 1024 steps is a JSON line
     const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'mlp-alloc-rec-'));
     const trainer = new Trainer(makeConfig({ layers: [8, 8, 8], activation: ['sigmoid', 'relu', 'tanh'], epochs: 1000, lr: 0.01 }), randomDataset(16384, 2, 2, 5), 'float32', path);
     const rec = new RunRecorder(dir, trainer.cfg, null, runMeta(trainer));
