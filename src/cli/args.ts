@@ -2,7 +2,8 @@
 
 export const USAGE = `usage:
   mlp-lens train <config.mlp.json> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json]
-                [--report FILE.html] [--jobs N] [--shard I/N] [--jsonl]
+                [--report FILE.html] [--jobs N] [--shard I/N] [--jsonl] [--stop-at-step N]
+  mlp-lens train --continue RUN_DIR [--epochs N] [--lr X] [--stop-at-step N] [--json]
   mlp-lens dump <config.mlp.json> --out PREFIX [--variant NAME] [--no-probs]
   mlp-lens validate <config.mlp.json> [--json]
   mlp-lens runs [DIR] [--json]
@@ -16,7 +17,11 @@ train     trains every variant (or one) and writes a run record per variant:
           A config with "seeds" or "sweep" is an experiment: its runs train in a pool of
           --jobs workers (default: one per core) into DIR/<run>/ (default
           .mlp-lens/runs/<time>-<config>/) with DIR/experiment.json; --shard I/N trains every
-          N-th run from the I-th; train again on the same --out to resume
+          N-th run from the I-th; train again on the same --out to resume;
+          --stop-at-step N stops each variant after step N (kept "stopped", continuable)
+          --continue trains a stopped or completed run on in its own folder, bit for bit as
+          if it had never stopped: to its planned end, or to --epochs N in all; --lr X
+          sets the learning rate from there on
 dump      one forward/backward pass on the first training batch, written as
           PREFIX.in.json and PREFIX.out.json (format mlp-oracle/v1)
 validate  checks a config against the schema and prints every problem;
@@ -49,6 +54,9 @@ const FLAGS: Record<string, { value: boolean; commands: string[] }> = {
   out: { value: true, commands: ['train', 'dump', 'report'] },
   seed: { value: true, commands: ['train'] },
   epochs: { value: true, commands: ['train'] },
+  continue: { value: true, commands: ['train'] },
+  lr: { value: true, commands: ['train'] },
+  'stop-at-step': { value: true, commands: ['train'] },
   variant: { value: true, commands: ['train', 'dump'] },
   json: { value: false, commands: ['train', 'validate', 'runs'] },
   report: { value: true, commands: ['train'] },
@@ -86,6 +94,14 @@ export function parseArgs(argv: string[]): Args {
     if (flags.has('jsonl') === flags.has('binary')) throw new UsageError("'convert' needs one of --jsonl or --binary");
     return { command, config: positional[0]!, paths: positional, flags };
   }
+  if (command === 'train' && flags.has('continue')) {
+    if (positional.length) throw new UsageError(`--continue takes a run folder instead of a config file (got '${positional[0]}' too)`);
+    for (const f of ['out', 'seed', 'variant', 'report', 'jobs', 'shard', 'jsonl']) {
+      if (flags.has(f)) throw new UsageError(`--${f} cannot be used with --continue (the run keeps its folder, seed, variant and record format)`);
+    }
+    return { command, config: flags.get('continue') as string, paths: [], flags };
+  }
+  if (flags.has('lr')) throw new UsageError('--lr is for --continue (a config sets its own "lr")');
   if (command === 'runs' || command === 'export' || command === 'report') {
     if (positional.some((p) => p === '')) throw new UsageError('a folder name is empty');
   }
@@ -113,4 +129,13 @@ export function intFlag(args: Args, name: string, min: number): number | undefin
     throw new UsageError(`--${name} must be an integer >= ${min} (got '${String(v)}')`);
   }
   return Number(v);
+}
+
+/** A positive finite number flag (--lr), or undefined when absent. */
+export function positiveFlag(args: Args, name: string): number | undefined {
+  const v = args.flags.get(name);
+  if (v === undefined) return undefined;
+  const x = typeof v === 'string' && /^[0-9.eE+-]+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isFinite(x) || x <= 0) throw new UsageError(`--${name} must be a positive number (got '${String(v)}')`);
+  return x;
 }

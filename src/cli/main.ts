@@ -1,7 +1,8 @@
 /**
  * mlp-lens: the engine headless, for scripts and CI.
  *
- *   mlp-lens train <config> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json] [--report FILE.html]
+ *   mlp-lens train <config> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json] [--report FILE.html] [--stop-at-step N]
+ *   mlp-lens train --continue RUN_DIR [--epochs N] [--lr X] [--stop-at-step N] [--json]
  *   mlp-lens dump <config> --out PREFIX [--variant NAME] [--no-probs]
  *   mlp-lens validate <config> [--json]
  *   mlp-lens runs [DIR] [--json]
@@ -20,7 +21,8 @@ import { loadDataset } from '../engine/datasets';
 import { gradientDump } from '../engine/dump';
 import { InputError, type Dataset, type ResolvedConfig } from '../engine/types';
 import { findAssetDir, nodeDataIO, readRegularFile } from '../node/io';
-import { intFlag, parseArgs, UsageError, USAGE, type Args } from './args';
+import { intFlag, parseArgs, positiveFlag, UsageError, USAGE, type Args } from './args';
+import { prepareContinuation } from '../node/continue-run';
 import { complain, guardStreams, printableJson, say, sayRaw } from './print';
 import { cmdTrain } from './train';
 import { cmdConvert } from './convert';
@@ -103,8 +105,15 @@ async function cmdValidate(args: Args): Promise<number> {
 }
 
 async function train(args: Args): Promise<number> {
+  if (args.flags.has('continue')) {
+    const c = await prepareContinuation({ dir: args.config, epochs: intFlag(args, 'epochs', 1), lr: positiveFlag(args, 'lr') }, findAssetDir());
+    return cmdTrain(args, [c.cfg], c.data, [c.trainer], c);
+  }
   const text = await readConfigText(args.config);
-  if (isExperiment(text, args.config)) return cmdTrainExperiment(args, text);
+  if (isExperiment(text, args.config)) {
+    if (args.flags.has('stop-at-step')) throw new UsageError('--stop-at-step is for a config without "seeds" or "sweep"');
+    return cmdTrainExperiment(args, text);
+  }
   for (const flag of ['jobs', 'shard']) {
     if (args.flags.has(flag)) throw new UsageError(`--${flag} is for experiments: a config with "seeds" or "sweep"`);
   }
