@@ -39,6 +39,10 @@ export function parsePanelMessage(x: unknown): Parsed<PanelToHost> {
       return { ok: true, msg: { type: 'ready', runId: (x.runId as string | null | undefined) ?? null } };
     case 'resync':
     case 'stop':
+    case 'pause':
+    case 'step':
+    case 'resume':
+    case 'continueRun':
     case 'export':
     case 'openConfig':
       if (!onlyKeys(x, ['type', 'runId'])) return { ok: false, reason: `unexpected fields in ${t}` };

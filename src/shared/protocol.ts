@@ -30,7 +30,24 @@ export type HostToWorker =
       /** an Int32Array's shared buffer: the host stores 1 in it to stop (seen before the next step, no message round trip) */
       stopFlag?: SharedArrayBuffer;
     }
+  /**
+   * Continue stopped or completed runs, one folder per variant (src/node/continue-run.ts): to
+   * `epochs` in all (default: each run's planned epochs), at learning rate `lr` from there on.
+   */
+  | {
+      type: 'continue';
+      runDirs: string[];
+      epochs?: number;
+      lr?: number;
+      assetDir: string;
+      postIntervalMs: number;
+      stopFlag?: SharedArrayBuffer;
+    }
   | { type: 'stop' }
+  /** hold training between steps; 'step' then trains exactly one minibatch of each variant (recording its probes); 'resume' goes on */
+  | { type: 'pause' }
+  | { type: 'step' }
+  | { type: 'resume' }
   /** the hidden layer whose units' pictures the decision-region frames carry (-1: none) */
   | { type: 'regionLayer'; layer: number };
 
@@ -52,6 +69,8 @@ export type WorkerToHost =
   | { type: 'regions'; variant: string; frame: RegionFrame }
   /** stopMs: from the worker first seeing Stop to this message (its run records final), when stopped */
   | { type: 'finished'; stopped: boolean; stopMs?: number }
+  /** the worker took a pause or resume: held between steps, or training on */
+  | { type: 'paused'; paused: boolean }
   | ({ type: 'inputError'; message: string } & ErrorLocation)
   | { type: 'crashed'; message: string; stack?: string };
 
@@ -132,6 +151,8 @@ export interface PanelRun {
   message: string | null;
   /** true while a worker trains it in this window */
   live: boolean;
+  /** a live run held between steps (Pause); Step trains one minibatch */
+  paused?: boolean;
   startedAt: string;
   variants: PanelVariant[];
 }
@@ -156,7 +177,7 @@ export interface PanelVariantDelta {
 
 export type HostToPanel =
   | { type: 'snapshot'; run: PanelRun; columns: (PackedColumns | null)[]; epochs: EpochRecord[][]; settings: PanelSettings; plane?: PlaneView | null; regions?: RegionFrame[][] }
-  | { type: 'delta'; runId: string; status: PanelRunStatus; message: string | null; live: boolean; variants: PanelVariantDelta[]; plane?: PlaneView }
+  | { type: 'delta'; runId: string; status: PanelRunStatus; message: string | null; live: boolean; paused?: boolean; variants: PanelVariantDelta[]; plane?: PlaneView }
   | { type: 'settings'; settings: PanelSettings };
 
 export type PanelToHost =
@@ -165,6 +186,12 @@ export type PanelToHost =
   /** its columns do not line up with a delta: send a snapshot again */
   | { type: 'resync'; runId: string }
   | { type: 'stop'; runId: string }
+  /** a live run: hold it between steps, train one minibatch while held, go on */
+  | { type: 'pause'; runId: string }
+  | { type: 'step'; runId: string }
+  | { type: 'resume'; runId: string }
+  /** a stopped or completed run: train it on (the host asks for the epochs and learning rate) */
+  | { type: 'continueRun'; runId: string }
   | { type: 'export'; runId: string }
   | { type: 'openConfig'; runId: string }
   /** show the units of this hidden layer in the decision-region pictures */

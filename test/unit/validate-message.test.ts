@@ -118,10 +118,10 @@ function mutate(rng: Rng, valid: Record<string, unknown>): unknown {
 
 test('fuzz: both validators never throw and return only protocol shapes', () => {
   const rng = new Rng(20261207);
-  const panelValid = [{ type: 'ready', runId: null }, { type: 'stop', runId: 'run-1' }, { type: 'export', runId: 'r' }, { type: 'openConfig', runId: 'r' }, { type: 'resync', runId: 'r' }, { type: 'log', level: 'info', message: 'm' }];
+  const panelValid = [{ type: 'ready', runId: null }, { type: 'stop', runId: 'run-1' }, { type: 'pause', runId: 'r' }, { type: 'step', runId: 'r' }, { type: 'resume', runId: 'r' }, { type: 'continueRun', runId: 'r' }, { type: 'export', runId: 'r' }, { type: 'openConfig', runId: 'r' }, { type: 'resync', runId: 'r' }, { type: 'log', level: 'info', message: 'm' }];
   const inspectorValid = [{ type: 'ready' }, { type: 'train', file: '/w/a.mlp.json' }, { type: 'openRun', runDirs: ['/w/r'] }, { type: 'reveal', file: '/w/a', line: 1, column: 2 }, { type: 'rendered', file: '/w/a', version: 3, state: 'fresh' }, { type: 'log', level: 'error', message: 'm' }, { type: 'newConfig' }, { type: 'openExample' }];
   const allowed: Record<string, string[]> = {
-    ready: ['type', 'runId'], stop: ['type', 'runId'], export: ['type', 'runId'], openConfig: ['type', 'runId'], resync: ['type', 'runId'],
+    ready: ['type', 'runId'], stop: ['type', 'runId'], pause: ['type', 'runId'], step: ['type', 'runId'], resume: ['type', 'runId'], continueRun: ['type', 'runId'], export: ['type', 'runId'], openConfig: ['type', 'runId'], resync: ['type', 'runId'],
     log: ['type', 'level', 'message'], newConfig: ['type'], openExample: ['type'], train: ['type', 'file'], openRun: ['type', 'runDirs'],
     reveal: ['type', 'file', 'line', 'column'], rendered: ['type', 'file', 'version', 'state'],
   };
@@ -148,4 +148,20 @@ test('fuzz: both validators never throw and return only protocol shapes', () => 
     }
   }
   assert.ok(accepted > 500, `only ${accepted} of the fuzzed messages were valid: the mutations are too rough to test acceptance`);
+});
+
+test('panel messages: Pause, Step, Resume and Continue carry a run id and nothing else', () => {
+  for (const type of ['pause', 'step', 'resume', 'continueRun']) {
+    const r = parsePanelMessage({ type, runId: 'run-7' });
+    assert.ok(r.ok, `refused ${type}`);
+    assert.deepEqual(r.msg, { type, runId: 'run-7' });
+    const extra = parsePanelMessage({ type, runId: 'run-7', epochs: 5 });
+    assert.ok(!extra.ok && /unexpected fields in/.test(extra.reason), `${type} with an extra field`);
+    const noId = parsePanelMessage({ type });
+    assert.ok(!noId.ok && /bad runId/.test(noId.reason));
+    const badId = parsePanelMessage({ type, runId: '../x y' });
+    assert.ok(!badId.ok && /bad runId/.test(badId.reason));
+  }
+  const steps = parsePanelMessage({ type: 'steps', runId: 'r' });
+  assert.ok(!steps.ok && /unknown message type/.test(steps.reason));
 });
