@@ -28,6 +28,8 @@ export class RunModel {
   status: PanelRunStatus = 'starting';
   message: string | null = null;
   live = false;
+  /** a live run held between steps (Pause) */
+  paused = false;
   dataset: string | null = null;
   /** 2-feature data: the plane of the decision regions and the data's points */
   plane: PlaneView | null = null;
@@ -70,6 +72,7 @@ export class RunModel {
 
   started(variants: string[], runDirs: string[], dataset: string): void {
     this.status = 'running';
+    this.message = null;
     this.live = true;
     this.dataset = dataset;
     variants.forEach((name, i) => {
@@ -146,6 +149,7 @@ export class RunModel {
   /** The run ended (worker finished, stopped, crashed, or the run was loaded from disk). */
   finish(status: PanelRunStatus, message: string | null = null): void {
     this.live = false;
+    this.paused = false;
     this.status = status;
     this.message = message;
     const variantStatus: PanelVariantStatus | null = status === 'crashed' ? 'crashed' : status === 'stopped' ? 'stopped' : status === 'interrupted' ? 'interrupted' : null;
@@ -176,7 +180,7 @@ export class RunModel {
   runInfo(): PanelRun {
     return {
       id: this.id, title: this.title, configFile: this.configFile, dataset: this.dataset, status: this.status,
-      message: this.message, live: this.live, startedAt: this.startedAt,
+      message: this.message, live: this.live, paused: this.paused, startedAt: this.startedAt,
       variants: this.variants.map((v) => ({ ...v.meta, layers: v.meta.layers ?? v.store.meta })),
     };
   }

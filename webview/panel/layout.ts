@@ -26,12 +26,22 @@ const spacer = el('span', 'spacer');
 export const stopBtn = el('button', 'secondary', 'Stop');
 stopBtn.id = 'stop';
 stopBtn.title = 'Stop training (the run is kept as "stopped")';
+// Pause holds the run between steps (the button then reads Resume); Step trains one minibatch while paused
+export const pauseBtn = el('button', 'secondary', 'Pause');
+pauseBtn.id = 'pause';
+pauseBtn.title = 'Pause training between two steps';
+export const stepBtn = el('button', 'secondary', 'Step');
+stepBtn.id = 'step';
+stepBtn.title = 'Train exactly one minibatch of each variant (every view shows it)';
+export const continueBtn = el('button', 'secondary', 'Continue…');
+continueBtn.id = 'continue';
+continueBtn.title = 'Train this run on for more epochs, in its own folder (asks for the epochs and the learning rate)';
 const exportBtn = el('button', 'secondary', 'Export…');
 exportBtn.id = 'export';
 exportBtn.title = 'Save this run as a self-contained HTML report';
 export const configBtn = el('button', 'secondary', 'Open config');
 configBtn.id = 'open-config';
-header.append(title, status, progress, spacer, configBtn, exportBtn, stopBtn);
+header.append(title, status, progress, spacer, configBtn, exportBtn, pauseBtn, stepBtn, stopBtn, continueBtn);
 export const message = el('div', 'message');
 message.id = 'message';
 message.setAttribute('role', 'status');
@@ -117,10 +127,16 @@ export const tooltip = new Tooltip(document.body);
 export const chartsView = new Curves([lossCanvas, accCanvas]);
 
 stopBtn.addEventListener('click', () => state.run && api.postMessage({ type: 'stop', runId: state.run.run.id }));
+pauseBtn.addEventListener('click', () => state.run && api.postMessage({ type: state.run.run.paused ? 'resume' : 'pause', runId: state.run.run.id }));
+stepBtn.addEventListener('click', () => state.run && api.postMessage({ type: 'step', runId: state.run.run.id }));
+continueBtn.addEventListener('click', () => state.run && api.postMessage({ type: 'continueRun', runId: state.run.run.id }));
 exportBtn.addEventListener('click', () => state.run && api.postMessage({ type: 'export', runId: state.run.run.id }));
 configBtn.addEventListener('click', () => state.run && api.postMessage({ type: 'openConfig', runId: state.run.run.id }));
 if (api.standalone) {
   stopBtn.hidden = true;
+  pauseBtn.hidden = true;
+  stepBtn.hidden = true;
+  continueBtn.hidden = true;
   exportBtn.hidden = true;
   configBtn.hidden = true;
 }

@@ -6,7 +6,7 @@ import { gradientScale, saturationScale, scaleMode, gradientQuantity } from './c
 import { cards, cardsStale, rebuild } from './cards';
 import { cursorCol } from './cursor';
 import {
-  app, chartsView, configBtn, details, empty, gradLegend, gradRadios, message, progress, satLegend, scaleSelect, status, stepReadout, stopBtn, title,
+  app, chartsView, configBtn, continueBtn, details, empty, gradLegend, gradRadios, message, pauseBtn, progress, satLegend, scaleSelect, status, stepBtn, stepReadout, stopBtn, title,
 } from './layout';
 import { heatmapSpan, runStepSpan, type ClientRun } from './model';
 import { drawHistograms, renderTable } from './numbers';
@@ -34,12 +34,20 @@ export function render(): void {
   document.title = `MLP Lens: ${r.run.title}`;
   title.textContent = r.run.title;
   title.title = r.run.configFile ?? '';
-  status.textContent = statusText(r.run.status);
-  status.dataset.status = r.run.status;
+  const paused = r.run.live && r.run.paused === true;
+  status.textContent = statusText(paused ? 'paused' : r.run.status);
+  status.dataset.status = paused ? 'paused' : r.run.status;
   const done = r.stepsDone, planned = r.stepsPlanned;
   progress.textContent = `${r.run.dataset ? `${r.run.dataset} · ` : ''}${done.toLocaleString('en-US')}${planned ? ` / ${planned.toLocaleString('en-US')}` : ''} steps`;
   stopBtn.disabled = !r.run.live;
   stopBtn.hidden = api.standalone || !r.run.live;
+  pauseBtn.hidden = stopBtn.hidden;
+  pauseBtn.textContent = paused ? 'Resume' : 'Pause';
+  pauseBtn.title = paused ? 'Go on training' : 'Pause training between two steps';
+  pauseBtn.setAttribute('aria-pressed', String(paused));
+  stepBtn.hidden = api.standalone || !paused;
+  continueBtn.hidden = api.standalone || r.run.live || !r.variants.some((v) => !!v.meta.runDir && (v.meta.status === 'stopped' || v.meta.status === 'completed'));
+  app.dataset.paused = String(paused);
   configBtn.hidden = api.standalone || !r.run.configFile;
   const divs = r.variants.filter((v) => v.meta.divergence);
   message.textContent = [r.run.message ?? '', ...divs.map((v) => `${v.meta.name}: ${v.meta.divergence!.message}`)].filter(Boolean).join(' · ');
@@ -68,7 +76,7 @@ export function render(): void {
     const lastEpoch = v.epochs[v.epochs.length - 1];
     const acc = lastEpoch?.test?.accuracy ?? m.summary?.test?.accuracy;
     card.info.textContent = [
-      m.status,
+      paused && m.status === 'running' ? 'paused' : m.status,
       `epoch ${Math.min(m.epoch + (m.status === 'running' ? 1 : 0), m.epochsPlanned)}/${m.epochsPlanned}`,
       `step ${m.step}${m.totalSteps ? `/${m.totalSteps}` : ''}`,
       acc !== undefined && acc !== null && Number.isFinite(acc) ? `test acc ${acc.toFixed(3)}` : '',

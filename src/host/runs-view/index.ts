@@ -158,6 +158,10 @@ export function registerRunsView(context: vscode.ExtensionContext, training: Tra
       else await compare([n]);
     }),
     guard('mlpLens.runs.compare', (node, nodes) => compare(targets(node, nodes, view))),
+    guard('mlpLens.runs.continue', async (node, nodes) => {
+      const n = targets(node, nodes, view)[0];
+      if (n && n.dirs.length && (n.kind === 'run' || n.kind === 'session')) await training.continueRunDirs(n.dirs);
+    }),
     guard('mlpLens.runs.reveal', async (node, nodes) => {
       const n = targets(node, nodes, view)[0];
       if (n) await reveal(n);

@@ -21,6 +21,7 @@ import { historyColumns, panelSettings, updateRate, withProbeInterval } from './
 import { StatusBar } from './status';
 import type { LiveRun, RunState, TrainingApi } from './types';
 import { TrainingWorker } from './worker-run';
+import { askContinue, type ContinueAsk } from './continue';
 
 export class Training implements TrainingApi, RunState, PanelHost, vscode.Disposable {
   live: LiveRun | null = null;
@@ -129,6 +130,34 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
 
   stop(): Promise<void> {
     return this.worker.stop();
+  }
+
+  control(runId: string, action: 'pause' | 'step' | 'resume'): void {
+    this.worker.control(runId, action);
+  }
+
+  continueRun(runId: string): Promise<RunModel | undefined> {
+    const model = this.panels.panelFor(runId)?.model;
+    return model ? this.continueModel(model) : Promise.resolve(undefined);
+  }
+
+  /** Open run folders (the Runs view's Continue) and continue them in their panel. */
+  async continueRunDirs(dirs: string[], ask?: ContinueAsk): Promise<RunModel | undefined> {
+    return this.continueModel(await this.openRunDirs(dirs), ask);
+  }
+
+  /** Asks for epochs and a learning rate (unless `ask` says them) and trains the run on in the worker. */
+  async continueModel(model: RunModel, ask?: ContinueAsk): Promise<RunModel | undefined> {
+    if (this.live) {
+      void vscode.window.showWarningMessage(`MLP Lens: "${this.live.model.title}" is still training; stop it before continuing another run.`);
+      return undefined;
+    }
+    const got = ask ?? await askContinue(model);
+    if (!got) return undefined;
+    for (const v of model.variants) if (v.meta.runDir && got.runDirs.includes(v.meta.runDir)) v.meta.epochsPlanned = got.epochs;
+    const configUri = vscode.Uri.file(model.configFile ?? got.runDirs[0]!);
+    this.log.info(`continuing ${model.title} to ${got.epochs} epochs${got.lr !== undefined ? ` at lr ${got.lr}` : ''}: ${got.runDirs.join(', ')}`);
+    return this.worker.startWorker(model, configUri, '', '', Date.now(), got);
   }
 
   whenIdle(): Promise<void> {

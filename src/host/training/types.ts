@@ -49,6 +49,12 @@ export interface TrainingApi {
   /** Train a config (as the command does); resolves when training started, or undefined if refused. */
   train(uri?: vscode.Uri): Promise<RunModel | undefined>;
   stop(): Promise<void>;
+  /** Pause, Step or Resume the live run (as the panel's buttons do) */
+  control(runId: string, action: 'pause' | 'step' | 'resume'): void;
+  /** Continue a stopped or completed run shown in a panel (asks for epochs and lr as the panel's Continue does) */
+  continueRun(runId: string): Promise<RunModel | undefined>;
+  /** Open run folders and continue them (the Runs view's Continue); `ask`: the answers, without asking */
+  continueRunDirs(dirs: string[], ask?: { runDirs: string[]; epochs: number; lr?: number }): Promise<RunModel | undefined>;
   /** resolves when the live run (if any) has ended */
   whenIdle(): Promise<void>;
   /** Open run folders in a panel (rejects with the folder named when one is unreadable). */

@@ -46,8 +46,12 @@ export class TrainingWorker implements vscode.Disposable {
     this.log = parts.log;
   }
 
-  /** Train `model` in a new worker (resolves when training started, or undefined if it did not). */
-  startWorker(model: RunModel, configUri: vscode.Uri, text: string, outDir: string, t0: number): Promise<RunModel | undefined> {
+  /**
+   * Train `model` in a new worker (resolves when training started, or undefined if it did not).
+   * `cont`: continue the runs in these folders instead (the model shows them already); a problem
+   * with them is shown as a message, the model left as it was.
+   */
+  startWorker(model: RunModel, configUri: vscode.Uri, text: string, outDir: string, t0: number, cont?: { runDirs: string[]; epochs?: number; lr?: number }): Promise<RunModel | undefined> {
     const { extensionUri, status, diagnostics, panels, folders } = this.parts;
     const workerJs = vscode.Uri.joinPath(extensionUri, 'dist', 'worker.js').fsPath;
     const assetDir = vscode.Uri.joinPath(extensionUri, 'media', 'datasets').fsPath;
@@ -112,6 +116,11 @@ export class TrainingWorker implements vscode.Disposable {
           case 'plane':
             model.setPlane(m.plane);
             break;
+          case 'paused':
+            model.paused = m.paused;
+            this.log.info(`${model.title}: ${m.paused ? 'paused' : 'resumed'}`);
+            model.changed();
+            break;
           case 'regions':
             model.setRegions(m.variant, [m.frame]);
             break;
@@ -132,6 +141,14 @@ export class TrainingWorker implements vscode.Disposable {
             break;
           }
           case 'inputError':
+            if (cont) {
+              // the run folders cannot be continued: say why, leave the run as it was shown
+              this.log.warn(`cannot continue ${model.title}: ${m.message}${m.file ? ` (${m.file})` : ''}`);
+              void vscode.window.showErrorMessage(`MLP Lens: cannot continue "${model.title}": ${m.file ? `${m.file}: ` : ''}${m.message}`);
+              startedResolve(undefined);
+              end('inputError');
+              break;
+            }
             // bad data (a CSV row, a variant the data cannot take): nothing was trained, leave nothing open
             diagnostics.reportInputProblem(configUri, m.message, m, text);
             startedResolve(undefined);
@@ -171,10 +188,10 @@ export class TrainingWorker implements vscode.Disposable {
       }
       endResolve();
     });
-    const start: HostToWorker = {
-      type: 'start', configText: text, configFile: configUri.fsPath, outDir, assetDir, recordFormat: recordFormat(),
-      postIntervalMs: Math.max(25, Math.floor(1000 / updateRate() / 2)), stopFlag: stopFlag.buffer as SharedArrayBuffer,
-    };
+    const postIntervalMs = Math.max(25, Math.floor(1000 / updateRate() / 2));
+    const start: HostToWorker = cont
+      ? { type: 'continue', ...cont, assetDir, postIntervalMs, stopFlag: stopFlag.buffer as SharedArrayBuffer }
+      : { type: 'start', configText: text, configFile: configUri.fsPath, outDir, assetDir, recordFormat: recordFormat(), postIntervalMs, stopFlag: stopFlag.buffer as SharedArrayBuffer };
     worker.postMessage(start);
     // the config is valid: open the panel now, while the worker loads the data
     panels.openPanel(model, true);
@@ -195,6 +212,13 @@ export class TrainingWorker implements vscode.Disposable {
     void vscode.window.showWarningMessage(`MLP Lens: ${model.title} / ${variant} ${d.message}. The run is kept and marked at step ${d.step}.`, 'Show Panel').then((b) => {
       if (b) this.parts.panels.showPanel(model.id);
     });
+  }
+
+  /** Pause, Step or Resume the live run `runId` (between its steps). */
+  control(runId: string, action: 'pause' | 'step' | 'resume'): void {
+    const live = this.state.live;
+    if (!live || live.model.id !== runId || live.stopRequestedAt !== null) return;
+    live.worker.postMessage({ type: action } satisfies HostToWorker);
   }
 
   async stop(): Promise<void> {
