@@ -2,12 +2,15 @@
  * The panel's Pause, Step, Resume and Continue buttons (dist/webview/panel.js in headless
  * Chromium, fed the lecture's recorded stream): a live run offers Pause; paused, the badge says
  * so, the button reads Resume (pressed) and Step appears; each button posts its message with
- * the run's id; a stopped or completed run offers Continue. Screenshot: panel-paused-dark.png.
+ * the run's id; a stopped or completed run offers Continue. Screenshot: panel-paused-dark.png
+ * (MLP_LENS_README_SHOTS=1 also writes media/screenshots/panel-paused.png for docs/panel.md).
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { HostToPanel } from '../../src/shared/protocol';
-import { closeBrowser, openWebview, type WebviewPage } from './harness';
+import { closeBrowser, openWebview, ROOT, type WebviewPage } from './harness';
 import { LECTURE, panelStream, recordWorker } from './panel-stream';
 
 let messages: HostToPanel[];
@@ -45,6 +48,12 @@ test('Pause, Step, Resume while live; Continue once the run has ended', async ()
   assert.equal(await wv.page.getAttribute('#pause', 'aria-pressed'), 'true');
   assert.equal(await shown(wv, 'step'), true, 'paused: Step is offered');
   await wv.screenshot('dark');
+  if (process.env.MLP_LENS_README_SHOTS === '1') {
+    // the header and the curves, for docs/panel.md
+    fs.mkdirSync(path.join(ROOT, 'media/screenshots'), { recursive: true });
+    const box = await wv.page.locator('div.note').first().boundingBox();
+    await wv.page.screenshot({ path: path.join(ROOT, 'media/screenshots/panel-paused.png'), clip: { x: 0, y: 0, width: 1200, height: Math.ceil(box!.y + box!.height + 8) } });
+  }
   await wv.page.focus('#step');
   await wv.page.keyboard.press('Enter'); // keyboard works as the mouse does
   await wv.page.click('#step');
