@@ -47,8 +47,12 @@ function statusProblem(s: RunSummary): string | null {
   }
 }
 
-/** Reads and checks everything, restores the trainer; throws an InputError naming the file and the problem. */
-export async function prepareContinuation(req: ContinueRequest, assetDir: string): Promise<Continuation> {
+/**
+ * Reads and checks everything, restores the trainer; throws an InputError naming the file and the
+ * problem. `loaded`: a continuation already prepared whose dataset this run may share (the
+ * variants of one config: the same dataset spec, read from the same folder, is loaded once).
+ */
+export async function prepareContinuation(req: ContinueRequest, assetDir: string, loaded?: Continuation): Promise<Continuation> {
   const dir = req.dir;
   const summaryFile = path.join(dir, SUMMARY_FILE);
   if (!fs.existsSync(summaryFile)) throw new InputError(`not a run folder: it has no ${SUMMARY_FILE}`, dir);
@@ -77,7 +81,8 @@ export async function prepareContinuation(req: ContinueRequest, assetDir: string
   const cfg: ResolvedConfig = { ...config, epochs, lr: req.lr ?? config.lr };
   const configFile = summary.configFile;
   const base = configFile ? path.dirname(configFile) : dir;
-  const data = await loadDataset(cfg.dataset, nodeDataIO(base, assetDir), configFile ?? path.join(dir, 'config.json'));
+  const same = loaded && loaded.configFile === configFile && JSON.stringify(loaded.cfg.dataset) === JSON.stringify(cfg.dataset);
+  const data = same ? loaded.data : await loadDataset(cfg.dataset, nodeDataIO(base, assetDir), configFile ?? path.join(dir, 'config.json'));
   const trainer = makeTrainer(cfg, data, configFile ?? path.join(dir, 'config.json'));
   try {
     trainer.restoreState(state.state);

@@ -173,7 +173,7 @@ async function runContinue(msg: Extract<HostToWorker, { type: 'continue' }>): Pr
   stopFlag = msg.stopFlag ? new Int32Array(msg.stopFlag) : null;
   const conts: Continuation[] = [];
   try {
-    for (const dir of msg.runDirs) conts.push(await prepareContinuation({ dir, epochs: msg.epochs, lr: msg.lr }, msg.assetDir));
+    for (const dir of msg.runDirs) conts.push(await prepareContinuation({ dir, epochs: msg.epochs, lr: msg.lr }, msg.assetDir, conts[0]));
   } catch (e) {
     for (const c of conts) c.trainer.dispose();
     throw e;
