@@ -12,7 +12,7 @@ import type { Trainer } from '../engine/trainer';
 import { InputError, type Dataset, type ResolvedConfig } from '../engine/types';
 import { readRunHead } from '../runs/read';
 import type { RecordFormat } from '../runs/record';
-import { STEPS_FILE } from '../runs/steps-format';
+import { headerBytes, STEPS_FILE, writerLayout } from '../runs/steps-format';
 import { SUMMARY_FILE, type RunSummary } from '../runs/summary';
 import { hasTrainState, readTrainState, STATE_FILE } from '../runs/train-state';
 import { nodeDataIO } from './io';
@@ -90,11 +90,27 @@ export async function prepareContinuation(req: ContinueRequest, assetDir: string
     trainer.dispose();
     throw new InputError((e as Error).message, path.join(dir, STATE_FILE));
   }
+  const format: RecordFormat = fs.existsSync(path.join(dir, STEPS_FILE)) ? 'binary' : 'jsonl';
+  if (format === 'binary' && !stepsHeaderIs(path.join(dir, STEPS_FILE), headerBytes(writerLayout(cfg, trainer.net.sizes.at(-1)!, trainer.batchSize)))) {
+    trainer.dispose();
+    throw new InputError('its header is not the one the run\'s config makes: the records cannot be continued', path.join(dir, STEPS_FILE));
+  }
   const entry = {
     at: new Date().toISOString(), step: summary.steps, epoch: summary.epochs, from: summary.status,
     epochs: cfg.epochs, lr: cfg.lr, previousEpochs: config.epochs, previousLr: config.lr,
   };
   const next: RunSummary = { ...summary, continued: [...(summary.continued ?? []), entry] };
   delete next.divergence;
-  return { dir, cfg, data, trainer, summary: next, configFile, format: fs.existsSync(path.join(dir, STEPS_FILE)) ? 'binary' : 'jsonl' };
+  return { dir, cfg, data, trainer, summary: next, configFile, format };
+}
+
+/** Whether `file` starts with exactly the bytes `head`. */
+function stepsHeaderIs(file: string, head: Uint8Array): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const got = Buffer.alloc(head.length);
+    return fs.readSync(fd, got, 0, head.length, 0) === head.length && got.equals(head);
+  } finally {
+    fs.closeSync(fd);
+  }
 }

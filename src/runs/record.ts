@@ -43,7 +43,7 @@ export class RunRecorder {
   /** the JSON-lines file: metrics.jsonl, or epochs.jsonl beside metrics.bin */
   private readonly fd: number;
   private readonly linesFile: string;
-  private readonly steps: StepsWriter | null = null;
+  private steps: StepsWriter | null = null;
   private pending: string[] = [];
   private pendingChars = 0;
   /** bytes of whole lines in the lines file (a failed write is cut back to this) */
@@ -73,8 +73,15 @@ export class RunRecorder {
     this.spe = Math.max(1, Math.round(meta.stepsPlanned / cfg.epochs));
     this.examples = meta.trainExamples ?? this.spe * this.batch;
     this.linesFile = path.join(dir, format === 'binary' ? EPOCHS_FILE : 'metrics.jsonl');
+    const steps = () => {
+      file = path.join(dir, STEPS_FILE);
+      const outputs = meta.outputs ?? (cfg.output === 'sigmoid' ? 1 : ((cfg.dataset as { classes?: number }).classes ?? 0));
+      this.steps = new StepsWriter(file, writerLayout(cfg, outputs, meta.batchSize), (e) => this.fail(path.join(dir, STEPS_FILE), e), () => this.idle(), !!continued);
+    };
     try {
       fs.mkdirSync(dir, { recursive: true });
+      // a continued run: metrics.bin's header checked before anything of the folder changes
+      if (continued && format === 'binary') steps();
       file = path.join(dir, 'config.json');
       writeJsonAtomic(file, cfg);
       file = this.linesFile;
@@ -83,11 +90,7 @@ export class RunRecorder {
         this.bytes = fs.fstatSync(fd).size;
         dropTrainState(dir); // the records run past it from here
       }
-      if (format === 'binary') {
-        file = path.join(dir, STEPS_FILE);
-        const outputs = meta.outputs ?? (cfg.output === 'sigmoid' ? 1 : ((cfg.dataset as { classes?: number }).classes ?? 0));
-        this.steps = new StepsWriter(file, writerLayout(cfg, outputs, meta.batchSize), (e) => this.fail(path.join(dir, STEPS_FILE), e), () => this.idle(), !!continued);
-      }
+      if (!continued && format === 'binary') steps();
       this.summary = continued
         ? { ...continued, status: 'running', finishedAt: null, epochsPlanned: cfg.epochs, stepsPlanned: meta.stepsPlanned, train: null }
         : newSummary(cfg, configFile, meta);

@@ -52,7 +52,7 @@ export class StepsWriter {
       if (append) {
         const size = fs.fstatSync(fd).size, got = Buffer.alloc(head.length);
         const n = fs.readSync(fd, got, 0, head.length, 0);
-        if (n !== head.length || !got.equals(head)) throw new Error(`${file}: its header is not the one the run's config makes; it cannot be continued`);
+        if (n !== head.length || !got.equals(head)) throw new Error('its header is not the one the run\'s config makes; it cannot be continued');
         pos += Math.floor(Math.max(0, size - pos) / layout.frameBytes) * layout.frameBytes;
         fs.ftruncateSync(fd, pos);
       } else {

@@ -141,6 +141,13 @@ describe('train --continue', () => {
     writeFileSync(join(run, 'summary.json'), JSON.stringify({ ...s, status: 'running' }));
     refused(['train', '--continue', run], 2, /summary\.json: the run is still training, or ended without saving its state \(killed\); only a stopped or completed run can be continued/);
     writeFileSync(join(run, 'summary.json'), JSON.stringify(s));
+    const bin = readFileSync(join(run, 'metrics.bin'));
+    const bad = Buffer.from(bin);
+    bad.write('XXXX', 20);
+    writeFileSync(join(run, 'metrics.bin'), bad);
+    refused(['train', '--continue', run], 2, /metrics\.bin: its header is not the one the run's config makes: the records cannot be continued/);
+    assert.ok(existsSync(join(run, 'state.json')), 'a refused continuation changes nothing');
+    writeFileSync(join(run, 'metrics.bin'), bin);
     writeFileSync(join(run, 'state.bin'), 'short');
     refused(['train', '--continue', run], 2, /state\.bin: 5 bytes, but .*state\.json makes \d+/);
     unlinkSync(join(run, 'state.json'));
