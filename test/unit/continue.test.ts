@@ -120,3 +120,18 @@ describe('continue a run: bit-identical to one that never stopped', () => {
     t.dispose();
   });
 });
+
+test('steps that record their probes by hand train the same weights', () => {
+  const cfg = cfgOf({ type: 'adam' }, 'cosine');
+  const plain = new Trainer(cfg, data), stepped = new Trainer(cfg, data);
+  plain.runSteps(1e9, {});
+  for (let i = 0; i < 20; i++) stepped.runSteps(2, {}); // slices of 2, as a worker's would be
+  for (let i = 0; i < 9; i++) {
+    stepped.probeNextStep(); // Step while paused, nine times
+    stepped.runSteps(1, {});
+  }
+  stepped.runSteps(1e9, {});
+  assert.ok(plain.net.params.every((x, i) => Object.is(x, stepped.net.params[i])), 'recording probes changes no weight');
+  plain.dispose();
+  stepped.dispose();
+});
