@@ -7,7 +7,8 @@
  *    and warm, and reported by npm run bench:vscode); sigmoid's first-layer gradient band is
  *    darker than ReLU's on the shared scale;
  * 2. a long run: the step counter grows, Stop in the panel, the run record on disk says
- *    "stopped"; screenshots in the light theme during training;
+ *    "stopped", paused and stepped on the way (one step per variant per Step); screenshots in
+ *    the light theme during training;
  * 3. an invalid config: an error naming the field, one Problems entry for it, no panel;
  * 4. Reload Window: the panel comes back with its run (WebviewPanelSerializer).
  * Screenshots: dist/test/screens/vscode-*.png (the README's media/screenshots/panel.png is one of them).
@@ -157,6 +158,24 @@ test('a long run: the step counter grows, Stop in the panel keeps the run as "st
   assert.equal((await app(f)).status, 'running');
   assert.match(await wb.statusBar(), /epoch \d+\/4000 · loss \d/);
   await wb.screenshot('vscode-training-light');
+  // Pause: the counter settles where the run is held; each Step adds one step per variant
+  await f.click('#pause');
+  await f.waitForFunction(() => (document.getElementById('app') as HTMLElement).dataset.paused === 'true', undefined, { timeout: 20_000 });
+  let held = Number((await app(f)).steps);
+  for (let still = 0; still < 3; ) {
+    await sleep(400);
+    const now = Number((await app(f)).steps);
+    still = now === held ? still + 1 : 0;
+    held = now;
+  }
+  assert.equal(await f.textContent('#pause'), 'Resume');
+  await f.click('#step');
+  await f.waitForFunction((want) => Number((document.getElementById('app') as HTMLElement).dataset.steps) >= want, held + 3, { timeout: 20_000 });
+  await sleep(500);
+  assert.equal(Number((await app(f)).steps), held + 3, 'one Step: one more step for each of the 3 variants');
+  await wb.screenshot('vscode-paused-light');
+  await f.click('#pause'); // Resume
+  await f.waitForFunction((after) => Number((document.getElementById('app') as HTMLElement).dataset.steps) > after + 30, held + 3, { timeout: 20_000 });
   await f.click('#stop');
   await f.waitForFunction(() => (document.getElementById('app') as HTMLElement).dataset.status === 'stopped', undefined, { timeout: 30_000 });
   const runs = join(ws, '.mlp-lens/runs');
@@ -168,6 +187,7 @@ test('a long run: the step counter grows, Stop in the panel keeps the run as "st
     assert.ok(s.steps > 0 && s.steps < s.stepsPlanned);
   }
   assert.match(await wb.statusBar(), /long: stopped/);
+  assert.equal(await f.isVisible('#continue'), true, 'a stopped run offers Continue');
   await wb.screenshot('vscode-stopped-light');
 });
 
