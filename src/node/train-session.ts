@@ -68,6 +68,8 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
   // a continued run (trainer restored past step 0) adds its time to the run's
   const fresh = trainer.step === 0;
   const priorSeconds = fresh ? 0 : summary.seconds;
+  /** time held by the gate (paused): not training time */
+  let pausedMs = 0;
   let samples = 0;
   let perSlice = 1;
   const sink = {
@@ -85,7 +87,7 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
       summary.epochs = r.epoch;
       summary.steps = r.step;
       summary.test = r.test;
-      summary.seconds = priorSeconds + (performance.now() - t0) / 1000;
+      summary.seconds = priorSeconds + (performance.now() - t0 - pausedMs) / 1000;
       // at most once a second while training (short epochs would rewrite it dozens of times a
       // second, and every rewrite is a file event for the editor's watchers); the end writes it
       if (performance.now() - lastSummary >= SUMMARY_INTERVAL_MS) {
@@ -100,7 +102,9 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
       trainer.stop();
       break;
     }
+    const g0 = performance.now();
     const held = hooks.gate ? await hooks.gate() : null;
+    pausedMs += performance.now() - g0;
     if (held !== null && (rec?.failure || hooks.shouldStop?.())) continue; // a Stop while paused
     if (held !== null) trainer.probeNextStep();
     const s0 = performance.now();
@@ -114,7 +118,7 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
     hooks.onSlice?.(trainer);
     await tick();
   }
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0 - pausedMs) / 1000;
   const failed = () => !!rec?.failure;
   // taken before the evaluation below (a pass over the data can change the spmm choices)
   const state = rec && (trainer.status === 'stopped' || trainer.status === 'completed') ? trainer.saveState() : null;
