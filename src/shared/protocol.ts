@@ -9,6 +9,7 @@ import type { Inspection } from '../engine/inspect/inspect';
 import type { InspectOutcome, InspectTimings } from '../engine/inspect/session';
 import type { PlaneBounds } from '../engine/regions';
 import type { HiddenActivation } from '../engine/types';
+import type { BandMode, SeedGroup } from './seed-stats';
 
 /** Host -> training worker. */
 export type HostToWorker =
@@ -134,6 +135,11 @@ export interface PanelRun {
   live: boolean;
   startedAt: string;
   variants: PanelVariant[];
+  /**
+   * A seeds experiment: the variants above are its runs (one per variant and seed), grouped by
+   * variant. Absent (or no group with two seeds): the panel shows every run side by side.
+   */
+  groups?: SeedGroup[];
 }
 
 export interface PanelSettings {
@@ -166,6 +172,13 @@ export type PanelToHost =
   | { type: 'resync'; runId: string }
   | { type: 'stop'; runId: string }
   | { type: 'export'; runId: string }
+  /**
+   * Save the panel as drawn: `data` is a PNG (base64, no data: prefix) or an SVG document; the
+   * host asks where (src/host/panel-export.ts). At most MAX_EXPORT_CHARS characters.
+   */
+  | { type: 'exportImage'; runId: string; format: 'png' | 'svg'; data: string }
+  /** Save the data behind the panel as one tidy CSV (the host reads the runs' records) */
+  | { type: 'exportCsv'; runId: string }
   | { type: 'openConfig'; runId: string }
   /** show the units of this hidden layer in the decision-region pictures */
   | { type: 'regionLayer'; runId: string; layer: number }
@@ -187,6 +200,10 @@ export interface PanelUiState {
   /** null: follow the settings */
   scale: 'window' | 'fixed' | null;
   showTable: boolean;
+  /** seed view: the band around the mean curve (default min–max) */
+  band?: BandMode;
+  /** seed view: the seed whose heatmaps a variant shows, by variant (absent: the median seed) */
+  seedChoice?: Record<string, number>;
 }
 
 // ---------------------------------------------------------------------------------------------
