@@ -9,8 +9,10 @@ import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { resolveConfig, withOverrides } from '../engine/config';
 import { loadDataset } from '../engine/datasets';
+import { resolveExperiment } from '../engine/experiment';
+import { setHelperFactory } from '../engine/wasm/parallel';
 import type { EpochRecord } from '../engine/trainer';
-import { InputError } from '../engine/types';
+import { InputError, type Dataset, type ResolvedConfig } from '../engine/types';
 import { nodeDataIO } from './io';
 import type { HostToWorker, WorkerToHost } from '../shared/protocol';
 import { RecordPacker } from '../shared/columns';
@@ -46,10 +48,34 @@ let regionLayer = 0;
 
 async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void> {
   stopFlag = msg.stopFlag ? new Int32Array(msg.stopFlag) : null;
-  const cfgs = withOverrides(resolveConfig(msg.configText, msg.configFile), { variant: msg.variant });
-  const data = await loadDataset(cfgs[0]!.dataset, nodeDataIO(path.dirname(msg.configFile), msg.assetDir), msg.configFile);
-  const trainers = cfgs.map((c) => makeTrainer(c, data, msg.configFile)); // refuse bad variants before training any
-  const { dirs } = newRunFolders(msg.outDir, cfgs);
+  let cfgs: ResolvedConfig[];
+  let dirs: string[];
+  if (msg.runs) {
+    // some runs of a seeds experiment: the host made their folders; its other workers train the rest
+    setHelperFactory(null); // one run, one thread: the experiment's workers share the cores
+    const exp = resolveExperiment(msg.configText, msg.configFile);
+    cfgs = msg.runs.map((r) => {
+      const run = exp.runs[r.index];
+      if (!run) throw new Error(`the experiment has no run ${r.index}`);
+      return run.config;
+    });
+    dirs = msg.runs.map((r) => r.dir);
+  } else {
+    cfgs = withOverrides(resolveConfig(msg.configText, msg.configFile), { variant: msg.variant });
+    dirs = [];
+  }
+  // the runs share their data unless it follows the seed (seedData): load each dataset once
+  const datasets = new Map<string, Promise<Dataset>>();
+  const dataOf = (c: ResolvedConfig) => {
+    const key = JSON.stringify(c.dataset);
+    let d = datasets.get(key);
+    if (!d) datasets.set(key, (d = loadDataset(c.dataset, nodeDataIO(path.dirname(msg.configFile), msg.assetDir), msg.configFile)));
+    return d;
+  };
+  const datas = await Promise.all(cfgs.map(dataOf));
+  const data = datas[0]!;
+  const trainers = cfgs.map((c, i) => makeTrainer(c, datas[i]!, msg.configFile)); // refuse bad variants before training any
+  if (!msg.runs) dirs = newRunFolders(msg.outDir, cfgs).dirs;
   post({ type: 'started', variants: cfgs.map((c) => c.variant), runDirs: dirs, dataset: data.description });
   const plane = planeView(data);
   if (plane) post({ type: 'plane', plane });
@@ -63,7 +89,7 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
     // the step records as one Float64Array, transferred (no copy, no object per step for the host)
     const packer = new RecordPacker();
     // 2-feature data: decision regions a few times a second, within a small share of the time (regions-session.ts)
-    const regions = process.env.MLP_LENS_REGIONS === '0' ? null : RegionSampler.for(trainer, data, trainers.length); // 0: off (npm run bench:regions)
+    const regions = process.env.MLP_LENS_REGIONS === '0' ? null : RegionSampler.for(trainer, datas[v]!, trainers.length); // 0: off (npm run bench:regions)
     const postRegions = () => {
       if (!regions) return;
       regions.layer = Math.min(regionLayer, trainer.net.layers.length - 2);

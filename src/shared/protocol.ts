@@ -30,6 +30,12 @@ export type HostToWorker =
       postIntervalMs: number;
       /** an Int32Array's shared buffer: the host stores 1 in it to stop (seen before the next step, no message round trip) */
       stopFlag?: SharedArrayBuffer;
+      /**
+       * A seeds experiment (engine/experiment.ts): train these of its runs (index: the run's
+       * position in resolveExperiment's order) into these folders, instead of the config's
+       * variants; several workers share an experiment's runs, one thread each.
+       */
+      runs?: { index: number; dir: string }[];
     }
   | { type: 'stop' }
   /** the hidden layer whose units' pictures the decision-region frames carry (-1: none) */
