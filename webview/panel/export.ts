@@ -50,6 +50,7 @@ function collect(): { w: number; h: number; bg: string; items: Item[] } {
     side(cs.borderBottomWidth, cs.borderBottomColor, box.x, box.y + box.h, box.x + box.w, box.y + box.h);
     side(cs.borderLeftWidth, cs.borderLeftColor, box.x, box.y, box.x, box.y + box.h);
     side(cs.borderRightWidth, cs.borderRightColor, box.x + box.w, box.y, box.x + box.w, box.y + box.h);
+    const transform = (t: string) => (cs.textTransform === 'uppercase' ? t.toUpperCase() : t);
     const text = (t: string, rect: DOMRect) => {
       if (!t.trim()) return;
       items.push({ kind: 'text', x: rect.left + ox, y: rect.top + oy + rect.height / 2, text: t.replace(/\s+/g, ' '), font: `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`, color: cs.color, size: parseFloat(cs.fontSize), family: cs.fontFamily, weight: cs.fontWeight });
@@ -72,7 +73,24 @@ function collect(): { w: number; h: number; bg: string; items: Item[] } {
         const range = document.createRange();
         range.selectNodeContents(n);
         const rects = range.getClientRects();
-        if (rects.length) text(n.textContent ?? '', rects[0]!);
+        if (rects.length === 1) text(transform(n.textContent ?? ''), rects[0]!);
+        else if (rects.length > 1) {
+          // wrapped: one text per line, from the words' places
+          const all = n.textContent ?? '';
+          let line = '', lineRect: DOMRect | null = null;
+          for (const m of all.matchAll(/\S+/g)) {
+            range.setStart(n, m.index);
+            range.setEnd(n, m.index + m[0].length);
+            const wr = range.getBoundingClientRect();
+            if (lineRect && Math.abs(wr.top - lineRect.top) < 2) line += ` ${m[0]}`;
+            else {
+              if (lineRect) text(transform(line), lineRect);
+              line = m[0];
+              lineRect = wr;
+            }
+          }
+          if (lineRect) text(transform(line), lineRect);
+        }
       } else if (n instanceof Element && (!(e instanceof HTMLDetailsElement) || (e as HTMLDetailsElement).open || n.tagName === 'SUMMARY')) visit(n);
     }
   };
@@ -187,7 +205,9 @@ function chartSvg(chart: Chart, ox: number, oy: number, id: number): string {
       if (!hb) return;
       const cy = hb.top + hb.height / 2;
       out.push(`<rect x="${n(hb.left)}" y="${n(cy - 1)}" width="14" height="2" fill="${attrColor(String(item.strokeStyle))}"/>`);
-      out.push(svgText(hb.left + 19, cy, item.text, fg, size, family));
+      // Chart.js puts the text half a font size after the 14 px swatch; textLength keeps it in its box
+      const x = hb.left + 14 + size / 2;
+      out.push(svgText(x, cy, item.text, fg, size, family, 'start', ` textLength="${n(Math.max(1, hb.left + hb.width - x))}" lengthAdjust="spacingAndGlyphs"`));
     });
   }
   out.push('</g>');
