@@ -95,7 +95,7 @@ export const DIVERGING = JSON.stringify({
 
 /** Two variants x three seeds on a small spiral: the seed view. */
 export const SEEDS = JSON.stringify({
-  name: 'seeds', dataset: { type: 'spiral', samples: 300, classes: 3 }, layers: [16, 16], epochs: 4, batchSize: 16, lr: 0.1,
+  name: 'seeds', dataset: { type: 'moons', samples: 300 }, layers: [16, 16], epochs: 6, batchSize: 16, lr: 0.3,
   seeds: [0, 1, 2],
   variants: [{ name: 'tanh', activation: 'tanh' }, { name: 'relu', activation: 'relu' }],
 });
