@@ -4,6 +4,7 @@
  * variant with its median seed's heatmaps (or a chosen seed's), mean curves in a band (min–max
  * or quartiles), the final-accuracy table's numbers against the runs' summaries; one seed
  * looks as a plain run; PNG, SVG and CSV exports post what the host's validator accepts.
+ * MLP_LENS_README_SHOTS=1 also writes media/screenshots/panel-seeds.png for docs/panel.md.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -12,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { parsePanelMessage } from '../../src/host/validate-message';
 import type { HostToPanel, PanelToHost } from '../../src/shared/protocol';
 import { meanStd, medianIndex } from '../../src/shared/seed-stats';
-import { closeBrowser, diffCount, openWebview, SCREEN_DIR, type WebviewPage } from './harness';
+import { closeBrowser, diffCount, openWebview, ROOT, SCREEN_DIR, type WebviewPage } from './harness';
 import { panelStream, recordWorker, SEEDS, type Snapshot } from './panel-stream';
 
 let seeds: { messages: HostToPanel[]; final: Snapshot };
@@ -67,6 +68,14 @@ test('seed view: one card per variant with its median seed, mean ± std and ever
   }
   assert.deepEqual(await wv.problems(), []);
   await wv.screenshot('dark');
+  if (process.env.MLP_LENS_README_SHOTS === '1') {
+    // docs/panel.md: the header down to the cards' histograms (the decision regions have their own picture)
+    await wv.page.evaluate(() => window.scrollTo(0, 0));
+    const hist = await wv.page.locator('article.variant .hist-block').first().boundingBox();
+    const width = await wv.page.evaluate(() => document.documentElement.clientWidth);
+    fs.mkdirSync(path.join(ROOT, 'media/screenshots'), { recursive: true });
+    await wv.page.screenshot({ path: path.join(ROOT, 'media/screenshots/panel-seeds.png'), fullPage: true, clip: { x: 0, y: 0, width, height: hist!.y + hist!.height + 12 } });
+  }
   await wv.setTheme('light');
   await frame(wv);
   await wv.screenshot('light');
