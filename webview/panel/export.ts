@@ -73,6 +73,11 @@ function collect(): { w: number; h: number; bg: string; items: Item[] } {
         const range = document.createRange();
         range.selectNodeContents(n);
         const rects = range.getClientRects();
+        if (rects.length && e.tagName === 'SUMMARY') {
+          // the disclosure triangle is drawn by the browser, not a text: draw one before the text
+          const r0 = rects[0]!;
+          text((e.parentElement as HTMLDetailsElement).open ? '▾' : '▸', new DOMRect(r0.left - parseFloat(cs.fontSize), r0.top, 0, r0.height));
+        }
         if (rects.length === 1) text(transform(n.textContent ?? ''), rects[0]!);
         else if (rects.length > 1) {
           // wrapped: one text per line, from the words' places
