@@ -42,11 +42,16 @@ export async function planSeeds(exp: Experiment, outDir: string, configFile: str
   exp.runs.forEach((_, k) => runs[k % jobs]!.push({ index: k, dir: path.join(dir, folders[k]!) }));
   let writing: Promise<unknown> = Promise.resolve();
   let last = 0;
+  let discarded = false;
   const write = (force: boolean) => {
-    if (!force && Date.now() - last < 1000) return;
+    if (discarded || (!force && Date.now() - last < 1000)) return;
     last = Date.now();
     writing = writing.then(() => writer.write()).catch((e: unknown) => log.warn(`cannot write ${path.join(dir, 'experiment.json')}: ${(e as Error).message}`));
   };
   log.info(`${exp.name}: ${exp.runs.length} runs (${exp.grid.variants.length} variant(s) × ${exp.grid.seeds.length} seeds) on ${jobs} worker(s) into ${dir}`);
-  return { dir, plan: { runs, onRunDone: () => write(false), onEnd: () => write(true) } };
+  const discard = () => {
+    discarded = true;
+    void writing.then(() => fs.rmSync(dir, { recursive: true, force: true })).catch((e: unknown) => log.warn(`cannot remove ${dir}: ${(e as Error).message}`));
+  };
+  return { dir, plan: { runs, onRunDone: () => write(false), onEnd: () => write(true), discard } };
 }

@@ -41,6 +41,8 @@ export interface SeedsPlan {
   onRunDone(): void;
   /** every worker ended, however */
   onEnd(): void;
+  /** nothing trained (the data refused the config): the experiment's folder goes */
+  discard(): void;
 }
 
 export class TrainingWorker implements vscode.Disposable {
@@ -153,6 +155,7 @@ export class TrainingWorker implements vscode.Disposable {
           case 'inputError':
             // bad data (a CSV row, a variant the data cannot take): nothing was trained, leave nothing open
             diagnostics.reportInputProblem(configUri, m.message, m, text);
+            seeds?.discard();
             startedResolve(undefined);
             panels.panelFor(model.id)?.dispose();
             end('inputError');

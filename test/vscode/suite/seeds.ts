@@ -147,6 +147,19 @@ export default function (): void {
       assert.ok((await api.training.openRunDirs([dirs[0]!])).groups === null, 'one run: no seed view');
     });
 
+    test('a seeds config whose data cannot be read trains nothing and leaves no experiment folder', async () => {
+      await api.training.whenIdle();
+      const bad = path.join(ws, 'seeds-missing.mlp.json');
+      fs.writeFileSync(bad, JSON.stringify({ name: 'seeds-missing', dataset: { type: 'csv', path: 'nowhere.csv', label: 'y' }, layers: [8], seeds: 2 }));
+      const result = await api.training.train(vscode.Uri.file(bad));
+      assert.equal(result, undefined);
+      await api.training.whenIdle();
+      const runs = path.join(ws, '.mlp-lens', 'runs');
+      await waitFor(() => !fs.readdirSync(runs).some((d) => d.endsWith('-seeds-missing')), 10_000, 'the experiment folder to go');
+      const diags = vscode.languages.getDiagnostics(vscode.Uri.file(bad)).filter((d) => d.source === 'MLP Lens');
+      assert.match(diags[0]?.message ?? '', /cannot read CSV file 'nowhere\.csv'/);
+    });
+
     test('Stop stops every seed\'s run: each ends stopped, its record kept', async () => {
       await api.training.whenIdle();
       fs.writeFileSync(file(), JSON.stringify({ ...SEEDS_CONFIG, epochs: 400 }, null, 2));
