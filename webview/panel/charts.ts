@@ -6,11 +6,12 @@
  * draws on its canvas and sets sizes through the CSSOM, which the strict CSP allows.
  */
 import { Chart, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip, type ChartDataset, type Plugin } from 'chart.js';
-import { seedBand, type BandMode, type SeedGroup } from '../../src/shared/seed-stats';
+import { hasSeeds, seedBand, type BandMode, type SeedGroup } from '../../src/shared/seed-stats';
 import { parseColor, type Theme } from '../shared/theme';
 import { runStepSpan, type ClientRun } from './model';
-import { seedGroups } from './seeds';
-import { ui } from './state';
+
+/** The seed view's groups (seeds.ts), without the panel's state: Compare draws with Curves too. */
+const seedGroups = (r: ClientRun): SeedGroup[] | null => (hasSeeds(r.run.groups) ? r.run.groups : null);
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip, Filler);
 
@@ -79,7 +80,8 @@ const cursorLine: Plugin<'line'> = {
 export class Curves {
   private charts: Chart<'line', XY[]>[] = [];
 
-  constructor(private readonly canvases: [HTMLCanvasElement, HTMLCanvasElement]) {}
+  /** `band`: the seed view's band (the panel's choice) */
+  constructor(private readonly canvases: [HTMLCanvasElement, HTMLCanvasElement], private readonly band: () => BandMode = () => 'minmax') {}
 
   private build(run: ClientRun, theme: Theme): void {
     this.destroy();
@@ -142,7 +144,7 @@ export class Curves {
       let lo = Infinity, hi = 0;
       const groups = seedGroups(run);
       if (groups) groups.forEach((g, i) => {
-        const c = groupCurves(run, g, kind, ui.band ?? 'minmax');
+        const c = groupCurves(run, g, kind, this.band());
         [c.low, c.high, c.mean, c.test].forEach((d, k) => { chart.data.datasets[PER_GROUP * i + k]!.data = d; });
         for (const p of c.high) if (p.y > 0 && Number.isFinite(p.y)) hi = Math.max(hi, p.y);
         for (const p of c.low) if (p.y > 0 && Number.isFinite(p.y)) lo = Math.min(lo, p.y);

@@ -148,7 +148,7 @@ empty.id = 'empty';
 
 app.append(header, message, empty, curves, chartNote, controls, seedBox, legends, variantsBox, details, live);
 export const tooltip = new Tooltip(document.body);
-export const chartsView = new Curves([lossCanvas, accCanvas]);
+export const chartsView = new Curves([lossCanvas, accCanvas], () => ui.band ?? 'minmax');
 
 stopBtn.addEventListener('click', () => state.run && api.postMessage({ type: 'stop', runId: state.run.run.id }));
 exportBtn.addEventListener('click', () => state.run && api.postMessage({ type: 'export', runId: state.run.run.id }));
