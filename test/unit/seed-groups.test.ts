@@ -39,3 +39,14 @@ test('seedGroupsOf: the runs of one seeds experiment, grouped by variant in the 
   fs.writeFileSync(path.join(bare, EXPERIMENT_FILE), '{"format": "something else", "runs": []}');
   assert.equal(seedGroupsOf([path.join(bare, 'a'), path.join(bare, 'b')]), null);
 });
+
+test('seedsExperiment (Train MLP): seeds without a sweep are the seed view; a sweep is not; too many runs are refused', async () => {
+  const { seedsExperiment, MAX_PANEL_RUNS } = await import('../../src/host/training/seeds');
+  const base = { name: 's', dataset: { type: 'moons', samples: 100 }, layers: [4], epochs: 1 };
+  const exp = seedsExperiment(JSON.stringify({ ...base, seeds: [0, 1], variants: [{ name: 'a', activation: 'tanh' }, { name: 'b', activation: 'relu' }] }), '/w/s.mlp.json');
+  assert.deepEqual(exp?.runs.map((r) => [r.name, r.variant, r.seed]), [['a seed=0', 'a', 0], ['a seed=1', 'a', 1], ['b seed=0', 'b', 0], ['b seed=1', 'b', 1]]);
+  assert.equal(seedsExperiment(JSON.stringify(base), '/w/s.mlp.json'), null, 'an ordinary config');
+  assert.equal(seedsExperiment(JSON.stringify({ ...base, seeds: 2, sweep: { lr: [0.1, 0.2] } }), '/w/s.mlp.json'), null, 'a sweep');
+  assert.equal(seedsExperiment(JSON.stringify({ ...base, seeds: MAX_PANEL_RUNS }), '/w/s.mlp.json')?.runs.length, MAX_PANEL_RUNS);
+  assert.throws(() => seedsExperiment(JSON.stringify({ ...base, seeds: MAX_PANEL_RUNS + 1 }), '/w/s.mlp.json'), new RegExp(`${MAX_PANEL_RUNS + 1} runs .*at most ${MAX_PANEL_RUNS} in one panel.*mlp-lens train`));
+});

@@ -9,16 +9,31 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import { isExperiment, resolveExperiment, type Experiment } from '../../engine/experiment';
+import { InputError } from '../../engine/types';
 import { defaultJobs } from '../../node/pool';
 import { ExperimentWriter, newExperimentFolder, runFolderNames } from '../../runs/experiment-record';
 import { groupBySeed, type SeedGroup } from '../../shared/seed-stats';
 import type { SeedsPlan } from './worker-run';
 
-/** The config's experiment when it has seeds and no sweep, else null (an ordinary config, or a sweep). */
+/**
+ * Runs one panel trains at most: every run trains side by side on its worker and keeps a history
+ * in the panel (bounded each: mlpLens.historyColumns), so the panel's memory grows with them. More
+ * is the CLI's (`mlp-lens train`, then the Runs view).
+ */
+export const MAX_PANEL_RUNS = 64;
+
+/**
+ * The config's experiment when it has seeds and no sweep, else null (an ordinary config, or a
+ * sweep). Throws an InputError naming the file when it has more than MAX_PANEL_RUNS runs.
+ */
 export function seedsExperiment(text: string, file: string): Experiment | null {
   if (!isExperiment(text, file)) return null;
   const exp = resolveExperiment(text, file);
-  return Object.keys(exp.grid.sweep).length ? null : exp;
+  if (Object.keys(exp.grid.sweep).length) return null;
+  if (exp.runs.length > MAX_PANEL_RUNS) {
+    throw new InputError(`${exp.runs.length} runs (${exp.grid.variants.length} variant(s) × ${exp.grid.seeds.length} seeds): Train MLP trains at most ${MAX_PANEL_RUNS} in one panel; train it with the CLI (mlp-lens train) and open it from the Runs view`, file);
+  }
+  return exp;
 }
 
 /** The runs grouped by variant over their seeds (the panel's seed view). */
