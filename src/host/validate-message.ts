@@ -71,7 +71,8 @@ const SVG_HEAD = '<svg xmlns="http://www.w3.org/2000/svg"';
 /**
  * An exported picture: a PNG as base64, or an SVG that can do nothing but draw. The file is
  * the user's to open anywhere (a browser runs an SVG's scripts): no script, no event handler
- * attribute, no foreign HTML, no link; an image only as an embedded PNG.
+ * attribute, no foreign HTML, no style sheet, no link, no url() but to its own elements; an
+ * image only as an embedded PNG.
  */
 function parseExportImage(x: Record<string, unknown>): Parsed<Extract<PanelToHost, { type: 'exportImage' }>> {
   if (!onlyKeys(x, ['type', 'runId', 'format', 'data'])) return { ok: false, reason: 'unexpected fields in exportImage' };
@@ -84,7 +85,8 @@ function parseExportImage(x: Record<string, unknown>): Parsed<Extract<PanelToHos
     if (!d.startsWith(PNG_B64) || d.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(d)) return { ok: false, reason: 'not a PNG in base64' };
   } else {
     if (!d.startsWith(SVG_HEAD) || !d.trimEnd().endsWith('</svg>')) return { ok: false, reason: 'not an SVG document' };
-    if (/<\s*(script|foreignObject|iframe|object|embed|a)\b/i.test(d)) return { ok: false, reason: 'SVG with an element that is not drawing' };
+    if (/<\s*(script|foreignObject|iframe|object|embed|a|style)\b/i.test(d)) return { ok: false, reason: 'SVG with an element that is not drawing' };
+    if (/url\(\s*['"]?(?!#)/i.test(d) || /@import/i.test(d)) return { ok: false, reason: 'SVG with a reference outside itself' };
     if (/\son[a-z]+\s*=/i.test(d) || /javascript:/i.test(d)) return { ok: false, reason: 'SVG with a script' };
     const hrefs = d.match(/href\s*=\s*["'][^"']{0,40}/gi) ?? [];
     if (!hrefs.every((h) => /["']data:image\/png;base64,/.test(h))) return { ok: false, reason: 'SVG with a link that is not an embedded PNG' };

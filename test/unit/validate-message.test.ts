@@ -91,6 +91,9 @@ test('panel exports: a PNG in base64 or an SVG that only draws; anything else is
   bad({ type: 'exportImage', runId: 'r', format: 'svg', data: svg('<rect onload="alert(1)"/>') }, /script/);
   bad({ type: 'exportImage', runId: 'r', format: 'svg', data: svg('<image href="https://example.com/x.png"/>') }, /link/);
   bad({ type: 'exportImage', runId: 'r', format: 'svg', data: svg('<image href="file:///etc/passwd"/>') }, /link/);
+  bad({ type: 'exportImage', runId: 'r', format: 'svg', data: svg('<style>@import "https://x/y.css";</style>') }, /not drawing/);
+  bad({ type: 'exportImage', runId: 'r', format: 'svg', data: svg('<rect fill="url(https://x/y.svg#p)"/>') }, /outside itself/);
+  ok({ type: 'exportImage', runId: 'r', format: 'svg', data: svg('<clipPath id="c0"><rect/></clipPath><g clip-path="url(#c0)"><path d="M0 0"/></g>') });
 });
 
 test('the side view acts only on paths it offered', () => {

@@ -159,6 +159,21 @@ test('export: PNG, SVG (vector curves, embedded heatmaps) and a CSV request, eac
   for (const e of expected()) assert.ok(doc.includes(`>${e.name}</text>`) || doc.includes(`>${e.name} `), `${e.name} named in the SVG`);
   assert.ok(doc.includes('Final accuracy over 3 seeds'), 'the table is in the picture');
   assert.ok(!doc.includes('>PNG<') && !doc.includes('>Stop<'), 'no buttons');
+  // names are any text: one that looks like markup, a link or a handler still exports, as text
+  const hostile = 'x" onload="alert(1)" <a href=javascript:alert(2)> url(https://e.test/a) @import';
+  const snap = structuredClone(seeds.final);
+  snap.run.id = 'run-hostile-1';
+  snap.run.title = hostile;
+  snap.run.groups![0]!.name = hostile;
+  await wv.post(snap);
+  await frame(wv);
+  await wv.posted(true);
+  await wv.page.click('#save-svg');
+  const [m] = await wv.posted<PanelToHost>();
+  const r = parsePanelMessage(m);
+  assert.ok(r.ok, `refused: ${r.ok ? '' : r.reason}`);
+  const text = (m as Extract<PanelToHost, { type: 'exportImage' }>).data;
+  assert.ok(text.includes('x&quot; onload&#61;&quot;alert&#40;1)&quot; &lt;a href&#61;javascript&#58;alert&#40;2)&gt;'), 'the name as escaped text');
   assert.deepEqual(await wv.problems(), []);
   await wv.close();
 });

@@ -151,13 +151,16 @@ export function panelPng(): string {
   return c.toDataURL('image/png').replace(/^data:image\/png;base64,/, '');
 }
 
-/** Text for SVG: markup escaped, and '=' and ':' as references (a name can be any text). */
+/**
+ * Text for SVG: markup escaped, and '=' and ':' (and in texts '(' and '@') as references: a
+ * variant's name can be any text, and the host refuses an SVG that looks like it links out.
+ */
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/=/g, '&#61;').replace(/:/g, '&#58;');
 const n = (x: number) => (Math.round(x * 100) / 100).toString();
 const attrColor = (c: string) => esc(c).replace(/&#58;/g, ':');
 
 function svgText(x: number, y: number, text: string, color: string, size: number, family: string, anchor = 'start', extra = ''): string {
-  return `<text x="${n(x)}" y="${n(y)}" fill="${attrColor(color)}" font-size="${n(size)}" font-family="${esc(family).replace(/&quot;/g, "'")}" text-anchor="${anchor}" dominant-baseline="central"${extra}>${esc(text)}</text>`;
+  return `<text x="${n(x)}" y="${n(y)}" fill="${attrColor(color)}" font-size="${n(size)}" font-family="${esc(family).replace(/&quot;/g, "'")}" text-anchor="${anchor}" dominant-baseline="central"${extra}>${esc(text).replace(/\(/g, '&#40;').replace(/@/g, '&#64;')}</text>`;
 }
 
 type Pt = { x: number; y: number };
