@@ -25,6 +25,9 @@ export interface PanelHost {
   /** a stopped or completed run: ask for epochs and a learning rate, and train it on */
   continueRun(runId: string): void;
   exportRun(runId: string): void;
+  /** save the panel as drawn (validated picture data) or the data behind it */
+  exportImage(runId: string, format: 'png' | 'svg', data: string): void;
+  exportCsv(runId: string): void;
   openConfig(runId: string): void;
   /** the panel shows the units of this hidden layer in the decision-region pictures */
   regionLayer(runId: string, layer: number): void;
@@ -84,6 +87,11 @@ export class RunPanel implements vscode.Disposable {
     if (this.ready) this.sendSnapshot();
   }
 
+  /** A message as if the webview posted it (in-host tests drive the panel through this). */
+  receive(raw: unknown): void {
+    this.onMessage(raw);
+  }
+
   private onMessage(raw: unknown): void {
     const parsed = parsePanelMessage(raw);
     if (!parsed.ok) {
@@ -111,6 +119,12 @@ export class RunPanel implements vscode.Disposable {
         break;
       case 'export':
         if (m.runId === this.model.id) this.host.exportRun(m.runId);
+        break;
+      case 'exportImage':
+        if (m.runId === this.model.id) this.host.exportImage(m.runId, m.format, m.data);
+        break;
+      case 'exportCsv':
+        if (m.runId === this.model.id) this.host.exportCsv(m.runId);
         break;
       case 'openConfig':
         if (m.runId === this.model.id) this.host.openConfig(m.runId);

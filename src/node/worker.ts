@@ -12,8 +12,10 @@ import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { resolveConfig, withOverrides } from '../engine/config';
 import { loadDataset } from '../engine/datasets';
+import { resolveExperiment } from '../engine/experiment';
+import { setHelperFactory } from '../engine/wasm/parallel';
 import type { EpochRecord, Trainer } from '../engine/trainer';
-import { InputError, type Dataset } from '../engine/types';
+import { InputError, type Dataset, type ResolvedConfig } from '../engine/types';
 import { nodeDataIO } from './io';
 import type { HostToWorker, WorkerToHost } from '../shared/protocol';
 import { RecordPacker } from '../shared/columns';
@@ -87,16 +89,18 @@ const gateFor = (v: number, onHold: () => void) => {
   };
 };
 
-/** A variant to train: its trainer, its run folder and the recorder writing there. */
+/** A variant to train: its trainer and data, its run folder and the recorder writing there. */
 interface Job {
   trainer: Trainer;
+  data: Dataset;
   dir: string;
   recorder: () => RunRecorder;
 }
 
 /** Trains the jobs side by side, posting their records; `configFile`: what the summaries name. */
-async function trainJobs(jobs: Job[], data: Dataset, configFile: string | null, postIntervalMs: number): Promise<void> {
+async function trainJobs(jobs: Job[], configFile: string | null, postIntervalMs: number): Promise<void> {
   stepGrants = jobs.map(() => 0);
+  const data = jobs[0]!.data;
   post({ type: 'started', variants: jobs.map((j) => j.trainer.cfg.variant), runDirs: jobs.map((j) => j.dir), dataset: data.description });
   const plane = planeView(data);
   if (plane) post({ type: 'plane', plane });
@@ -110,7 +114,7 @@ async function trainJobs(jobs: Job[], data: Dataset, configFile: string | null, 
     // the step records as one Float64Array, transferred (no copy, no object per step for the host)
     const packer = new RecordPacker();
     // 2-feature data: decision regions a few times a second, within a small share of the time (regions-session.ts)
-    const regions = process.env.MLP_LENS_REGIONS === '0' ? null : RegionSampler.for(trainer, data, jobs.length); // 0: off (npm run bench:regions)
+    const regions = process.env.MLP_LENS_REGIONS === '0' ? null : RegionSampler.for(trainer, jobs[v]!.data, jobs.length); // 0: off (npm run bench:regions)
     const postRegions = () => {
       if (!regions) return;
       regions.layer = Math.min(regionLayer, trainer.net.layers.length - 2);
@@ -158,14 +162,37 @@ async function trainJobs(jobs: Job[], data: Dataset, configFile: string | null, 
 
 async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void> {
   stopFlag = msg.stopFlag ? new Int32Array(msg.stopFlag) : null;
-  const cfgs = withOverrides(resolveConfig(msg.configText, msg.configFile), { variant: msg.variant });
-  const data = await loadDataset(cfgs[0]!.dataset, nodeDataIO(path.dirname(msg.configFile), msg.assetDir), msg.configFile);
-  const trainers = cfgs.map((c) => makeTrainer(c, data, msg.configFile)); // refuse bad variants before training any
-  const { dirs } = newRunFolders(msg.outDir, cfgs);
+  let cfgs: ResolvedConfig[];
+  let dirs: string[];
+  if (msg.runs) {
+    // some runs of a seeds experiment: the host made their folders; its other workers train the rest
+    setHelperFactory(null); // one run, one thread: the experiment's workers share the cores
+    const exp = resolveExperiment(msg.configText, msg.configFile);
+    cfgs = msg.runs.map((r) => {
+      const run = exp.runs[r.index];
+      if (!run) throw new Error(`the experiment has no run ${r.index}`);
+      return run.config;
+    });
+    dirs = msg.runs.map((r) => r.dir);
+  } else {
+    cfgs = withOverrides(resolveConfig(msg.configText, msg.configFile), { variant: msg.variant });
+    dirs = [];
+  }
+  // the runs share their data unless it follows the seed (seedData): load each dataset once
+  const datasets = new Map<string, Promise<Dataset>>();
+  const dataOf = (c: ResolvedConfig) => {
+    const key = JSON.stringify(c.dataset);
+    let d = datasets.get(key);
+    if (!d) datasets.set(key, (d = loadDataset(c.dataset, nodeDataIO(path.dirname(msg.configFile), msg.assetDir), msg.configFile)));
+    return d;
+  };
+  const datas = await Promise.all(cfgs.map(dataOf));
+  const trainers = cfgs.map((c, i) => makeTrainer(c, datas[i]!, msg.configFile)); // refuse bad variants before training any
+  if (!msg.runs) dirs = newRunFolders(msg.outDir, cfgs).dirs;
   const format = msg.recordFormat === 'jsonl' ? 'jsonl' : 'binary';
   await trainJobs(trainers.map((trainer, v) => ({
-    trainer, dir: dirs[v]!, recorder: () => new RunRecorder(dirs[v]!, trainer.cfg, msg.configFile, runMeta(trainer), format),
-  })), data, msg.configFile, msg.postIntervalMs);
+    trainer, data: datas[v]!, dir: dirs[v]!, recorder: () => new RunRecorder(dirs[v]!, trainer.cfg, msg.configFile, runMeta(trainer), format),
+  })), msg.configFile, msg.postIntervalMs);
 }
 
 /** Continue stopped or completed runs in their own folders (continue-run.ts), side by side. */
@@ -179,8 +206,8 @@ async function runContinue(msg: Extract<HostToWorker, { type: 'continue' }>): Pr
     throw e;
   }
   await trainJobs(conts.map((c) => ({
-    trainer: c.trainer, dir: c.dir, recorder: () => new RunRecorder(c.dir, c.cfg, c.configFile, runMeta(c.trainer), c.format, c.summary),
-  })), conts[0]!.data, conts[0]!.configFile, msg.postIntervalMs);
+    trainer: c.trainer, data: c.data, dir: c.dir, recorder: () => new RunRecorder(c.dir, c.cfg, c.configFile, runMeta(c.trainer), c.format, c.summary),
+  })), conts[0]!.configFile, msg.postIntervalMs);
 }
 
 port.on('message', (msg: HostToWorker) => {

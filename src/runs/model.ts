@@ -11,6 +11,7 @@ import type { ResolvedConfig } from '../engine/types';
 import type { HostToPanel, PlaneView, RegionFrame, PanelRun, PanelRunStatus, PanelSettings, PanelVariant, PanelVariantStatus } from '../shared/protocol';
 import type { RunSummary } from './summary';
 import { ColumnStore, type LayerMeta } from '../shared/columns';
+import type { SeedGroup } from '../shared/seed-stats';
 
 export const DEFAULT_PANEL_SETTINGS: PanelSettings = { gradientScale: 'window', gradientDomain: [1e-5, 10], colorWindow: 100 };
 
@@ -34,6 +35,8 @@ export class RunModel {
   /** 2-feature data: the plane of the decision regions and the data's points */
   plane: PlaneView | null = null;
   readonly variants: VariantModel[];
+  /** a seeds experiment: its runs (the variants) grouped by variant over the seeds */
+  groups: SeedGroup[] | null = null;
   private listeners: (() => void)[] = [];
 
   constructor(
@@ -182,6 +185,7 @@ export class RunModel {
       id: this.id, title: this.title, configFile: this.configFile, dataset: this.dataset, status: this.status,
       message: this.message, live: this.live, paused: this.paused, startedAt: this.startedAt,
       variants: this.variants.map((v) => ({ ...v.meta, layers: v.meta.layers ?? v.store.meta })),
+      ...(this.groups ? { groups: this.groups } : {}),
     };
   }
 

@@ -9,6 +9,7 @@ import type { Inspection } from '../engine/inspect/inspect';
 import type { InspectOutcome, InspectTimings } from '../engine/inspect/session';
 import type { PlaneBounds } from '../engine/regions';
 import type { HiddenActivation } from '../engine/types';
+import type { BandMode, SeedGroup } from './seed-stats';
 
 /** Host -> training worker. */
 export type HostToWorker =
@@ -29,6 +30,12 @@ export type HostToWorker =
       postIntervalMs: number;
       /** an Int32Array's shared buffer: the host stores 1 in it to stop (seen before the next step, no message round trip) */
       stopFlag?: SharedArrayBuffer;
+      /**
+       * A seeds experiment (engine/experiment.ts): train these of its runs (index: the run's
+       * position in resolveExperiment's order) into these folders, instead of the config's
+       * variants; several workers share an experiment's runs, one thread each.
+       */
+      runs?: { index: number; dir: string }[];
     }
   /**
    * Continue stopped or completed runs, one folder per variant (src/node/continue-run.ts): to
@@ -155,6 +162,11 @@ export interface PanelRun {
   paused?: boolean;
   startedAt: string;
   variants: PanelVariant[];
+  /**
+   * A seeds experiment: the variants above are its runs (one per variant and seed), grouped by
+   * variant. Absent (or no group with two seeds): the panel shows every run side by side.
+   */
+  groups?: SeedGroup[];
 }
 
 export interface PanelSettings {
@@ -193,6 +205,13 @@ export type PanelToHost =
   /** a stopped or completed run: train it on (the host asks for the epochs and learning rate) */
   | { type: 'continueRun'; runId: string }
   | { type: 'export'; runId: string }
+  /**
+   * Save the panel as drawn: `data` is a PNG (base64, no data: prefix) or an SVG document; the
+   * host asks where (src/host/panel-export.ts). At most MAX_EXPORT_CHARS characters.
+   */
+  | { type: 'exportImage'; runId: string; format: 'png' | 'svg'; data: string }
+  /** Save the data behind the panel as one tidy CSV (the host reads the runs' records) */
+  | { type: 'exportCsv'; runId: string }
   | { type: 'openConfig'; runId: string }
   /** show the units of this hidden layer in the decision-region pictures */
   | { type: 'regionLayer'; runId: string; layer: number }
@@ -214,6 +233,10 @@ export interface PanelUiState {
   /** null: follow the settings */
   scale: 'window' | 'fixed' | null;
   showTable: boolean;
+  /** seed view: the band around the mean curve (default min–max) */
+  band?: BandMode;
+  /** seed view: the seed whose heatmaps a variant shows, by variant (absent: the median seed) */
+  seedChoice?: Record<string, number>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,9 @@
  *    "stopped", paused and stepped on the way (one step per variant per Step); screenshots in
  *    the light theme during training;
  * 3. an invalid config: an error naming the field, one Problems entry for it, no panel;
- * 4. Reload Window: the panel comes back with its run (WebviewPanelSerializer).
+ * 4. Reload Window: the panel comes back with its run (WebviewPanelSerializer);
+ * 5. a config with seeds: every run in one panel, one card per variant (its median seed), the
+ *    table of final accuracies; screenshots in the light and dark themes.
  * Screenshots: dist/test/screens/vscode-*.png (the README's media/screenshots/panel.png is one of them).
  * Measured numbers: dist/test/ui-timings.json.
  */
@@ -230,4 +232,34 @@ test('Reload Window: the panel comes back with its run (serializer), hydrated fr
   assert.equal(again.steps, before.steps);
   assert.equal(again.status, 'completed');
   await wb.screenshot('vscode-restored-light');
+});
+
+test('a config with seeds: one panel, one card per variant with its median seed, the accuracy table (light and dark)', async () => {
+  await wb.runCommand('View: Close All Editors');
+  await wb.openFile('seeds.mlp.json');
+  await wb.runCommand('MLP Lens: Train MLP');
+  const f = await panelWithData(null);
+  await f.waitForFunction(() => (document.getElementById('app') as HTMLElement).dataset.status === 'completed', undefined, { timeout: 120_000 });
+  const a = await app(f);
+  assert.equal(a.seedView, '2', 'the seed view');
+  assert.equal(a.steps, String(6 * 6 * 15), 'six runs of 90 steps');
+  assert.deepEqual(await f.locator('article.variant').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.group)), ['tanh', 'relu']);
+  assert.equal(await f.locator('#seed-table tbody tr').count(), 2);
+  assert.match((await f.locator('#seed-table tbody tr').first().textContent()) ?? '', /3\/3\s*0\.\d{3} ± 0\.\d{3}/);
+  // the panel alone, maximized, in both themes
+  const kind = () => wb.page.evaluate(() => (document.querySelector('.monaco-workbench')?.classList.contains('vs-dark') ? 'dark' : 'light'));
+  await wb.page.locator('.tabs-container .tab', { hasText: 'MLP Lens: seeds' }).last().click();
+  await wb.runCommand('View: Toggle Maximize Editor Group');
+  await sleep(1500);
+  const first = await kind();
+  await wb.page.locator('.part.editor').screenshot({ path: join(ROOT, `dist/test/screens/vscode-seeds-${first}.png`) });
+  await wb.runCommand('Preferences: Toggle between Light/Dark Themes');
+  await wb.page.waitForFunction((k) => (document.querySelector('.monaco-workbench')?.classList.contains('vs-dark') ? 'dark' : 'light') !== k, first, { timeout: 20_000 });
+  await sleep(1500);
+  await wb.page.locator('.part.editor').screenshot({ path: join(ROOT, `dist/test/screens/vscode-seeds-${await kind()}.png`) });
+  await wb.runCommand('View: Toggle Maximize Editor Group');
+  const runs = join(ws, '.mlp-lens/runs');
+  const exp = readdirSync(runs).filter((d) => d.endsWith('-seeds'));
+  assert.equal(exp.length, 1, exp.join(', '));
+  assert.deepEqual(readdirSync(join(runs, exp[0]!)).filter((d) => !d.startsWith('.')).sort(), ['experiment.json', 'relu_seed_0', 'relu_seed_1', 'relu_seed_2', 'tanh_seed_0', 'tanh_seed_1', 'tanh_seed_2']);
 });

@@ -41,7 +41,19 @@ exportBtn.id = 'export';
 exportBtn.title = 'Save this run as a self-contained HTML report';
 export const configBtn = el('button', 'secondary', 'Open config');
 configBtn.id = 'open-config';
-header.append(title, status, progress, spacer, configBtn, exportBtn, pauseBtn, stepBtn, stopBtn, continueBtn);
+// the panel as drawn (PNG, SVG) and the data behind it (CSV): export.ts
+const saveGroup = el('div', 'save-group');
+saveGroup.setAttribute('role', 'group');
+saveGroup.setAttribute('aria-label', 'Save the panel');
+export const saveButtons = (['png', 'svg', 'csv'] as const).map((f) => {
+  const b = el('button', 'secondary', f.toUpperCase());
+  b.id = `save-${f}`;
+  b.dataset.format = f;
+  b.title = f === 'csv' ? 'Save the data behind the panel as one tidy CSV (one value per row)' : `Save the panel as drawn as ${f === 'png' ? 'a PNG image' : 'an SVG image (curves as vector paths)'}`;
+  saveGroup.append(b);
+  return b;
+});
+header.append(title, status, progress, spacer, configBtn, saveGroup, exportBtn, pauseBtn, stepBtn, stopBtn, continueBtn);
 export const message = el('div', 'message');
 message.id = 'message';
 message.setAttribute('role', 'status');
@@ -62,7 +74,7 @@ accCanvas.setAttribute('aria-label', 'Accuracy per step (solid: training minibat
 lossBox.append(lossCanvas);
 accBox.append(accCanvas);
 curves.append(lossBox, accBox);
-const chartNote = el('div', 'muted note', 'solid: training minibatches · dashed: test set at each epoch end');
+export const chartNote = el('div', 'muted note', 'solid: training minibatches · dashed: test set at each epoch end');
 
 const controls = el('section', 'controls');
 controls.setAttribute('aria-label', 'display options');
@@ -90,9 +102,25 @@ export const unitLabel = el('label', undefined, 'Units of ');
 export const unitSelect = el('select');
 unitSelect.id = 'unit-layer';
 unitLabel.append(unitSelect);
+// the seed view: the band around the mean curves
+export const bandLabel = el('label', undefined, 'Band over seeds ');
+export const bandSelect = el('select');
+bandSelect.id = 'band-mode';
+for (const [v, t] of [['minmax', 'min–max'], ['quartiles', 'quartiles (25–75%)']]) {
+  const o = el('option', undefined, t);
+  o.value = v!;
+  bandSelect.append(o);
+}
+bandSelect.addEventListener('change', () => {
+  ui.band = bandSelect.value === 'quartiles' ? 'quartiles' : 'minmax';
+  saveState();
+  scheduleRender();
+});
+bandLabel.append(bandSelect);
+bandLabel.hidden = true;
 export const stepReadout = el('span', 'muted step-readout');
 stepReadout.id = 'step-counter';
-controls.append(gradGroup, scaleLabel, unitLabel, stepReadout);
+controls.append(gradGroup, scaleLabel, unitLabel, bandLabel, stepReadout);
 
 const legends = el('section', 'legends');
 legends.setAttribute('aria-label', 'colour scales');
@@ -100,6 +128,12 @@ export const satLegend = new Legend(legends);
 export const gradLegend = new Legend(legends);
 satLegend.root.id = 'legend-saturation';
 gradLegend.root.id = 'legend-gradient';
+
+/** the seed view's table of final accuracies (seeds.ts) */
+export const seedBox = el('section', 'seeds');
+seedBox.id = 'seeds';
+seedBox.setAttribute('aria-label', 'final accuracy over seeds');
+seedBox.hidden = true;
 
 export const variantsBox = el('section', 'variants');
 variantsBox.id = 'variants';
@@ -122,9 +156,9 @@ live.setAttribute('aria-live', 'polite');
 export const empty = el('div', 'empty muted', 'Waiting for the run…');
 empty.id = 'empty';
 
-app.append(header, message, empty, curves, chartNote, controls, legends, variantsBox, details, live);
+app.append(header, message, empty, curves, chartNote, controls, seedBox, legends, variantsBox, details, live);
 export const tooltip = new Tooltip(document.body);
-export const chartsView = new Curves([lossCanvas, accCanvas]);
+export const chartsView = new Curves([lossCanvas, accCanvas], () => ui.band ?? 'minmax');
 
 stopBtn.addEventListener('click', () => state.run && api.postMessage({ type: 'stop', runId: state.run.run.id }));
 pauseBtn.addEventListener('click', () => state.run && api.postMessage({ type: state.run.run.paused ? 'resume' : 'pause', runId: state.run.run.id }));
@@ -139,4 +173,5 @@ if (api.standalone) {
   continueBtn.hidden = true;
   exportBtn.hidden = true;
   configBtn.hidden = true;
+  saveGroup.hidden = true;
 }

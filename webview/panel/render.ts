@@ -6,8 +6,9 @@ import { gradientScale, saturationScale, scaleMode, gradientQuantity } from './c
 import { cards, cardsStale, rebuild } from './cards';
 import { cursorCol } from './cursor';
 import {
-  app, chartsView, configBtn, continueBtn, details, empty, gradLegend, gradRadios, message, pauseBtn, progress, satLegend, scaleSelect, status, stepBtn, stepReadout, stopBtn, title,
+  app, bandLabel, bandSelect, chartNote, chartsView, configBtn, continueBtn, details, empty, gradLegend, gradRadios, message, pauseBtn, progress, satLegend, scaleSelect, seedBox, status, stepBtn, stepReadout, stopBtn, title,
 } from './layout';
+import { groupOf, renderSeedTable, seedGroups } from './seeds';
 import { heatmapSpan, runStepSpan, type ClientRun } from './model';
 import { drawHistograms, renderTable } from './numbers';
 import { drawRegions } from './regions';
@@ -60,6 +61,14 @@ export function render(): void {
   app.dataset.runId = r.run.id;
   for (const input of gradRadios) input.checked = input.value === ui.gradient;
   scaleSelect.value = scaleMode();
+  const groups = seedGroups(r);
+  app.dataset.seedView = groups ? String(groups.length) : '';
+  bandLabel.hidden = !groups;
+  bandSelect.value = ui.band ?? 'minmax';
+  chartNote.textContent = groups
+    ? `solid: mean over seeds of the training minibatches, in a ${ui.band === 'quartiles' ? 'quartile (25–75%)' : 'min–max'} band · dashed: mean test set at each epoch end`
+    : 'solid: training minibatches · dashed: test set at each epoch end';
+  renderSeedTable(r, seedBox);
 
   const sat = saturationScale();
   const { scale: grad, note } = gradientScale(r);
@@ -75,7 +84,9 @@ export function render(): void {
     const m = v.meta;
     const lastEpoch = v.epochs[v.epochs.length - 1];
     const acc = lastEpoch?.test?.accuracy ?? m.summary?.test?.accuracy;
+    const group = groupOf(r, vi);
     card.info.textContent = [
+      group ? `${m.name}` : '',
       paused && m.status === 'running' ? 'paused' : m.status,
       `epoch ${Math.min(m.epoch + (m.status === 'running' ? 1 : 0), m.epochsPlanned)}/${m.epochsPlanned}`,
       `step ${m.step}${m.totalSteps ? `/${m.totalSteps}` : ''}`,
@@ -121,7 +132,7 @@ export function render(): void {
       view.axis.textContent = n ? `step ${first} → ${last}${m.totalSteps && last < m.totalSteps ? ` of ${m.totalSteps}` : ''}` : '';
     }
     v.dirtyFrom = Infinity;
-    drawHistograms(card, v, vi);
+    drawHistograms(card, v, vi, group ? group.index : vi);
     if (card.regions) drawRegions(card.regions, v, vi);
   });
   // the curves cost more to redraw than the heatmaps: at most 4 times a second while streaming
@@ -146,5 +157,5 @@ let chartsKey = '';
 let chartsTimer: ReturnType<typeof setTimeout> | undefined;
 /** what the curves show apart from new data points (a change redraws them at once) */
 function chartsStateKey(r: ClientRun): string {
-  return `${r.run.id}|${r.run.status}|${state.theme.kind}|${state.theme.series.join(',')}`;
+  return `${r.run.id}|${r.run.status}|${state.theme.kind}|${state.theme.series.join(',')}|${ui.band ?? 'minmax'}`;
 }

@@ -6,10 +6,14 @@ import type { Worker } from 'node:worker_threads';
 import type * as vscode from 'vscode';
 import type { RunModel } from '../../runs/model';
 import type { RunPanel } from '../panel';
+import type { PanelExport } from '../panel-export';
 
 export interface LiveRun {
   model: RunModel;
+  /** the first of `workers` */
   worker: Worker;
+  /** one worker, or several sharing a seeds experiment's runs */
+  workers: Worker[];
   /** shared with the worker: 1 = stop */
   stopFlag: Int32Array;
   configUri: vscode.Uri;
@@ -46,6 +50,8 @@ export interface TrainingApi {
   /** the longest the host spent handling one worker message (ms) */
   readonly timing: { maxHandlerMs: number };
   panelFor(runId: string): RunPanel | undefined;
+  /** the panel's PNG, SVG and CSV exports (a test sets their target instead of a save dialog) */
+  readonly panelExport: PanelExport;
   /** Train a config (as the command does); resolves when training started, or undefined if refused. */
   train(uri?: vscode.Uri): Promise<RunModel | undefined>;
   stop(): Promise<void>;
