@@ -217,6 +217,7 @@ export default function (): void {
       const model = await api.training.train(uri('long.mlp.json'));
       assert.ok(model);
       await waitFor(() => model.variants.every((v) => v.meta.step > 20), 20_000, 'training');
+      await waitFor(() => !!api.training.panelFor(model.id)?.posts.some((p) => p.type === 'snapshot'), 30_000, 'the webview to load');
       api.training.control(model.id, 'pause');
       await waitFor(() => model.paused, 10_000, 'the worker to pause');
       // held: the step counters settle where each variant is held (the worker posts it) and stay there
@@ -229,7 +230,7 @@ export default function (): void {
       }
       const panel = api.training.panelFor(model.id);
       assert.ok(panel, 'the panel is open');
-      const postsBefore = panel.posts.length;
+      const stepsFrom = Date.now();
       for (let k = 1; k <= 3; k++) {
         api.training.control(model.id, 'step');
         await waitFor(() => model.variants.every((v, i) => v.meta.step >= held[i]! + k), 10_000, `step ${k}`);
@@ -239,7 +240,7 @@ export default function (): void {
         for (const v of model.variants) assert.equal(v.store.s.step[v.store.count - 1], v.meta.step, `${v.meta.name}: the stepped step is recorded`);
       }
       // the panel is told of the steps (deltas posted after the last one)
-      await waitFor(() => panel.posts.slice(postsBefore).some((p) => p.type === 'delta'), 10_000, 'a delta to the panel');
+      await waitFor(() => panel.posts.some((p) => p.type === 'delta' && p.at >= stepsFrom), 10_000, 'a delta to the panel');
       api.training.control(model.id, 'resume');
       await waitFor(() => !model.paused && model.variants.every((v, i) => v.meta.step > held[i]! + 20), 20_000, 'training to go on');
       await api.training.stop();
