@@ -77,7 +77,8 @@ def _dist():
 class Lens:
     def __init__(self, model, run_dir, name="pytorch", variant="base", every=1, bins=20, *, activations=None,
                  output="softmax", leaky_relu_slope=None, unit_saturation=True, epochs=None, steps_per_epoch=None,
-                 batch_size=None, optimizer=None, config=None, config_file=None, record_format="binary", dataset=None):
+                 batch_size=None, optimizer=None, config=None, config_file=None, record_format="binary", dataset=None,
+                 grad_reduction="mean"):
         net = model.module if isinstance(getattr(model, "module", None), nn.Module) else model
         if not isinstance(every, int) or every < 1:
             raise ValueError("watch: every must be a whole number of steps >= 1, not %r" % (every,))
@@ -85,6 +86,8 @@ class Lens:
             raise ValueError("watch: bins must be a whole number from 4 to 100, not %r" % (bins,))
         if output not in ("softmax", "sigmoid"):
             raise ValueError("watch: output must be 'softmax' or 'sigmoid', not %r" % (output,))
+        if grad_reduction not in ("mean", "sum"):
+            raise ValueError("watch: grad_reduction must be 'mean' (DDP) or 'sum', not %r" % (grad_reduction,))
         if record_format not in ("binary", "jsonl"):
             raise ValueError("watch: record_format must be 'binary' or 'jsonl', not %r" % (record_format,))
         # the nn.Linear layers in registration order, and the activation module after each
@@ -128,6 +131,9 @@ class Lens:
         self.output, self.every, self.bins, self.unit_sat = output, every, bins, bool(unit_saturation)
         self.optimizer = optimizer
         self.world, self.rank = _dist()
+        # δ of the loss the optimizer's gradient is the gradient of: the ranks' own losses averaged
+        # (DDP, grad_reduction="mean") or summed (a loop that sums the ranks' gradients)
+        self._delta_scale = 1.0 / self.world if grad_reduction == "mean" else 1.0
         self.units = [l.out_features for l in linears]
         self.epochs_planned = int(epochs) if epochs else None
         self.steps_planned = int(steps_per_epoch) * self.epochs_planned if steps_per_epoch and self.epochs_planned else None
@@ -178,7 +184,8 @@ class Lens:
 
     def _grad_hook(self, k, units):
         def hook(g):
-            # ‖δ_k‖² of this rank's rows; δ of the global mean loss is δ_local · rows_local / rows
+            # ‖δ_k‖² of this rank's rows, of the loss this rank back-propagated; the optimizer's
+            # gradient is those ranks' gradients averaged (DDP) or summed (grad_reduction)
             self._dsq[k] = g.detach().reshape(-1, units).square().sum(dtype=F64)
 
         return hook
@@ -254,10 +261,9 @@ class Lens:
                                "and optimizer.step(), before optimizer.zero_grad()" % nograd[0])
         dev = self._stats[0].device
         rows = self._rows
-        scale = float(rows) ** 2 if self.world > 1 else 1.0
         head = torch.tensor([rows, self._since[2]], dtype=F64, device=dev)
         since = torch.stack([torch.as_tensor(self._since[0], dtype=F64).to(dev), torch.as_tensor(self._since[1], dtype=F64).to(dev)])
-        red = torch.cat([head, since] + [s for s in self._stats] + [torch.stack(self._dsq).to(dev) * scale])
+        red = torch.cat([head, since] + [s for s in self._stats] + [torch.stack(self._dsq).to(dev)])
         loc = []
         with torch.no_grad():
             for k, lin in enumerate(self.linears):
@@ -309,7 +315,7 @@ class Lens:
             gw, gb, dw, w = vals[i:i + 4]
             i += 4
             p["gradW"], p["gradB"] = gw, gb
-            p["delta"] = math.sqrt(dsq[k] / (grows * grows)) if self.world > 1 else math.sqrt(dsq[k])
+            p["delta"] = math.sqrt(dsq[k]) * self._delta_scale
             p["updateRatio"] = dw / w if w > 0 else 0.0
             order = ("layer", "activation", "saturation", "mean", "std", "gradW", "gradB", "delta", "updateRatio", "histogram", "unitSaturation", "unitCounts")
             layers[k] = {key: p[key] for key in order if key in p}
