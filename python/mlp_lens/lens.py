@@ -67,6 +67,10 @@ def _saturated(act, a):
     return None
 
 
+def _norm(x):
+    return torch.linalg.vector_norm(x)
+
+
 def _dist():
     d = torch.distributed
     if d.is_available() and d.is_initialized():
@@ -147,8 +151,18 @@ class Lens:
         self._stats = [None] * (H + 1)
         self._dsq = [None] * (H + 1)
         self._w0 = [None] * (H + 1)
-        self._since = [0.0, 0.0, 0]  # loss·rows, accuracy·rows, rows since the last record
-        self._epoch = [0.0, 0.0, 0]
+        self._pending = []  # (loss, accuracy, rows) of the steps since the last record, unread
+        self._epoch_sums = None  # float64 [loss·rows, accuracy·rows, rows] of the epoch's recorded part
+        # plain SGD (no momentum, no weight decay) changes W by lr·dW: ‖ΔW‖ = lr·‖dW‖, without a
+        # copy of W; other optimizers' ΔW is measured against a copy of W taken in the forward pass
+        self._groups = {}
+        if optimizer is not None:
+            for g in optimizer.param_groups:
+                for q in g["params"]:
+                    self._groups[id(q)] = g
+        self._plain_sgd = type(optimizer) is torch.optim.SGD \
+            and all(not g.get("momentum", 0) and not g.get("weight_decay", 0) for g in optimizer.param_groups) \
+            and all(id(l.weight) in self._groups for l in linears)
         self._last_loss = None
         self.writer = None
         self._writer_args = dict(run_dir=run_dir, name=name, variant=variant, batch_size=batch_size, config=config,
@@ -169,13 +183,14 @@ class Lens:
             if not self._rec:
                 return
             with torch.no_grad():
-                self._w0[k] = module.weight.detach().clone()
+                w = module.weight.detach()
+                self._w0[k] = _norm(w) if self._plain_sgd else w.clone()
                 z = out.detach().reshape(-1, units)
                 if k < self.H:
                     self._stats[k] = self._hidden_stats(k, _apply(self.acts[k], z, self.slope))
                 else:
                     p = torch.softmax(z, dim=1) if self.output == "softmax" else torch.sigmoid(z)
-                    self._stats[k] = torch.stack([p.sum(dtype=F64), p.square().sum(dtype=F64)])
+                    self._stats[k] = torch.stack([p.sum(), p.square().sum()]).to(F64)
             self._dsq[k] = None
             if out.requires_grad:
                 out.register_hook(self._grad_hook(k, units))
@@ -186,7 +201,7 @@ class Lens:
         def hook(g):
             # ‖δ_k‖² of this rank's rows, of the loss this rank back-propagated; the optimizer's
             # gradient is those ranks' gradients averaged (DDP) or summed (grad_reduction)
-            self._dsq[k] = g.detach().reshape(-1, units).square().sum(dtype=F64)
+            self._dsq[k] = g.detach().square().sum()
 
         return hook
 
@@ -200,11 +215,12 @@ class Lens:
         else:
             per_unit = sat.sum(dim=0, dtype=F64)
         parts.append(per_unit.sum().reshape(1))
-        parts.append(a.sum(dtype=F64).reshape(1))
-        parts.append(a.square().sum(dtype=F64).reshape(1))
-        # bin = floor((a − min) · scale), each step rounded to float32; NaN and below-range to bin 0
-        b = ((a.float() - lo) * self._scales[k]).floor()
-        b = torch.nan_to_num(b, nan=0.0).clamp_(0, bins - 1).long()
+        parts.append(torch.stack([a.sum(), a.square().sum()]).to(F64))
+        # bin = floor((a − min) · scale), each step rounded to float32; below the range, NaN: bin 0;
+        # at or past its end: the last bin (clamped first, truncation is the floor)
+        b = a.float() - lo
+        b.mul_(self._scales[k]).clamp_(0, bins - 1).nan_to_num_(0.0)
+        b = b.long()
         parts.append(torch.bincount(b.reshape(-1), minlength=bins).to(F64))
         if self.unit_sat:
             parts.append(per_unit)
@@ -222,18 +238,29 @@ class Lens:
         if self.status is not None:
             raise RuntimeError("lens.step: the lens is closed (%s)" % self.status)
         self.step_count += 1
-        rows = self._rows
-        l = loss.detach().to(F64) * rows if torch.is_tensor(loss) else float(loss) * rows
-        a = 0.0 if accuracy is None else (accuracy.detach().to(F64) * rows if torch.is_tensor(accuracy) else float(accuracy) * rows)
-        for acc in (self._since, self._epoch):
-            acc[0] = acc[0] + l
-            acc[1] = acc[1] + a
-            acc[2] += rows
+        # kept as they are (no device op, no synchronisation) until the next record sums them
+        self._pending.append((loss.detach() if torch.is_tensor(loss) else float(loss),
+                              0.0 if accuracy is None else accuracy.detach() if torch.is_tensor(accuracy) else float(accuracy),
+                              self._rows))
         if not self._rec:
             self._rec = self._recorded(self.step_count + 1)
             return
         self._record(lr)
         self._rec = self._recorded(self.step_count + 1)
+
+    def _fold(self, dev):
+        """[Σ loss·rows, Σ accuracy·rows, Σ rows] of the steps since the last fold (float64 on dev);
+        added to the epoch's sums."""
+        p, self._pending = self._pending, []
+        t = lambda x: x.reshape(()).to(device=dev, dtype=F64) if torch.is_tensor(x) else torch.tensor(x, dtype=F64, device=dev)
+        if p:
+            rows = torch.tensor([r for _, _, r in p], dtype=F64, device=dev)
+            sums = torch.stack([torch.dot(torch.stack([t(l) for l, _, _ in p]), rows),
+                                torch.dot(torch.stack([t(a) for _, a, _ in p]), rows), rows.sum()])
+        else:
+            sums = torch.zeros(3, dtype=F64, device=dev)
+        self._epoch_sums = sums if self._epoch_sums is None else self._epoch_sums + sums
+        return sums
 
     def _lr(self, lr):
         if lr is not None:
@@ -241,6 +268,9 @@ class Lens:
         if self.optimizer is not None:
             return float(self.optimizer.param_groups[0]["lr"])
         return 0.0
+
+    def _group_lr(self, p):
+        return float(self._groups[id(p)]["lr"])
 
     def _weight_decay(self, p):
         if self.optimizer is None or type(self.optimizer).__name__ == "AdamW":
@@ -261,29 +291,31 @@ class Lens:
                                "and optimizer.step(), before optimizer.zero_grad()" % nograd[0])
         dev = self._stats[0].device
         rows = self._rows
-        head = torch.tensor([rows, self._since[2]], dtype=F64, device=dev)
-        since = torch.stack([torch.as_tensor(self._since[0], dtype=F64).to(dev), torch.as_tensor(self._since[1], dtype=F64).to(dev)])
-        red = torch.cat([head, since] + [s for s in self._stats] + [torch.stack(self._dsq).to(dev)])
+        since = self._fold(dev)
+        red = torch.cat([torch.tensor([rows], dtype=F64, device=dev), since] + self._stats
+                        + [torch.stack(self._dsq).to(device=dev, dtype=F64)])
         loc = []
         with torch.no_grad():
             for k, lin in enumerate(self.linears):
-                W, w0 = lin.weight, self._w0[k]
-                g = W.grad
-                wd = self._weight_decay(W)
+                W, w0 = lin.weight.detach(), self._w0[k]
+                g = lin.weight.grad
+                wd = self._weight_decay(lin.weight)
                 if wd:
-                    g = g + wd * w0
+                    g = g + wd * w0  # the gradient the step used (W before the step: w0)
                 b = lin.bias.grad if lin.bias is not None and lin.bias.grad is not None else torch.zeros(1, device=W.device)
-                loc.append(torch.stack([
-                    torch.linalg.vector_norm(g, dtype=F64), torch.linalg.vector_norm(b, dtype=F64),
-                    torch.linalg.vector_norm(W.detach().to(F64) - w0.to(F64)), torch.linalg.vector_norm(w0, dtype=F64)]))
+                # norms in the tensors' own precision (torch's CPU and GPU reductions sum in
+                # blocks: a relative error near 1e-7 in float32), returned as float64
+                if self._plain_sgd:
+                    loc.append(torch.stack([_norm(g), _norm(b), w0, w0]))
+                else:
+                    loc.append(torch.stack([_norm(g), _norm(b), _norm(W - w0), _norm(w0)]))
         if self.world > 1:
             torch.distributed.all_reduce(red)
-        vals = torch.cat([red, torch.cat(loc).to(dev)]).tolist()  # the one transfer to the host
+        vals = torch.cat([red, torch.cat(loc).to(device=dev, dtype=F64)]).tolist()  # the one transfer to the host
         self._stats = [None] * (self.H + 1)
         self._dsq = [None] * (self.H + 1)
         self._w0 = [None] * (self.H + 1)
-        self._since = [0.0, 0.0, 0]
-        grows, srows, lsum, asum = vals[0], vals[1], vals[2], vals[3]
+        grows, lsum, asum, srows = vals[0], vals[1], vals[2], vals[3]
         i = 4
         layers = []
         for k in range(self.H + 1):
@@ -314,6 +346,8 @@ class Lens:
         for k, p in enumerate(layers):
             gw, gb, dw, w = vals[i:i + 4]
             i += 4
+            if self._plain_sgd:
+                dw = self._group_lr(self.linears[k].weight) * gw
             p["gradW"], p["gradB"] = gw, gb
             p["delta"] = math.sqrt(dsq[k]) * self._delta_scale
             p["updateRatio"] = dw / w if w > 0 else 0.0
@@ -338,15 +372,14 @@ class Lens:
         """Call at each epoch's end (on every rank). train/test: (loss, accuracy) or
         {"loss", "accuracy"}; train defaults to the running mean over the epoch's steps."""
         self.epoch_count += 1
+        dev = self.linears[0].weight.device
+        self._fold(dev)
+        sums, self._epoch_sums = self._epoch_sums, None
         if train is None:
-            t = torch.tensor([float(self._epoch[0]), float(self._epoch[1]), float(self._epoch[2])], dtype=F64)
             if self.world > 1:
-                if torch.distributed.get_backend() == "nccl":
-                    t = t.cuda()
-                torch.distributed.all_reduce(t)
-            l, a, n = t.tolist()
+                torch.distributed.all_reduce(sums)
+            l, a, n = sums.tolist()
             train = (l / n, a / n) if n else (float("nan"), float("nan"))
-        self._epoch = [0.0, 0.0, 0]
         rec = {"kind": "epoch", "epoch": self.epoch_count, "step": self.step_count, "train": _eval(train), "test": _eval(test)}
         if self.rank == 0:
             if self.writer is None:
