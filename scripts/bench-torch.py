@@ -82,7 +82,7 @@ def main():
     env = " ".join("%s=%s" % (k, os.environ[k]) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "OMP_WAIT_POLICY") if k in os.environ)
     print("bench:torch  %s" % datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     print("machine: %s, %d cores; torch %s, %d thread(s); %s" % (cpu_name(), os.cpu_count(), torch.__version__, torch.get_num_threads(), env or "no thread variables set"))
-    print("command: %s" % " ".join([os.path.basename(sys.executable)] + sys.argv))
+    print("command: %s" % " ".join(["python3", os.path.relpath(sys.argv[0], os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))] + sys.argv[1:]))
     print("W2 784-256-256-256-10 ReLU, batch 64, SGD; %d rounds of %d steps per mode, interleaved; medians" % (args.rounds, args.steps))
     print("CPU time of this process (what the probes cost; a busy machine inflates wall time) and wall time:")
     for mode in times:

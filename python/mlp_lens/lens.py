@@ -139,9 +139,14 @@ class Lens:
         # (DDP, grad_reduction="mean") or summed (a loop that sums the ranks' gradients)
         self._delta_scale = 1.0 / self.world if grad_reduction == "mean" else 1.0
         self.units = [l.out_features for l in linears]
+        self._params = [(l.weight, l.bias) for l in linears]
         self.epochs_planned = int(epochs) if epochs else None
         self.steps_planned = int(steps_per_epoch) * self.epochs_planned if steps_per_epoch and self.epochs_planned else None
         self._scales = [_f32(bins / (HIST_RANGE[a][1] - HIST_RANGE[a][0])) for a in acts]
+        same = {}
+        for k in range(H):
+            same.setdefault((acts[k], self.units[k]), []).append(k)
+        self._same = list(same.values())
         # state
         self.step_count = 0
         self.epoch_count = 0
@@ -187,7 +192,7 @@ class Lens:
                 self._w0[k] = _norm(w) if self._plain_sgd else w.clone()
                 z = out.detach().reshape(-1, units)
                 if k < self.H:
-                    self._stats[k] = self._hidden_stats(k, _apply(self.acts[k], z, self.slope))
+                    self._stats[k] = z  # measured in lens.step, with the layers of its width
                 else:
                     p = torch.softmax(z, dim=1) if self.output == "softmax" else torch.sigmoid(z)
                     self._stats[k] = torch.stack([p.sum(), p.square().sum()]).to(F64)
@@ -205,26 +210,30 @@ class Lens:
 
         return hook
 
-    def _hidden_stats(self, k, a):
-        act, bins = self.acts[k], self.bins
-        lo = HIST_RANGE[act][0]
-        parts = []
-        sat = _saturated(act, a)
-        if sat is None:
-            per_unit = torch.zeros(a.shape[1], dtype=F64, device=a.device)
-        else:
-            per_unit = sat.sum(dim=0, dtype=F64)
-        parts.append(per_unit.sum().reshape(1))
-        parts.append(torch.stack([a.sum(), a.square().sum()]).to(F64))
-        # bin = floor((a − min) · scale), each step rounded to float32; below the range, NaN: bin 0;
-        # at or past its end: the last bin (clamped first, truncation is the floor)
-        b = a.float() - lo
-        b.mul_(self._scales[k]).clamp_(0, bins - 1).nan_to_num_(0.0)
-        b = b.long()
-        parts.append(torch.bincount(b.reshape(-1), minlength=bins).to(F64))
-        if self.unit_sat:
-            parts.append(per_unit)
-        return torch.cat(parts)
+    def _hidden_stats(self):
+        """The hidden layers' counts and sums, from the z_k the forward pass kept: layers of the
+        same width and activation measured together (one op each for all of them)."""
+        bins = self.bins
+        for idxs in self._same:
+            act, units = self.acts[idxs[0]], self.units[idxs[0]]
+            z = torch.stack([self._stats[k] for k in idxs]) if len(idxs) > 1 else self._stats[idxs[0]].unsqueeze(0)
+            G = len(idxs)
+            a = _apply(act, z, self.slope)  # [G, rows, units]
+            sat = _saturated(act, a)
+            per_unit = torch.zeros(G, units, dtype=torch.long, device=a.device) if sat is None else sat.sum(dim=1)
+            sums = torch.stack([a.sum(dim=(1, 2)), a.square().sum(dim=(1, 2))], dim=1)
+            # bin = floor((a − min) · scale), each step rounded to float32; below the range, NaN:
+            # bin 0; at or past its end: the last bin (clamped first, truncation is the floor)
+            b = a.float() - HIST_RANGE[act][0]
+            b.mul_(self._scales[idxs[0]]).clamp_(0, bins - 1).nan_to_num_(0.0)
+            b = b.long()
+            if G > 1:
+                b += (torch.arange(G, device=b.device) * bins).view(G, 1, 1)
+            hist = torch.bincount(b.reshape(-1), minlength=G * bins).view(G, bins)
+            counts = torch.cat([per_unit.sum(dim=1, keepdim=True), hist] + ([per_unit] if self.unit_sat else []), dim=1).to(F64)
+            m = torch.cat([counts[:, :1], sums.to(F64), counts[:, 1:]], dim=1)
+            for j, k in enumerate(idxs):
+                self._stats[k] = m[j]
 
     # ---- the training loop's calls -------------------------------------------------------------
 
@@ -252,11 +261,16 @@ class Lens:
         """[Σ loss·rows, Σ accuracy·rows, Σ rows] of the steps since the last fold (float64 on dev);
         added to the epoch's sums."""
         p, self._pending = self._pending, []
-        t = lambda x: x.reshape(()).to(device=dev, dtype=F64) if torch.is_tensor(x) else torch.tensor(x, dtype=F64, device=dev)
         if p:
-            rows = torch.tensor([r for _, _, r in p], dtype=F64, device=dev)
-            sums = torch.stack([torch.dot(torch.stack([t(l) for l, _, _ in p]), rows),
-                                torch.dot(torch.stack([t(a) for _, a, _ in p]), rows), rows.sum()])
+            cols = []
+            for j in (0, 1):
+                xs = [q[j] for q in p]
+                if all(torch.is_tensor(x) for x in xs):
+                    cols.append(torch.stack([x.reshape(()) for x in xs]).to(device=dev, dtype=F64))
+                else:
+                    cols.append(torch.tensor([float(x) for x in xs], dtype=F64, device=dev))
+            rows = torch.tensor([q[2] for q in p], dtype=F64, device=dev)
+            sums = torch.cat([torch.stack(cols) @ rows, rows.sum().reshape(1)])
         else:
             sums = torch.zeros(3, dtype=F64, device=dev)
         self._epoch_sums = sums if self._epoch_sums is None else self._epoch_sums + sums
@@ -273,36 +287,35 @@ class Lens:
         return float(self._groups[id(p)]["lr"])
 
     def _weight_decay(self, p):
-        if self.optimizer is None or type(self.optimizer).__name__ == "AdamW":
+        g = self._groups.get(id(p))
+        if g is None or type(self.optimizer).__name__ == "AdamW":
             return 0.0
-        for g in self.optimizer.param_groups:
-            if any(q is p for q in g["params"]):
-                return float(g.get("weight_decay", 0.0))
-        return 0.0
+        return float(g.get("weight_decay", 0.0))
 
     def _record(self, lr):
         missing = [k for k in range(self.H + 1) if self._stats[k] is None]
         if missing:
             raise RuntimeError("lens.step: no forward pass of layer %d was seen this step (call lens.step once per "
                                "training step, after the forward and backward passes)" % missing[0])
-        nograd = [k for k in range(self.H + 1) if self._dsq[k] is None or self.linears[k].weight.grad is None]
+        nograd = [k for k in range(self.H + 1) if self._dsq[k] is None or self._params[k][0].grad is None]
         if nograd:
             raise RuntimeError("lens.step: layer %d has no gradient this step: call lens.step after loss.backward() "
                                "and optimizer.step(), before optimizer.zero_grad()" % nograd[0])
         dev = self._stats[0].device
+        self._hidden_stats()
         rows = self._rows
         since = self._fold(dev)
         red = torch.cat([torch.tensor([rows], dtype=F64, device=dev), since] + self._stats
                         + [torch.stack(self._dsq).to(device=dev, dtype=F64)])
         loc = []
         with torch.no_grad():
-            for k, lin in enumerate(self.linears):
-                W, w0 = lin.weight.detach(), self._w0[k]
-                g = lin.weight.grad
-                wd = self._weight_decay(lin.weight)
+            for k, (weight, bias) in enumerate(self._params):
+                W, w0 = weight.detach(), self._w0[k]
+                g = weight.grad
+                wd = self._weight_decay(weight)
                 if wd:
                     g = g + wd * w0  # the gradient the step used (W before the step: w0)
-                b = lin.bias.grad if lin.bias is not None and lin.bias.grad is not None else torch.zeros(1, device=W.device)
+                b = bias.grad if bias is not None and bias.grad is not None else torch.zeros(1, device=W.device)
                 # norms in the tensors' own precision (torch's CPU and GPU reductions sum in
                 # blocks: a relative error near 1e-7 in float32), returned as float64
                 if self._plain_sgd:
@@ -347,7 +360,7 @@ class Lens:
             gw, gb, dw, w = vals[i:i + 4]
             i += 4
             if self._plain_sgd:
-                dw = self._group_lr(self.linears[k].weight) * gw
+                dw = self._group_lr(self._params[k][0]) * gw
             p["gradW"], p["gradB"] = gw, gb
             p["delta"] = math.sqrt(dsq[k]) * self._delta_scale
             p["updateRatio"] = dw / w if w > 0 else 0.0
