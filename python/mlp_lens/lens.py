@@ -222,14 +222,23 @@ class Lens:
             sat = _saturated(act, a)
             per_unit = torch.zeros(G, units, dtype=torch.long, device=a.device) if sat is None else sat.sum(dim=1)
             sums = torch.stack([a.sum(dim=(1, 2)), a.square().sum(dim=(1, 2))], dim=1)
-            # bin = floor((a − min) · scale), each step rounded to float32; below the range, NaN:
-            # bin 0; at or past its end: the last bin (clamped first, truncation is the floor)
-            b = a.float() - HIST_RANGE[act][0]
-            b.mul_(self._scales[idxs[0]]).clamp_(0, bins - 1).nan_to_num_(0.0)
-            b = b.long()
+            # bin = floor((a − min) · scale), each step rounded to float32; below the range: bin 0;
+            # at or past its end: the last bin (clamped first, truncation is the floor); NaN: bin 0
+            lo = HIST_RANGE[act][0]
+            scale = self._scales[idxs[0]]
+            b = (a.float() - lo).mul_(scale) if lo else a.float() * scale  # never a in place: it may be z
+            b.clamp_(0, bins - 1)
+            bi = b.int()  # a NaN becomes negative (x86) or 0 (ARM)
             if G > 1:
-                b += (torch.arange(G, device=b.device) * bins).view(G, 1, 1)
-            hist = torch.bincount(b.reshape(-1), minlength=G * bins).view(G, bins)
+                bi += (torch.arange(G, device=b.device, dtype=torch.int32) * bins).view(G, 1, 1)
+            try:
+                hist = torch.bincount(bi.reshape(-1), minlength=G * bins)
+            except RuntimeError:  # a negative index: NaN activations (a diverging network)
+                bi = b.nan_to_num_(0.0).int()
+                if G > 1:
+                    bi += (torch.arange(G, device=b.device, dtype=torch.int32) * bins).view(G, 1, 1)
+                hist = torch.bincount(bi.reshape(-1), minlength=G * bins)
+            hist = hist.view(G, bins)
             counts = torch.cat([per_unit.sum(dim=1, keepdim=True), hist] + ([per_unit] if self.unit_sat else []), dim=1).to(F64)
             m = torch.cat([counts[:, :1], sums.to(F64), counts[:, 1:]], dim=1)
             for j, k in enumerate(idxs):
