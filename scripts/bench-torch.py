@@ -2,8 +2,9 @@
 PyTorch on the CPU. Run by `npm run bench:torch` (scripts/bench-torch.mjs picks the python with
 torch and sets one OpenMP/OpenBLAS thread unless the environment says otherwise).
 
-Two identical models train side by side, step after step in rotation: one without watch, one
-with watch on a step it records and on a step it does not. Each step's CPU time of this process
+Two identical models train side by side, step after step in rotation (plain, recorded, plain,
+unrecorded: every step follows one of the other model): one without watch, one with watch on a
+step it records and on a step it does not. Each step's CPU time of this process
 is taken (what the probes cost; a busy machine stretches wall time, and a slow drift of the
 machine's speed hits the three kinds of step alike). From the medians:
   every=1:  recorded / plain − 1
@@ -73,19 +74,21 @@ def main():
         return time.process_time() - t0
 
     kinds = {"plain": (plain, False), "recorded": (watched, True), "unrecorded": (watched, False)}
+    # every step follows a step of the other model (the caches hold the other one's weights)
+    cycle = ["plain", "recorded", "plain", "unrecorded"]
     for _ in range(30):  # warm up
-        for model, rec in kinds.values():
-            step(model, rec)
+        for k in cycle:
+            step(*kinds[k])
     times = {k: [] for k in kinds}
     for _ in range(args.steps):
-        for k, (model, rec) in kinds.items():
-            times[k].append(step(model, rec))
+        for k in cycle:
+            times[k].append(step(*kinds[k]))
     med = {k: statistics.median(v) for k, v in times.items()}
     # every=10 for real: wall and CPU time of 10-step blocks, the plain model's blocks between
     lens.every = 10
     lens._rec = lens._recorded(lens.step_count + 1)
     blocks = {"plain": [], "every=10": []}
-    for _ in range(max(3, args.steps // 40)):
+    for _ in range(max(3, args.steps // 10)):
         for name, model in (("plain", plain), ("every=10", watched)):
             w0, c0 = time.perf_counter(), time.process_time()
             for _ in range(10):
