@@ -221,7 +221,7 @@ class Lens:
             a = _apply(act, z, self.slope)  # [G, rows, units]
             sat = _saturated(act, a)
             per_unit = torch.zeros(G, units, dtype=torch.long, device=a.device) if sat is None else sat.sum(dim=1)
-            sums = torch.stack([a.sum(dim=(1, 2)), a.square().sum(dim=(1, 2))], dim=1)
+            sums = torch.stack([a.sum(dim=(1, 2)), torch.linalg.vector_norm(a, dim=(1, 2)).square()], dim=1)
             # bin = floor((a − min) · scale), each step rounded to float32; below the range: bin 0;
             # at or past its end: the last bin (clamped first, truncation is the floor); NaN: bin 0
             lo = HIST_RANGE[act][0]
@@ -270,7 +270,12 @@ class Lens:
         """[Σ loss·rows, Σ accuracy·rows, Σ rows] of the steps since the last fold (float64 on dev);
         added to the epoch's sums."""
         p, self._pending = self._pending, []
-        if p:
+        if p and dev.type == "cpu":  # reading a CPU tensor is no synchronisation
+            rs = [float(q[2]) for q in p]
+            ls = [float(q[0]) for q in p]
+            acs = [float(q[1]) for q in p]
+            sums = torch.tensor([sum(x * r for x, r in zip(ls, rs)), sum(x * r for x, r in zip(acs, rs)), sum(rs)], dtype=F64)
+        elif p:
             cols = []
             for j in (0, 1):
                 xs = [q[j] for q in p]
@@ -338,43 +343,32 @@ class Lens:
         self._dsq = [None] * (self.H + 1)
         self._w0 = [None] * (self.H + 1)
         grows, lsum, asum, srows = vals[0], vals[1], vals[2], vals[3]
-        i = 4
+        H, bins = self.H, self.bins
+        # where each layer's numbers are in vals: hidden [sat, Σa, Σa², hist…, units…], output [Σp, Σp²]
+        at, i = [], 4
+        for k in range(H + 1):
+            at.append(i)
+            i += 3 + bins + (self.units[k] if self.unit_sat else 0) if k < H else 2
+        dsq, norms = vals[i:i + H + 1], vals[i + H + 1:]
         layers = []
-        for k in range(self.H + 1):
-            n = self.units[k] if k < self.H or self.output == "softmax" else 1
-            N = grows * n
-            if k < self.H:
-                sat, s1, s2 = vals[i], vals[i + 1], vals[i + 2]
-                counts = [int(c) for c in vals[i + 3:i + 3 + self.bins]]
-                i += 3 + self.bins
-                p = {"layer": k, "activation": self.acts[k], "saturation": sat / N}
-            else:
-                s1, s2 = vals[i], vals[i + 1]
-                i += 2
-                p = {"layer": k, "activation": self.output, "saturation": None}
+        for k in range(H + 1):
+            j = at[k]
+            N = grows * (self.units[k] if k < H or self.output == "softmax" else 1)
+            s1, s2 = (vals[j + 1], vals[j + 2]) if k < H else (vals[j], vals[j + 1])
             mean = s1 / N
-            p["mean"], p["std"] = mean, math.sqrt(max(s2 / N - mean * mean, 0.0))
-            if k < self.H:
-                lo, hi = HIST_RANGE[self.acts[k]]
-                p["histogram"] = {"min": lo, "max": hi, "counts": counts}
-                if self.unit_sat:
-                    uc = [int(c) for c in vals[i:i + self.units[k]]]
-                    i += self.units[k]
-                    p["unitCounts"] = uc
-                    p["unitSaturation"] = [c / grows for c in uc]
-            layers.append(p)
-        dsq = vals[i:i + self.H + 1]
-        i += self.H + 1
-        for k, p in enumerate(layers):
-            gw, gb, dw, w = vals[i:i + 4]
-            i += 4
+            gw, gb, dw, w = norms[4 * k:4 * k + 4]
             if self._plain_sgd:
                 dw = self._group_lr(self._params[k][0]) * gw
-            p["gradW"], p["gradB"] = gw, gb
-            p["delta"] = math.sqrt(dsq[k]) * self._delta_scale
-            p["updateRatio"] = dw / w if w > 0 else 0.0
-            order = ("layer", "activation", "saturation", "mean", "std", "gradW", "gradB", "delta", "updateRatio", "histogram", "unitSaturation", "unitCounts")
-            layers[k] = {key: p[key] for key in order if key in p}
+            p = {"layer": k, "activation": self.acts[k] if k < H else self.output, "saturation": vals[j] / N if k < H else None,
+                 "mean": mean, "std": math.sqrt(max(s2 / N - mean * mean, 0.0)), "gradW": gw, "gradB": gb,
+                 "delta": math.sqrt(dsq[k]) * self._delta_scale, "updateRatio": dw / w if w > 0 else 0.0}
+            if k < H:
+                lo, hi = HIST_RANGE[self.acts[k]]
+                p["histogram"] = {"min": lo, "max": hi, "counts": list(map(int, vals[j + 3:j + 3 + bins]))}
+                if self.unit_sat:
+                    # per-unit counts; the fractions (count / rows) are made where JSON is written
+                    p["unitCounts"] = list(map(int, vals[j + 3 + bins:j + 3 + bins + self.units[k]]))
+            layers.append(p)
         loss = lsum / srows if srows else float("nan")
         acc = asum / srows if srows else float("nan")
         rec = {"kind": "step", "step": self.step_count, "epoch": self.epoch_count, "loss": loss, "accuracy": acc,

@@ -120,6 +120,14 @@ class StepsLayout:
         return body + struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)
 
 
+def json_probe(p, rows):
+    """A layer's probes as metrics.jsonl holds them: per-unit saturation as fractions of the rows."""
+    out = {k: v for k, v in p.items() if k != "unitCounts"}
+    if "unitCounts" in p:
+        out["unitSaturation"] = [c / rows for c in p["unitCounts"]]
+    return out
+
+
 def _now():
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -173,7 +181,7 @@ class RunWriter:
             os.write(self._steps, self.layout.frame(rec, rows))
         else:
             line = dict(rec)
-            line["layers"] = [{k: v for k, v in p.items() if k != "unitCounts"} for p in rec["layers"]]
+            line["layers"] = [json_probe(p, rows) for p in rec["layers"]]
             os.write(self._lines, (_json(line) + "\n").encode())
 
     def samples_seen(self, step):
