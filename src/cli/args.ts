@@ -8,6 +8,7 @@ export const USAGE = `usage:
   mlp-lens validate <config.mlp.json> [--json]
   mlp-lens runs [DIR] [--json]
   mlp-lens export <run or experiment folder>... --csv FILE.csv
+  mlp-lens export torch <config.mlp.json> --out DIR [--variant NAME]
   mlp-lens report <run or experiment folder>... --out FILE.html
   mlp-lens convert <run folder>... (--jsonl | --binary) [--replace]
 
@@ -27,7 +28,9 @@ dump      one forward/backward pass on the first training batch, written as
 validate  checks a config against the schema and prints every problem;
           --json prints {file, valid, issues} instead
 runs      lists the runs and experiments in DIR (default .mlp-lens/runs), one line each
-export    writes the step and epoch records of runs and experiments as one tidy CSV
+export    writes the step and epoch records of runs and experiments as one tidy CSV;
+          export torch writes a PyTorch training script for the config (DIR/train.py, with
+          mlp_lens.watch) and its data split (DIR/data/*.npy)
 report    writes a comparison of runs (up to 6, from any configs and dates) as one
           self-contained HTML file: curves overlaid, heatmaps on one colour scale
 convert   rewrites run folders' step records as metrics.jsonl (--jsonl) or metrics.bin
@@ -51,13 +54,13 @@ export interface Args {
 }
 
 const FLAGS: Record<string, { value: boolean; commands: string[] }> = {
-  out: { value: true, commands: ['train', 'dump', 'report'] },
+  out: { value: true, commands: ['train', 'dump', 'report', 'export'] },
   seed: { value: true, commands: ['train'] },
   epochs: { value: true, commands: ['train'] },
   continue: { value: true, commands: ['train'] },
   lr: { value: true, commands: ['train'] },
   'stop-at-step': { value: true, commands: ['train'] },
-  variant: { value: true, commands: ['train', 'dump'] },
+  variant: { value: true, commands: ['train', 'dump', 'export'] },
   json: { value: false, commands: ['train', 'validate', 'runs'] },
   report: { value: true, commands: ['train'] },
   jobs: { value: true, commands: ['train'] },
@@ -107,7 +110,13 @@ export function parseArgs(argv: string[]): Args {
   }
   if (command === 'runs') {
     if (positional.length > 1) throw new UsageError(`expected at most one folder, got ${positional.length}`);
+  } else if (command === 'export' && positional[0] === 'torch') {
+    if (positional.length !== 2) throw new UsageError(positional.length > 2 ? `'export torch' takes one config file, got ${positional.length - 1}` : "'export torch' needs a config file");
+    if (flags.has('csv')) throw new UsageError("'export torch' writes a script: --out DIR, not --csv");
+    if (!flags.has('out')) throw new UsageError("'export torch' needs --out DIR");
+    return { command, config: positional[1]!, paths: positional, flags };
   } else if (command === 'export') {
+    for (const f of ['out', 'variant']) if (flags.has(f)) throw new UsageError(`--${f} is for 'export torch <config>'; exporting runs takes --csv FILE`);
     if (!positional.length) throw new UsageError('missing the run or experiment folders to export');
     if (!flags.has('csv')) throw new UsageError("'export' needs --csv FILE");
   } else if (command === 'report') {

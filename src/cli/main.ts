@@ -36,6 +36,7 @@ import { isExperiment } from '../engine/experiment';
 import { cmdTrainExperiment } from './experiment';
 import { cmdRuns } from './runs';
 import { cmdExport } from './export';
+import { exportTorch } from './export-torch';
 import { cmdReport } from './compare-report';
 
 /** The config file's text: a regular file only (a FIFO or device is refused, never waited on). */
@@ -85,6 +86,16 @@ async function cmdDump(args: Args): Promise<number> {
     }
   }
   say(`wrote ${prefix}.in.json and ${prefix}.out.json (variant ${cfgs[0]!.variant}, batch ${trainer.batchSize})`);
+  return 0;
+}
+
+async function cmdExportTorch(args: Args): Promise<number> {
+  const text = await readConfigText(args.config);
+  if (isExperiment(text, args.config)) {
+    throw new InputError('is an experiment (it has "seeds" or "sweep"); export torch writes the script of one config: its variants, one seed (the script takes --seed)', args.config);
+  }
+  const { cfgs, data } = await loadConfigAndData(args);
+  exportTorch(cfgs, data, args.config, args.flags.get('out') as string);
   return 0;
 }
 
@@ -140,6 +151,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     if (args.command === 'runs') return await cmdRuns(args);
+    if (args.command === 'export' && args.paths[0] === 'torch') return await cmdExportTorch(args);
     if (args.command === 'export') return await cmdExport(args);
     if (args.command === 'report') return await cmdReport(args);
     if (args.command === 'convert') return await cmdConvert(args);
