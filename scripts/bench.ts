@@ -22,7 +22,7 @@
  *
  *   npm run bench [-- --reps N] [--only W1,W2] [--paths] [--no-tfjs] [--torch] [--json FILE]
  *     --paths   also measure the other available kernel paths (wasm-simd-f32, typescript-f32)
- *     --torch   also PyTorch on the CPU (Debian's python3-torch; bench-torch.ts, torch-bench.py):
+ *     --torch   also PyTorch on the CPU (Debian's python3-torch; torch-contender.ts, torch-contender.py):
  *               one and two threads, with OpenBLAS's kernels as the environment picks them and
  *               with the best this CPU has; then the engine's rates against PyTorch's, in a table
  */
@@ -37,7 +37,7 @@ import { Trainer, type StepRecord } from '../src/engine/trainer';
 import type { Dataset, HiddenActivation, ResolvedConfig } from '../src/engine/types';
 import { enableSecondCore, setupKernels } from '../src/node/kernel-setup';
 import { sampledBytes } from '../test/support/heap-sampling';
-import { torchContenders, torchProblem, type TorchContender } from './bench-torch';
+import { torchContenders, torchProblem, type TorchContender } from './torch-contender';
 
 interface Workload {
   name: string;

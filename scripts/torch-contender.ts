@@ -1,5 +1,5 @@
 /**
- * PyTorch on the CPU as a contender of `npm run bench -- --torch`: scripts/torch-bench.py run by
+ * PyTorch on the CPU as a contender of `npm run bench -- --torch`: scripts/torch-contender.py run by
  * Debian's python3 (python3-torch), one process per thread count and OpenBLAS setting, asked for
  * timed runs in JSON lines (see there). Not part of the product.
  *
@@ -37,7 +37,7 @@ export class TorchContender {
     const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' };
     if (blas !== 'env') { delete env.OPENBLAS_CORETYPE; delete env.OPENBLAS_L2_SIZE; }
     if (blas === 'haswell') env.OPENBLAS_CORETYPE = 'Haswell';
-    this.child = spawn(TORCH_PYTHON, [path.join(__dirname, '..', 'scripts', 'torch-bench.py')], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(TORCH_PYTHON, [path.join(__dirname, '..', 'scripts', 'torch-contender.py')], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.setEncoding('utf8');
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (d: string) => { this.stderr = (this.stderr + d).slice(-4000); });
@@ -51,7 +51,7 @@ export class TorchContender {
       }
     });
     this.child.on('exit', (code) => {
-      this.failed = new Error(`torch-bench.py exited (${code}): ${this.stderr}`);
+      this.failed = new Error(`torch-contender.py exited (${code}): ${this.stderr}`);
       for (const w of this.waiting.splice(0)) w({ error: this.failed.message });
     });
     this.ready = new Promise((resolve) => this.waiting.push(resolve));
