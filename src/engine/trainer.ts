@@ -6,6 +6,7 @@
 import type { DrawCache } from './draws';
 import type { KernelPath } from './kernel-path';
 import { type FloatArray } from './kernels';
+import { ErrorCounter, type TestErrors } from './errors';
 import { Network } from './network';
 import type { DType, LossInfo, NetworkOptions } from './network-types';
 import { learningRate, learningRateInto, Optimizer } from './optimizers';
@@ -43,6 +44,8 @@ export interface EpochRecord {
   train: EvalResult;
   /** full pass over the test split; null when there is none */
   test: EvalResult | null;
+  /** the test split's confusion matrix and first misclassified examples (errors.ts); absent without a test split or beyond 32 classes */
+  errors?: TestErrors;
 }
 
 export interface Divergence {
@@ -139,6 +142,9 @@ export class Trainer {
   private readonly rowViews: Float32Array[] | null;
   private readonly tuner: ThreadTuner | null;
   private readonly info: LossInfo = { loss: 0, correct: 0 };
+  /** the test split's confusion matrix at an epoch's end (null: no test split, or too many classes) */
+  private readonly errors: ErrorCounter | null;
+  private readonly pred: Int32Array;
   /** net.deltaSq as 16-bit words: word 4k + 3 holds ‖δ_k‖²'s sign and exponent (little-endian, as every engine this runs in) */
   private readonly deltaSqHi: Uint16Array;
   private posInEpoch = 0;
@@ -177,6 +183,9 @@ export class Trainer {
     const F = data.features;
     this.rowViews = F >= 32 && dtype === 'float32' ? rowViewsOf(data) : null;
     this.yb = new Int32Array(B);
+    const classes = cfg.output === 'sigmoid' ? 2 : data.classes;
+    this.errors = data.testY.length > 0 && ErrorCounter.recorded(classes) ? new ErrorCounter(classes) : null;
+    this.pred = new Int32Array(this.errors ? B : 0);
   }
 
   get batchSize(): number {
@@ -291,8 +300,9 @@ export class Trainer {
     const rec: EpochRecord = {
       kind: 'epoch', epoch: this.epoch + 1, step: this.step,
       train: { loss: this.epochLoss / this.epochCount, accuracy: this.epochCorrect / this.epochCount },
-      test: this.data.testY.length > 0 ? this.evaluate(this.data.testX, this.data.testY) : null,
+      test: this.data.testY.length > 0 ? this.evaluate(this.data.testX, this.data.testY, this.errors) : null,
     };
+    if (this.errors) rec.errors = this.errors.result();
     this.epoch++;
     this.posInEpoch = 0;
     this.epochLoss = this.epochCorrect = this.epochCount = 0;
@@ -337,10 +347,15 @@ export class Trainer {
     if (this.status === 'running') this.status = 'stopped';
   }
 
-  /** Mean loss and accuracy over a whole split, in batches, with the current weights. */
-  evaluate(X: Float32Array, Y: Int32Array): EvalResult {
+  /**
+   * Mean loss and accuracy over a whole split, in batches, with the current weights; with
+   * `errors`, also its confusion matrix (reset first; the counter of this trainer's classes).
+   */
+  evaluate(X: Float32Array, Y: Int32Array, errors: ErrorCounter | null = null): EvalResult {
     const net = this.net, F = this.data.features, B = net.maxBatch, n = Y.length;
     let loss = 0, correct = 0;
+    const pred = errors && this.pred.length >= B ? this.pred : errors ? new Int32Array(B) : null;
+    errors?.reset();
     for (let start = 0; start < n; start += B) {
       const M = Math.min(B, n - start);
       for (let i = 0; i < M * F; i++) this.xb[i] = X[start * F + i]!;
@@ -349,6 +364,10 @@ export class Trainer {
       net.lossAndCorrect(this.yb, M, this.info);
       loss += this.info.loss * M;
       correct += this.info.correct;
+      if (errors && pred) {
+        net.predictRows(M, pred);
+        errors.add(this.yb, pred, M, start);
+      }
     }
     return { loss: n ? loss / n : NaN, accuracy: n ? correct / n : NaN };
   }
