@@ -20,6 +20,7 @@ import { runMeta } from '../runs/summary';
 import { enableSecondCore, setupKernels } from './kernel-setup';
 import { makeTrainer, trainVariant } from './train-session';
 import { planeView, RegionSampler } from './regions-session';
+import { PictureSampler } from './pictures-session';
 
 const port = parentPort;
 if (!port) throw new Error('worker.js must run in a worker thread');
@@ -43,6 +44,8 @@ const stopping = () => {
 const post = (m: WorkerToHost) => port.postMessage(m);
 /** the hidden layer whose units the region frames picture (the panel's choice) */
 let regionLayer = 0;
+/** image data: the first unit of the page of weight pictures (the panel's choice) */
+let weightPage = 0;
 
 async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void> {
   stopFlag = msg.stopFlag ? new Int32Array(msg.stopFlag) : null;
@@ -69,6 +72,14 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
       regions.layer = Math.min(regionLayer, trainer.net.layers.length - 2);
       post({ type: 'regions', variant, frame: regions.frame() });
     };
+    // image data: first-layer weights (a page of units) a few times a second, misclassified examples per epoch
+    const pictures = PictureSampler.for(trainer, data);
+    const postPictures = (force: boolean) => {
+      if (!pictures) return;
+      pictures.first = weightPage;
+      const p = pictures.due(performance.now(), force);
+      if (p) post({ type: 'pictures', variant, ...(p.weights ? { weights: p.weights } : {}), ...(p.errors ? { errors: p.errors } : {}) });
+    };
     const flush = () => {
       const progress = { step: trainer.step, totalSteps: trainer.totalSteps, epoch: trainer.epoch };
       const { data, count } = packer.take();
@@ -81,11 +92,15 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
       shouldStop: stopping,
       onStep: (r) => packer.add(r),
       onStepTransient: true, // packed at once
-      onEpoch: (r) => epochs.push(r),
+      onEpoch: (r) => {
+        epochs.push(r);
+        pictures?.epoch(r);
+      },
       onSlice: () => {
         const now = performance.now();
         if (now - lastPost >= msg.postIntervalMs) flush();
         if (regions?.due(now)) postRegions();
+        postPictures(false);
       },
       // a Stop must end the worker promptly: no full pass over the data after it
       evaluateOnStop: false,
@@ -94,6 +109,7 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
     });
     flush();
     postRegions(); // the final weights
+    postPictures(true);
     regions?.dispose();
     post({ type: 'variantDone', variant, runDir: dirs[v]!, summary: outcome.summary });
     trainer.dispose(); // its helper thread, if any
@@ -111,6 +127,10 @@ port.on('message', (msg: HostToWorker) => {
   }
   if (msg.type === 'regionLayer') {
     regionLayer = msg.layer;
+    return;
+  }
+  if (msg.type === 'weightPage') {
+    weightPage = msg.first;
     return;
   }
   run(msg).catch((e: unknown) => {

@@ -11,6 +11,8 @@ import {
 import { heatmapSpan, runStepSpan, type ClientRun } from './model';
 import { drawHistograms, renderTable } from './numbers';
 import { drawRegions } from './regions';
+import { drawErrors } from './errors';
+import { drawWeights } from './weights';
 import { scheduleRender } from './schedule';
 import { api, state, ui } from './state';
 
@@ -115,6 +117,8 @@ export function render(): void {
     v.dirtyFrom = Infinity;
     drawHistograms(card, v, vi);
     if (card.regions) drawRegions(card.regions, v, vi);
+    drawWeights(card, v, vi);
+    drawErrors(card, v, vi);
   });
   // the curves cost more to redraw than the heatmaps: at most 4 times a second while streaming
   const now = performance.now();

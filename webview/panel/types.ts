@@ -1,6 +1,8 @@
 /** The types of a variant's card and its heatmaps, shared by the panel's parts. Types only. */
 import type { attachCellInteraction, Heatmap } from '../shared/heatmap';
+import type { ErrorsView } from './errors';
 import type { RegionView } from './regions';
+import type { WeightsView } from './weights';
 
 export interface HeatView {
   hm: Heatmap;
@@ -20,4 +22,8 @@ export interface Card {
   hist: HTMLCanvasElement;
   /** 2-feature data: the decision regions and unit pictures */
   regions: RegionView | null;
+  /** the test set's confusion matrix (and, for image data, misclassified examples), once an epoch recorded them */
+  errors?: ErrorsView;
+  /** image data: the first layer's weights as pictures */
+  weights?: WeightsView;
 }
