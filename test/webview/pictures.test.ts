@@ -5,10 +5,13 @@
  * misclassified examples carries the true and predicted labels; the weight pictures' pixels are
  * the frame's weights on the theme's diverging scale, only a page of units is sent and another is
  * asked for; themes recolour; the HTML report draws both. Screenshots of each.
+ * The CLI's report of an MNIST run: 28×28 weight pictures and misclassified digits.
  * MLP_LENS_README_SHOTS=1 also writes media/screenshots/panel-errors.png and panel-weights.png.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadDataset } from '../../src/engine/datasets';
@@ -122,7 +125,6 @@ test('the confusion matrix, per-class accuracy and misclassified strip draw and 
   await frame(wv);
   await wv.screenshot('dark');
   await block.screenshot({ path: path.join(SCREEN_DIR, 'panel-errors-block-dark.png') });
-  if (process.env.MLP_LENS_README_SHOTS === '1') await block.screenshot({ path: path.join(ROOT, 'media/screenshots/panel-errors.png') });
   const dark = await wv.readCanvas('canvas.error-strip', 1);
   await wv.setTheme('light');
   await frame(wv);
@@ -164,7 +166,6 @@ test('the weight pictures\' pixels are the frame\'s weights on the diverging sca
   const block = wv.page.locator('article.variant').first().locator('.weights-block');
   assert.match(await block.locator('.region-caption').textContent() ?? '', /^units 0–63 of 96 at step \d+, 8×8 each/);
   await block.screenshot({ path: path.join(SCREEN_DIR, 'panel-weights-block-dark.png') });
-  if (process.env.MLP_LENS_README_SHOTS === '1') await block.screenshot({ path: path.join(ROOT, 'media/screenshots/panel-weights.png') });
   // keyboard: a unit's weight range read out
   await wv.page.focus('canvas.weight-pictures >> nth=0');
   await wv.page.keyboard.press('ArrowRight');
@@ -214,4 +215,42 @@ test('the HTML report draws the errors and the weight pictures', async () => {
   assert.deepEqual(errors, []);
   await page.screenshot({ path: path.join(SCREEN_DIR, 'report-digits-light.png'), fullPage: true });
   await ctx.close();
+});
+
+test('the CLI\'s report of an MNIST run: 28×28 weight pictures of every unit, misclassified digits', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-mnist-report-'));
+  const cfg = path.join(dir, 'mnist.mlp.json'), report = path.join(dir, 'report.html');
+  fs.writeFileSync(cfg, JSON.stringify({
+    // small initial weights: the pixels no digit touches keep theirs near 0, so the pictures show what was learnt
+    name: 'mnist-pictures', dataset: { type: 'mnist' }, layers: [80], activation: 'relu', init: { scheme: 'normal', std: 0.01 },
+    optimizer: 'adam', lr: 0.001, batchSize: 64, epochs: 3, seed: 0, probes: { every: 10 },
+  }));
+  execFileSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'train', cfg, '--out', path.join(dir, 'runs'), '--report', report], { stdio: 'pipe' });
+  const b = await browser();
+  const ctx = await b.newContext({ viewport: { width: 900, height: 900 }, colorScheme: 'dark' });
+  const page = await ctx.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.route((u) => !u.href.startsWith('file:'), (r) => r.abort());
+  await page.goto(`file://${report}`);
+  await page.waitForFunction(() => !!document.querySelector('.weights-block[data-step]') && !!document.querySelector('canvas.error-strip:not([hidden])'));
+  const weights = page.locator('.weights-block');
+  assert.match(await weights.locator('.region-caption').textContent() ?? '', /^units 0–63 of 80 at step \d+, 28×28 each/);
+  // the report holds every unit: the next page draws without a worker
+  await weights.getByRole('button', { name: 'Next ›' }).click();
+  assert.match(await weights.locator('.region-caption').textContent() ?? '', /^units 64–79 of 80/);
+  await weights.getByRole('button', { name: '‹ Previous' }).click();
+  const strip = await page.locator('canvas.error-strip').getAttribute('aria-label');
+  assert.equal((strip?.match(/example \d+, true \d, predicted \d/g) ?? []).length, 16);
+  assert.deepEqual(errors, []);
+  // from the page's top (the sticky header then covers nothing of the blocks)
+  await page.evaluate(() => window.scrollTo(0, 0));
+  for (const [sel, name] of [['.weights-block', 'weights'], ['.errors-block', 'errors']] as const) {
+    const box = (await page.locator(sel).boundingBox())!;
+    const clip = { x: box.x - 4, y: box.y - 4, width: box.width + 8, height: box.height + 8 };
+    await page.screenshot({ path: path.join(SCREEN_DIR, `report-mnist-${name}-dark.png`), fullPage: true, clip });
+    if (process.env.MLP_LENS_README_SHOTS === '1') await page.screenshot({ path: path.join(ROOT, `media/screenshots/panel-${name}.png`), fullPage: true, clip });
+  }
+  await ctx.close();
+  fs.rmSync(dir, { recursive: true, force: true });
 });

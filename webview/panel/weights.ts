@@ -65,7 +65,7 @@ function weightsBlock(v: ClientVariant, vi: number): WeightsView {
   next.title = `the next ${WEIGHT_PAGE} units`;
   const scaleLabel = el('label', undefined, 'Scale ');
   const scale = el('select');
-  for (const [val, text] of [['unit', 'per unit'], ['shared', 'shared by the units shown']]) {
+  for (const [val, text] of [['unit', 'per unit'], ['shared', 'shared']]) {
     const o = el('option', undefined, text);
     o.value = val!;
     scale.append(o);
