@@ -58,7 +58,7 @@ function errorsBlock(v: ClientVariant, vi: number): ErrorsView {
   strip.dataset.variant = String(vi);
   strip.hidden = true;
   const stripCaption = el('div', 'muted region-caption');
-  const details = el('details', 'region-numbers');
+  const details = el('details', 'view-numbers');
   details.append(el('summary', undefined, 'Confusion matrix (table)'));
   const table = el('div', 'table-box');
   details.append(table);

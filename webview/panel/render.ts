@@ -11,6 +11,7 @@ import {
 import { heatmapSpan, runStepSpan, type ClientRun } from './model';
 import { drawHistograms, renderTable } from './numbers';
 import { drawRegions } from './regions';
+import { drawDistributions } from './distributions';
 import { drawErrors } from './errors';
 import { drawWeights } from './weights';
 import { scheduleRender } from './schedule';
@@ -117,6 +118,7 @@ export function render(): void {
     v.dirtyFrom = Infinity;
     drawHistograms(card, v, vi);
     if (card.regions) drawRegions(card.regions, v, vi);
+    drawDistributions(card, v, vi);
     drawWeights(card, v, vi);
     drawErrors(card, v, vi);
   });

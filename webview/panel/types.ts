@@ -1,5 +1,6 @@
 /** The types of a variant's card and its heatmaps, shared by the panel's parts. Types only. */
 import type { attachCellInteraction, Heatmap } from '../shared/heatmap';
+import type { LayerMeta } from '../../src/shared/columns';
 import type { ErrorsView } from './errors';
 import type { RegionView } from './regions';
 import type { WeightsView } from './weights';
@@ -26,4 +27,18 @@ export interface Card {
   errors?: ErrorsView;
   /** image data: the first layer's weights as pictures */
   weights?: WeightsView;
+  /** the hidden layers' activation distributions over time */
+  dist?: DistView;
+}
+
+/** A variant's distributions over time (distributions.ts): per hidden layer, its heatmap and bands. */
+export interface DistView {
+  root: HTMLElement;
+  layers: {
+    meta: LayerMeta;
+    hm: Heatmap;
+    bands: HTMLCanvasElement;
+    interaction: ReturnType<typeof attachCellInteraction>;
+  }[];
+  key: string;
 }

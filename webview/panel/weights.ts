@@ -77,7 +77,7 @@ function weightsBlock(v: ClientVariant, vi: number): WeightsView {
   canvas.setAttribute('role', 'img');
   canvas.dataset.variant = String(vi);
   const caption = el('div', 'muted region-caption');
-  const details = el('details', 'region-numbers');
+  const details = el('details', 'view-numbers');
   details.append(el('summary', undefined, 'Weights per unit (table)'));
   const table = el('div', 'table-box');
   details.append(table);
