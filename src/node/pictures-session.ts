@@ -1,8 +1,8 @@
 /**
  * Pictures of image data while a variant trains (digits, MNIST): the first layer's weights of a
  * page of units, at most every PICTURE_INTERVAL_MS (and, after one that took t ms, not again for
- * PICTURE_COST_FACTOR·t ms), and the newest epoch's misclassified test examples, posted at most
- * as often. Only the units the panel shows are encoded (a page of WEIGHT_PAGE; the panel asks
+ * PICTURE_COST_FACTOR·t ms per variant training beside it: at most about 2.5% of the worker's
+ * time), and the newest epoch's misclassified test examples, posted at most as often. Only the units the panel shows are encoded (a page of WEIGHT_PAGE; the panel asks
  * for another page). The CLI makes one of each at a variant's end for its report.
  */
 import { imageShapeOf, exampleImages, REPORT_WEIGHT_UNITS, WEIGHT_PAGE, weightPictures, type WeightPictures } from '../engine/pictures';
@@ -37,12 +37,13 @@ export class PictureSampler {
   private pendingErrors: EpochRecord | null = null;
   private nextErrors = 0;
 
-  private constructor(readonly trainer: Trainer, private readonly data: Dataset) {
+  private constructor(readonly trainer: Trainer, private readonly data: Dataset, private readonly sideBySide: number) {
     this.shape = imageShapeOf(data)!;
   }
 
-  static for(trainer: Trainer, data: Dataset): PictureSampler | null {
-    return imageShapeOf(data) ? new PictureSampler(trainer, data) : null;
+  /** `sideBySide`: the variants training in the same worker (they share its time). */
+  static for(trainer: Trainer, data: Dataset, sideBySide = 1): PictureSampler | null {
+    return imageShapeOf(data) ? new PictureSampler(trainer, data, sideBySide) : null;
   }
 
   /** The first layer's weights of `count` units from `first` as a frame. */
@@ -67,7 +68,7 @@ export class PictureSampler {
       const t0 = performance.now();
       out.weights = this.weightFrame();
       const ms = performance.now() - t0;
-      this.next = t0 + ms + Math.max(PICTURE_INTERVAL_MS, ms * PICTURE_COST_FACTOR);
+      this.next = t0 + ms + Math.max(PICTURE_INTERVAL_MS, ms * PICTURE_COST_FACTOR * this.sideBySide);
     }
     if (this.pendingErrors && (force || now >= this.nextErrors)) {
       out.errors = errorStrip(this.data, this.pendingErrors);

@@ -73,7 +73,7 @@ async function run(msg: Extract<HostToWorker, { type: 'start' }>): Promise<void>
       post({ type: 'regions', variant, frame: regions.frame() });
     };
     // image data: first-layer weights (a page of units) a few times a second, misclassified examples per epoch
-    const pictures = PictureSampler.for(trainer, data);
+    const pictures = PictureSampler.for(trainer, data, trainers.length);
     const postPictures = (force: boolean) => {
       if (!pictures) return;
       pictures.first = weightPage;
