@@ -10,7 +10,7 @@ import { ErrorCounter, type TestErrors } from './errors';
 import { Network } from './network';
 import type { DType, LossInfo, NetworkOptions } from './network-types';
 import { learningRate, learningRateInto, Optimizer } from './optimizers';
-import { copyLayerProbes, measureIntoRecord, measureLayers, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
+import { copyLayerProbes, measureIntoRecord, measureLayers, parameterPercentiles, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
 import { Rng } from './rng';
 import { InputError, type Dataset, type ResolvedConfig } from './types';
 
@@ -259,6 +259,7 @@ export class Trainer {
     const kept = probe && this.transient ? this.kept : null;
     const measured = kept !== null && measureIntoRecord(net, this.probes, kept.layers);
     if (probe && !measured) measureLayers(net, M, this.probes, true);
+    if (probe) parameterPercentiles(net, this.probes);
 
     this.step = stepNo;
     this.sinceLoss += this.info.loss * M;

@@ -13,7 +13,7 @@
 import { CONFUSION_MAX_CLASSES, MISCLASSIFIED_SHOWN, type TestErrors } from '../engine/errors';
 import { isObj } from '../engine/guards';
 import type { EpochRecord, EvalResult, StepRecord } from '../engine/trainer';
-import type { LayerProbe } from '../engine/probes';
+import { PARAM_PERCENTILES, type LayerProbe } from '../engine/probes';
 import { HIDDEN_ACTIVATIONS, type ResolvedConfig } from '../engine/types';
 
 /** The schema's limits (media/mlp-config.schema.json definitions/layers and probes). */
@@ -99,6 +99,12 @@ function layerProbe(v: unknown, k: number, cfg: RecordShape): LayerProbe | strin
     mean: v.mean as number, std: v.std as number, gradW: v.gradW as number, gradB: v.gradB as number,
     delta: v.delta as number, updateRatio: v.updateRatio as number,
   };
+  for (const key of ['weightPercentiles', 'gradPercentiles'] as const) {
+    if (v[key] === undefined) continue;
+    const bad = numbersProblem(v[key], PARAM_PERCENTILES.length, `${at}.${key}`);
+    if (bad) return bad;
+    out[key] = v[key] as number[];
+  }
   if (v.histogram !== undefined) {
     const h = v.histogram;
     if (!hidden) return `${at}.histogram is there for the output layer`;

@@ -1,7 +1,8 @@
 /**
  * Distributions over time in the training panel: a run trained by the real worker (one record per
  * column), its heatmap cells (bin × step) read out with the keyboard against the histograms in the
- * run's records on disk, and its percentile bands' numbers against the same histograms; themes
+ * run's records on disk, and its percentile bands' numbers against the same histograms; the
+ * weights' and gradients' percentile bands against the records' percentile probes; themes
  * recolour; the HTML report draws them. Screenshots of each.
  * MLP_LENS_README_SHOTS=1 also writes media/screenshots/panel-distributions.png.
  */
@@ -71,6 +72,14 @@ test('the histogram cells and percentile bands match the run\'s records', async 
     assert.ok(label.includes(`the median is ${median.toPrecision(3)}`), `${label} (median ${median})`);
     const p16 = percentileOfHistogram(counts(steps[n - 1]!), 0, 1, BAND_PERCENTILES[2]!);
     assert.ok(label.includes(`16th to 84th percentile ${p16.toPrecision(3)} to`), label);
+  }
+  // the weights' and gradients' percentile bands: every weight layer, the last record's numbers
+  for (let k = 0; k < 3; k++) {
+    for (const [kind, field] of [['w', 'weightPercentiles'], ['g', 'gradPercentiles']] as const) {
+      const label = (await wv.page.locator(`canvas.param-bands[data-variant="1"][data-layer="${k}"][data-kind="${kind}"]`).getAttribute('aria-label')) ?? '';
+      const p = steps[n - 1]!.layers[k]![field]!;
+      assert.ok(label.includes(`the median is ${p[2]!.toPrecision(3)}, 16th to 84th percentile ${p[1]!.toPrecision(3)} to ${p[3]!.toPrecision(3)}, range ${p[0]!.toPrecision(3)} to ${p[4]!.toPrecision(3)}`), `${kind} layer ${k}: ${label}`);
+    }
   }
   await wv.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   const block = wv.page.locator('.dist-block').nth(1);

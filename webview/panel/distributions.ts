@@ -8,7 +8,7 @@
  * off each column's histogram. Arrow keys move over the heatmap's cells and read the share out.
  */
 import { BAND_PERCENTILES, percentileOfHistogram } from '../../src/engine/percentiles';
-import type { LayerMeta } from '../../src/shared/columns';
+import { PERCENTILE_QUANTITIES, type LayerMeta } from '../../src/shared/columns';
 import { fitCanvas } from '../shared/canvas';
 import { ColorScale, Ramp } from '../shared/colorscale';
 import { attachCellInteraction, Heatmap, type Cell } from '../shared/heatmap';
@@ -73,7 +73,28 @@ function distBlock(v: ClientVariant, vi: number, hidden: LayerMeta[]): DistView 
     });
     layers.push({ meta: l, hm, bands, interaction });
   }
-  const view: DistView = { root, layers, key: '' };
+  // the weights' and gradients' percentiles of every layer (hidden until a column has them)
+  const params: DistView['params'] = [];
+  const pbox = el('div', 'dist-params');
+  pbox.append(el('div', 'hm-title', 'Weights and weight gradients over time: percentile bands (0–100, 16–84) and median'));
+  for (const l of v.store.meta ?? []) {
+    const row = el('div', 'dist-param-row');
+    for (const kind of ['w', 'g'] as const) {
+      const cell = el('div', 'dist-param');
+      cell.append(el('div', 'dist-label muted', `${l.name}: ${kind === 'w' ? 'weights W' : 'gradient dW'}`));
+      const canvas = el('canvas', 'param-bands');
+      canvas.setAttribute('role', 'img');
+      canvas.dataset.variant = String(vi);
+      canvas.dataset.layer = String(l.index);
+      canvas.dataset.kind = kind;
+      cell.append(canvas);
+      row.append(cell);
+      params.push({ meta: l, kind, canvas });
+    }
+    pbox.append(row);
+  }
+  root.append(pbox);
+  const view: DistView = { root, layers, params, key: '' };
   return view;
 }
 
@@ -110,27 +131,41 @@ function drawView(view: DistView, v: ClientVariant, vi: number): void {
     });
     drawBands(l, v, vi, n, fill);
   }
+  drawParams(view, v, vi, n, fill);
 }
 
-/** Percentile bands of layer l over its columns, read off each column's histogram. */
+/** Percentile bands of layer l's activations over its columns, read off each column's histogram. */
 function drawBands(l: LayerDist, v: ClientVariant, vi: number, n: number, fill: number): void {
-  const c = l.bands, th = state.theme;
-  const { w, h, dpr } = fitCanvas(c);
-  const ctx = c.getContext('2d');
-  if (!ctx) return;
-  ctx.fillStyle = th.background;
-  ctx.fillRect(0, 0, w, h);
   const B = l.meta.histBins, [lo, hi] = l.meta.histRange ?? [0, 1], hist = v.store.layers[l.meta.index]!.hist;
   const P = BAND_PERCENTILES.length, vals = new Float64Array(n * P);
   for (let col = 0; col < n; col++) {
     const counts = hist.subarray(col * B, col * B + B);
     for (let j = 0; j < P; j++) vals[col * P + j] = percentileOfHistogram(counts, lo, hi, BAND_PERCENTILES[j]!);
   }
+  paintBands(l.bands, vals, P, n, fill, lo, hi, vi);
+  const last = n - 1, mid = (P - 1) / 2;
+  if (last >= 0) {
+    const q = (j: number) => vals[last * P + j]!.toPrecision(3);
+    l.bands.setAttribute('aria-label', `Percentile bands of ${l.meta.name}'s activations over training for ${v.meta.name}, read off the histograms: at the last column the median is ${q(mid)}, 16th to 84th percentile ${q(2)} to ${q(P - 3)}, range ${q(0)} to ${q(P - 1)}.`);
+  }
+}
+
+/**
+ * Bands between percentile j and P−1−j of each column (vals: n × P, ascending percentiles), the
+ * outer ones fainter, and the median as a line in the foreground colour, over [lo, hi].
+ */
+function paintBands(c: HTMLCanvasElement, vals: Float64Array, P: number, n: number, fill: number, lo: number, hi: number, vi: number): void {
+  const th = state.theme;
+  const { w, h, dpr } = fitCanvas(c);
+  const ctx = c.getContext('2d');
+  if (!ctx) return;
+  ctx.fillStyle = th.background;
+  ctx.fillRect(0, 0, w, h);
   const x = (col: number) => ((col + 0.5) / Math.max(1, n)) * w * fill;
   const y = (val: number) => h - ((val - lo) / (hi - lo || 1)) * (h - 2 * dpr) - dpr;
   const color: RGBA = parseColor(th.series[vi % th.series.length]!);
-  // the outer bands first, fainter; then the median
-  for (let j = 0; j < (P - 1) / 2; j++) {
+  const bands = (P - 1) / 2;
+  for (let j = 0; j < bands; j++) {
     ctx.beginPath();
     let started = false;
     for (let col = 0; col < n; col++) {
@@ -145,14 +180,13 @@ function drawBands(l: LayerDist, v: ClientVariant, vi: number, n: number, fill: 
       if (Number.isFinite(b)) ctx.lineTo(x(col), y(b));
     }
     ctx.closePath();
-    ctx.fillStyle = `rgba(${color[0]},${color[1]},${color[2]},${0.12 + 0.16 * j})`;
+    ctx.fillStyle = `rgba(${color[0]},${color[1]},${color[2]},${0.12 + (0.48 * (j + 1)) / bands})`;
     if (started) ctx.fill();
   }
-  const mid = (P - 1) / 2;
   ctx.beginPath();
   let started = false;
   for (let col = 0; col < n; col++) {
-    const m = vals[col * P + mid]!;
+    const m = vals[col * P + bands]!;
     if (!Number.isFinite(m)) continue;
     if (!started) ctx.moveTo(x(col), y(m));
     else ctx.lineTo(x(col), y(m));
@@ -164,12 +198,40 @@ function drawBands(l: LayerDist, v: ClientVariant, vi: number, n: number, fill: 
   ctx.fillStyle = th.muted;
   ctx.font = `${9 * dpr}px ${th.fontFamily}`;
   ctx.textBaseline = 'top';
-  ctx.fillText(String(hi), 2 * dpr, dpr);
+  ctx.fillText(fmtEnd(hi), 2 * dpr, dpr);
   ctx.textBaseline = 'bottom';
-  ctx.fillText(String(lo), 2 * dpr, h - dpr);
-  const last = n - 1;
-  if (last >= 0) {
-    const q = (j: number) => vals[last * P + j]!.toPrecision(3);
-    c.setAttribute('aria-label', `Percentile bands of ${l.meta.name}'s activations over training for ${v.meta.name}, read off the histograms: at the last column the median is ${q(mid)}, 16th to 84th percentile ${q(2)} to ${q(P - 3)}, range ${q(0)} to ${q(P - 1)}.`);
+  ctx.fillText(fmtEnd(lo), 2 * dpr, h - dpr);
+}
+
+const fmtEnd = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(2));
+
+/** The weights' (w…) or gradients' (g…) recorded percentiles of layer k as n × 5 values; null when none is recorded. */
+function paramValues(v: ClientVariant, k: number, kind: 'w' | 'g', n: number): Float64Array | null {
+  const q = v.store.layers[k]!.q, names = PERCENTILE_QUANTITIES.filter((name) => name[0] === kind);
+  const vals = new Float64Array(n * names.length);
+  let any = false;
+  for (let col = 0; col < n; col++) {
+    names.forEach((name, j) => {
+      const x = q[name][col]!;
+      vals[col * names.length + j] = x;
+      if (Number.isFinite(x)) any = true;
+    });
+  }
+  return any ? vals : null;
+}
+
+/** The weights' and weight gradients' percentile bands of every layer, when the run recorded them. */
+function drawParams(view: DistView, v: ClientVariant, vi: number, n: number, fill: number): void {
+  for (const p of view.params) {
+    const vals = paramValues(v, p.meta.index, p.kind, n);
+    p.canvas.hidden = !vals;
+    if (!vals) continue;
+    let span = 0;
+    for (const x of vals) if (Number.isFinite(x)) span = Math.max(span, Math.abs(x));
+    span ||= 1;
+    paintBands(p.canvas, vals, 5, n, fill, -span, span, vi);
+    const last = (n - 1) * 5, f = (j: number) => vals[last + j]!.toPrecision(3);
+    const what = p.kind === 'w' ? 'weights' : 'weight gradients';
+    p.canvas.setAttribute('aria-label', `Percentiles of ${p.meta.name}'s ${what} over training for ${v.meta.name} (0–100 and 16–84 bands, the median a line; symmetric axis ±${span.toPrecision(3)}): at the last column the median is ${f(2)}, 16th to 84th percentile ${f(1)} to ${f(3)}, range ${f(0)} to ${f(4)}.`);
   }
 }

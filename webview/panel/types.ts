@@ -40,5 +40,7 @@ export interface DistView {
     bands: HTMLCanvasElement;
     interaction: ReturnType<typeof attachCellInteraction>;
   }[];
+  /** per layer: the weights' (w) and weight gradients' (g) percentile bands */
+  params: { meta: LayerMeta; kind: 'w' | 'g'; canvas: HTMLCanvasElement }[];
   key: string;
 }
