@@ -44,7 +44,7 @@ export interface LayerProbe {
 /** The percentiles of each layer's weights and weight gradients a step record holds. */
 export const PARAM_PERCENTILES: readonly number[] = [0, 16, 50, 84, 100];
 /** Entries of W_k (and dW_k) the percentiles are taken over: all of a smaller layer, else this many at evenly strided positions. */
-export const PARAM_SAMPLE = 256;
+export const PARAM_SAMPLE = 128;
 
 /**
  * Lists of numbers in a record: number[] in every record that is kept (fresh records, records read
