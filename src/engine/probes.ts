@@ -45,6 +45,19 @@ export interface LayerProbe {
 export const PARAM_PERCENTILES: readonly number[] = [0, 16, 50, 84, 100];
 /** Entries of W_k (and dW_k) the percentiles are taken over: all of a smaller layer, else this many at evenly strided positions. */
 export const PARAM_SAMPLE = 128;
+/**
+ * The percentiles are measured at every k-th probe step, k = ⌈PARAM_PERCENTILE_WEIGHTS / the
+ * network's weights⌉ (1 from 4,096 weights on): sorting a tiny network's weights costs as much as
+ * its step. The records between repeat the last measurement.
+ */
+export const PARAM_PERCENTILE_WEIGHTS = 4096;
+
+/** Probe steps per measurement of the parameter percentiles for a network of these layers. */
+export function percentileEvery(layers: readonly { W: { length: number } }[]): number {
+  let n = 0;
+  for (const l of layers) n += l.W.length;
+  return Math.max(1, Math.ceil(PARAM_PERCENTILE_WEIGHTS / Math.max(1, n)));
+}
 
 /**
  * Lists of numbers in a record: number[] in every record that is kept (fresh records, records read

@@ -10,7 +10,7 @@ import { ErrorCounter, type TestErrors } from './errors';
 import { Network } from './network';
 import type { DType, LossInfo, NetworkOptions } from './network-types';
 import { learningRate, learningRateInto, Optimizer } from './optimizers';
-import { copyLayerProbes, measureIntoRecord, measureLayers, parameterPercentiles, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
+import { copyLayerProbes, measureIntoRecord, measureLayers, parameterPercentiles, percentileEvery, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
 import { Rng } from './rng';
 import { InputError, type Dataset, type ResolvedConfig } from './types';
 
@@ -145,6 +145,9 @@ export class Trainer {
   /** the test split's confusion matrix at an epoch's end (null: no test split, or too many classes) */
   private readonly errors: ErrorCounter | null;
   private readonly pred: Int32Array;
+  /** probe steps per measurement of the weights' and gradients' percentiles, and until the next */
+  private readonly percentilesEvery: number;
+  private percentilesIn = 0;
   /** net.deltaSq as 16-bit words: word 4k + 3 holds ‖δ_k‖²'s sign and exponent (little-endian, as every engine this runs in) */
   private readonly deltaSqHi: Uint16Array;
   private posInEpoch = 0;
@@ -186,6 +189,7 @@ export class Trainer {
     const classes = cfg.output === 'sigmoid' ? 2 : data.classes;
     this.errors = data.testY.length > 0 && ErrorCounter.recorded(classes) ? new ErrorCounter(classes) : null;
     this.pred = new Int32Array(this.errors ? B : 0);
+    this.percentilesEvery = percentileEvery(this.net.layers);
   }
 
   get batchSize(): number {
@@ -259,7 +263,10 @@ export class Trainer {
     const kept = probe && this.transient ? this.kept : null;
     const measured = kept !== null && measureIntoRecord(net, this.probes, kept.layers);
     if (probe && !measured) measureLayers(net, M, this.probes, true);
-    if (probe) parameterPercentiles(net, this.probes);
+    if (probe && --this.percentilesIn <= 0) {
+      parameterPercentiles(net, this.probes);
+      this.percentilesIn = this.percentilesEvery;
+    }
 
     this.step = stepNo;
     this.sinceLoss += this.info.loss * M;

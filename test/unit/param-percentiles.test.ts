@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { percentileOfSorted } from '../../src/engine/percentiles';
-import { PARAM_PERCENTILES, PARAM_SAMPLE, shellSort } from '../../src/engine/probes';
+import { PARAM_PERCENTILES, PARAM_SAMPLE, percentileEvery, shellSort } from '../../src/engine/probes';
 import { Rng } from '../../src/engine/rng';
 import { Trainer, type StepRecord } from '../../src/engine/trainer';
 import { readCheckedRecords } from '../../src/runs/read';
@@ -49,6 +49,21 @@ test('a large layer: the percentiles of its strided sample, close to the whole l
   assert.deepEqual(got, pct(sorted(sample)));
   const all = pct(sorted(W)), spread = all[4]! - all[0]!;
   for (let j = 1; j < 4; j++) assert.ok(Math.abs(got[j]! - all[j]!) < 0.08 * spread, `p${PARAM_PERCENTILES[j]}: ${got[j]} vs ${all[j]} of all`);
+  trainer.dispose();
+});
+
+test('a tiny network measures them every k-th probe step (k from its size); the records between repeat them', () => {
+  const trainer = new Trainer(makeConfig({ layers: [8, 6], batchSize: 16, epochs: 20 }), randomDataset(64, 5, 3, 4));
+  const k = percentileEvery(trainer.net.layers);
+  assert.equal(k, Math.ceil(4096 / (40 + 48 + 18)));
+  assert.equal(percentileEvery([{ W: { length: 5000 } }]), 1, 'from 4,096 weights on: every probe step');
+  const recs: StepRecord[] = [];
+  trainer.runSteps(k + 1, { step: (r) => recs.push(r) });
+  assert.equal(recs.length, k + 1);
+  const w = (i: number) => Array.from(recs[i]!.layers[0]!.weightPercentiles!);
+  for (let i = 1; i < k; i++) assert.deepEqual(w(i), w(0), `record ${i + 1} repeats the first measurement`);
+  assert.notDeepEqual(w(k), w(0), `record ${k + 1} is measured afresh (the weights moved)`);
+  assert.deepEqual(w(k), pct(sorted(trainer.net.layers[0]!.W)));
   trainer.dispose();
 });
 
