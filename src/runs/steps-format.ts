@@ -234,6 +234,16 @@ export function decodeStep(L: StepsLayout, view: DataView, bytes: Uint8Array, of
       layer: layers.length, activation: s.activation, saturation: s.hidden ? f(0) : null,
       mean: f(1), std: f(2), gradW: f(3), gradB: f(4), delta: f(5), updateRatio: f(6),
     };
+    // the percentiles before the histogram: the key order of the trainer's records (the same JSON)
+    if (s.pct >= 0) {
+      const P = PARAM_PERCENTILES.length, w = new Array<number>(P), g = new Array<number>(P), h = off + s.pct;
+      for (let j = 0; j < P; j++) {
+        w[j] = view.getFloat64(h + 8 * j, true);
+        g[j] = view.getFloat64(h + 8 * (P + j), true);
+      }
+      p.weightPercentiles = w;
+      p.gradPercentiles = g;
+    }
     if (s.hist >= 0) {
       const counts = new Array<number>(s.bins), h = off + s.hist;
       for (let b = 0; b < s.bins; b++) counts[b] = s.histSize === 2 ? view.getUint16(h + 2 * b, true) : view.getUint32(h + 4 * b, true);
@@ -247,15 +257,6 @@ export function decodeStep(L: StepsLayout, view: DataView, bytes: Uint8Array, of
         u[j] = c / rows;
       }
       p.unitSaturation = u;
-    }
-    if (s.pct >= 0) {
-      const P = PARAM_PERCENTILES.length, w = new Array<number>(P), g = new Array<number>(P), h = off + s.pct;
-      for (let j = 0; j < P; j++) {
-        w[j] = view.getFloat64(h + 8 * j, true);
-        g[j] = view.getFloat64(h + 8 * (P + j), true);
-      }
-      p.weightPercentiles = w;
-      p.gradPercentiles = g;
     }
     layers.push(p);
   }
