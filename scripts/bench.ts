@@ -33,6 +33,7 @@ import * as path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { availableKernelPaths, kernelPathProblem, selectedKernelPath, type KernelPath } from '../src/engine/kernel-path';
 import { Rng } from '../src/engine/rng';
+import { parameterPercentiles, percentileEvery } from '../src/engine/probes';
 import { Trainer, type StepRecord } from '../src/engine/trainer';
 import type { Dataset, HiddenActivation, ResolvedConfig } from '../src/engine/types';
 import { enableSecondCore, setupKernels } from '../src/node/kernel-setup';
@@ -180,6 +181,26 @@ function config(w: Workload, probeEvery: number): ResolvedConfig {
     lr: LR, schedule: { type: 'constant' }, batchSize: w.batch, epochs: 1_000_000, seed: 0,
     probes: { every: probeEvery, histogramBins: 20, unitSaturation: true },
   };
+}
+
+/**
+ * The weight and gradient percentiles' share of a probed step: rounds of K probed steps, then K
+ * parameterPercentiles calls on the same network, taken in turn (so load hits both alike); the
+ * median of the rounds' ratios.
+ */
+function percentileShare(c: EngineContender): number {
+  const t = c.trainer, K = Math.max(4, Math.round(2e6 / parameters(t.net.sizes) / 4));
+  const sink = { transientSteps: true };
+  const ratios: number[] = [];
+  for (let r = 0; r < 15; r++) {
+    let t0 = performance.now();
+    const steps = t.runSteps(K, sink);
+    const step = (performance.now() - t0) / Math.max(1, steps);
+    t0 = performance.now();
+    for (let k = 0; k < K; k++) parameterPercentiles(t.net, t.probes);
+    ratios.push((performance.now() - t0) / K / step);
+  }
+  return median(ratios);
 }
 
 class EngineContender {
@@ -371,12 +392,14 @@ async function main(): Promise<void> {
       if (torch.length) torchTable.push(...torchRatios(w.name, rows));
       const allocOn = await bytesPerStep(on, 1), allocOff = await bytesPerStep(off, 1);
       console.log(`  JS heap taken per step in Trainer.runSteps (V8's sampling heap profiler, garbage included; the epoch records too): probes on ${allocOn.toFixed(1)} bytes, off ${allocOff.toFixed(1)}`);
+      const every = percentileEvery(on.trainer.net.layers), pp = percentileShare(on) / every;
+      console.log(`  weight and gradient percentiles (part of "probes on", measured every ${every === 1 ? '' : `${every}th `}probe step): ${pct(pp)} of a probed step (median of 15 rounds timed in turn with training steps)`);
       const mix = on.trainer.net.productCounts;
       if (mix) console.log(`  products: ${(100 * mix.spmm / (mix.spmm + mix.gemm)).toFixed(0)}% on spmm (ReLU's zeros skipped), the rest on the dense GEMM`);
       console.log('');
       dual?.trainer.dispose();
       results.push({
-        workload: w.name, sizes: w.sizes, batch: w.batch, activation: w.activation, parameters: params, kernel: selected, probeCost: cost, probeCostRounds: paired, heapBytesPerStep: { on: allocOn, off: allocOff },
+        workload: w.name, sizes: w.sizes, batch: w.batch, activation: w.activation, parameters: params, kernel: selected, probeCost: cost, percentileShare: pp, probeCostRounds: paired, heapBytesPerStep: { on: allocOn, off: allocOff },
         rows: rows.map((r) => ({ name: r.name, median: median(r.samples), min: Math.min(...r.samples), max: Math.max(...r.samples), samples: r.samples })),
       });
     }

@@ -305,6 +305,21 @@ export class Network {
     return this.wasm ? probeViews(this.wasm, this.layers, bins) : null;
   }
 
+  /** The predicted class of each of the last forward pass's first M rows, as lossAndCorrect counts them. */
+  predictRows(M: number, out: Int32Array): void {
+    const L = this.layers.length, n = this.sizes[L]!, scores = this.deltas[L - 1]!;
+    if (this.output === 'sigmoid') {
+      for (let m = 0; m < M; m++) out[m] = scores[m]! > 0 ? 1 : 0;
+      return;
+    }
+    for (let m = 0; m < M; m++) {
+      const r = m * n;
+      let max = -Infinity, arg = 0;
+      for (let j = 0; j < n; j++) if (scores[r + j]! > max) { max = scores[r + j]!; arg = j; }
+      out[m] = arg;
+    }
+  }
+
   /**
    * Mean loss and correct count of the last forward pass against labels y (first M).
    * Softmax: loss = mean(logsumexp(s) − s_y), computed from the kept scores (log-sum-exp with

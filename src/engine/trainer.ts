@@ -6,10 +6,11 @@
 import type { DrawCache } from './draws';
 import type { KernelPath } from './kernel-path';
 import { type FloatArray } from './kernels';
+import { ErrorCounter, type TestErrors } from './errors';
 import { Network } from './network';
 import type { DType, LossInfo, NetworkOptions } from './network-types';
 import { learningRate, learningRateInto, Optimizer } from './optimizers';
-import { copyLayerProbes, measureIntoRecord, measureLayers, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
+import { copyLayerProbes, measureIntoRecord, measureLayers, parameterPercentiles, percentileEvery, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
 import { Rng, type RngState } from './rng';
 import { InputError, type Dataset, type ResolvedConfig } from './types';
 
@@ -43,6 +44,8 @@ export interface EpochRecord {
   train: EvalResult;
   /** full pass over the test split; null when there is none */
   test: EvalResult | null;
+  /** the test split's confusion matrix and first misclassified examples (errors.ts); absent without a test split or beyond 32 classes */
+  errors?: TestErrors;
 }
 
 export interface Divergence {
@@ -75,6 +78,12 @@ export interface TrainerState {
   optimizer: FloatArray[];
   params: FloatArray;
   sparse: { sparse: boolean[]; retry: number[] } | null;
+  /**
+   * The weight and gradient percentile probes: probe steps until the next measurement, and the
+   * last measurement per layer (records between measurements repeat it). Absent: measure at the
+   * next probe step.
+   */
+  percentiles?: { in: number; weights: number[][]; grads: number[][] };
 }
 
 export interface RecordSink {
@@ -161,6 +170,12 @@ export class Trainer {
   private readonly rowViews: Float32Array[] | null;
   private readonly tuner: ThreadTuner | null;
   private readonly info: LossInfo = { loss: 0, correct: 0 };
+  /** the test split's confusion matrix at an epoch's end (null: no test split, or too many classes) */
+  private readonly errors: ErrorCounter | null;
+  private readonly pred: Int32Array;
+  /** probe steps per measurement of the weights' and gradients' percentiles, and until the next (kept in TrainerState) */
+  private readonly percentilesEvery: number;
+  private percentilesIn = 0;
   private posInEpoch = 0;
   /**
    * Running sums since the last record (0 loss·M, 1 correct, 2 examples) and over the epoch
@@ -197,6 +212,10 @@ export class Trainer {
     const F = data.features;
     this.rowViews = F >= 32 && dtype === 'float32' ? rowViewsOf(data) : null;
     this.yb = new Int32Array(B);
+    const classes = cfg.output === 'sigmoid' ? 2 : data.classes;
+    this.errors = data.testY.length > 0 && ErrorCounter.recorded(classes) ? new ErrorCounter(classes) : null;
+    this.pred = new Int32Array(this.errors ? B : 0);
+    this.percentilesEvery = percentileEvery(this.net.layers);
   }
 
   get batchSize(): number {
@@ -272,6 +291,10 @@ export class Trainer {
     const kept = probe && this.transient ? this.kept : null;
     const measured = kept !== null && measureIntoRecord(net, this.probes, kept.layers);
     if (probe && !measured) measureLayers(net, M, this.probes, true);
+    if (probe && --this.percentilesIn <= 0) {
+      parameterPercentiles(net, this.probes);
+      this.percentilesIn = this.percentilesEvery;
+    }
 
     this.step = stepNo;
     this.posInEpoch += M;
@@ -308,8 +331,9 @@ export class Trainer {
     const rec: EpochRecord = {
       kind: 'epoch', epoch: this.epoch + 1, step: this.step,
       train: { loss: this.sums[3]! / this.sums[5]!, accuracy: this.sums[4]! / this.sums[5]! },
-      test: this.data.testY.length > 0 ? this.evaluate(this.data.testX, this.data.testY) : null,
+      test: this.data.testY.length > 0 ? this.evaluate(this.data.testX, this.data.testY, this.errors) : null,
     };
+    if (this.errors) rec.errors = this.errors.result();
     this.epoch++;
     this.posInEpoch = 0;
     this.sums.fill(0, 3, 6);
@@ -353,6 +377,7 @@ export class Trainer {
       shuffle: this.shuffleRng.getState(), order: this.order.slice(),
       optimizerSteps: this.opt.steps, optimizer: this.opt.stateArrays.map((a) => a.slice()),
       params: this.net.params.slice(), sparse: this.net.sparseState,
+      percentiles: { in: this.percentilesIn, weights: this.probes.wPct.map((a) => Array.from(a)), grads: this.probes.gPct.map((a) => Array.from(a)) },
     };
   }
 
@@ -376,6 +401,13 @@ export class Trainer {
     this.posInEpoch = s.posInEpoch;
     this.sums.set(s.since, 0);
     this.sums.set(s.epochSums, 3);
+    const pct = s.percentiles;
+    const fits = (a: number[][], to: ArrayLike<number>[]) => a.length === to.length && a.every((x, k) => x.length === to[k]!.length);
+    if (pct && fits(pct.weights, this.probes.wPct) && fits(pct.grads, this.probes.gPct)) {
+      this.percentilesIn = pct.in;
+      pct.weights.forEach((x, k) => this.probes.wPct[k]!.set(x));
+      pct.grads.forEach((x, k) => this.probes.gPct[k]!.set(x));
+    } else this.percentilesIn = 0;
     this.status = 'running';
     this.divergence = null;
     // the rate a step-or-constant schedule sets at an epoch's start (trainStepOnce)
@@ -392,10 +424,15 @@ export class Trainer {
     if (this.status === 'running') this.status = 'stopped';
   }
 
-  /** Mean loss and accuracy over a whole split, in batches, with the current weights. */
-  evaluate(X: Float32Array, Y: Int32Array): EvalResult {
+  /**
+   * Mean loss and accuracy over a whole split, in batches, with the current weights; with
+   * `errors`, also its confusion matrix (reset first; the counter of this trainer's classes).
+   */
+  evaluate(X: Float32Array, Y: Int32Array, errors: ErrorCounter | null = null): EvalResult {
     const net = this.net, F = this.data.features, B = net.maxBatch, n = Y.length;
     let loss = 0, correct = 0;
+    const pred = errors && this.pred.length >= B ? this.pred : errors ? new Int32Array(B) : null;
+    errors?.reset();
     for (let start = 0; start < n; start += B) {
       const M = Math.min(B, n - start);
       for (let i = 0; i < M * F; i++) this.xb[i] = X[start * F + i]!;
@@ -404,6 +441,10 @@ export class Trainer {
       net.lossAndCorrect(this.yb, M, this.info);
       loss += this.info.loss * M;
       correct += this.info.correct;
+      if (errors && pred) {
+        net.predictRows(M, pred);
+        errors.add(this.yb, pred, M, start);
+      }
     }
     return { loss: n ? loss / n : NaN, accuracy: n ? correct / n : NaN };
   }
