@@ -10,14 +10,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadDataset } from '../engine/datasets';
 import { parseShard, resolveExperiment, shardRuns, withExperimentOverrides, type Experiment, type ExperimentRun } from '../engine/experiment';
-import type { ResolvedConfig } from '../engine/types';
 import { findAssetDir, nodeDataIO } from '../node/io';
-import { defaultJobs, Pool, type PoolJob } from '../node/pool';
+import { runExperiment, type ExperimentOutcome } from '../node/experiment-run';
+import { defaultJobs, Pool } from '../node/pool';
 import { makeTrainer } from '../node/train-session';
-import { claimRun, ExperimentWriter, runFolderNames, type ExperimentRecord, type ExperimentRunEntry } from '../runs/experiment-record';
+import { ExperimentWriter, runFolderNames, type ExperimentRecord, type ExperimentRunEntry } from '../runs/experiment-record';
 import { DEFAULT_RUN_FOLDER } from '../runs/folders';
 import { slug, timeStamp } from '../runs/names';
-import { checkOutFolder, type OutLock } from '../runs/outdir';
+import { checkOutFolder } from '../runs/outdir';
 import { intFlag, UsageError, type Args } from './args';
 import { complain, printableJson, say, sayRaw } from './print';
 
@@ -130,7 +130,7 @@ export async function cmdTrainExperiment(args: Args, text: string): Promise<numb
   log(`${exp.runs.length} runs (${exp.grid.variants.length} variant${exp.grid.variants.length > 1 ? 's' : ''}, ${Object.keys(exp.grid.sweep).length ? `sweep ${Object.entries(exp.grid.sweep).map(([k, v]) => `${k} x${v.length}`).join(', ')}, ` : ''}${exp.grid.seeds.length} seed${exp.grid.seeds.length > 1 ? 's' : ''})${mine.length < exp.runs.length ? `; this shard: ${mine.length}` : ''}; ${size} worker${size > 1 ? 's' : ''}; folder ${dir}`);
   await writer.write();
 
-  let interrupted = false;
+  let interrupted = false, finished = 0;
   const onSigint = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
@@ -138,54 +138,25 @@ export async function cmdTrainExperiment(args: Args, text: string): Promise<numb
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  const locks = new Map<number, OutLock>();
-  let queue = 0, finished = 0, skipped = 0, busy = 0, bad = false;
   const width = String(mine.length).length;
-  let writing: Promise<unknown> = Promise.resolve();
-  let lastWrite = performance.now();
-  const update = (force = false) => {
-    if (!force && performance.now() - lastWrite < 1000) return writing;
-    lastWrite = performance.now();
-    writing = writing.then(() => writer.write()).catch((e: unknown) => complain(`cannot write ${path.join(dir, 'experiment.json')}: ${(e as Error).message}`));
-    return writing;
-  };
-  // each call takes the next run synchronously (queue++) before it awaits, so two workers asking
-  // at once never claim the same run
-  const next = async (): Promise<PoolJob | null> => {
-    while (!interrupted && queue < mine.length) {
-      const run = mine[queue++]!;
-      const runDir = path.join(dir, folderOf.get(run.id)!);
-      const claim = await claimRun(runDir, run.config);
-      if (claim.kind === 'done') skipped++;
-      else if (claim.kind === 'busy') busy++;
-      else {
-        locks.set(run.id, claim.lock);
-        return { id: run.id, dir: runDir, config: run.config as ResolvedConfig, configFile, assetDir: findAssetDir(), format: args.flags.has('jsonl') ? 'jsonl' : 'binary' };
-      }
-    }
-    return null;
-  };
+  let outcome: ExperimentOutcome;
   try {
-    await pool.drain(next, async (job, reply) => {
-      locks.get(job.id)?.release();
-      locks.delete(job.id);
-      finished++;
-      const s = reply.summary;
-      if (!s) writer.failures.set(job.id, reply.error ?? 'it could not start');
-      if (!s || s.status === 'failed' || s.status === 'diverged') bad = true;
-      const status = s?.status ?? 'failed';
-      log(`[${String(finished).padStart(width)}/${mine.length}] ${job.config.variant}  ${status}  test acc ${num(s?.test?.accuracy)}  ${(s?.seconds ?? 0).toFixed(1)} s${reply.error ? `  (${reply.error})` : s?.failure ? `  (${s.failure})` : ''}`);
-      if (s?.divergence) complain(`${args.config}: run "${job.config.variant}" ${s.divergence.message}`);
-      await update();
+    outcome = await runExperiment({
+      pool, writer, runs: mine, folderOf, configFile, assetDir: findAssetDir(), format: args.flags.has('jsonl') ? 'jsonl' : 'binary',
+      onDone: (run, reply) => {
+        const s = reply.summary;
+        const status = s?.status ?? 'failed';
+        log(`[${String(++finished).padStart(width)}/${mine.length}] ${run.config.variant}  ${status}  test acc ${num(s?.test?.accuracy)}  ${(s?.seconds ?? 0).toFixed(1)} s${reply.error ? `  (${reply.error})` : s?.failure ? `  (${s.failure})` : ''}`);
+        if (s?.divergence) complain(`${args.config}: run "${run.config.variant}" ${s.divergence.message}`);
+      },
+      onWriteError: (e) => complain(`cannot write ${path.join(dir, 'experiment.json')}: ${e.message}`),
     });
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
-    for (const l of locks.values()) l.release();
     await pool.close();
   }
-  await update(true);
-  const rec = await writer.record();
+  const { skipped, busy, bad, record: rec } = outcome;
   if (json) sayRaw(printableJson(JSON.stringify({ dir, ...rec }, null, 2)) + '\n');
   else {
     if (skipped) log(`${skipped} run${skipped > 1 ? 's' : ''} completed earlier (same config): kept`);

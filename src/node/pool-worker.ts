@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadDataset } from '../engine/datasets';
 import { InputError, type Dataset } from '../engine/types';
 import { setHelperFactory } from '../engine/wasm/parallel';
+import { adoptKernelModules } from '../engine/wasm/runtime';
 import { RunRecorder } from '../runs/record';
 import { runMeta } from '../runs/summary';
 import { nodeDataIO } from './io';
@@ -24,6 +25,7 @@ export function isPoolWorker(): boolean {
 export function poolWorkerMain(): void {
   const port = parentPort!;
   const stop = new Int32Array((workerData as { stop: SharedArrayBuffer }).stop);
+  adoptKernelModules((workerData as { kernels?: Record<string, WebAssembly.Module> }).kernels);
   setupKernels();
   setHelperFactory(null); // one run, one thread
   // the runs of an experiment share their data unless it follows the seed: load each once

@@ -9,6 +9,7 @@
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ResolvedConfig } from '../engine/types';
+import { compiledKernelModules } from '../engine/wasm/runtime';
 import type { RunSummary } from '../runs/summary';
 import type { RecordFormat } from '../runs/record';
 
@@ -44,7 +45,8 @@ class PoolWorker {
   constructor(private readonly script: string, private readonly stop: SharedArrayBuffer) {}
 
   private start(): Worker {
-    const w = new Worker(this.script, { workerData: { mlpLensPool: true, stop: this.stop } });
+    // the kernel modules this thread compiled go along: a worker instantiates them, never compiles
+    const w = new Worker(this.script, { workerData: { mlpLensPool: true, stop: this.stop, kernels: compiledKernelModules() } });
     w.on('message', (m: PoolReply) => {
       const p = this.pending;
       this.pending = null;

@@ -6,6 +6,7 @@ import type { Worker } from 'node:worker_threads';
 import type * as vscode from 'vscode';
 import type { RunModel } from '../../runs/model';
 import type { RunPanel } from '../panel';
+import type { Experiments } from '../experiment';
 
 export interface LiveRun {
   model: RunModel;
@@ -46,7 +47,12 @@ export interface TrainingApi {
   /** the longest the host spent handling one worker message (ms) */
   readonly timing: { maxHandlerMs: number };
   panelFor(runId: string): RunPanel | undefined;
-  /** Train a config (as the command does); resolves when training started, or undefined if refused. */
+  /** sweeps: the experiment training in the background and the Experiment panels */
+  readonly experiments: Experiments;
+  /**
+   * Train a config (as the command does); resolves when training started, or undefined if refused.
+   * A config with a sweep trains as an experiment (see experiments.live) and resolves undefined.
+   */
   train(uri?: vscode.Uri): Promise<RunModel | undefined>;
   stop(): Promise<void>;
   /** resolves when the live run (if any) has ended */
