@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadDataset } from '../engine/datasets';
 import { parseShard, resolveExperiment, shardRuns, withExperimentOverrides, type Experiment, type ExperimentRun } from '../engine/experiment';
+import { selectedKernelPath } from '../engine/kernel-path';
 import { findAssetDir, nodeDataIO } from '../node/io';
 import { runExperiment, type ExperimentOutcome } from '../node/experiment-run';
 import { defaultJobs, Pool } from '../node/pool';
@@ -112,6 +113,9 @@ export async function cmdTrainExperiment(args: Args, text: string): Promise<numb
   // data) while this thread checks the runs
   const pool = new Pool(size, __filename);
   pool.warm({ id: 0, dir: '', config: exp.runs[0]!.config, configFile, assetDir: findAssetDir() });
+  // compile the kernels here while the workers boot, and hand them over: no worker compiles
+  selectedKernelPath();
+  pool.shareKernels();
   const out = args.flags.get('out') as string | undefined;
   let dataLine: string;
   let dir: string;

@@ -27,7 +27,7 @@ import { cmdConvert } from './convert';
 import { writeJsonAtomic } from '../runs/atomic';
 import { RecordWriteError, writeFailure } from '../runs/faults';
 import { checkOutFile, OutputError } from '../runs/outdir';
-import { enableSecondCore, setupKernels } from '../node/kernel-setup';
+import { enableSecondCore, setupKernelFlags } from '../node/kernel-setup';
 import { makeTrainer } from '../node/train-session';
 import { isPoolWorker, poolWorkerMain } from '../node/pool-worker';
 import { isExperiment } from '../engine/experiment';
@@ -136,7 +136,9 @@ export async function main(argv: string[]): Promise<number> {
     if (args.command === 'convert') return await cmdConvert(args);
     if (args.command !== 'validate') {
       try {
-        setupKernels(); // before the first network: the fastest WebAssembly kernels this runtime has
+        // before the first network: the fastest WebAssembly kernels this runtime has (compiled
+        // with the first network, or by an experiment once its pool's workers are starting)
+        setupKernelFlags();
         enableSecondCore(); // big networks split their products with a helper thread (MLP_LENS_THREADS=1: never)
       } catch (e) {
         throw new UsageError((e as Error).message);

@@ -25,8 +25,17 @@ export function isPoolWorker(): boolean {
 export function poolWorkerMain(): void {
   const port = parentPort!;
   const stop = new Int32Array((workerData as { stop: SharedArrayBuffer }).stop);
-  adoptKernelModules((workerData as { kernels?: Record<string, WebAssembly.Module> }).kernels);
-  setupKernels();
+  // the kernels: the modules the main thread compiled (at the start, or in a message once it has
+  // them: the worker boots and loads data meanwhile), else compiled here before the first run
+  let kernelsReady = false;
+  const kernels = (compiled?: Record<string, WebAssembly.Module>) => {
+    if (kernelsReady) return;
+    adoptKernelModules(compiled);
+    setupKernels();
+    kernelsReady = true;
+  };
+  const given = (workerData as { kernels?: Record<string, WebAssembly.Module> }).kernels;
+  if (given && Object.keys(given).length) kernels(given);
   setHelperFactory(null); // one run, one thread
   // the runs of an experiment share their data unless it follows the seed: load each once
   const datasets = new Map<string, Promise<Dataset>>();
@@ -40,12 +49,17 @@ export function poolWorkerMain(): void {
     return d;
   };
   const post = (m: PoolReply) => port.postMessage(m);
-  port.on('message', (job: PoolJob & { warm?: boolean }) => {
+  port.on('message', (job: PoolJob & { warm?: boolean; kernels?: Record<string, WebAssembly.Module> }) => {
+    if (job.kernels) {
+      kernels(job.kernels);
+      return;
+    }
     if (job.warm) {
       // load the data while the main thread still checks the runs (a failure is the run's to report)
       data(job).catch(() => undefined);
       return;
     }
+    kernels();
     void (async () => {
       try {
         const trainer = makeTrainer(job.config, await data(job), job.configFile);

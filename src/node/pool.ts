@@ -63,6 +63,11 @@ class PoolWorker {
     return w;
   }
 
+  /** Hands a started worker the kernel modules (a worker started later gets them at its start). */
+  shareKernels(): void {
+    this.worker?.postMessage({ kernels: compiledKernelModules() });
+  }
+
   /** Starts the worker and has it load the job's data, before any job is sent. */
   warm(job: PoolJob): void {
     this.worker ??= this.start();
@@ -108,6 +113,14 @@ export class Pool {
   /** Starts every worker now and has it load `job`'s data (start-up overlaps the caller's own checks). */
   warm(job: PoolJob): void {
     for (const w of this.workers) w.warm(job);
+  }
+
+  /**
+   * Gives the workers the kernel modules this thread has compiled by now, so they never compile
+   * their own (call it after warm(): the workers boot while this thread compiles).
+   */
+  shareKernels(): void {
+    for (const w of this.workers) w.shareKernels();
   }
 
   /** Runs in flight end "stopped" before their next step. */
