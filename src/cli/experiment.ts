@@ -9,11 +9,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadDataset } from '../engine/datasets';
+import { parseConfigText } from '../engine/config';
+import { isExperimentConfig } from '../engine/experiment-grid';
 import { parseShard, resolveExperiment, shardRuns, withExperimentOverrides, type Experiment, type ExperimentRun } from '../engine/experiment';
 import { selectedKernelPath } from '../engine/kernel-path';
 import { findAssetDir, nodeDataIO } from '../node/io';
 import { runExperiment, type ExperimentOutcome } from '../node/experiment-run';
-import { defaultJobs, Pool } from '../node/pool';
+import { datasetKey, defaultJobs, Pool } from '../node/pool';
 import { makeTrainer } from '../node/train-session';
 import { ExperimentWriter, runFolderNames, type ExperimentRecord, type ExperimentRunEntry } from '../runs/experiment-record';
 import { DEFAULT_RUN_FOLDER } from '../runs/folders';
@@ -60,10 +62,14 @@ function experimentFromArgs(args: Args, text: string): { exp: Experiment; mine: 
   return { exp, mine: shard ? shardRuns(exp.runs, shard) : exp.runs, jobs };
 }
 
-/** Builds each distinct network once, so a run the data refuses stops the command before any trains. */
-async function checkRuns(exp: Experiment, configFile: string): Promise<string> {
+/**
+ * Loads the first run's data (handed to the pool's workers at once: they load none themselves) and
+ * builds each distinct network once, so a run the data refuses stops the command before any trains.
+ */
+async function checkRuns(exp: Experiment, configFile: string, pool: Pool): Promise<string> {
   const first = exp.runs[0]!.config;
   const data = await loadDataset(first.dataset, nodeDataIO(path.dirname(path.resolve(configFile)), findAssetDir()), configFile);
+  pool.shareData(datasetKey(path.resolve(configFile), first.dataset), data);
   const seen = new Set<string>();
   for (const r of exp.runs) {
     const { name: _n, variant: _v, seed: _s, dataset: _d, ...shape } = r.config;
@@ -103,24 +109,43 @@ export function experimentTable(rec: ExperimentRecord): string {
   return table(rows);
 }
 
-export async function cmdTrainExperiment(args: Args, text: string): Promise<number> {
+/**
+ * The pool for an experiment, started before its config is even validated: the CLI's bundle
+ * starts as a pool worker in each worker thread, and they boot while this thread validates the
+ * config, compiles the kernels and loads the data, which it then hands to them. Null when the text
+ * is not an experiment (or the flags are wrong: the command says so later).
+ */
+export function earlyPool(args: Args, text: string): Pool | null {
+  try {
+    if (!isExperimentConfig(parseConfigText(text, args.config))) return null;
+    return new Pool(intFlag(args, 'jobs', 1) ?? defaultJobs(), __filename).boot();
+  } catch {
+    return null;
+  }
+}
+
+export async function cmdTrainExperiment(args: Args, text: string, early: Pool | null = null): Promise<number> {
   const json = args.flags.has('json');
   const log = (s: string) => { if (!json) say(s); };
-  const { exp, mine, jobs } = experimentFromArgs(args, text);
+  let exp: Experiment, mine: ExperimentRun[], jobs: number;
+  try {
+    ({ exp, mine, jobs } = experimentFromArgs(args, text));
+  } catch (e) {
+    await early?.close();
+    throw e;
+  }
   const configFile = path.resolve(args.config);
   const size = Math.max(1, Math.min(jobs, mine.length));
-  // the CLI's bundle starts as a pool worker in a worker thread; the workers start (and load the
-  // data) while this thread checks the runs
-  const pool = new Pool(size, __filename);
-  pool.warm({ id: 0, dir: '', config: exp.runs[0]!.config, configFile, assetDir: findAssetDir() });
-  // compile the kernels here while the workers boot, and hand them over: no worker compiles
+  const pool = early ?? new Pool(size, __filename).boot();
+  await pool.shrink(size);
+  // the kernels compiled here (validating the config did) go to the workers: none compiles
   selectedKernelPath();
   pool.shareKernels();
   const out = args.flags.get('out') as string | undefined;
   let dataLine: string;
   let dir: string;
   try {
-    dataLine = await checkRuns(exp, args.config);
+    dataLine = await checkRuns(exp, args.config, pool);
     if (out) checkOutFolder(out);
     dir = out ?? newExperimentFolder(exp.name);
   } catch (e) {

@@ -31,7 +31,7 @@ import { enableSecondCore, setupKernelFlags } from '../node/kernel-setup';
 import { makeTrainer } from '../node/train-session';
 import { isPoolWorker, poolWorkerMain } from '../node/pool-worker';
 import { isExperiment } from '../engine/experiment';
-import { cmdTrainExperiment } from './experiment';
+import { cmdTrainExperiment, earlyPool } from './experiment';
 import { cmdRuns } from './runs';
 import { cmdExport } from './export';
 import { cmdReport } from './compare-report';
@@ -104,7 +104,16 @@ async function cmdValidate(args: Args): Promise<number> {
 
 async function train(args: Args): Promise<number> {
   const text = await readConfigText(args.config);
-  if (isExperiment(text, args.config)) return cmdTrainExperiment(args, text);
+  const pool = earlyPool(args, text); // an experiment's workers boot while the config is checked
+  let experiment: boolean;
+  try {
+    experiment = isExperiment(text, args.config);
+  } catch (e) {
+    await pool?.close();
+    throw e;
+  }
+  if (experiment) return cmdTrainExperiment(args, text, pool);
+  await pool?.close();
   for (const flag of ['jobs', 'shard']) {
     if (args.flags.has(flag)) throw new UsageError(`--${flag} is for experiments: a config with "seeds" or "sweep"`);
   }

@@ -82,7 +82,8 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
       if (!s) writer.failures.set(job.id, reply.error ?? 'it could not start');
       if (!s || s.status === 'failed' || s.status === 'diverged') bad = true;
       await o.onDone?.(byId.get(job.id)!, reply);
-      await update();
+      // experiment.json is rewritten in the background: no worker waits for it
+      void update();
     });
   } finally {
     for (const l of locks.values()) l.release();

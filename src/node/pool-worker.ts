@@ -15,7 +15,7 @@ import { runMeta } from '../runs/summary';
 import { nodeDataIO } from './io';
 import { setupKernels } from './kernel-setup';
 import { makeTrainer, trainVariant } from './train-session';
-import type { PoolJob, PoolReply } from './pool';
+import { datasetKey, type PoolJob, type PoolReply } from './pool';
 
 /** Whether this thread is a pool worker (the CLI bundle starts as one when so). */
 export function isPoolWorker(): boolean {
@@ -40,7 +40,7 @@ export function poolWorkerMain(): void {
   // the runs of an experiment share their data unless it follows the seed: load each once
   const datasets = new Map<string, Promise<Dataset>>();
   const data = (job: PoolJob): Promise<Dataset> => {
-    const key = `${job.configFile}\n${JSON.stringify(job.config.dataset)}`;
+    const key = datasetKey(job.configFile, job.config.dataset);
     let d = datasets.get(key);
     if (!d) {
       d = loadDataset(job.config.dataset, nodeDataIO(path.dirname(job.configFile), job.assetDir), job.configFile);
@@ -49,9 +49,14 @@ export function poolWorkerMain(): void {
     return d;
   };
   const post = (m: PoolReply) => port.postMessage(m);
-  port.on('message', (job: PoolJob & { warm?: boolean; kernels?: Record<string, WebAssembly.Module> }) => {
+  port.on('message', (job: PoolJob & { warm?: boolean; kernels?: Record<string, WebAssembly.Module>; data?: { key: string; data: Dataset } }) => {
     if (job.kernels) {
       kernels(job.kernels);
+      return;
+    }
+    if (job.data) {
+      // the main thread loaded it: one load for every worker
+      if (!datasets.has(job.data.key)) datasets.set(job.data.key, Promise.resolve(job.data.data));
       return;
     }
     if (job.warm) {

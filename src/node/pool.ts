@@ -8,7 +8,7 @@
  */
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { ResolvedConfig } from '../engine/types';
+import type { Dataset, ResolvedConfig } from '../engine/types';
 import { compiledKernelModules } from '../engine/wasm/runtime';
 import type { RunSummary } from '../runs/summary';
 import type { RecordFormat } from '../runs/record';
@@ -31,6 +31,11 @@ export interface PoolReply {
   /** the run's summary, or null when it could not start (error says why) */
   summary: RunSummary | null;
   error?: string;
+}
+
+/** Which runs share a dataset in a worker: the same config file and dataset settings. */
+export function datasetKey(configFile: string, dataset: ResolvedConfig['dataset']): string {
+  return `${configFile}\n${JSON.stringify(dataset)}`;
 }
 
 /** The cores this process may use: one worker each by default. */
@@ -68,6 +73,17 @@ class PoolWorker {
     this.worker?.postMessage({ kernels: compiledKernelModules() });
   }
 
+  /** Hands the worker a dataset loaded here (copied), so that it loads none itself. */
+  shareData(key: string, data: Dataset): void {
+    this.worker ??= this.start();
+    this.worker.postMessage({ data: { key, data } });
+  }
+
+  /** Starts the worker's thread now (it boots while the caller works). */
+  boot(): void {
+    this.worker ??= this.start();
+  }
+
   /** Starts the worker and has it load the job's data, before any job is sent. */
   warm(job: PoolJob): void {
     this.worker ??= this.start();
@@ -96,17 +112,45 @@ export class Pool {
   private readonly stopBuffer = new SharedArrayBuffer(4);
   private readonly workers: PoolWorker[];
 
-  constructor(readonly size: number, script: string) {
+  constructor(size: number, script: string) {
     this.workers = Array.from({ length: size }, () => new PoolWorker(script, this.stopBuffer));
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Starts every worker's thread now: they boot (Node, the bundle) while this thread works. */
+  boot(): this {
+    for (const w of this.workers) w.boot();
+    return this;
+  }
+
+  /** Keeps at most `n` workers (the others end). */
+  async shrink(n: number): Promise<void> {
+    await Promise.all(this.workers.splice(Math.max(1, n)).map((w) => w.close()));
+  }
+
+  /** Hands every worker a dataset this thread loaded: they load none themselves (see datasetKey). */
+  shareData(key: string, data: Dataset): void {
+    for (const w of this.workers) w.shareData(key, data);
   }
 
   /**
    * Trains jobs as `next()` hands them out (null: no more), on every worker at once, and calls
-   * `done` with each reply as it comes. Resolves when every job handed out has ended.
+   * `done` with each reply as it comes (while the worker's next job is being claimed). Resolves
+   * when every job handed out has ended and its `done` has returned.
    */
   async drain(next: () => Promise<PoolJob | null> | PoolJob | null, done: (job: PoolJob, reply: PoolReply) => Promise<void> | void): Promise<void> {
     await Promise.all(this.workers.map(async (w) => {
-      for (let job = await next(); job; job = await next()) await done(job, await w.run(job));
+      let job = await next();
+      while (job) {
+        const reply = await w.run(job);
+        // the worker's next job is claimed while the last one's reply is handled
+        const following = next();
+        await done(job, reply);
+        job = await following;
+      }
     }));
   }
 
