@@ -23,7 +23,7 @@ export interface ExperimentRunOptions {
   configFile: string;
   assetDir: string;
   format: RecordFormat;
-  /** a run went to a worker */
+  /** a run went to a worker (it starts when the worker's run before it ends) */
   onStart?(run: ExperimentRun): void;
   /** a run ended (reply.summary null: it could not start) */
   onDone?(run: ExperimentRun, reply: PoolReply): void | Promise<void>;
@@ -77,6 +77,7 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
     await pool.drain(next, async (job, reply) => {
       locks.get(job.id)?.release();
       locks.delete(job.id);
+      if (reply.skipped) return; // queued when the pool stopped: never started, still pending
       finished++;
       const s = reply.summary;
       if (!s) writer.failures.set(job.id, reply.error ?? 'it could not start');

@@ -49,6 +49,7 @@ export function poolWorkerMain(): void {
     return d;
   };
   const post = (m: PoolReply) => port.postMessage(m);
+  let queue: Promise<void> = Promise.resolve();
   port.on('message', (job: PoolJob & { warm?: boolean; kernels?: Record<string, WebAssembly.Module>; data?: { key: string; data: Dataset } }) => {
     if (job.kernels) {
       kernels(job.kernels);
@@ -65,7 +66,12 @@ export function poolWorkerMain(): void {
       return;
     }
     kernels();
-    void (async () => {
+    // one run at a time, in the order sent: the pool queues the next run behind the one training
+    queue = queue.then(async () => {
+      if (Atomics.load(stop, 0) !== 0) {
+        post({ id: job.id, summary: null, skipped: true });
+        return;
+      }
       try {
         const trainer = makeTrainer(job.config, await data(job), job.configFile);
         let recorder: RunRecorder;
@@ -87,6 +93,6 @@ export function poolWorkerMain(): void {
         const message = e instanceof InputError ? e.format() : (e as Error).message ?? String(e);
         post({ id: job.id, summary: null, error: message });
       }
-    })();
+    });
   });
 }

@@ -1,10 +1,11 @@
 /**
- * A pool of worker_threads that train runs (pool-worker.ts), one run per worker at a time: by
- * default one worker per core. The workers run the script they are given (the CLI passes its own
+ * A pool of worker_threads that train runs (pool-worker.ts), one run per worker at a time (with
+ * the next one queued in the worker, so it starts as soon as the last ends): by default one
+ * worker per core. The workers run the script they are given (the CLI passes its own
  * bundle, which starts as a pool worker in a worker thread), so the pool needs no second file.
  * Every run trains single-threaded in its worker, so its records are the same bytes whatever the
  * pool's size. stop() sets a flag in shared memory that each worker's run in flight sees before
- * its next step: it ends "stopped".
+ * its next step: it ends "stopped"; a queued run then never starts (its reply says skipped).
  */
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -28,9 +29,11 @@ export interface PoolJob {
 
 export interface PoolReply {
   id: number;
-  /** the run's summary, or null when it could not start (error says why) */
+  /** the run's summary, or null when it could not start (error says why) or was skipped */
   summary: RunSummary | null;
   error?: string;
+  /** a job queued behind another that the pool's stop reached first: never started, nothing written */
+  skipped?: boolean;
 }
 
 /** Which runs share a dataset in a worker: the same config file and dataset settings. */
@@ -45,7 +48,8 @@ export function defaultJobs(): number {
 
 class PoolWorker {
   private worker: Worker | null = null;
-  private pending: { resolve(r: PoolReply): void; id: number } | null = null;
+  /** jobs sent and not answered: the one training and the one queued behind it */
+  private readonly pending = new Map<number, (r: PoolReply) => void>();
 
   constructor(private readonly script: string, private readonly stop: SharedArrayBuffer) {}
 
@@ -53,15 +57,15 @@ class PoolWorker {
     // the kernel modules this thread compiled go along: a worker instantiates them, never compiles
     const w = new Worker(this.script, { workerData: { mlpLensPool: true, stop: this.stop, kernels: compiledKernelModules() } });
     w.on('message', (m: PoolReply) => {
-      const p = this.pending;
-      this.pending = null;
-      p?.resolve(m);
+      const resolve = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      resolve?.(m);
     });
     const died = (message: string) => {
       this.worker = null;
-      const p = this.pending;
-      this.pending = null;
-      p?.resolve({ id: p.id, summary: null, error: message });
+      const all = [...this.pending];
+      this.pending.clear();
+      for (const [id, resolve] of all) resolve({ id, summary: null, error: message });
     };
     w.on('error', (e) => died(`the worker training it crashed: ${e.message}`));
     w.on('exit', (c) => died(`the worker training it exited (code ${c})`));
@@ -90,10 +94,11 @@ class PoolWorker {
     this.worker.postMessage({ ...job, warm: true });
   }
 
+  /** Sends a job; the worker trains its jobs one at a time, in the order sent. */
   run(job: PoolJob): Promise<PoolReply> {
     this.worker ??= this.start();
     return new Promise((resolve) => {
-      this.pending = { resolve, id: job.id };
+      this.pending.set(job.id, resolve);
       this.worker!.postMessage(job);
     });
   }
@@ -138,18 +143,21 @@ export class Pool {
 
   /**
    * Trains jobs as `next()` hands them out (null: no more), on every worker at once, and calls
-   * `done` with each reply as it comes (while the worker's next job is being claimed). Resolves
-   * when every job handed out has ended and its `done` has returned.
+   * `done` with each reply as it comes. Resolves when every job handed out has ended (or was
+   * skipped: queued when the pool stopped) and its `done` has returned.
    */
   async drain(next: () => Promise<PoolJob | null> | PoolJob | null, done: (job: PoolJob, reply: PoolReply) => Promise<void> | void): Promise<void> {
+    // each worker has its next job queued while it trains one, so it never waits for this thread
+    // between runs (claiming a run, handling a reply)
     await Promise.all(this.workers.map(async (w) => {
       let job = await next();
-      while (job) {
-        const reply = await w.run(job);
-        // the worker's next job is claimed while the last one's reply is handled
-        const following = next();
-        await done(job, reply);
-        job = await following;
+      let training = job ? w.run(job) : null;
+      while (job && training) {
+        const queued = await next();
+        const queuedRun = queued ? w.run(queued) : null;
+        await done(job, await training);
+        job = queued;
+        training = queuedRun;
       }
     }));
   }
