@@ -101,7 +101,12 @@ export class HeatView {
     if (grid && grid.min !== null && grid.max !== null) {
       const ramp = Ramp.viridis();
       const lut = m.higherIsBetter ? ramp : new Ramp(reversed(ramp.lut));
-      const lo = grid.min, hi = grid.max === grid.min ? grid.min + 1e-9 : grid.max;
+      // accuracies and saturation on their whole range 0..1; other metrics over the cells' means,
+      // at least 1% of their size wide (nearly equal means are not painted as opposites)
+      let lo = grid.min, hi = grid.max;
+      if (m.key === 'testAccuracy' || m.key === 'trainAccuracy' || m.key === 'saturation') [lo, hi] = [0, 1];
+      const minWidth = 0.01 * Math.max(Math.abs(lo), Math.abs(hi), 1e-9);
+      if (hi - lo < minWidth) [lo, hi] = [(lo + hi) / 2 - minWidth / 2, (lo + hi) / 2 + minWidth / 2];
       this.scale = new ColorScale({ kind: 'linear', min: lo, max: hi }, lut, `${m.title} (mean over seeds)`);
     } else this.scale = null;
     this.ylabels.replaceChildren(...(grid?.yAxis ? grid.yAxis.values.map((v) => el('span', undefined, `${v}`)) : [el('span', undefined, '')]));
@@ -135,8 +140,8 @@ export class HeatView {
       const tt = c.mean === null || !this.scale ? null : this.scale.t(c.mean);
       ctx.fillStyle = tt === null ? t.background : this.scale!.ramp.css(tt);
       ctx.fillRect(x0 + 1, y0 + 1, cw - 2, ch - 2);
-      ctx.fillStyle = tt === null ? t.muted : tt > 0.6 ? '#000000' : '#ffffff';
-      const text = c.mean === null ? (c.total ? 'pending' : '–') : `${formatNumber(c.mean, 3)}${c.n < c.total ? ` (${c.n}/${c.total})` : ''}`;
+      ctx.fillStyle = tt === null ? t.muted : textOn(this.scale!.ramp.lut, tt);
+      const text = c.mean === null ? (c.total ? 'pending' : '–') : `${formatNumber(c.mean, 4)}${c.n < c.total ? ` (${c.n}/${c.total})` : ''}`;
       ctx.fillText(text, x0 + cw / 2, y0 + ch / 2);
     }
     if (document.activeElement === this.canvas) {
@@ -208,6 +213,13 @@ export class HeatView {
   get hovered(): number | null {
     return this.hover;
   }
+}
+
+/** Black or white, whichever reads on the ramp's colour at t. */
+function textOn(lut: Uint8ClampedArray, t: number): string {
+  const i = Math.round(t * 255) * 4;
+  const lum = (0.2126 * lut[i]! + 0.7152 * lut[i + 1]! + 0.0722 * lut[i + 2]!) / 255;
+  return lum > 0.45 ? '#000000' : '#ffffff';
 }
 
 function reversed(lut: Uint8ClampedArray): Uint8ClampedArray {
