@@ -10,7 +10,7 @@ import type { ExperimentRecord } from '../../../src/runs/experiment-record';
 /**
  * Sweeps in the extension host (mocha, in-host): Train MLP on a config with a sweep trains every
  * run of its grid in the background pool and the Experiment panel shows every row; Stop leaves
- * the runs in flight "stopped" and no run "running"; two CLI shards writing into one folder open
+ * the runs in flight "stopped" and no run "running", and training again resumes that folder; two CLI shards writing into one folder open
  * from the Runs view's Open as one experiment with every run.
  */
 export default function (): void {
@@ -80,6 +80,16 @@ export default function (): void {
       assert.ok(rows.some((x) => x.status === 'stopped') && rows.some((x) => x.status === 'pending'));
       assert.ok(!rows.some((x) => x.status === 'running'));
       assert.match(live.panel.message ?? '', /^stopped:/);
+      // Train MLP again resumes this folder: its stopped and pending runs train, nothing else
+      await vscode.commands.executeCommand('mlpLens.train', vscode.Uri.file(path.join(ws, 'sweep-long.mlp.json')));
+      const again = api.training.experiments.live!;
+      assert.ok(again);
+      assert.equal(again.folder, live.folder, 'the unfinished experiment resumes in its folder');
+      assert.equal(again.panel, live.panel, 'in its panel');
+      assert.match(again.panel.message ?? '', /^resumed/);
+      await api.training.experiments.stop();
+      assert.equal(api.training.experiments.live, null);
+      assert.ok(!summaries(live.folder).some((x) => x.status === 'running'));
       live.panel.dispose();
     });
 
