@@ -31,12 +31,13 @@ export function metricValue(r: ExperimentRow, m: ExperimentMetric): number | nul
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-/** The table's columns: run, each axis but seed, seed, status, then the numbers. */
+/** The table's columns: run, variant and each swept field, seed, status, then the numbers. */
 export function columns(axes: readonly ExperimentAxis[]): Column[] {
   const cols: Column[] = [{ key: 'name', title: 'run', value: (r) => r.index, text: (r) => r.name, numeric: false }];
   for (const a of axes) {
-    if (a.name === 'seed' || a.name === 'variant') continue;
-    cols.push({ key: `sweep:${a.name}`, title: a.name, value: (r) => axisValueIndex(a, r), text: (r) => r.sweep[a.name] ?? '', numeric: false });
+    if (a.name === 'seed') continue;
+    if (a.name === 'variant') cols.push({ key: 'variant', title: 'variant', value: (r) => axisValueIndex(a, r), text: (r) => r.variant, numeric: false });
+    else cols.push({ key: `sweep:${a.name}`, title: a.name, value: (r) => axisValueIndex(a, r), text: (r) => r.sweep[a.name] ?? '', numeric: false });
   }
   if (axes.some((a) => a.name === 'seed')) cols.push({ key: 'seed', title: 'seed', value: (r) => r.seed, text: (r) => String(r.seed), numeric: true });
   cols.push({ key: 'status', title: 'status', value: (r) => r.status, text: (r) => r.status, numeric: false });
