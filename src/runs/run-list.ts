@@ -65,6 +65,7 @@ export interface ExperimentEntry {
   sweep: Record<string, unknown>;
   /** as the writer found them (unchecked: numbers or anything) */
   variant?: unknown;
+  status?: unknown;
   deltaRatio?: unknown;
   saturation?: unknown;
 }

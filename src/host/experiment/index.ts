@@ -8,12 +8,15 @@
  * opens any experiment folder in the same panel (openFolder).
  */
 import * as fs from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { resolveExperiment, type Experiment } from '../../engine/experiment';
 import { runExperiment } from '../../node/experiment-run';
 import { defaultJobs, Pool } from '../../node/pool';
-import { ExperimentWriter, readExperiment, runFolderNames } from '../../runs/experiment-record';
+import { ExperimentWriter, runFolderNames } from '../../runs/experiment-record';
+import { realRoot } from '../../runs/read';
+import { readExperimentFile } from '../../runs/run-list';
 import { slug, timeStamp } from '../../runs/names';
 import { recordFormat } from '../training/settings';
 import { ExperimentPanel } from './panel';
@@ -28,17 +31,19 @@ export interface LiveExperiment {
 }
 
 /** The newest experiment folder of this config in `parent` that has runs not completed, or null. */
-function unfinishedFolder(parent: string, name: string, configFile: string, runs: number): string | null {
+async function unfinishedFolder(parent: string, name: string, configFile: string, runs: number): Promise<string | null> {
   let names: string[];
   try {
-    names = fs.readdirSync(parent).filter((n) => n.endsWith(`-${slug(name)}`)).sort().reverse();
+    names = (await fsp.readdir(parent)).filter((n) => n.endsWith(`-${slug(name)}`)).sort().reverse();
   } catch {
     return null;
   }
   for (const n of names.slice(0, 20)) {
-    const rec = readExperiment(path.join(parent, n));
+    const dir = path.join(parent, n);
+    // read as the Runs view reads it: bounded, checked, inside its folder
+    const rec = await realRoot(dir).then((root) => readExperimentFile(dir, root)).catch(() => null);
     if (!rec || rec.configFile !== configFile) continue;
-    return rec.runs.length === runs && rec.runs.some((r) => r.status !== 'completed') ? path.join(parent, n) : null;
+    return rec.runs.length === runs && rec.runs.some((r) => r.status !== 'completed') ? dir : null;
   }
   return null;
 }
@@ -96,7 +101,7 @@ export class Experiments implements vscode.Disposable {
       if (choice !== 'Stop It and Train') return undefined;
       await this.stop();
     }
-    const resumed = unfinishedFolder(parent, exp.name, configFile, exp.runs.length);
+    const resumed = await unfinishedFolder(parent, exp.name, configFile, exp.runs.length);
     const folder = resumed ?? newFolder(parent, exp.name);
     const folders = runFolderNames(exp.runs);
     const writer = new ExperimentWriter(folder, exp, folders, configFile);
