@@ -120,6 +120,8 @@ describe('experiments in the CLI', () => {
     const statuses = record(join(dir, 'x')).runs.map((x) => x.status);
     assert.ok(statuses.includes('stopped') && statuses.includes('pending') && statuses.includes('completed'), statuses.join());
     assert.ok(!statuses.includes('running'));
+    // the runs queued behind those in flight never started: pending, not failed
+    assert.ok(!statuses.includes('failed'), statuses.join());
     const done = statuses.filter((s) => s === 'completed').length;
     const again = cli(['train', 'e.mlp.json', '--out', 'x', '--jobs', '2'], dir);
     assert.equal(again.status, 0, show(again));
