@@ -2,7 +2,8 @@
  * The Experiment panel (webview webview/experiment/): one experiment folder's runs as a table and
  * a heatmap (src/runs/experiment-view.ts reads the folder). The host reads the folder again when
  * told something changed (a run started or ended, a timer while it trains), at most twice a
- * second, and posts the whole view; the webview names a run only by its row index.
+ * second, and posts the whole view; a folder another process is training (runs not ended, and a
+ * change in the last minute) is read every two seconds while the panel is visible. The webview names a run only by its row index.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -13,6 +14,10 @@ import { parseExperimentMessage } from '../validate-message';
 
 export const EXPERIMENT_VIEW_TYPE = 'mlpLens.experiment';
 const MIN_INTERVAL_MS = 500;
+/** how often a folder that another process is training is read again */
+const POLL_MS = 2000;
+/** ... until nothing has changed for this long (an abandoned experiment is not polled forever) */
+const POLL_QUIET_MS = 60_000;
 
 export interface ExperimentPanelHost {
   log: vscode.LogOutputChannel;
@@ -29,6 +34,9 @@ export class ExperimentPanel implements vscode.Disposable {
   private disposed = false;
   private ready = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private poll: ReturnType<typeof setTimeout> | undefined;
+  private lastKey = '';
+  private lastChange = Date.now();
   private lastRead = 0;
   private reading: Promise<void> = Promise.resolve();
   /** the view last read (null before the first read) */
@@ -49,7 +57,10 @@ export class ExperimentPanel implements vscode.Disposable {
     webview.html = webviewHtml({ title: panel.title, cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: asset('experiment.js'), styleUri: asset('experiment.css') });
     this.subs.push(
       webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
-      panel.onDidChangeViewState((e) => { if (!e.webviewPanel.visible) this.ready = false; }),
+      panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.visible) this.ready = false;
+        else this.refresh();
+      }),
       panel.onDidDispose(() => this.dispose()),
     );
   }
@@ -89,6 +100,19 @@ export class ExperimentPanel implements vscode.Disposable {
       if (!this.view) this.view = { folder: this.folder, name: path.basename(this.folder), configFile: null, axes: [], rows: [], live: this.live, message: `cannot read ${path.join(this.folder, 'experiment.json')}: ${(e as Error).message}` };
     }
     this.post();
+    // a folder another process trains (the CLI, a shard elsewhere): read it again while it has
+    // runs not ended and something changed in the last minute
+    const rows = this.view?.rows ?? [];
+    const key = rows.map((r) => `${r.status} ${r.seconds}`).join('\n');
+    if (key !== this.lastKey) {
+      this.lastKey = key;
+      this.lastChange = Date.now();
+    }
+    const open = rows.some((r) => r.status === 'running' || r.status === 'pending');
+    if (!this.live && this.panel.visible && open && Date.now() - this.lastChange < POLL_QUIET_MS) {
+      clearTimeout(this.poll);
+      this.poll = setTimeout(() => this.refresh(), POLL_MS);
+    }
   }
 
   private post(): void {
@@ -129,6 +153,7 @@ export class ExperimentPanel implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.poll);
     for (const s of this.subs) s.dispose();
     this.panel.dispose();
     this.host.disposed(this);

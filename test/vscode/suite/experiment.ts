@@ -101,16 +101,26 @@ export default function (): void {
         const child = spawn(process.execPath, [cliPath, 'train', 'sweep.mlp.json', '--out', out, '--shard', `${i}/2`, '--jobs', '1'], { cwd: ws, stdio: 'ignore' });
         child.on('exit', (c) => resolve(c));
       });
-      assert.deepEqual(await Promise.all([shard(1), shard(2)]), [0, 0]);
-      assert.equal(summaries(out).length, 8);
-      await api.runs.provider.schedule.now();
+      const shards = Promise.all([shard(1), shard(2)]);
+      // opened while the shards train: the panel reads the folder again until they are done
+      const t0 = Date.now();
+      while (!fs.existsSync(path.join(out, 'experiment.json')) || !summaries(out).some((x) => x.status === 'running')) {
+        assert.ok(Date.now() - t0 < 60_000, 'the shards started within 60 s');
+        await sleep(10);
+      }
       await vscode.commands.executeCommand('mlpLens.runs.open', { kind: 'experiment', folder: out, label: 'sweep', dirs: [], roots: [], id: `experiment:${out}`, children: [] });
       const panel = api.training.experiments.panels.find((p) => p.folder === out);
       assert.ok(panel, 'an Experiment panel for the folder');
-      await panel.update();
-      assert.equal(panel.view?.rows.length, 8);
-      assert.ok(panel.view!.rows.every((x) => x.status === 'completed'), panel.view!.rows.map((x) => x.status).join(','));
-      assert.deepEqual(panel.view!.axes.map((a) => a.name), ['variant', 'layers', 'seed']);
+      assert.deepEqual(await shards, [0, 0]);
+      assert.equal(summaries(out).length, 8);
+      const t1 = Date.now();
+      while (!panel.view || panel.view.rows.some((x) => x.status !== 'completed')) {
+        assert.ok(Date.now() - t1 < 60_000, `the panel caught up with the shards: ${panel.view?.rows.map((x) => x.status).join(',')}`);
+        await sleep(200);
+      }
+      assert.equal(panel.view.rows.length, 8);
+      assert.deepEqual(panel.view.axes.map((a) => a.name), ['variant', 'layers', 'seed']);
+      await api.runs.provider.schedule.now();
       panel.dispose();
     });
   });
