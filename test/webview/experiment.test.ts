@@ -77,6 +77,9 @@ test('table, sorting, heatmap, hover curves and opening runs', async () => {
   await header.press('Enter'); // keyboard: the other direction
   shown = (await cellsOf(wv)).map((c) => Number(c[col]));
   assert.deepEqual(shown, [...acc].sort((a, b) => a - b).map((x) => Number(x.toFixed(3))));
+  // a live update rebuilds the table: the keyboard focus stays on the header
+  await wv.post(msg(view));
+  assert.equal(await wv.page.evaluate(() => (document.activeElement as HTMLElement).dataset.key), 'testAccuracy');
   // the heatmap: x variant, y layers; the best cell bright, the worst dark (viridis)
   assert.equal(await wv.page.locator('#axis-x').inputValue(), 'variant');
   assert.equal(await wv.page.locator('#axis-y').inputValue(), 'layers');

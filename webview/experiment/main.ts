@@ -107,6 +107,10 @@ function render(): void {
   heat.set(ui.x ? heatGrid(v.rows, v.axes, ui.metric, ui.x, ui.y) : null, theme);
 
   // table
+  // a live update rebuilds the table: the focus stays on the header or row it was on
+  const active = document.activeElement as HTMLElement | null;
+  const focusedKey = active?.closest('thead') ? active.dataset.key : undefined;
+  const focused = active?.closest('tbody') ? active.dataset.index : undefined;
   const cols = columns(v.axes);
   const sortCol = cols.find((c) => c.key === ui.sortKey) ?? cols[0]!;
   const tr = el('tr');
@@ -124,7 +128,6 @@ function render(): void {
         ui.sortDescending = c.key === 'testAccuracy' || c.key === 'trainAccuracy';
       }
       changed();
-      (thead.querySelector(`button[data-key="${CSS.escape(c.key)}"]`) as HTMLButtonElement | null)?.focus();
     });
     th.setAttribute('aria-sort', c === sortCol ? (ui.sortDescending ? 'descending' : 'ascending') : 'none');
     if (c === sortCol) b.textContent = `${c.title} ${ui.sortDescending ? '▼' : '▲'}`;
@@ -132,7 +135,7 @@ function render(): void {
     tr.append(th);
   }
   thead.replaceChildren(tr);
-  const focused = (document.activeElement as HTMLElement | null)?.dataset?.index;
+  if (focusedKey !== undefined) (thead.querySelector(`button[data-key="${CSS.escape(focusedKey)}"]`) as HTMLButtonElement | null)?.focus();
   tbody.replaceChildren(...sortRows(v.rows, sortCol, ui.sortDescending).map((r) => {
     const row = el('tr');
     row.tabIndex = 0;
