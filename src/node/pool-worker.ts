@@ -1,8 +1,10 @@
 /**
  * A pool worker (worker_threads, started by pool.ts from the CLI's own bundle): trains the runs
- * it is sent one at a time, each single-threaded (no helper thread: the pool already has one
- * worker per core), into the run folder it is given, as an ordinary run record. A flag in shared
- * memory stops the run in flight: it ends "stopped", with its weights.
+ * it is sent one at a time, in the order sent, each single-threaded (no helper thread: the pool
+ * already has one worker per core), into the run folder it is given, as an ordinary run record.
+ * It takes the kernel modules and datasets the main thread hands it (else compiles and loads its
+ * own). A flag in shared memory stops the run in flight: it ends "stopped", with its weights; a
+ * run queued behind it is answered "skipped" without starting.
  */
 import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
