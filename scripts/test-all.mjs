@@ -1,6 +1,10 @@
 // npm test: every suite, on a fresh machine of this project's kind (Debian, root in CI).
 //   1. type-check and build
 //   2. unit        node --test dist/test/unit/
+//   2b. python     the PyTorch bridge (python/): python3 -m unittest discover python/tests, then
+//                  node --test dist/test/pytorch/ (torch against the engine and the run readers).
+//                  Needs a python3 with torch (Debian: python3-torch): without one, a failure
+//                  with the reason when CI=true, else a skip that says why
 //   3. webview     the webview bundles in headless Chromium (Debian's chromium; apt-get installs
 //                  it when missing and we are root, else a one-line reason and a failure)
 //   4. vscode      a real VS Code: Node 24 + code-server installed into .cache/ when missing
@@ -9,7 +13,7 @@
 //                  run again: a red test is a real failure. Timing goals that depend on the
 //                  machine's load are reported by npm run bench:vscode, not asserted here
 // Every suite runs even if an earlier one failed; the last line is "N passed, N failed".
-// MLP_LENS_SUITES=unit,webview runs only those suites.
+// MLP_LENS_SUITES=unit,webview runs only those suites (python: the PyTorch bridge).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,6 +80,34 @@ function fail(name, note) {
 
 const isRoot = process.getuid?.() === 0;
 
+/** The python3 that imports torch (Debian's /usr/bin/python3 first), or null and why not. */
+function torchPython() {
+  const tried = [];
+  for (const py of ['/usr/bin/python3', 'python3']) {
+    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) return { python: py, version: r.stdout.trim() };
+    tried.push(`${py}: ${r.error ? r.error.message : (r.stderr.trim().split('\n').at(-1) ?? `exit ${r.status}`)}`);
+  }
+  return { python: null, reason: `no python3 with torch (${tried.join('; ')}); install it with: apt-get install python3-torch` };
+}
+
+/** python3 -m unittest discover python/tests, counted from its "Ran N tests" and "FAILED (...)" lines. */
+function pythonUnittest(python) {
+  console.log(`\n=== python: ${python} -m unittest discover -s python/tests`);
+  const start = Date.now();
+  const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', OMP_WAIT_POLICY: 'PASSIVE' };
+  const r = spawnSync(python, ['-m', 'unittest', 'discover', '-s', join(root, 'python', 'tests'), '-v'], { cwd: root, encoding: 'utf8', env });
+  process.stdout.write(r.stdout ?? '');
+  process.stderr.write(r.stderr ?? '');
+  const out = `${r.stdout}\n${r.stderr}`;
+  const ran = Number(/^Ran (\d+) tests?/m.exec(out)?.[1] ?? 0);
+  const bad = /^FAILED \((.*)\)/m.exec(out)?.[1] ?? '';
+  let failed = [...bad.matchAll(/(?:failures|errors)=(\d+)/g)].reduce((s, m) => s + Number(m[1]), 0);
+  const skipped = Number(/skipped=(\d+)/.exec(out)?.[1] ?? 0);
+  if (r.status !== 0 && failed === 0) failed = 1;
+  results.push({ name: 'python', passed: Math.max(0, ran - failed - skipped), failed, ms: Date.now() - start });
+}
+
 /** Debian's chromium: present, or installed with apt-get when we are root. */
 function ensureChromium() {
   const path = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -101,6 +133,20 @@ if (sh(process.execPath, [join(root, 'scripts/build.mjs')]) !== 0) {
 } else {
   // 2. unit
   if (want('unit')) await nodeTest('unit', 'dist/test/unit');
+  // 2b. python: the PyTorch bridge
+  if (want('python')) {
+    const torch = torchPython();
+    if (torch.python) {
+      console.log(`\n=== python: torch ${torch.version} (${torch.python})`);
+      pythonUnittest(torch.python);
+      await nodeTest('pytorch', 'dist/test/pytorch');
+    } else if (process.env.CI === 'true') {
+      fail('python', torch.reason);
+    } else {
+      console.log(`\n=== python: skipped: ${torch.reason}`);
+      results.push({ name: 'python', passed: 0, failed: 0, ms: 0, note: `skipped: ${torch.reason}` });
+    }
+  }
   // 3. webview
   const needBrowser = want('webview') || want('vscode');
   const browser = needBrowser ? ensureChromium() : false;

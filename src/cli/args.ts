@@ -2,11 +2,13 @@
 
 export const USAGE = `usage:
   mlp-lens train <config.mlp.json> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json]
-                [--report FILE.html] [--jobs N] [--shard I/N] [--jsonl]
+                [--report FILE.html] [--jobs N] [--shard I/N] [--jsonl] [--stop-at-step N]
+  mlp-lens train --continue RUN_DIR [--epochs N] [--lr X] [--stop-at-step N] [--json]
   mlp-lens dump <config.mlp.json> --out PREFIX [--variant NAME] [--no-probs]
   mlp-lens validate <config.mlp.json> [--json]
   mlp-lens runs [DIR] [--json]
   mlp-lens export <run or experiment folder>... --csv FILE.csv
+  mlp-lens export torch <config.mlp.json> --out DIR [--variant NAME]
   mlp-lens report <run or experiment folder>... --out FILE.html
   mlp-lens convert <run folder>... (--jsonl | --binary) [--replace]
 
@@ -16,13 +18,19 @@ train     trains every variant (or one) and writes a run record per variant:
           A config with "seeds" or "sweep" is an experiment: its runs train in a pool of
           --jobs workers (default: one per core) into DIR/<run>/ (default
           .mlp-lens/runs/<time>-<config>/) with DIR/experiment.json; --shard I/N trains every
-          N-th run from the I-th; train again on the same --out to resume
+          N-th run from the I-th; train again on the same --out to resume;
+          --stop-at-step N stops each variant after step N (kept "stopped", continuable)
+          --continue trains a stopped or completed run on in its own folder, bit for bit as
+          if it had never stopped: to its planned end, or to --epochs N in all; --lr X
+          sets the learning rate from there on
 dump      one forward/backward pass on the first training batch, written as
           PREFIX.in.json and PREFIX.out.json (format mlp-oracle/v1)
 validate  checks a config against the schema and prints every problem;
           --json prints {file, valid, issues} instead
 runs      lists the runs and experiments in DIR (default .mlp-lens/runs), one line each
-export    writes the step and epoch records of runs and experiments as one tidy CSV
+export    writes the step and epoch records of runs and experiments as one tidy CSV;
+          export torch writes a PyTorch training script for the config (DIR/train.py, with
+          mlp_lens.watch) and its data split (DIR/data/*.npy)
 report    writes a comparison of runs (up to 6, from any configs and dates) as one
           self-contained HTML file: curves overlaid, heatmaps on one colour scale
 convert   rewrites run folders' step records as metrics.jsonl (--jsonl) or metrics.bin
@@ -46,10 +54,13 @@ export interface Args {
 }
 
 const FLAGS: Record<string, { value: boolean; commands: string[] }> = {
-  out: { value: true, commands: ['train', 'dump', 'report'] },
+  out: { value: true, commands: ['train', 'dump', 'report', 'export'] },
   seed: { value: true, commands: ['train'] },
   epochs: { value: true, commands: ['train'] },
-  variant: { value: true, commands: ['train', 'dump'] },
+  continue: { value: true, commands: ['train'] },
+  lr: { value: true, commands: ['train'] },
+  'stop-at-step': { value: true, commands: ['train'] },
+  variant: { value: true, commands: ['train', 'dump', 'export'] },
   json: { value: false, commands: ['train', 'validate', 'runs'] },
   report: { value: true, commands: ['train'] },
   jobs: { value: true, commands: ['train'] },
@@ -86,12 +97,26 @@ export function parseArgs(argv: string[]): Args {
     if (flags.has('jsonl') === flags.has('binary')) throw new UsageError("'convert' needs one of --jsonl or --binary");
     return { command, config: positional[0]!, paths: positional, flags };
   }
+  if (command === 'train' && flags.has('continue')) {
+    if (positional.length) throw new UsageError(`--continue takes a run folder instead of a config file (got '${positional[0]}' too)`);
+    for (const f of ['out', 'seed', 'variant', 'report', 'jobs', 'shard', 'jsonl']) {
+      if (flags.has(f)) throw new UsageError(`--${f} cannot be used with --continue (the run keeps its folder, seed, variant and record format)`);
+    }
+    return { command, config: flags.get('continue') as string, paths: [], flags };
+  }
+  if (flags.has('lr')) throw new UsageError('--lr is for --continue (a config sets its own "lr")');
   if (command === 'runs' || command === 'export' || command === 'report') {
     if (positional.some((p) => p === '')) throw new UsageError('a folder name is empty');
   }
   if (command === 'runs') {
     if (positional.length > 1) throw new UsageError(`expected at most one folder, got ${positional.length}`);
+  } else if (command === 'export' && positional[0] === 'torch') {
+    if (positional.length !== 2) throw new UsageError(positional.length > 2 ? `'export torch' takes one config file, got ${positional.length - 1}` : "'export torch' needs a config file");
+    if (flags.has('csv')) throw new UsageError("'export torch' writes a script: --out DIR, not --csv");
+    if (!flags.has('out')) throw new UsageError("'export torch' needs --out DIR");
+    return { command, config: positional[1]!, paths: positional, flags };
   } else if (command === 'export') {
+    for (const f of ['out', 'variant']) if (flags.has(f)) throw new UsageError(`--${f} is for 'export torch <config>'; exporting runs takes --csv FILE`);
     if (!positional.length) throw new UsageError('missing the run or experiment folders to export');
     if (!flags.has('csv')) throw new UsageError("'export' needs --csv FILE");
   } else if (command === 'report') {
@@ -113,4 +138,13 @@ export function intFlag(args: Args, name: string, min: number): number | undefin
     throw new UsageError(`--${name} must be an integer >= ${min} (got '${String(v)}')`);
   }
   return Number(v);
+}
+
+/** A positive finite number flag (--lr), or undefined when absent. */
+export function positiveFlag(args: Args, name: string): number | undefined {
+  const v = args.flags.get(name);
+  if (v === undefined) return undefined;
+  const x = typeof v === 'string' && /^[0-9.eE+-]+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isFinite(x) || x <= 0) throw new UsageError(`--${name} must be a positive number (got '${String(v)}')`);
+  return x;
 }

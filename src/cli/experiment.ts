@@ -6,7 +6,6 @@
  * every run in flight ("stopped") and exits 130; `train` again on the same --out skips the runs
  * already completed with the same resolved config and trains the others.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadDataset } from '../engine/datasets';
 import { parseConfigText } from '../engine/config';
@@ -17,9 +16,8 @@ import { findAssetDir, nodeDataIO } from '../node/io';
 import { runExperiment, type ExperimentOutcome } from '../node/experiment-run';
 import { datasetKey, defaultJobs, Pool } from '../node/pool';
 import { makeTrainer } from '../node/train-session';
-import { ExperimentWriter, runFolderNames, type ExperimentRecord, type ExperimentRunEntry } from '../runs/experiment-record';
+import { ExperimentWriter, newExperimentFolder, runFolderNames, type ExperimentRecord, type ExperimentRunEntry } from '../runs/experiment-record';
 import { DEFAULT_RUN_FOLDER } from '../runs/folders';
-import { slug, timeStamp } from '../runs/names';
 import { checkOutFolder } from '../runs/outdir';
 import { intFlag, UsageError, type Args } from './args';
 import { complain, printableJson, say, sayRaw } from './print';
@@ -29,21 +27,6 @@ const num = (x: number | null | undefined, digits = 3) => (x === null || x === u
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => '  ' + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
-}
-
-/** A new experiment folder under the default run folder: <stamp>-<config>, or <stamp>.2-<config>, ... */
-function newExperimentFolder(name: string): string {
-  checkOutFolder(DEFAULT_RUN_FOLDER, 'the run folder');
-  const base = timeStamp();
-  for (let n = 1; ; n++) {
-    const dir = path.join(DEFAULT_RUN_FOLDER, `${n === 1 ? base : `${base}.${n}`}-${slug(name)}`);
-    try {
-      fs.mkdirSync(dir);
-      return dir;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
 }
 
 /** The experiment, its runs chosen by the flags; refuses flags that make no sense for one. */
@@ -147,7 +130,8 @@ export async function cmdTrainExperiment(args: Args, text: string, early: Pool |
   try {
     dataLine = await checkRuns(exp, args.config, pool);
     if (out) checkOutFolder(out);
-    dir = out ?? newExperimentFolder(exp.name);
+    if (!out) checkOutFolder(DEFAULT_RUN_FOLDER, 'the run folder');
+    dir = out ?? newExperimentFolder(DEFAULT_RUN_FOLDER, exp.name);
   } catch (e) {
     await pool.close();
     throw e;

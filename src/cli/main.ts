@@ -1,7 +1,8 @@
 /**
  * mlp-lens: the engine headless, for scripts and CI.
  *
- *   mlp-lens train <config> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json] [--report FILE.html]
+ *   mlp-lens train <config> [--out DIR] [--seed N] [--epochs N] [--variant NAME] [--json] [--report FILE.html] [--stop-at-step N]
+ *   mlp-lens train --continue RUN_DIR [--epochs N] [--lr X] [--stop-at-step N] [--json]
  *   mlp-lens dump <config> --out PREFIX [--variant NAME] [--no-probs]
  *   mlp-lens validate <config> [--json]
  *   mlp-lens runs [DIR] [--json]
@@ -20,7 +21,8 @@ import { loadDataset } from '../engine/datasets';
 import { gradientDump } from '../engine/dump';
 import { InputError, type Dataset, type ResolvedConfig } from '../engine/types';
 import { findAssetDir, nodeDataIO, readRegularFile } from '../node/io';
-import { intFlag, parseArgs, UsageError, USAGE, type Args } from './args';
+import { intFlag, parseArgs, positiveFlag, UsageError, USAGE, type Args } from './args';
+import { prepareContinuation } from '../node/continue-run';
 import { complain, guardStreams, printableJson, say, sayRaw } from './print';
 import { cmdTrain } from './train';
 import { cmdConvert } from './convert';
@@ -34,6 +36,7 @@ import { isExperiment } from '../engine/experiment';
 import { cmdTrainExperiment, earlyPool } from './experiment';
 import { cmdRuns } from './runs';
 import { cmdExport } from './export';
+import { exportTorch } from './export-torch';
 import { cmdReport } from './compare-report';
 
 /** The config file's text: a regular file only (a FIFO or device is refused, never waited on). */
@@ -86,6 +89,16 @@ async function cmdDump(args: Args): Promise<number> {
   return 0;
 }
 
+async function cmdExportTorch(args: Args): Promise<number> {
+  const text = await readConfigText(args.config);
+  if (isExperiment(text, args.config)) {
+    throw new InputError('is an experiment (it has "seeds" or "sweep"); export torch writes the script of one config: its variants, one seed (the script takes --seed)', args.config);
+  }
+  const { cfgs, data } = await loadConfigAndData(args);
+  exportTorch(cfgs, data, args.config, args.flags.get('out') as string);
+  return 0;
+}
+
 async function cmdValidate(args: Args): Promise<number> {
   const file = args.config;
   const text = await readConfigText(file);
@@ -103,11 +116,16 @@ async function cmdValidate(args: Args): Promise<number> {
 }
 
 async function train(args: Args): Promise<number> {
+  if (args.flags.has('continue')) {
+    const c = await prepareContinuation({ dir: args.config, epochs: intFlag(args, 'epochs', 1), lr: positiveFlag(args, 'lr') }, findAssetDir());
+    return cmdTrain(args, [c.cfg], c.data, [c.trainer], c);
+  }
   const text = await readConfigText(args.config);
   const pool = earlyPool(args, text); // an experiment's workers boot while the config is checked
   let experiment: boolean;
   try {
     experiment = isExperiment(text, args.config);
+    if (experiment && args.flags.has('stop-at-step')) throw new UsageError('--stop-at-step is for a config without "seeds" or "sweep"');
   } catch (e) {
     await pool?.close();
     throw e;
@@ -140,6 +158,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     if (args.command === 'runs') return await cmdRuns(args);
+    if (args.command === 'export' && args.paths[0] === 'torch') return await cmdExportTorch(args);
     if (args.command === 'export') return await cmdExport(args);
     if (args.command === 'report') return await cmdReport(args);
     if (args.command === 'convert') return await cmdConvert(args);

@@ -10,7 +10,8 @@ import type { Trainer } from '../engine/trainer';
 import type { Dataset, ResolvedConfig } from '../engine/types';
 import { formatVariantReport, formatComparison } from './report';
 import { complain, printable, printableJson, progress, say, sayRaw } from './print';
-import type { Args } from './args';
+import { intFlag, type Args } from './args';
+import type { Continuation } from '../node/continue-run';
 import { DEFAULT_RUN_FOLDER } from '../runs/folders';
 import { writeFailure } from '../runs/faults';
 import { newRunFolders } from '../runs/names';
@@ -64,11 +65,16 @@ function dropUnused(dirs: string[], used: number): void {
   }
 }
 
-export async function cmdTrain(args: Args, cfgs: ResolvedConfig[], data: Dataset, trainers: Trainer[]): Promise<number> {
+/**
+ * `continued`: a run to continue (train --continue), its trainer restored; it trains in its own
+ * folder, its records appended.
+ */
+export async function cmdTrain(args: Args, cfgs: ResolvedConfig[], data: Dataset, trainers: Trainer[], continued?: Continuation): Promise<number> {
   const json = args.flags.has('json');
   const tty = process.stderr.isTTY && !json;
   const log = (s: string) => { if (!json) say(s); };
-  const { dirs, stamp, lock } = prepareOutputs(args, cfgs);
+  const stopAt = intFlag(args, 'stop-at-step', 1);
+  const { dirs, stamp, lock } = continued ? { dirs: [continued.dir], stamp: '', lock: null } : prepareOutputs(args, cfgs);
   let interrupted = false;
   const onSigint = () => {
     if (interrupted) process.exit(130);
@@ -93,17 +99,20 @@ export async function cmdTrain(args: Args, cfgs: ResolvedConfig[], data: Dataset
       const dir = dirs[used++]!;
       let recorder: RunRecorder;
       try {
-        recorder = new RunRecorder(dir, cfg, path.resolve(args.config), runMeta(trainer), args.flags.has('jsonl') ? 'jsonl' : 'binary');
+        recorder = continued
+          ? new RunRecorder(dir, cfg, continued.configFile, runMeta(trainer), continued.format, continued.summary)
+          : new RunRecorder(dir, cfg, path.resolve(args.config), runMeta(trainer), args.flags.has('jsonl') ? 'jsonl' : 'binary');
       } catch (e) {
         failure = (e as Error).message; // a RecordWriteError: "disk full writing <file>"
         break;
       }
       log(`\n== ${cfg.variant}: ${[data.features, ...cfg.layers, trainer.net.sizes.at(-1)].join('-')} ${cfg.activation.join(',')} init ${cfg.init.scheme}, ${cfg.optimizer.type} lr ${cfg.lr}, batch ${trainer.batchSize}, ${cfg.epochs} epochs`);
+      if (continued) log(`  continued from step ${trainer.step} (epoch ${trainer.epoch}) of ${dir}`);
       let lastDraw = 0;
       let lastLoss = NaN;
       const outcome = await trainVariant(trainer, recorder.summary.configFile, {
         recorder,
-        shouldStop: () => interrupted,
+        shouldStop: () => interrupted || (stopAt !== undefined && trainer.step >= stopAt),
         onStepTransient: true, // reads the loss only
         onStep: (r) => {
           lastLoss = r.loss;
@@ -134,6 +143,7 @@ export async function cmdTrain(args: Args, cfgs: ResolvedConfig[], data: Dataset
       if (!json) log(formatVariantReport(outcome));
       if (outcome.summary.divergence) complain(`${args.config}: variant "${cfg.variant}" ${outcome.summary.divergence.message}`);
       log(`  run record: ${dir}`);
+      if (outcome.summary.status === 'stopped' && !interrupted) log(`  stopped at step ${trainer.step} (--stop-at-step); go on with: mlp-lens train --continue ${dir}`);
       if (outcome.summary.status === 'failed') failure = outcome.summary.failure ?? `the run record in ${dir} could not be written`;
       if (interrupted || failure) break;
     }

@@ -142,6 +142,20 @@ export class Network {
     if (this.wasm) this.wasm.useHelper = on;
   }
 
+  /**
+   * Which products run on spmm and the steps until dense ones try it again (the WebAssembly path;
+   * null on the TypeScript path): spmm and the GEMM add in different orders, so a run continued
+   * from saved state takes this up too (Trainer.saveState).
+   */
+  get sparseState(): { sparse: boolean[]; retry: number[] } | null {
+    return this.wasm ? { sparse: this.wasm.sparse.slice(), retry: this.wasm.sparseRetry.slice() } : null;
+  }
+  set sparseState(s: { sparse: boolean[]; retry: number[] } | null) {
+    const w = this.wasm;
+    if (!w || !s || s.sparse.length !== w.sparse.length || s.retry.length !== w.sparseRetry.length) return;
+    for (let i = 0; i < w.sparse.length; i++) { w.sparse[i] = s.sparse[i]!; w.sparseRetry[i] = s.retry[i]!; }
+  }
+
   /** Stop the helper thread, if any (the network still works, on one thread). */
   dispose(): void {
     if (this.wasm) closeHelper(this.wasm);

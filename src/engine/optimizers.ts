@@ -54,6 +54,27 @@ export class Optimizer {
     }
   }
 
+  /** Steps taken (Adam's bias corrections count them). */
+  get steps(): number {
+    return this.t;
+  }
+
+  /** The state arrays (velocity or Adam's v, then Adam's m; none for sgd), the live arrays themselves. */
+  get stateArrays(): FloatArray[] {
+    return [this.v, this.m].filter((a): a is FloatArray => a !== null);
+  }
+
+  /** Continue from a saved state: `steps` taken, `arrays` as stateArrays held them (copied in). */
+  restore(steps: number, arrays: readonly ArrayLike<number>[]): void {
+    const own = this.stateArrays;
+    if (arrays.length !== own.length) throw new Error(`${this.spec.type} keeps ${own.length} state arrays, the saved state has ${arrays.length}`);
+    own.forEach((a, i) => {
+      if (arrays[i]!.length !== a.length) throw new Error(`optimizer state array ${i} has ${arrays[i]!.length} values, the network ${a.length}`);
+      a.set(arrays[i]!);
+    });
+    this.t = steps;
+  }
+
   /** One step at learning rate lr. */
   step(lr: number, layers: Layer[], norms: UpdateNorms | null): void {
     this.coef[0] = lr;

@@ -22,6 +22,16 @@ export function hashString(text: string): number {
   return h >>> 0;
 }
 
+/** An Rng's state words (32-bit integers) and Box-Muller's kept second value. */
+export interface RngState {
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+  spare: number;
+  hasSpare: boolean;
+}
+
 export class Rng {
   private a: number;
   private b: number;
@@ -37,6 +47,18 @@ export class Rng {
     this.c = splitmix32(st);
     this.d = splitmix32(st);
     for (let i = 0; i < 12; i++) this.nextU32();
+  }
+
+  /** The generator's whole state (to continue its stream later: setState). */
+  getState(): RngState {
+    return { a: this.a, b: this.b, c: this.c, d: this.d, spare: this.spare, hasSpare: this.hasSpare };
+  }
+
+  /** Continue the stream a getState() took: the next draws are the ones that followed it. */
+  setState(s: RngState): void {
+    this.a = s.a | 0; this.b = s.b | 0; this.c = s.c | 0; this.d = s.d | 0;
+    this.spare = s.spare;
+    this.hasSpare = s.hasSpare;
   }
 
   /** Whether nothing has been drawn yet: the state is that of a new generator with this seed. */

@@ -10,7 +10,7 @@ import { Network } from './network';
 import type { DType, LossInfo, NetworkOptions } from './network-types';
 import { learningRate, learningRateInto, Optimizer } from './optimizers';
 import { copyLayerProbes, measureIntoRecord, measureLayers, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
-import { Rng } from './rng';
+import { Rng, type RngState } from './rng';
 import { InputError, type Dataset, type ResolvedConfig } from './types';
 
 /** 'failed': the run could not be recorded (a full disk, ...); set by the training session, never by the Trainer. */
@@ -53,6 +53,28 @@ export interface Divergence {
   /** human words: "loss", "hidden layer 2 activations", "gradient of hidden layer 1" ... */
   where: string;
   message: string;
+}
+
+/**
+ * Everything a run needs to go on exactly where it stopped (Trainer.saveState): the weights, the
+ * optimizer's state, the shuffle stream and the current epoch's order, the counters and running
+ * sums, and which products run on spmm. Arrays are copies.
+ */
+export interface TrainerState {
+  /** completed steps, the 0-based current epoch, and the rows of it done */
+  step: number;
+  epoch: number;
+  posInEpoch: number;
+  /** the running sums since the last record and over the epoch: loss·rows, correct, rows */
+  since: [number, number, number];
+  epochSums: [number, number, number];
+  shuffle: RngState;
+  order: Uint32Array;
+  optimizerSteps: number;
+  /** the optimizer's state arrays (Optimizer.stateArrays), as many as its type keeps */
+  optimizer: FloatArray[];
+  params: FloatArray;
+  sparse: { sparse: boolean[]; retry: number[] } | null;
 }
 
 export interface RecordSink {
@@ -148,6 +170,8 @@ export class Trainer {
   private epochLoss = 0;
   private epochCorrect = 0;
   private epochCount = 0;
+  /** the next step records probes whatever probes.every says (a stepped step: Trainer.probeNextStep) */
+  private probeNext = false;
 
   /**
    * kernel: force a kernel path for this run's float32 network (default: the best available);
@@ -212,8 +236,13 @@ export class Trainer {
     return { X: this.xb, y: this.yb };
   }
 
+  /** The next step records its probes (a step taken by hand, seen in every view). */
+  probeNextStep(): void {
+    this.probeNext = true;
+  }
+
   private isProbeStep(step: number): boolean {
-    return step === 1 || step % this.cfg.probes.every === 0 || step === this.totalSteps;
+    return step === 1 || this.probeNext || step % this.cfg.probes.every === 0 || step === this.totalSteps;
   }
 
   /** One training step. Returns a StepRecord on steps that record probes, else null. */
@@ -229,6 +258,7 @@ export class Trainer {
     const M = this.loadBatch();
     const stepNo = this.step + 1;
     const probe = this.isProbeStep(stepNo);
+    this.probeNext = false;
     // The rate through memory: a float passed to or returned by a call the compiler does not inline
     // is boxed (an allocation a step). Until the compiler has optimized this code (on one busy
     // core that takes a W2-sized network thousands of steps) every float it reads or computes is
@@ -325,6 +355,44 @@ export class Trainer {
       this.transient = false; // trainStep() called on its own returns fresh records
     }
     return n;
+  }
+
+  /** A copy of everything the run needs to go on from here (see TrainerState). */
+  saveState(): TrainerState {
+    return {
+      step: this.step, epoch: this.epoch, posInEpoch: this.posInEpoch,
+      since: [this.sinceLoss, this.sinceCorrect, this.sinceCount],
+      epochSums: [this.epochLoss, this.epochCorrect, this.epochCount],
+      shuffle: this.shuffleRng.getState(), order: this.order.slice(),
+      optimizerSteps: this.opt.steps, optimizer: this.opt.stateArrays.map((a) => a.slice()),
+      params: this.net.params.slice(), sparse: this.net.sparseState,
+    };
+  }
+
+  /**
+   * Go on from a saved state: the following steps are bit for bit those the saved run would have
+   * taken, with this trainer's config (which may train more epochs, or at another learning rate).
+   */
+  restoreState(s: TrainerState): void {
+    const n = this.order.length;
+    if (s.order.length !== n) throw new InputError(`the saved state shuffles ${s.order.length} training examples; the dataset has ${n}`);
+    if (s.params.length !== this.net.params.length) throw new InputError(`the saved state has ${s.params.length} parameters; the network has ${this.net.params.length}`);
+    if (s.posInEpoch < 0 || s.posInEpoch >= n || s.step < 0 || s.epoch < 0) throw new InputError(`the saved state's position (step ${s.step}, epoch ${s.epoch}, row ${s.posInEpoch}) is not one a run stops at`);
+    if (s.epoch >= this.cfg.epochs) throw new InputError(`the run has trained ${s.epoch} epochs; train more than that to continue it (epochs ${this.cfg.epochs})`);
+    this.net.params.set(s.params);
+    this.opt.restore(s.optimizerSteps, s.optimizer);
+    this.order.set(s.order);
+    this.shuffleRng.setState(s.shuffle);
+    this.net.sparseState = s.sparse;
+    this.step = s.step;
+    this.epoch = s.epoch;
+    this.posInEpoch = s.posInEpoch;
+    [this.sinceLoss, this.sinceCorrect, this.sinceCount] = s.since;
+    [this.epochLoss, this.epochCorrect, this.epochCount] = s.epochSums;
+    this.status = 'running';
+    this.divergence = null;
+    // the rate a step-or-constant schedule sets at an epoch's start (trainStepOnce)
+    learningRateInto(this.opt.rate, this.cfg, this.step, this.stepsPerEpoch, this.totalSteps);
   }
 
   /** Release the network's helper thread, if any (call when done with the trainer). */

@@ -20,7 +20,14 @@ export interface PanelHost {
   /** messages per second, at most */
   updateRate(): number;
   stop(runId: string): void;
+  /** a live run: hold it between steps, train one minibatch while held, go on */
+  control(runId: string, action: 'pause' | 'step' | 'resume'): void;
+  /** a stopped or completed run: ask for epochs and a learning rate, and train it on */
+  continueRun(runId: string): void;
   exportRun(runId: string): void;
+  /** save the panel as drawn (validated picture data) or the data behind it */
+  exportImage(runId: string, format: 'png' | 'svg', data: string): void;
+  exportCsv(runId: string): void;
   openConfig(runId: string): void;
   /** the panel shows the units of this hidden layer in the decision-region pictures */
   regionLayer(runId: string, layer: number): void;
@@ -80,6 +87,11 @@ export class RunPanel implements vscode.Disposable {
     if (this.ready) this.sendSnapshot();
   }
 
+  /** A message as if the webview posted it (in-host tests drive the panel through this). */
+  receive(raw: unknown): void {
+    this.onMessage(raw);
+  }
+
   private onMessage(raw: unknown): void {
     const parsed = parsePanelMessage(raw);
     if (!parsed.ok) {
@@ -97,8 +109,22 @@ export class RunPanel implements vscode.Disposable {
       case 'stop':
         if (m.runId === this.model.id) this.host.stop(m.runId);
         break;
+      case 'pause':
+      case 'step':
+      case 'resume':
+        if (m.runId === this.model.id) this.host.control(m.runId, m.type);
+        break;
+      case 'continueRun':
+        if (m.runId === this.model.id) this.host.continueRun(m.runId);
+        break;
       case 'export':
         if (m.runId === this.model.id) this.host.exportRun(m.runId);
+        break;
+      case 'exportImage':
+        if (m.runId === this.model.id) this.host.exportImage(m.runId, m.format, m.data);
+        break;
+      case 'exportCsv':
+        if (m.runId === this.model.id) this.host.exportCsv(m.runId);
         break;
       case 'openConfig':
         if (m.runId === this.model.id) this.host.openConfig(m.runId);
@@ -167,7 +193,7 @@ export class RunPanel implements vscode.Disposable {
     const plane = !this.planeSent && m.plane ? m.plane : undefined;
     if (plane) this.planeSent = true;
     this.post({
-      type: 'delta', runId: m.id, status: m.status, message: m.message, live: m.live,
+      type: 'delta', runId: m.id, status: m.status, message: m.message, live: m.live, paused: m.paused,
       variants: m.variants.map((v, i) => {
         const cursor = (this.cursors[i] ??= freshCursor());
         const columns = v.store.meta ? v.store.takeSince(cursor) : null;

@@ -40,11 +40,21 @@ export function parsePanelMessage(x: unknown): Parsed<PanelToHost> {
       return { ok: true, msg: { type: 'ready', runId: (x.runId as string | null | undefined) ?? null } };
     case 'resync':
     case 'stop':
+    case 'pause':
+    case 'step':
+    case 'resume':
+    case 'continueRun':
     case 'export':
     case 'openConfig':
       if (!onlyKeys(x, ['type', 'runId'])) return { ok: false, reason: `unexpected fields in ${t}` };
       if (!isId(x.runId)) return { ok: false, reason: 'bad runId' };
       return { ok: true, msg: { type: t, runId: x.runId } };
+    case 'exportCsv':
+      if (!onlyKeys(x, ['type', 'runId'])) return { ok: false, reason: 'unexpected fields in exportCsv' };
+      if (!isId(x.runId)) return { ok: false, reason: 'bad runId' };
+      return { ok: true, msg: { type: 'exportCsv', runId: x.runId } };
+    case 'exportImage':
+      return parseExportImage(x);
     case 'regionLayer':
       if (!onlyKeys(x, ['type', 'runId', 'layer'])) return { ok: false, reason: 'unexpected fields in regionLayer' };
       if (!isId(x.runId)) return { ok: false, reason: 'bad runId' };
@@ -55,6 +65,38 @@ export function parsePanelMessage(x: unknown): Parsed<PanelToHost> {
     default:
       return unknownType(t);
   }
+}
+
+/** The longest image an export may post (characters of base64 or SVG text): 48 MB */
+export const MAX_EXPORT_CHARS = 48 * 1024 * 1024;
+/** "\x89PNG\r\n\x1a\n" in base64 */
+const PNG_B64 = 'iVBORw0KGgo';
+const SVG_HEAD = '<svg xmlns="http://www.w3.org/2000/svg"';
+
+/**
+ * An exported picture: a PNG as base64, or an SVG that can do nothing but draw. The file is
+ * the user's to open anywhere (a browser runs an SVG's scripts): no script, no event handler
+ * attribute, no foreign HTML, no style sheet, no link, no url() but to its own elements; an
+ * image only as an embedded PNG.
+ */
+function parseExportImage(x: Record<string, unknown>): Parsed<Extract<PanelToHost, { type: 'exportImage' }>> {
+  if (!onlyKeys(x, ['type', 'runId', 'format', 'data'])) return { ok: false, reason: 'unexpected fields in exportImage' };
+  if (!isId(x.runId)) return { ok: false, reason: 'bad runId' };
+  if (x.format !== 'png' && x.format !== 'svg') return { ok: false, reason: 'bad format' };
+  const d = x.data;
+  if (typeof d !== 'string' || !d.length) return { ok: false, reason: 'image data is not a string' };
+  if (d.length > MAX_EXPORT_CHARS) return { ok: false, reason: `image data over ${MAX_EXPORT_CHARS} characters` };
+  if (x.format === 'png') {
+    if (!d.startsWith(PNG_B64) || d.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(d)) return { ok: false, reason: 'not a PNG in base64' };
+  } else {
+    if (!d.startsWith(SVG_HEAD) || !d.trimEnd().endsWith('</svg>')) return { ok: false, reason: 'not an SVG document' };
+    if (/<\s*(script|foreignObject|iframe|object|embed|a|style)\b/i.test(d)) return { ok: false, reason: 'SVG with an element that is not drawing' };
+    if (/url\(\s*['"]?(?!#)/i.test(d) || /@import/i.test(d)) return { ok: false, reason: 'SVG with a reference outside itself' };
+    if (/\son[a-z]+\s*=/i.test(d) || /javascript:/i.test(d)) return { ok: false, reason: 'SVG with a script' };
+    const hrefs = d.match(/href\s*=\s*["'][^"']{0,40}/gi) ?? [];
+    if (!hrefs.every((h) => /["']data:image\/png;base64,/.test(h))) return { ok: false, reason: 'SVG with a link that is not an embedded PNG' };
+  }
+  return { ok: true, msg: { type: 'exportImage', runId: x.runId, format: x.format, data: d } };
 }
 
 function parseLog(x: Record<string, unknown>): Parsed<{ type: 'log'; level: 'info' | 'warn' | 'error'; message: string }> {

@@ -34,13 +34,19 @@ export interface SessionHooks {
   shouldStop?(): boolean;
   /** target length of a slice in milliseconds (default 50) */
   sliceMs?: number;
+  /**
+   * Asked before every slice: null to train on, or how many steps to take next (1: a step taken
+   * by hand while paused; those steps record their probes). It may wait (a paused run) and
+   * resolves at once when nothing holds the run; shouldStop is asked again after it.
+   */
+  gate?(): Promise<number | null>;
   /** evaluate train and test sets when the run was stopped (default true; the worker skips it to stop fast) */
   evaluateOnStop?: boolean;
 }
 
 export interface VariantOutcome {
   summary: RunSummary;
-  /** the first recorded step: probes at initialization (measured before the first update) */
+  /** the first recorded step: probes at initialization (measured before the first update); null for a continued run */
   first: StepRecord | null;
   last: StepRecord | null;
 }
@@ -59,6 +65,11 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
   const interrupted = hooks.shouldStop ? () => hooks.shouldStop!() : undefined;
   let lastSummary = performance.now();
   const t0 = performance.now();
+  // a continued run (trainer restored past step 0) adds its time to the run's
+  const fresh = trainer.step === 0;
+  const priorSeconds = fresh ? 0 : summary.seconds;
+  /** time held by the gate (paused): not training time */
+  let pausedMs = 0;
   let samples = 0;
   let perSlice = 1;
   const sink = {
@@ -66,7 +77,7 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
     // place will do, unless onStep keeps them (the first is copied: it is the run's baseline)
     transientSteps: !hooks.onStep || hooks.onStepTransient === true,
     step(r: StepRecord) {
-      first ??= sink.transientSteps ? copyStepRecord(r) : r;
+      if (fresh) first ??= sink.transientSteps ? copyStepRecord(r) : r;
       last = r;
       rec?.line(r);
       hooks.onStep?.(r);
@@ -76,7 +87,7 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
       summary.epochs = r.epoch;
       summary.steps = r.step;
       summary.test = r.test;
-      summary.seconds = (performance.now() - t0) / 1000;
+      summary.seconds = priorSeconds + (performance.now() - t0 - pausedMs) / 1000;
       // at most once a second while training (short epochs would rewrite it dozens of times a
       // second, and every rewrite is a file event for the editor's watchers); the end writes it
       if (performance.now() - lastSummary >= SUMMARY_INTERVAL_MS) {
@@ -91,24 +102,31 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
       trainer.stop();
       break;
     }
+    const g0 = performance.now();
+    const held = hooks.gate ? await hooks.gate() : null;
+    pausedMs += performance.now() - g0;
+    if (held !== null && (rec?.failure || hooks.shouldStop?.())) continue; // a Stop while paused
+    if (held !== null) trainer.probeNextStep();
     const s0 = performance.now();
     const before = trainer.step;
-    trainer.runSteps(perSlice, sink, interrupted);
+    trainer.runSteps(held ?? perSlice, sink, interrupted);
     samples += (trainer.step - before) * trainer.batchSize;
     const dt = performance.now() - s0;
     // aim each slice at sliceMs: grow or shrink the step count by at most 2x
-    perSlice = Math.max(1, Math.min(perSlice * 2, Math.round((perSlice * sliceMs) / Math.max(dt, 0.01))));
+    if (held === null) perSlice = Math.max(1, Math.min(perSlice * 2, Math.round((perSlice * sliceMs) / Math.max(dt, 0.01))));
     rec?.flush(); // the slice's metrics lines; frames every 200 ms
     hooks.onSlice?.(trainer);
     await tick();
   }
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0 - pausedMs) / 1000;
   const failed = () => !!rec?.failure;
+  // taken before the evaluation below (a pass over the data can change the spmm choices)
+  const state = rec && (trainer.status === 'stopped' || trainer.status === 'completed') ? trainer.saveState() : null;
   const data = trainer.data;
   summary.status = trainer.status;
   summary.steps = trainer.step;
   summary.epochs = trainer.epoch;
-  summary.seconds = seconds;
+  summary.seconds = priorSeconds + seconds;
   summary.samplesPerSecond = seconds > 0 ? samples / seconds : 0;
   if (!failed() && (trainer.status !== 'stopped' || hooks.evaluateOnStop !== false)) {
     summary.train = trainer.evaluate(data.trainX, data.trainY);
@@ -124,6 +142,13 @@ export async function trainVariant(trainer: Trainer, configFile: string | null, 
         rec.writeModel(trainer.net);
       } catch (e) {
         rec.fail(path.join(rec.dir, 'model.json'), e);
+      }
+    }
+    if (!failed() && state) {
+      try {
+        rec.writeState(state, trainer.cfg.optimizer.type);
+      } catch (e) {
+        rec.fail(path.join(rec.dir, 'state.json'), e);
       }
     }
     if (!failed()) rec.writeSummary();

@@ -18,10 +18,11 @@ import type { EvalResult, RunStatus } from '../engine/trainer';
 import type { LayerProbe } from '../engine/probes';
 import type { ResolvedConfig } from '../engine/types';
 import { writeJsonAtomic } from './atomic';
-import { slug } from './names';
+import { slug, timeStamp } from './names';
 import { lockOutFolder, OutputError, RECORD_FILE, type OutLock } from './outdir';
 import { readCheckedRecords, readRunHead } from './read';
 import type { RunSummary } from './summary';
+import { groupBySeed, hasSeeds, type SeedGroup } from '../shared/seed-stats';
 
 export const EXPERIMENT_FORMAT = 'mlp-lens-experiment/v1';
 export const EXPERIMENT_FILE = 'experiment.json';
@@ -89,6 +90,24 @@ export function runFolderNames(runs: ExperimentRun[]): string[] {
 }
 
 const code = (e: unknown) => (e as NodeJS.ErrnoException).code;
+
+/**
+ * A new experiment folder under `parent` (created if missing): <stamp>-<config>, or
+ * <stamp>.2-<config>, ... when that second's name is taken (created exclusively).
+ */
+export function newExperimentFolder(parent: string, name: string, now = new Date()): string {
+  fs.mkdirSync(parent, { recursive: true });
+  const base = timeStamp(now);
+  for (let n = 1; ; n++) {
+    const dir = path.join(parent, `${n === 1 ? base : `${base}.${n}`}-${slug(name)}`);
+    try {
+      fs.mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if (code(e) !== 'EEXIST') throw e;
+    }
+  }
+}
 
 /** The files of a run record (and the temporary files of its atomic writes). */
 
@@ -244,4 +263,22 @@ export function readExperiment(dir: string): ExperimentRecord | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * When the run folders are runs of one experiment with seeds and no sweep (their parent's
+ * experiment.json lists each of them), the runs grouped by variant over their seeds (indices into
+ * `dirs`); else null.
+ */
+export function seedGroupsOf(dirs: readonly string[]): SeedGroup[] | null {
+  if (dirs.length < 2) return null;
+  const parent = path.dirname(dirs[0]!);
+  if (dirs.some((d) => path.dirname(d) !== parent)) return null;
+  const rec = readExperiment(parent);
+  if (!rec || Object.keys(rec.grid?.sweep ?? {}).length) return null;
+  const byFolder = new Map(rec.runs.map((r) => [r.folder, r]));
+  const entries = dirs.map((d) => byFolder.get(path.basename(d)));
+  if (entries.some((e) => !e || typeof e.variant !== 'string' || typeof e.seed !== 'number')) return null;
+  const groups = groupBySeed(entries.length, (i) => entries[i]!.variant, (i) => entries[i]!.seed);
+  return hasSeeds(groups) ? groups : null;
 }

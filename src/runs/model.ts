@@ -11,6 +11,7 @@ import type { ResolvedConfig } from '../engine/types';
 import type { HostToPanel, PlaneView, RegionFrame, PanelRun, PanelRunStatus, PanelSettings, PanelVariant, PanelVariantStatus } from '../shared/protocol';
 import type { RunSummary } from './summary';
 import { ColumnStore, type LayerMeta } from '../shared/columns';
+import type { SeedGroup } from '../shared/seed-stats';
 
 export const DEFAULT_PANEL_SETTINGS: PanelSettings = { gradientScale: 'window', gradientDomain: [1e-5, 10], colorWindow: 100 };
 
@@ -28,10 +29,14 @@ export class RunModel {
   status: PanelRunStatus = 'starting';
   message: string | null = null;
   live = false;
+  /** a live run held between steps (Pause) */
+  paused = false;
   dataset: string | null = null;
   /** 2-feature data: the plane of the decision regions and the data's points */
   plane: PlaneView | null = null;
   readonly variants: VariantModel[];
+  /** a seeds experiment: its runs (the variants) grouped by variant over the seeds */
+  groups: SeedGroup[] | null = null;
   private listeners: (() => void)[] = [];
 
   constructor(
@@ -70,6 +75,7 @@ export class RunModel {
 
   started(variants: string[], runDirs: string[], dataset: string): void {
     this.status = 'running';
+    this.message = null;
     this.live = true;
     this.dataset = dataset;
     variants.forEach((name, i) => {
@@ -146,6 +152,7 @@ export class RunModel {
   /** The run ended (worker finished, stopped, crashed, or the run was loaded from disk). */
   finish(status: PanelRunStatus, message: string | null = null): void {
     this.live = false;
+    this.paused = false;
     this.status = status;
     this.message = message;
     const variantStatus: PanelVariantStatus | null = status === 'crashed' ? 'crashed' : status === 'stopped' ? 'stopped' : status === 'interrupted' ? 'interrupted' : null;
@@ -176,8 +183,9 @@ export class RunModel {
   runInfo(): PanelRun {
     return {
       id: this.id, title: this.title, configFile: this.configFile, dataset: this.dataset, status: this.status,
-      message: this.message, live: this.live, startedAt: this.startedAt,
+      message: this.message, live: this.live, paused: this.paused, startedAt: this.startedAt,
       variants: this.variants.map((v) => ({ ...v.meta, layers: v.meta.layers ?? v.store.meta })),
+      ...(this.groups ? { groups: this.groups } : {}),
     };
   }
 

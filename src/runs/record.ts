@@ -8,6 +8,8 @@
  *   summary.json   status and results; rewritten atomically (temp file + rename) at epoch ends (at
  *                  most once a second while training) and when the run ends
  *   model.json     the weights, when the run ends (completed, stopped or diverged), with model.bin
+ *   state.json     what continuing needs beyond the weights, when the run ends stopped or
+ *                  completed, with state.bin (train-state.ts)
  * Frames are encoded into a batch buffer as they come and written out whole (steps-writer.ts) at
  * most every 200 ms of training, when 64 KiB wait, before summary.json and when the run ends;
  * JSON lines go out in write() calls of whole lines at the end of every time slice. A write that
@@ -18,13 +20,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Network } from '../engine/network';
-import type { EpochRecord, StepRecord } from '../engine/trainer';
+import type { EpochRecord, StepRecord, TrainerState } from '../engine/trainer';
 import type { ResolvedConfig } from '../engine/types';
 import { writeJsonAtomic } from './atomic';
 import { writeModel } from './model-file';
 import { RecordWriteError, writeAllSync, writeFailure } from './faults';
 import { EPOCHS_FILE, STEPS_FILE, writerLayout } from './steps-format';
 import { StepsWriter } from './steps-writer';
+import { dropTrainState, writeTrainState } from './train-state';
 import { newSummary, SUMMARY_FILE, writeSummary, type RunMeta, type RunSummary } from './summary';
 
 /** How step records are written: metrics.bin (and epochs.jsonl), or metrics.jsonl. */
@@ -40,7 +43,7 @@ export class RunRecorder {
   /** the JSON-lines file: metrics.jsonl, or epochs.jsonl beside metrics.bin */
   private readonly fd: number;
   private readonly linesFile: string;
-  private readonly steps: StepsWriter | null = null;
+  private steps: StepsWriter | null = null;
   private pending: string[] = [];
   private pendingChars = 0;
   /** bytes of whole lines in the lines file (a failed write is cut back to this) */
@@ -58,26 +61,39 @@ export class RunRecorder {
    */
   failure: RecordWriteError | null = null;
 
-  /** `meta`: runMeta(trainer). Throws a RecordWriteError when the folder cannot be written. */
-  constructor(readonly dir: string, cfg: ResolvedConfig, configFile: string | null, meta: RunMeta, readonly format: RecordFormat = 'binary') {
+  /**
+   * `meta`: runMeta(trainer). Throws a RecordWriteError when the folder cannot be written. With
+   * `continued` (the run's summary as it ended), the records go on after the folder's own
+   * (a continued run: see train-state.ts), config.json is rewritten with `cfg`.
+   */
+  constructor(readonly dir: string, cfg: ResolvedConfig, configFile: string | null, meta: RunMeta, readonly format: RecordFormat = 'binary', continued?: RunSummary) {
     let file = dir;
     let fd: number | null = null;
     this.batch = meta.batchSize;
     this.spe = Math.max(1, Math.round(meta.stepsPlanned / cfg.epochs));
     this.examples = meta.trainExamples ?? this.spe * this.batch;
     this.linesFile = path.join(dir, format === 'binary' ? EPOCHS_FILE : 'metrics.jsonl');
+    const steps = () => {
+      file = path.join(dir, STEPS_FILE);
+      const outputs = meta.outputs ?? (cfg.output === 'sigmoid' ? 1 : ((cfg.dataset as { classes?: number }).classes ?? 0));
+      this.steps = new StepsWriter(file, writerLayout(cfg, outputs, meta.batchSize), (e) => this.fail(path.join(dir, STEPS_FILE), e), () => this.idle(), !!continued);
+    };
     try {
       fs.mkdirSync(dir, { recursive: true });
+      // a continued run: metrics.bin's header checked before anything of the folder changes
+      if (continued && format === 'binary') steps();
       file = path.join(dir, 'config.json');
       writeJsonAtomic(file, cfg);
       file = this.linesFile;
-      fd = fs.openSync(file, 'w'); // a run folder reused with --out starts afresh
-      if (format === 'binary') {
-        file = path.join(dir, STEPS_FILE);
-        const outputs = meta.outputs ?? (cfg.output === 'sigmoid' ? 1 : ((cfg.dataset as { classes?: number }).classes ?? 0));
-        this.steps = new StepsWriter(file, writerLayout(cfg, outputs, meta.batchSize), (e) => this.fail(path.join(dir, STEPS_FILE), e), () => this.idle());
+      fd = fs.openSync(file, continued ? 'a' : 'w'); // a run folder reused with --out starts afresh
+      if (continued) {
+        this.bytes = fs.fstatSync(fd).size;
+        dropTrainState(dir); // the records run past it from here
       }
-      this.summary = newSummary(cfg, configFile, meta);
+      if (!continued && format === 'binary') steps();
+      this.summary = continued
+        ? { ...continued, status: 'running', finishedAt: null, epochsPlanned: cfg.epochs, stepsPlanned: meta.stepsPlanned, train: null }
+        : newSummary(cfg, configFile, meta);
       file = path.join(dir, SUMMARY_FILE);
       writeSummary(this.dir, this.summary);
     } catch (e) {
@@ -206,6 +222,11 @@ export class RunRecorder {
   /** The weights: model.bin and model.json (model-file.ts; a Stop waits for them). */
   writeModel(net: Network): void {
     writeModel(this.dir, net);
+  }
+
+  /** The training state to continue from (train-state.ts), beside the weights. */
+  writeState(state: TrainerState, optimizer: string): void {
+    writeTrainState(this.dir, state, optimizer);
   }
 
   /** Writes what waits, waits for the frames in flight, closes the files. */

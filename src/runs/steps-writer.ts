@@ -39,17 +39,31 @@ export class StepsWriter {
   /** when a batch last went out (performance.now()) */
   lastShip = 0;
 
-  /** Creates (truncates) `file` and writes its header; throws the fs error when it cannot. */
-  constructor(readonly file: string, readonly layout: StepsLayout, private readonly onFail: (e: unknown) => void, private readonly onIdle: () => void) {
-    const fd = fs.openSync(file, 'w');
+  /**
+   * Creates (truncates) `file` and writes its header; throws the fs error when it cannot. With
+   * `append` (a continued run), opens the file as it is, checks its header is this layout's and
+   * writes after its last whole frame.
+   */
+  constructor(readonly file: string, readonly layout: StepsLayout, private readonly onFail: (e: unknown) => void, private readonly onIdle: () => void, append = false) {
+    const fd = fs.openSync(file, append ? 'r+' : 'w');
+    let pos = layout.dataOffset;
     try {
-      writeAllSync(fd, headerBytes(layout), file);
+      const head = headerBytes(layout);
+      if (append) {
+        const size = fs.fstatSync(fd).size, got = Buffer.alloc(head.length);
+        const n = fs.readSync(fd, got, 0, head.length, 0);
+        if (n !== head.length || !got.equals(head)) throw new Error('its header is not the one the run\'s config makes; it cannot be continued');
+        pos += Math.floor(Math.max(0, size - pos) / layout.frameBytes) * layout.frameBytes;
+        fs.ftruncateSync(fd, pos);
+      } else {
+        writeAllSync(fd, head, file);
+      }
     } catch (e) {
       fs.closeSync(fd);
       throw e;
     }
     this.fd = fd;
-    this.pos = layout.dataOffset;
+    this.pos = pos;
     this.perBatch = Math.max(1, Math.floor(BATCH_BYTES / layout.frameBytes)) * layout.frameBytes;
     this.bufs = [Buffer.alloc(this.perBatch), Buffer.alloc(this.perBatch)];
     this.views = this.bufs.map((b) => new DataView(b.buffer, b.byteOffset, b.byteLength));

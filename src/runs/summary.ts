@@ -38,6 +38,23 @@ export interface RunSummary {
   divergence?: Divergence;
   /** why a "failed" run ended: "disk full writing <file>", ... */
   failure?: string;
+  /** each time the run was continued (train --continue): from where, and what changed */
+  continued?: Continuation[];
+}
+
+/** A continuation of a run: config.json then holds the new epochs and lr; these say what they were. */
+export interface Continuation {
+  /** when it started */
+  at: string;
+  /** the steps and epochs done when it started */
+  step: number;
+  epoch: number;
+  /** the status it continued from */
+  from: RunStatus;
+  epochs: number;
+  lr: number;
+  previousEpochs: number;
+  previousLr: number;
 }
 
 /** What a summary (and so a RunRecorder) needs to know of the trainer beyond its config. */

@@ -9,6 +9,7 @@ import type { Inspection } from '../engine/inspect/inspect';
 import type { InspectOutcome, InspectTimings } from '../engine/inspect/session';
 import type { PlaneBounds } from '../engine/regions';
 import type { HiddenActivation } from '../engine/types';
+import type { BandMode, SeedGroup } from './seed-stats';
 
 /** Host -> training worker. */
 export type HostToWorker =
@@ -29,8 +30,31 @@ export type HostToWorker =
       postIntervalMs: number;
       /** an Int32Array's shared buffer: the host stores 1 in it to stop (seen before the next step, no message round trip) */
       stopFlag?: SharedArrayBuffer;
+      /**
+       * A seeds experiment (engine/experiment.ts): train these of its runs (index: the run's
+       * position in resolveExperiment's order) into these folders, instead of the config's
+       * variants; several workers share an experiment's runs, one thread each.
+       */
+      runs?: { index: number; dir: string }[];
+    }
+  /**
+   * Continue stopped or completed runs, one folder per variant (src/node/continue-run.ts): to
+   * `epochs` in all (default: each run's planned epochs), at learning rate `lr` from there on.
+   */
+  | {
+      type: 'continue';
+      runDirs: string[];
+      epochs?: number;
+      lr?: number;
+      assetDir: string;
+      postIntervalMs: number;
+      stopFlag?: SharedArrayBuffer;
     }
   | { type: 'stop' }
+  /** hold training between steps; 'step' then trains exactly one minibatch of each variant (recording its probes); 'resume' goes on */
+  | { type: 'pause' }
+  | { type: 'step' }
+  | { type: 'resume' }
   /** the hidden layer whose units' pictures the decision-region frames carry (-1: none) */
   | { type: 'regionLayer'; layer: number };
 
@@ -52,6 +76,8 @@ export type WorkerToHost =
   | { type: 'regions'; variant: string; frame: RegionFrame }
   /** stopMs: from the worker first seeing Stop to this message (its run records final), when stopped */
   | { type: 'finished'; stopped: boolean; stopMs?: number }
+  /** the worker took a pause or resume: held between steps, or training on */
+  | { type: 'paused'; paused: boolean }
   | ({ type: 'inputError'; message: string } & ErrorLocation)
   | { type: 'crashed'; message: string; stack?: string };
 
@@ -132,8 +158,15 @@ export interface PanelRun {
   message: string | null;
   /** true while a worker trains it in this window */
   live: boolean;
+  /** a live run held between steps (Pause); Step trains one minibatch */
+  paused?: boolean;
   startedAt: string;
   variants: PanelVariant[];
+  /**
+   * A seeds experiment: the variants above are its runs (one per variant and seed), grouped by
+   * variant. Absent (or no group with two seeds): the panel shows every run side by side.
+   */
+  groups?: SeedGroup[];
 }
 
 export interface PanelSettings {
@@ -156,7 +189,7 @@ export interface PanelVariantDelta {
 
 export type HostToPanel =
   | { type: 'snapshot'; run: PanelRun; columns: (PackedColumns | null)[]; epochs: EpochRecord[][]; settings: PanelSettings; plane?: PlaneView | null; regions?: RegionFrame[][] }
-  | { type: 'delta'; runId: string; status: PanelRunStatus; message: string | null; live: boolean; variants: PanelVariantDelta[]; plane?: PlaneView }
+  | { type: 'delta'; runId: string; status: PanelRunStatus; message: string | null; live: boolean; paused?: boolean; variants: PanelVariantDelta[]; plane?: PlaneView }
   | { type: 'settings'; settings: PanelSettings };
 
 export type PanelToHost =
@@ -165,7 +198,20 @@ export type PanelToHost =
   /** its columns do not line up with a delta: send a snapshot again */
   | { type: 'resync'; runId: string }
   | { type: 'stop'; runId: string }
+  /** a live run: hold it between steps, train one minibatch while held, go on */
+  | { type: 'pause'; runId: string }
+  | { type: 'step'; runId: string }
+  | { type: 'resume'; runId: string }
+  /** a stopped or completed run: train it on (the host asks for the epochs and learning rate) */
+  | { type: 'continueRun'; runId: string }
   | { type: 'export'; runId: string }
+  /**
+   * Save the panel as drawn: `data` is a PNG (base64, no data: prefix) or an SVG document; the
+   * host asks where (src/host/panel-export.ts). At most MAX_EXPORT_CHARS characters.
+   */
+  | { type: 'exportImage'; runId: string; format: 'png' | 'svg'; data: string }
+  /** Save the data behind the panel as one tidy CSV (the host reads the runs' records) */
+  | { type: 'exportCsv'; runId: string }
   | { type: 'openConfig'; runId: string }
   /** show the units of this hidden layer in the decision-region pictures */
   | { type: 'regionLayer'; runId: string; layer: number }
@@ -187,6 +233,10 @@ export interface PanelUiState {
   /** null: follow the settings */
   scale: 'window' | 'fixed' | null;
   showTable: boolean;
+  /** seed view: the band around the mean curve (default min–max) */
+  band?: BandMode;
+  /** seed view: the seed whose heatmaps a variant shows, by variant (absent: the median seed) */
+  seedChoice?: Record<string, number>;
 }
 
 // ---------------------------------------------------------------------------------------------

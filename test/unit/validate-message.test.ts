@@ -61,6 +61,41 @@ function view(file: string, problemFiles: string[] = []): InspectorView {
   };
 }
 
+test('panel exports: a PNG in base64 or an SVG that only draws; anything else is refused', () => {
+  const ok = (m: unknown) => {
+    const r = parsePanelMessage(m);
+    assert.ok(r.ok, `refused ${JSON.stringify(m).slice(0, 200)}: ${r.ok ? '' : r.reason}`);
+    return r.msg;
+  };
+  const bad = (m: unknown, why: RegExp) => {
+    const r = parsePanelMessage(m);
+    assert.ok(!r.ok, `accepted ${JSON.stringify(m).slice(0, 200)}`);
+    assert.match(r.reason, why);
+  };
+  const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==';
+  const svg = (body: string) => `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">${body}</svg>`;
+  assert.deepEqual(ok({ type: 'exportCsv', runId: 'run-1' }), { type: 'exportCsv', runId: 'run-1' });
+  assert.deepEqual(ok({ type: 'exportImage', runId: 'r', format: 'png', data: png }), { type: 'exportImage', runId: 'r', format: 'png', data: png });
+  ok({ type: 'exportImage', runId: 'r', format: 'svg', data: svg(`<path d="M0 0L1 1" stroke="#fff"/><image href="data:image/png;base64,${png}" width="1" height="1"/>`) });
+  bad({ type: 'exportCsv', runId: 'r', file: '/etc/passwd' }, /unexpected fields/);
+  bad({ type: 'exportImage', runId: 'r', format: 'gif', data: png }, /bad format/);
+  bad({ type: 'exportImage', runId: '../x', format: 'png', data: png }, /bad runId/);
+  bad({ type: 'exportImage', runId: 'r', format: 'png', data: 42 }, /not a string/);
+  bad({ type: 'exportImage', runId: 'r', format: 'png', data: 'R0lGODlhAQABAAAAACw=' }, /not a PNG/); // a GIF
+  bad({ type: 'exportImage', runId: 'r', format: 'png', data: `${png}<script>` }, /not a PNG/);
+  bad({ type: 'exportImage', runId: 'r', format: 'png', data: 'iVBORw0KGgo' + 'A'.repeat(48 * 1024 * 1024) + '=' }, /over \d+ characters/);
+  bad({ type: 'exportImage', runId: 'r', format: 'svg', data: '<html><svg></svg></html>' }, /not an SVG/);
+  bad({ type: 'exportImage', runId: 'r', format: 'svg', data: svg('<script>alert(1)</script>') }, /not drawing/);
+  bad({ type: 'exportImage', runId: 'r', format: 'svg', data: svg('<foreignObject><div/></foreignObject>') }, /not drawing/);
+  bad({ type: 'exportImage', runId: 'r', format: 'svg', data: svg('<a href="https://x"><text>t</text></a>') }, /not drawing/);
+  bad({ type: 'exportImage', runId: 'r', format: 'svg', data: svg('<rect onload="alert(1)"/>') }, /script/);
+  bad({ type: 'exportImage', runId: 'r', format: 'svg', data: svg('<image href="https://example.com/x.png"/>') }, /link/);
+  bad({ type: 'exportImage', runId: 'r', format: 'svg', data: svg('<image href="file:///etc/passwd"/>') }, /link/);
+  bad({ type: 'exportImage', runId: 'r', format: 'svg', data: svg('<style>@import "https://x/y.css";</style>') }, /not drawing/);
+  bad({ type: 'exportImage', runId: 'r', format: 'svg', data: svg('<rect fill="url(https://x/y.svg#p)"/>') }, /outside itself/);
+  ok({ type: 'exportImage', runId: 'r', format: 'svg', data: svg('<clipPath id="c0"><rect/></clipPath><g clip-path="url(#c0)"><path d="M0 0"/></g>') });
+});
+
 test('the side view acts only on paths it offered', () => {
   const o = new OfferedPaths();
   const run = (runDir: string) => ({ variant: 'v', runDir, status: 'completed', epochs: 1, epochsPlanned: 1, trainAccuracy: null, testAccuracy: null, finishedAt: null });
@@ -118,12 +153,13 @@ function mutate(rng: Rng, valid: Record<string, unknown>): unknown {
 
 test('fuzz: both validators never throw and return only protocol shapes', () => {
   const rng = new Rng(20261207);
-  const panelValid = [{ type: 'ready', runId: null }, { type: 'stop', runId: 'run-1' }, { type: 'export', runId: 'r' }, { type: 'openConfig', runId: 'r' }, { type: 'resync', runId: 'r' }, { type: 'log', level: 'info', message: 'm' }];
+  const panelValid = [{ type: 'ready', runId: null }, { type: 'stop', runId: 'run-1' }, { type: 'pause', runId: 'r' }, { type: 'step', runId: 'r' }, { type: 'resume', runId: 'r' }, { type: 'continueRun', runId: 'r' }, { type: 'export', runId: 'r' }, { type: 'openConfig', runId: 'r' }, { type: 'resync', runId: 'r' }, { type: 'log', level: 'info', message: 'm' }, { type: 'exportCsv', runId: 'r' }, { type: 'exportImage', runId: 'r', format: 'png', data: 'iVBORw0KGgoAAAAN' }];
   const inspectorValid = [{ type: 'ready' }, { type: 'train', file: '/w/a.mlp.json' }, { type: 'openRun', runDirs: ['/w/r'] }, { type: 'reveal', file: '/w/a', line: 1, column: 2 }, { type: 'rendered', file: '/w/a', version: 3, state: 'fresh' }, { type: 'log', level: 'error', message: 'm' }, { type: 'newConfig' }, { type: 'openExample' }];
   const allowed: Record<string, string[]> = {
-    ready: ['type', 'runId'], stop: ['type', 'runId'], export: ['type', 'runId'], openConfig: ['type', 'runId'], resync: ['type', 'runId'],
+    ready: ['type', 'runId'], stop: ['type', 'runId'], pause: ['type', 'runId'], step: ['type', 'runId'], resume: ['type', 'runId'], continueRun: ['type', 'runId'], export: ['type', 'runId'], openConfig: ['type', 'runId'], resync: ['type', 'runId'],
     log: ['type', 'level', 'message'], newConfig: ['type'], openExample: ['type'], train: ['type', 'file'], openRun: ['type', 'runDirs'],
     reveal: ['type', 'file', 'line', 'column'], rendered: ['type', 'file', 'version', 'state'],
+    exportCsv: ['type', 'runId'], exportImage: ['type', 'runId', 'format', 'data'],
   };
   let accepted = 0;
   for (let i = 0; i < 30000; i++) {
@@ -148,4 +184,20 @@ test('fuzz: both validators never throw and return only protocol shapes', () => 
     }
   }
   assert.ok(accepted > 500, `only ${accepted} of the fuzzed messages were valid: the mutations are too rough to test acceptance`);
+});
+
+test('panel messages: Pause, Step, Resume and Continue carry a run id and nothing else', () => {
+  for (const type of ['pause', 'step', 'resume', 'continueRun']) {
+    const r = parsePanelMessage({ type, runId: 'run-7' });
+    assert.ok(r.ok, `refused ${type}`);
+    assert.deepEqual(r.msg, { type, runId: 'run-7' });
+    const extra = parsePanelMessage({ type, runId: 'run-7', epochs: 5 });
+    assert.ok(!extra.ok && /unexpected fields in/.test(extra.reason), `${type} with an extra field`);
+    const noId = parsePanelMessage({ type });
+    assert.ok(!noId.ok && /bad runId/.test(noId.reason));
+    const badId = parsePanelMessage({ type, runId: '../x y' });
+    assert.ok(!badId.ok && /bad runId/.test(badId.reason));
+  }
+  const steps = parsePanelMessage({ type: 'steps', runId: 'r' });
+  assert.ok(!steps.ok && /unknown message type/.test(steps.reason));
 });

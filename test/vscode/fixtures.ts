@@ -13,6 +13,11 @@ export const FIXTURES: Record<string, string> = {
   'long.mlp.json': lecture.replace('"name": "lecture"', '"name": "long"').replace('"epochs": 5', '"epochs": 4000'), // far longer than the test's way to Stop, however fast the machine
   'bad.mlp.json': lecture.replace('"name": "lecture"', '"name": "bad"').replace('"lr": 0.1', '"lr": -0.1'),
   'missing-csv.mlp.json': JSON.stringify({ name: 'missing-csv', dataset: { type: 'csv', path: 'nowhere.csv', label: 'y' }, layers: [8] }, null, 2),
+  // two variants x three seeds: the panel's seed view
+  'seeds.mlp.json': JSON.stringify({
+    name: 'seeds', dataset: { type: 'moons', samples: 300 }, layers: [16, 16], epochs: 6, batchSize: 16, lr: 0.3, seeds: [0, 1, 2],
+    variants: [{ name: 'tanh', activation: 'tanh' }, { name: 'relu', activation: 'relu' }],
+  }, null, 2),
   'diverging.mlp.json': JSON.stringify({
     name: 'diverging', dataset: { type: 'spiral', samples: 300, classes: 3 }, layers: [32, 32], epochs: 3, batchSize: 16, seed: 1,
     variants: [

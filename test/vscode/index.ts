@@ -17,9 +17,10 @@ import training from './suite/training';
 import inspector from './suite/inspector';
 import hostile from './suite/hostile';
 import follow from './suite/follow';
+import seeds from './suite/seeds';
 import experiment from './suite/experiment';
 
-const SUITES: (() => void)[] = [training, inspector, hostile, follow, experiment];
+const SUITES: (() => void)[] = [training, inspector, hostile, follow, seeds, experiment];
 
 export function run(): Promise<void> {
   // MLP_LENS_GREP (in code-server's environment) runs only the matching tests

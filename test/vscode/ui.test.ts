@@ -7,9 +7,12 @@
  *    and warm, and reported by npm run bench:vscode); sigmoid's first-layer gradient band is
  *    darker than ReLU's on the shared scale;
  * 2. a long run: the step counter grows, Stop in the panel, the run record on disk says
- *    "stopped"; screenshots in the light theme during training;
+ *    "stopped", paused and stepped on the way (one step per variant per Step); screenshots in
+ *    the light theme during training;
  * 3. an invalid config: an error naming the field, one Problems entry for it, no panel;
- * 4. Reload Window: the panel comes back with its run (WebviewPanelSerializer).
+ * 4. Reload Window: the panel comes back with its run (WebviewPanelSerializer);
+ * 5. a config with seeds: every run in one panel, one card per variant (its median seed), the
+ *    table of final accuracies; screenshots in the light and dark themes.
  * Screenshots: dist/test/screens/vscode-*.png (the README's media/screenshots/panel.png is one of them).
  * Measured numbers: dist/test/ui-timings.json.
  */
@@ -157,6 +160,24 @@ test('a long run: the step counter grows, Stop in the panel keeps the run as "st
   assert.equal((await app(f)).status, 'running');
   assert.match(await wb.statusBar(), /epoch \d+\/4000 · loss \d/);
   await wb.screenshot('vscode-training-light');
+  // Pause: the counter settles where the run is held; each Step adds one step per variant
+  await f.click('#pause');
+  await f.waitForFunction(() => (document.getElementById('app') as HTMLElement).dataset.paused === 'true', undefined, { timeout: 20_000 });
+  let held = Number((await app(f)).steps);
+  for (let still = 0; still < 3; ) {
+    await sleep(400);
+    const now = Number((await app(f)).steps);
+    still = now === held ? still + 1 : 0;
+    held = now;
+  }
+  assert.equal(await f.textContent('#pause'), 'Resume');
+  await f.click('#step');
+  await f.waitForFunction((want) => Number((document.getElementById('app') as HTMLElement).dataset.steps) >= want, held + 3, { timeout: 20_000 });
+  await sleep(500);
+  assert.equal(Number((await app(f)).steps), held + 3, 'one Step: one more step for each of the 3 variants');
+  await wb.screenshot('vscode-paused-light');
+  await f.click('#pause'); // Resume
+  await f.waitForFunction((after) => Number((document.getElementById('app') as HTMLElement).dataset.steps) > after + 30, held + 3, { timeout: 20_000 });
   await f.click('#stop');
   await f.waitForFunction(() => (document.getElementById('app') as HTMLElement).dataset.status === 'stopped', undefined, { timeout: 30_000 });
   const runs = join(ws, '.mlp-lens/runs');
@@ -168,6 +189,7 @@ test('a long run: the step counter grows, Stop in the panel keeps the run as "st
     assert.ok(s.steps > 0 && s.steps < s.stepsPlanned);
   }
   assert.match(await wb.statusBar(), /long: stopped/);
+  assert.equal(await f.isVisible('#continue'), true, 'a stopped run offers Continue');
   await wb.screenshot('vscode-stopped-light');
 });
 
@@ -210,4 +232,34 @@ test('Reload Window: the panel comes back with its run (serializer), hydrated fr
   assert.equal(again.steps, before.steps);
   assert.equal(again.status, 'completed');
   await wb.screenshot('vscode-restored-light');
+});
+
+test('a config with seeds: one panel, one card per variant with its median seed, the accuracy table (light and dark)', async () => {
+  await wb.runCommand('View: Close All Editors');
+  await wb.openFile('seeds.mlp.json');
+  await wb.runCommand('MLP Lens: Train MLP');
+  const f = await panelWithData(null);
+  await f.waitForFunction(() => (document.getElementById('app') as HTMLElement).dataset.status === 'completed', undefined, { timeout: 120_000 });
+  const a = await app(f);
+  assert.equal(a.seedView, '2', 'the seed view');
+  assert.equal(a.steps, String(6 * 6 * 15), 'six runs of 90 steps');
+  assert.deepEqual(await f.locator('article.variant').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.group)), ['tanh', 'relu']);
+  assert.equal(await f.locator('#seed-table tbody tr').count(), 2);
+  assert.match((await f.locator('#seed-table tbody tr').first().textContent()) ?? '', /3\/3\s*0\.\d{3} ± 0\.\d{3}/);
+  // the panel alone, maximized, in both themes
+  const kind = () => wb.page.evaluate(() => (document.querySelector('.monaco-workbench')?.classList.contains('vs-dark') ? 'dark' : 'light'));
+  await wb.page.locator('.tabs-container .tab', { hasText: 'MLP Lens: seeds' }).last().click();
+  await wb.runCommand('View: Toggle Maximize Editor Group');
+  await sleep(1500);
+  const first = await kind();
+  await wb.page.locator('.part.editor').screenshot({ path: join(ROOT, `dist/test/screens/vscode-seeds-${first}.png`) });
+  await wb.runCommand('Preferences: Toggle between Light/Dark Themes');
+  await wb.page.waitForFunction((k) => (document.querySelector('.monaco-workbench')?.classList.contains('vs-dark') ? 'dark' : 'light') !== k, first, { timeout: 20_000 });
+  await sleep(1500);
+  await wb.page.locator('.part.editor').screenshot({ path: join(ROOT, `dist/test/screens/vscode-seeds-${await kind()}.png`) });
+  await wb.runCommand('View: Toggle Maximize Editor Group');
+  const runs = join(ws, '.mlp-lens/runs');
+  const exp = readdirSync(runs).filter((d) => d.endsWith('-seeds'));
+  assert.equal(exp.length, 1, exp.join(', '));
+  assert.deepEqual(readdirSync(join(runs, exp[0]!)).filter((d) => !d.startsWith('.')).sort(), ['experiment.json', 'relu_seed_0', 'relu_seed_1', 'relu_seed_2', 'tanh_seed_0', 'tanh_seed_1', 'tanh_seed_2']);
 });

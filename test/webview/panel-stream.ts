@@ -9,6 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { resolveConfig } from '../../src/engine/config';
+import { resolveExperiment } from '../../src/engine/experiment';
+import type { SeedGroup } from '../../src/shared/seed-stats';
+import { groupBySeed } from '../../src/shared/seed-stats';
 import type { HostToPanel, HostToWorker, WorkerToHost } from '../../src/shared/protocol';
 import { freshCursor } from '../../src/shared/columns';
 import { DEFAULT_PANEL_SETTINGS, RunModel } from '../../src/runs/model';
@@ -16,7 +19,7 @@ import { ROOT } from './harness';
 
 export type Snapshot = Extract<HostToPanel, { type: 'snapshot' }>;
 
-export async function recordWorker(configText: string, name = 'x.mlp.json'): Promise<{ msgs: WorkerToHost[]; file: string }> {
+export async function recordWorker(configText: string, name = 'x.mlp.json', seeds = false): Promise<{ msgs: WorkerToHost[]; file: string }> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-stream-'));
   const file = path.join(out, name);
   fs.writeFileSync(file, configText);
@@ -28,7 +31,9 @@ export async function recordWorker(configText: string, name = 'x.mlp.json'): Pro
       if (m.type === 'finished' || m.type === 'inputError' || m.type === 'crashed') resolve();
     });
     w.on('error', reject);
-    const start: HostToWorker = { type: 'start', configText, configFile: file, outDir: path.join(out, 'runs'), assetDir: path.join(ROOT, 'media/datasets'), postIntervalMs: 30 };
+    // seeds: every run of the experiment in this one worker (the extension shares them over one per core)
+    const runs = seeds ? resolveExperiment(configText, file).runs.map((_, index) => ({ index, dir: path.join(out, 'runs', `run${index}`) })) : undefined;
+    const start: HostToWorker = { type: 'start', configText, configFile: file, outDir: path.join(out, 'runs'), assetDir: path.join(ROOT, 'media/datasets'), postIntervalMs: 30, ...(runs ? { runs } : {}) };
     w.postMessage(start);
   });
   await w.terminate();
@@ -36,9 +41,11 @@ export async function recordWorker(configText: string, name = 'x.mlp.json'): Pro
 }
 
 /** The panel messages for a recorded run: [snapshot, ...deltas], and the final model. */
-export function panelStream(msgs: WorkerToHost[], configText: string, file: string, capacity = 1000, runId = 'run-test-1'): { messages: HostToPanel[]; model: RunModel } {
-  const cfgs = resolveConfig(configText, file);
+export function panelStream(msgs: WorkerToHost[], configText: string, file: string, capacity = 1000, runId = 'run-test-1', seeds = false): { messages: HostToPanel[]; model: RunModel } {
+  const exp = seeds ? resolveExperiment(configText, file) : null;
+  const cfgs = exp ? exp.runs.map((r) => r.config) : resolveConfig(configText, file);
   const model = new RunModel(runId, cfgs[0]!.name, file, cfgs, capacity, '2026-01-01T00:00:00.000Z');
+  if (exp) model.groups = groupBySeed(exp.runs.length, (i) => exp.runs[i]!.variant, (i) => exp.runs[i]!.seed) satisfies SeedGroup[];
   const cursors = model.variants.map(() => freshCursor());
   const epochsSent = model.variants.map(() => 0);
   const regionsSent = model.variants.map(() => 0);
@@ -84,4 +91,11 @@ export const DIVERGING = JSON.stringify({
     { name: 'tame', activation: 'tanh', lr: 0.05 },
     { name: 'wild', activation: 'linear', lr: 0.6, init: { scheme: 'normal', std: 0.5 } },
   ],
+});
+
+/** Two variants x three seeds on a small spiral: the seed view. */
+export const SEEDS = JSON.stringify({
+  name: 'seeds', dataset: { type: 'moons', samples: 300 }, layers: [16, 16], epochs: 6, batchSize: 16, lr: 0.3,
+  seeds: [0, 1, 2],
+  variants: [{ name: 'tanh', activation: 'tanh' }, { name: 'relu', activation: 'relu' }],
 });

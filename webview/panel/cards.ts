@@ -9,12 +9,14 @@ import type { ClientRun, ClientVariant } from './model';
 import { state, ui } from './state';
 import type { Card, HeatView } from './types';
 import { regionBlock } from './regions';
+import { groupOf, seedSelect, shownVariants } from './seeds';
 
+/** by variant index: in the seed view only the shown seed of each variant has a card (a sparse array) */
 export let cards: Card[] = [];
 let builtShape = '';
 
 function shapeKey(r: ClientRun): string {
-  return `${r.run.id}|${r.shape}|${r.plane ? 'plane' : ''}|${ui.unitLayer}|${r.variants.map((v) => `${v.meta.name}:${v.store.meta?.length ?? 0}`).join(',')}`;
+  return `${r.run.id}|${r.shape}|${r.plane ? 'plane' : ''}|${ui.unitLayer}|${r.variants.map((v) => `${v.meta.name}:${v.store.meta?.length ?? 0}`).join(',')}|${shownVariants(r).join(',')}`;
 }
 
 /** Do the cards no longer fit the run (render then rebuilds them)? */
@@ -68,7 +70,7 @@ function heatBlock(card: Card, v: ClientVariant, vi: number, kind: HeatView['kin
 }
 
 export function rebuild(): void {
-  for (const c of cards) for (const v of c.views) v.interaction.dispose();
+  cards.forEach((c) => { for (const v of c.views) v.interaction.dispose(); });
   cards = [];
   variantsBox.replaceChildren();
   if (!state.run) return;
@@ -84,14 +86,22 @@ export function rebuild(): void {
   if (!hidden.some((l) => l.index === ui.unitLayer) && hidden.length) ui.unitLayer = hidden[0]!.index;
   unitSelect.value = String(ui.unitLayer);
   unitLabel.hidden = hidden.length === 0;
-  variantsBox.dataset.count = String(r.variants.length);
-  r.variants.forEach((v, vi) => {
+  const shown = shownVariants(r);
+  variantsBox.dataset.count = String(shown.length);
+  for (const vi of shown) {
+    const v = r.variants[vi]!;
     const root = el('article', 'variant');
     root.dataset.variant = v.meta.name;
     const head = el('h2', 'variant-name');
     const swatch = el('span', 'swatch');
-    swatch.style.backgroundColor = state.theme.series[vi % state.theme.series.length]!;
-    head.append(swatch, document.createTextNode(v.meta.name));
+    const group = groupOf(r, vi);
+    swatch.style.backgroundColor = state.theme.series[(group ? group.index : vi) % state.theme.series.length]!;
+    if (group) {
+      // the seed view: the variant's card shows one of its seeds
+      root.dataset.group = group.g.name;
+      root.dataset.seed = String(group.g.seeds[group.g.members.indexOf(vi)]);
+      head.append(swatch, document.createTextNode(group.g.name), seedSelect(r, group.g, () => rebuild()));
+    } else head.append(swatch, document.createTextNode(v.meta.name));
     const info = el('div', 'variant-info muted');
     const problem = el('div', 'variant-problem');
     problem.setAttribute('role', 'status');
@@ -120,7 +130,7 @@ export function rebuild(): void {
       root.append(card.regions.root);
     }
     variantsBox.append(root);
-    cards.push(card);
-  });
+    cards[vi] = card;
+  }
   builtShape = shapeKey(r);
 }

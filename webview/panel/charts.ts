@@ -1,14 +1,60 @@
 /**
  * Loss and accuracy curves (Chart.js), one colour per variant from the charts.* theme tokens:
  * solid = training minibatches (per history column), dashed with points = test set at each
- * epoch's end. No animation (live data; and it honours reduced motion for free). Chart.js
+ * epoch's end. In the seed view (seeds.ts) one colour per variant too: the mean over its seeds,
+ * solid, inside a band (min–max or quartiles, ui.band), and the test set's mean, dashed. No animation (live data; and it honours reduced motion for free). Chart.js
  * draws on its canvas and sets sizes through the CSSOM, which the strict CSP allows.
  */
-import { Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip, type ChartDataset, type Plugin } from 'chart.js';
-import type { Theme } from '../shared/theme';
+import { Chart, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip, type ChartDataset, type Plugin } from 'chart.js';
+import { hasSeeds, seedBand, type BandMode, type SeedGroup } from '../../src/shared/seed-stats';
+import { parseColor, type Theme } from '../shared/theme';
 import { runStepSpan, type ClientRun } from './model';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip);
+/** The seed view's groups (seeds.ts), without the panel's state: Compare draws with Curves too. */
+const seedGroups = (r: ClientRun): SeedGroup[] | null => (hasSeeds(r.run.groups) ? r.run.groups : null);
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip, Filler);
+
+/** Datasets per seed group: band low, band high (filled down to low), mean, test mean. */
+const PER_GROUP = 4;
+const BAND_LOW = ' (band low)';
+const BAND_HIGH = ' (band high)';
+
+function translucent(color: string, alpha: number): string {
+  const [r, g, b] = parseColor(color);
+  return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+}
+
+function groupDatasets(groups: SeedGroup[], theme: Theme): ChartDataset<'line', XY[]>[] {
+  const out: ChartDataset<'line', XY[]>[] = [];
+  const width = theme.highContrast ? 2 : 1.5;
+  groups.forEach((g, i) => {
+    const color = theme.series[i % theme.series.length]!;
+    const band = translucent(color, theme.kind === 'light' ? 0.2 : 0.28);
+    out.push({ label: `${g.name}${BAND_LOW}`, data: [], borderColor: band, backgroundColor: band, borderWidth: 0, pointRadius: 0, tension: 0, fill: false });
+    out.push({ label: `${g.name}${BAND_HIGH}`, data: [], borderColor: band, backgroundColor: band, borderWidth: 0, pointRadius: 0, tension: 0, fill: '-1' });
+    out.push({ label: `${g.name} (mean of ${g.members.length} seeds)`, data: [], borderColor: color, backgroundColor: color, borderWidth: width, pointRadius: 0, tension: 0, fill: false });
+    out.push({ label: `${g.name} (test)`, data: [], borderColor: color, backgroundColor: color, borderWidth: width, borderDash: [5, 4], pointRadius: 3, pointStyle: 'rectRot', fill: false });
+  });
+  return out;
+}
+
+/** One group's curves of one kind: the band and mean of the training columns, the mean of the test points. */
+function groupCurves(run: ClientRun, g: SeedGroup, kind: 'loss' | 'accuracy', mode: BandMode): { low: XY[]; high: XY[]; mean: XY[]; test: XY[] } {
+  const vs = g.members.map((m) => run.variants[m]!);
+  const band = seedBand(vs.map((v) => ({ x: v.store.s.step, y: kind === 'loss' ? v.store.s.loss : v.store.s.accuracy, n: v.store.count })), mode);
+  const tests = vs.map((v) => {
+    const x: number[] = [], y: number[] = [];
+    for (const e of v.epochs) {
+      const val = e.test ? (kind === 'loss' ? e.test.loss : e.test.accuracy) : NaN;
+      if (Number.isFinite(val)) { x.push(e.step); y.push(val); }
+    }
+    return { x, y };
+  });
+  const t = seedBand(tests, 'minmax');
+  const pts = (ys: number[]) => band.x.map((x, i) => ({ x, y: ys[i]! }));
+  return { low: pts(band.lo), high: pts(band.hi), mean: pts(band.mean), test: t.x.map((x, i) => ({ x, y: t.mean[i]! })) };
+}
 
 type XY = { x: number; y: number };
 
@@ -34,14 +80,16 @@ const cursorLine: Plugin<'line'> = {
 export class Curves {
   private charts: Chart<'line', XY[]>[] = [];
 
-  constructor(private readonly canvases: [HTMLCanvasElement, HTMLCanvasElement]) {}
+  /** `band`: the seed view's band (the panel's choice) */
+  constructor(private readonly canvases: [HTMLCanvasElement, HTMLCanvasElement], private readonly band: () => BandMode = () => 'minmax') {}
 
   private build(run: ClientRun, theme: Theme): void {
     this.destroy();
     const kinds: ('loss' | 'accuracy')[] = ['loss', 'accuracy'];
     this.charts = kinds.map((kind, k) => {
-      const datasets: ChartDataset<'line', XY[]>[] = [];
-      run.variants.forEach((v, i) => {
+      const groups = seedGroups(run);
+      const datasets: ChartDataset<'line', XY[]>[] = groups ? groupDatasets(groups, theme) : [];
+      if (!groups) run.variants.forEach((v, i) => {
         const color = theme.series[i % theme.series.length]!;
         datasets.push({ label: v.meta.name, data: [], borderColor: color, backgroundColor: color, borderWidth: theme.highContrast ? 2 : 1.5, pointRadius: 0, tension: 0 });
         datasets.push({ label: `${v.meta.name} (test)`, data: [], borderColor: color, backgroundColor: color, borderWidth: theme.highContrast ? 2 : 1.5, borderDash: [5, 4], pointRadius: 3, pointStyle: 'rectRot' });
@@ -70,7 +118,7 @@ export class Curves {
               display: k === 0,
               position: 'top',
               align: 'start',
-              labels: { color: theme.chartsForeground, boxWidth: 14, boxHeight: 2, filter: (item: { text: string }) => !String(item.text).endsWith('(test)') },
+              labels: { color: theme.chartsForeground, boxWidth: 14, boxHeight: 2, filter: (item: { text: string }) => !/\((test|band low|band high)\)$/.test(String(item.text)) },
             },
             tooltip: { enabled: true, callbacks: { label: (c: { dataset: { label?: string }; parsed: { x: number; y: number | null } }) => `${c.dataset.label}: ${(c.parsed.y ?? NaN).toPrecision(4)} at step ${c.parsed.x}` } },
             mlpCursor: { step: null, color: theme.foreground },
@@ -85,7 +133,7 @@ export class Curves {
 
   private key = '';
   private shapeKey(run: ClientRun, theme: Theme): string {
-    return `${run.run.id}|${run.variants.map((v) => v.meta.name).join(',')}|${theme.kind}|${theme.series.join(',')}|${theme.chartsForeground}|${theme.chartsLines}|${theme.fontFamily}`;
+    return `${run.run.id}|${run.variants.map((v) => v.meta.name).join(',')}|${seedGroups(run) ? 'seeds' : ''}|${theme.kind}|${theme.series.join(',')}|${theme.chartsForeground}|${theme.chartsLines}|${theme.fontFamily}`;
   }
 
   update(run: ClientRun, theme: Theme, cursorStep: number | null): void {
@@ -94,7 +142,14 @@ export class Curves {
     this.charts.forEach((chart, k) => {
       const kind = k === 0 ? 'loss' : 'accuracy';
       let lo = Infinity, hi = 0;
-      run.variants.forEach((v, i) => {
+      const groups = seedGroups(run);
+      if (groups) groups.forEach((g, i) => {
+        const c = groupCurves(run, g, kind, this.band());
+        [c.low, c.high, c.mean, c.test].forEach((d, k) => { chart.data.datasets[PER_GROUP * i + k]!.data = d; });
+        for (const p of c.high) if (p.y > 0 && Number.isFinite(p.y)) hi = Math.max(hi, p.y);
+        for (const p of c.low) if (p.y > 0 && Number.isFinite(p.y)) lo = Math.min(lo, p.y);
+      });
+      else run.variants.forEach((v, i) => {
         const s = v.store.s;
         const train: XY[] = new Array(v.store.count);
         const ys = kind === 'loss' ? s.loss : s.accuracy;
@@ -120,6 +175,11 @@ export class Curves {
       (chart.options.plugins as { mlpCursor: { step: number | null } }).mlpCursor.step = cursorStep;
       chart.update('none');
     });
+  }
+
+  /** the loss and accuracy charts as drawn (the SVG export reads their scales and points) */
+  get drawn(): readonly Chart<'line', XY[]>[] {
+    return this.charts;
   }
 
   destroy(): void {

@@ -26,12 +26,34 @@ const spacer = el('span', 'spacer');
 export const stopBtn = el('button', 'secondary', 'Stop');
 stopBtn.id = 'stop';
 stopBtn.title = 'Stop training (the run is kept as "stopped")';
+// Pause holds the run between steps (the button then reads Resume); Step trains one minibatch while paused
+export const pauseBtn = el('button', 'secondary', 'Pause');
+pauseBtn.id = 'pause';
+pauseBtn.title = 'Pause training between two steps';
+export const stepBtn = el('button', 'secondary', 'Step');
+stepBtn.id = 'step';
+stepBtn.title = 'Train exactly one minibatch of each variant (every view shows it)';
+export const continueBtn = el('button', 'secondary', 'Continue…');
+continueBtn.id = 'continue';
+continueBtn.title = 'Train this run on for more epochs, in its own folder (asks for the epochs and the learning rate)';
 const exportBtn = el('button', 'secondary', 'Export…');
 exportBtn.id = 'export';
 exportBtn.title = 'Save this run as a self-contained HTML report';
 export const configBtn = el('button', 'secondary', 'Open config');
 configBtn.id = 'open-config';
-header.append(title, status, progress, spacer, configBtn, exportBtn, stopBtn);
+// the panel as drawn (PNG, SVG) and the data behind it (CSV): export.ts
+const saveGroup = el('div', 'save-group');
+saveGroup.setAttribute('role', 'group');
+saveGroup.setAttribute('aria-label', 'Save the panel');
+export const saveButtons = (['png', 'svg', 'csv'] as const).map((f) => {
+  const b = el('button', 'secondary', f.toUpperCase());
+  b.id = `save-${f}`;
+  b.dataset.format = f;
+  b.title = f === 'csv' ? 'Save the data behind the panel as one tidy CSV (one value per row)' : `Save the panel as drawn as ${f === 'png' ? 'a PNG image' : 'an SVG image (curves as vector paths)'}`;
+  saveGroup.append(b);
+  return b;
+});
+header.append(title, status, progress, spacer, configBtn, saveGroup, exportBtn, pauseBtn, stepBtn, stopBtn, continueBtn);
 export const message = el('div', 'message');
 message.id = 'message';
 message.setAttribute('role', 'status');
@@ -52,7 +74,7 @@ accCanvas.setAttribute('aria-label', 'Accuracy per step (solid: training minibat
 lossBox.append(lossCanvas);
 accBox.append(accCanvas);
 curves.append(lossBox, accBox);
-const chartNote = el('div', 'muted note', 'solid: training minibatches · dashed: test set at each epoch end');
+export const chartNote = el('div', 'muted note', 'solid: training minibatches · dashed: test set at each epoch end');
 
 const controls = el('section', 'controls');
 controls.setAttribute('aria-label', 'display options');
@@ -80,9 +102,25 @@ export const unitLabel = el('label', undefined, 'Units of ');
 export const unitSelect = el('select');
 unitSelect.id = 'unit-layer';
 unitLabel.append(unitSelect);
+// the seed view: the band around the mean curves
+export const bandLabel = el('label', undefined, 'Band over seeds ');
+export const bandSelect = el('select');
+bandSelect.id = 'band-mode';
+for (const [v, t] of [['minmax', 'min–max'], ['quartiles', 'quartiles (25–75%)']]) {
+  const o = el('option', undefined, t);
+  o.value = v!;
+  bandSelect.append(o);
+}
+bandSelect.addEventListener('change', () => {
+  ui.band = bandSelect.value === 'quartiles' ? 'quartiles' : 'minmax';
+  saveState();
+  scheduleRender();
+});
+bandLabel.append(bandSelect);
+bandLabel.hidden = true;
 export const stepReadout = el('span', 'muted step-readout');
 stepReadout.id = 'step-counter';
-controls.append(gradGroup, scaleLabel, unitLabel, stepReadout);
+controls.append(gradGroup, scaleLabel, unitLabel, bandLabel, stepReadout);
 
 const legends = el('section', 'legends');
 legends.setAttribute('aria-label', 'colour scales');
@@ -90,6 +128,12 @@ export const satLegend = new Legend(legends);
 export const gradLegend = new Legend(legends);
 satLegend.root.id = 'legend-saturation';
 gradLegend.root.id = 'legend-gradient';
+
+/** the seed view's table of final accuracies (seeds.ts) */
+export const seedBox = el('section', 'seeds');
+seedBox.id = 'seeds';
+seedBox.setAttribute('aria-label', 'final accuracy over seeds');
+seedBox.hidden = true;
 
 export const variantsBox = el('section', 'variants');
 variantsBox.id = 'variants';
@@ -112,15 +156,22 @@ live.setAttribute('aria-live', 'polite');
 export const empty = el('div', 'empty muted', 'Waiting for the run…');
 empty.id = 'empty';
 
-app.append(header, message, empty, curves, chartNote, controls, legends, variantsBox, details, live);
+app.append(header, message, empty, curves, chartNote, controls, seedBox, legends, variantsBox, details, live);
 export const tooltip = new Tooltip(document.body);
-export const chartsView = new Curves([lossCanvas, accCanvas]);
+export const chartsView = new Curves([lossCanvas, accCanvas], () => ui.band ?? 'minmax');
 
 stopBtn.addEventListener('click', () => state.run && api.postMessage({ type: 'stop', runId: state.run.run.id }));
+pauseBtn.addEventListener('click', () => state.run && api.postMessage({ type: state.run.run.paused ? 'resume' : 'pause', runId: state.run.run.id }));
+stepBtn.addEventListener('click', () => state.run && api.postMessage({ type: 'step', runId: state.run.run.id }));
+continueBtn.addEventListener('click', () => state.run && api.postMessage({ type: 'continueRun', runId: state.run.run.id }));
 exportBtn.addEventListener('click', () => state.run && api.postMessage({ type: 'export', runId: state.run.run.id }));
 configBtn.addEventListener('click', () => state.run && api.postMessage({ type: 'openConfig', runId: state.run.run.id }));
 if (api.standalone) {
   stopBtn.hidden = true;
+  pauseBtn.hidden = true;
+  stepBtn.hidden = true;
+  continueBtn.hidden = true;
   exportBtn.hidden = true;
   configBtn.hidden = true;
+  saveGroup.hidden = true;
 }

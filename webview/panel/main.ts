@@ -14,7 +14,8 @@ import type { HostToPanel } from '../../src/shared/protocol';
 import { onThemeChange } from '../shared/theme';
 import { onHostMessage } from '../shared/vscode-api';
 import { invalidateCards, rebuild } from './cards';
-import { unitSelect, variantsBox } from './layout';
+import { savePanel } from './export';
+import { saveButtons, unitSelect, variantsBox } from './layout';
 import { onMessage, onSnapshot } from './messages';
 import type { Snapshot } from './model';
 import { render } from './render';
@@ -28,6 +29,8 @@ unitSelect.addEventListener('change', () => {
   saveState();
   rebuild();
 });
+
+for (const b of saveButtons) b.addEventListener('click', () => savePanel(b.dataset.format as 'png' | 'svg' | 'csv'));
 
 onHostMessage<HostToPanel>(onMessage);
 

@@ -70,6 +70,7 @@ export class ClientRun {
     this.run.status = d.status;
     this.run.message = d.message;
     this.run.live = d.live;
+    this.run.paused = d.paused ?? false;
     if (d.plane && !this.plane) {
       this.plane = d.plane;
       this.shape++;

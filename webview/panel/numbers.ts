@@ -12,7 +12,7 @@ import { state } from './state';
 import type { Card } from './types';
 import { clearedCanvas } from '../shared/canvas';
 
-export function drawHistograms(card: Card, v: ClientVariant, vi: number): void {
+export function drawHistograms(card: Card, v: ClientVariant, vi: number, colorIndex = vi): void {
   const { theme } = state;
   const c = card.hist;
   const meta = v.store.meta;
@@ -25,7 +25,7 @@ export function drawHistograms(card: Card, v: ClientVariant, vi: number): void {
   if (col < 0 || !hid.length) return;
   const rowH = h / hid.length;
   const labelW = 44 * dpr;
-  const color = theme.series[vi % theme.series.length]!;
+  const color = theme.series[colorIndex % theme.series.length]!;
   ctx.font = `${10 * dpr}px ${theme.fontFamily}`;
   ctx.textBaseline = 'middle';
   const desc: string[] = [];

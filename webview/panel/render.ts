@@ -6,8 +6,9 @@ import { gradientScale, saturationScale, scaleMode, gradientQuantity } from './c
 import { cards, cardsStale, rebuild } from './cards';
 import { cursorCol } from './cursor';
 import {
-  app, chartsView, configBtn, details, empty, gradLegend, gradRadios, message, progress, satLegend, scaleSelect, status, stepReadout, stopBtn, title,
+  app, bandLabel, bandSelect, chartNote, chartsView, configBtn, continueBtn, details, empty, gradLegend, gradRadios, message, pauseBtn, progress, satLegend, scaleSelect, seedBox, status, stepBtn, stepReadout, stopBtn, title,
 } from './layout';
+import { groupOf, renderSeedTable, seedGroups } from './seeds';
 import { heatmapSpan, runStepSpan, type ClientRun } from './model';
 import { drawHistograms, renderTable } from './numbers';
 import { drawRegions } from './regions';
@@ -34,12 +35,20 @@ export function render(): void {
   document.title = `MLP Lens: ${r.run.title}`;
   title.textContent = r.run.title;
   title.title = r.run.configFile ?? '';
-  status.textContent = statusText(r.run.status);
-  status.dataset.status = r.run.status;
+  const paused = r.run.live && r.run.paused === true;
+  status.textContent = statusText(paused ? 'paused' : r.run.status);
+  status.dataset.status = paused ? 'paused' : r.run.status;
   const done = r.stepsDone, planned = r.stepsPlanned;
   progress.textContent = `${r.run.dataset ? `${r.run.dataset} · ` : ''}${done.toLocaleString('en-US')}${planned ? ` / ${planned.toLocaleString('en-US')}` : ''} steps`;
   stopBtn.disabled = !r.run.live;
   stopBtn.hidden = api.standalone || !r.run.live;
+  pauseBtn.hidden = stopBtn.hidden;
+  pauseBtn.textContent = paused ? 'Resume' : 'Pause';
+  pauseBtn.title = paused ? 'Go on training' : 'Pause training between two steps';
+  pauseBtn.setAttribute('aria-pressed', String(paused));
+  stepBtn.hidden = api.standalone || !paused;
+  continueBtn.hidden = api.standalone || r.run.live || !r.variants.some((v) => !!v.meta.runDir && (v.meta.status === 'stopped' || v.meta.status === 'completed'));
+  app.dataset.paused = String(paused);
   configBtn.hidden = api.standalone || !r.run.configFile;
   const divs = r.variants.filter((v) => v.meta.divergence);
   message.textContent = [r.run.message ?? '', ...divs.map((v) => `${v.meta.name}: ${v.meta.divergence!.message}`)].filter(Boolean).join(' · ');
@@ -52,6 +61,14 @@ export function render(): void {
   app.dataset.runId = r.run.id;
   for (const input of gradRadios) input.checked = input.value === ui.gradient;
   scaleSelect.value = scaleMode();
+  const groups = seedGroups(r);
+  app.dataset.seedView = groups ? String(groups.length) : '';
+  bandLabel.hidden = !groups;
+  bandSelect.value = ui.band ?? 'minmax';
+  chartNote.textContent = groups
+    ? `solid: mean over seeds of the training minibatches, in a ${ui.band === 'quartiles' ? 'quartile (25–75%)' : 'min–max'} band · dashed: mean test set at each epoch end`
+    : 'solid: training minibatches · dashed: test set at each epoch end';
+  renderSeedTable(r, seedBox);
 
   const sat = saturationScale();
   const { scale: grad, note } = gradientScale(r);
@@ -67,8 +84,10 @@ export function render(): void {
     const m = v.meta;
     const lastEpoch = v.epochs[v.epochs.length - 1];
     const acc = lastEpoch?.test?.accuracy ?? m.summary?.test?.accuracy;
+    const group = groupOf(r, vi);
     card.info.textContent = [
-      m.status,
+      group ? `${m.name}` : '',
+      paused && m.status === 'running' ? 'paused' : m.status,
       `epoch ${Math.min(m.epoch + (m.status === 'running' ? 1 : 0), m.epochsPlanned)}/${m.epochsPlanned}`,
       `step ${m.step}${m.totalSteps ? `/${m.totalSteps}` : ''}`,
       acc !== undefined && acc !== null && Number.isFinite(acc) ? `test acc ${acc.toFixed(3)}` : '',
@@ -113,7 +132,7 @@ export function render(): void {
       view.axis.textContent = n ? `step ${first} → ${last}${m.totalSteps && last < m.totalSteps ? ` of ${m.totalSteps}` : ''}` : '';
     }
     v.dirtyFrom = Infinity;
-    drawHistograms(card, v, vi);
+    drawHistograms(card, v, vi, group ? group.index : vi);
     if (card.regions) drawRegions(card.regions, v, vi);
   });
   // the curves cost more to redraw than the heatmaps: at most 4 times a second while streaming
@@ -138,5 +157,5 @@ let chartsKey = '';
 let chartsTimer: ReturnType<typeof setTimeout> | undefined;
 /** what the curves show apart from new data points (a change redraws them at once) */
 function chartsStateKey(r: ClientRun): string {
-  return `${r.run.id}|${r.run.status}|${state.theme.kind}|${state.theme.series.join(',')}`;
+  return `${r.run.id}|${r.run.status}|${state.theme.kind}|${state.theme.series.join(',')}|${ui.band ?? 'minmax'}`;
 }

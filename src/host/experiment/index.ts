@@ -7,17 +7,16 @@
  * resumes its newest unfinished experiment folder (its completed runs are kept). The Runs view
  * opens any experiment folder in the same panel (openFolder).
  */
-import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { resolveExperiment, type Experiment } from '../../engine/experiment';
 import { runExperiment } from '../../node/experiment-run';
 import { defaultJobs, Pool } from '../../node/pool';
-import { ExperimentWriter, runFolderNames } from '../../runs/experiment-record';
+import { ExperimentWriter, newExperimentFolder, runFolderNames } from '../../runs/experiment-record';
 import { realRoot } from '../../runs/read';
 import { readExperimentFile } from '../../runs/run-list';
-import { slug, timeStamp } from '../../runs/names';
+import { slug } from '../../runs/names';
 import { recordFormat } from '../training/settings';
 import { ExperimentPanel } from './panel';
 
@@ -46,20 +45,6 @@ async function unfinishedFolder(parent: string, name: string, configFile: string
     return rec.runs.length === runs && rec.runs.some((r) => r.status !== 'completed') ? dir : null;
   }
   return null;
-}
-
-function newFolder(parent: string, name: string): string {
-  fs.mkdirSync(parent, { recursive: true });
-  const base = timeStamp();
-  for (let n = 1; ; n++) {
-    const dir = path.join(parent, `${n === 1 ? base : `${base}.${n}`}-${slug(name)}`);
-    try {
-      fs.mkdirSync(dir);
-      return dir;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
 }
 
 export class Experiments implements vscode.Disposable {
@@ -102,7 +87,7 @@ export class Experiments implements vscode.Disposable {
       await this.stop();
     }
     const resumed = await unfinishedFolder(parent, exp.name, configFile, exp.runs.length);
-    const folder = resumed ?? newFolder(parent, exp.name);
+    const folder = resumed ?? newExperimentFolder(parent, exp.name);
     const folders = runFolderNames(exp.runs);
     const writer = new ExperimentWriter(folder, exp, folders, configFile);
     await writer.write();

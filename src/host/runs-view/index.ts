@@ -8,6 +8,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { compareSnapshot, MAX_COMPARE_RUNS } from '../../runs/compare';
+import { seedGroupsOf } from '../../runs/experiment-record';
 import { loadCompareInputs, type CompareTarget } from '../../runs/compare-load';
 import { writeRunsCsv, type CsvRun } from '../../runs/csv-export';
 import { readRunConfig } from '../../runs/read';
@@ -155,11 +156,17 @@ export function registerRunsView(context: vscode.ExtensionContext, training: Tra
     guard('mlpLens.runs.open', async (node, nodes) => {
       const n = targets(node, nodes, view)[0];
       if (!n || (!n.dirs.length && n.kind !== 'experiment')) return;
-      if (n.kind === 'run' || n.kind === 'session') await training.openRunDirs(n.dirs);
+      // an experiment with seeds and no sweep opens in the training panel's seed view, one with
+      // a sweep in the Experiment panel
+      if (n.kind === 'run' || n.kind === 'session' || (n.kind === 'experiment' && seedGroupsOf(n.dirs))) await training.openRunDirs(n.dirs);
       else if (n.kind === 'experiment' && n.folder) training.experiments.openFolder(n.folder, n.label);
       else await compare([n]);
     }),
     guard('mlpLens.runs.compare', (node, nodes) => compare(targets(node, nodes, view))),
+    guard('mlpLens.runs.continue', async (node, nodes) => {
+      const n = targets(node, nodes, view)[0];
+      if (n && n.dirs.length && (n.kind === 'run' || n.kind === 'session')) await training.continueRunDirs(n.dirs);
+    }),
     guard('mlpLens.runs.reveal', async (node, nodes) => {
       const n = targets(node, nodes, view)[0];
       if (n) await reveal(n);

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { PanelState } from '../../shared/protocol';
+import { seedGroupsOf } from '../../runs/experiment-record';
 import { loadRunModel } from '../../runs/loader';
 import { panelTitles, type RunModel } from '../../runs/model';
 import { PANEL_VIEW_TYPE, RunPanel, panelOptions, type PanelHost } from '../panel';
@@ -110,6 +111,7 @@ export class Panels implements vscode.Disposable {
     }
     try {
       const model = await loadRunModel(dirs, historyColumns(), state!.runId ?? `restored-${Date.now().toString(36)}`);
+      model.groups = seedGroupsOf(dirs);
       this.state.lastRun ??= model;
       this.adopt(panel, model);
       this.status.updateStatus(true);

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { reportHtml } from '../../node/html-report';
+import { seedGroupsOf } from '../../runs/experiment-record';
 import { RunFollower } from '../../runs/follow';
 import { findRunGroups, loadRunModel, type RunGroup } from '../../runs/loader';
 import type { RunModel } from '../../runs/model';
@@ -34,6 +35,7 @@ export class RunCommands {
   /** `roots`: per folder, the folder its files must stay inside (the folder Open Run scanned; default: itself). */
   async openRunDirs(dirs: string[], roots?: string[]): Promise<RunModel> {
     const model = await loadRunModel(dirs, historyColumns(), `opened-${Date.now().toString(36)}-${this.state.nextRunNumber()}`, roots);
+    model.groups = seedGroupsOf(dirs); // the runs of one seeds experiment: the seed view
     this.state.lastRun = model;
     this.parts.panels.openPanel(model, false);
     this.parts.status.updateStatus(true);

@@ -14,15 +14,18 @@ import { Experiments } from '../experiment';
 import type { HostToWorker, PanelSettings } from '../../shared/protocol';
 import { RunModel } from '../../runs/model';
 import type { PanelHost, RunPanel } from '../panel';
+import { PanelExport } from '../panel-export';
 import { configInView as configOnScreen, pickConfig } from './config-pick';
 import { ConfigDiagnostics } from './diagnostics';
 import { Panels } from './panels';
 import { RunCommands } from './run-commands';
 import { RunFolders } from './run-folders';
+import { experimentGroups, planSeeds, seedsExperiment } from './seeds';
 import { historyColumns, panelSettings, updateRate, withProbeInterval } from './settings';
 import { StatusBar } from './status';
 import type { LiveRun, RunState, TrainingApi } from './types';
 import { TrainingWorker } from './worker-run';
+import { askContinue, type ContinueAsk } from './continue';
 
 export class Training implements TrainingApi, RunState, PanelHost, vscode.Disposable {
   live: LiveRun | null = null;
@@ -39,6 +42,7 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
   private readonly subs: vscode.Disposable[] = [];
   private runCounter = 0;
   private readonly runsChanged = new vscode.EventEmitter<void>();
+  readonly panelExport: PanelExport;
   readonly onDidChangeRuns = this.runsChanged.event;
 
   constructor(context: vscode.ExtensionContext, readonly log: vscode.LogOutputChannel) {
@@ -47,6 +51,7 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
     this.status = new StatusBar(this);
     this.panels = new Panels(this, this, this.status);
     this.folders = new RunFolders(context, log);
+    this.panelExport = new PanelExport(log, () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? context.globalStorageUri.fsPath);
     const parts = { context, log, extensionUri: this.extensionUri, status: this.status, diagnostics: this.diagnostics, panels: this.panels, folders: this.folders };
     this.worker = new TrainingWorker(this, parts);
     this.runs = new RunCommands(this, parts);
@@ -125,7 +130,8 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
       await this.experiments.train(file, text, this.folders.runFolderFor(picked.builtIn ? null : uri));
       return undefined;
     }
-    const cfgs = resolveConfig(text, file);
+    const seeds = seedsExperiment(text, file);
+    const cfgs = seeds ? seeds.runs.map((r) => r.config) : resolveConfig(text, file);
     if (this.live) {
       const choice = await vscode.window.showWarningMessage(`MLP Lens: "${this.live.model.title}" is still training.`, { modal: false }, 'Stop It and Train');
       if (choice !== 'Stop It and Train') return undefined;
@@ -134,12 +140,43 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
     const outDir = this.folders.runFolderFor(picked.builtIn ? null : uri);
     const id = `run-${Date.now().toString(36)}-${this.nextRunNumber()}`;
     const model = new RunModel(id, cfgs[0]!.name, file, cfgs, historyColumns());
-    return this.worker.startWorker(model, uri, text, outDir, t0);
+    if (!seeds) return this.worker.startWorker(model, uri, text, outDir, t0);
+    model.groups = experimentGroups(seeds);
+    const { plan } = await planSeeds(seeds, outDir, file, this.log);
+    return this.worker.startWorker(model, uri, text, outDir, t0, plan);
   }
 
   stop(): Promise<void> {
     if (!this.live && this.experiments.live) return this.experiments.stop();
     return this.worker.stop();
+  }
+
+  control(runId: string, action: 'pause' | 'step' | 'resume'): void {
+    this.worker.control(runId, action);
+  }
+
+  continueRun(runId: string): Promise<RunModel | undefined> {
+    const model = this.panels.panelFor(runId)?.model;
+    return model ? this.continueModel(model) : Promise.resolve(undefined);
+  }
+
+  /** Open run folders (the Runs view's Continue) and continue them in their panel. */
+  async continueRunDirs(dirs: string[], ask?: ContinueAsk): Promise<RunModel | undefined> {
+    return this.continueModel(await this.openRunDirs(dirs), ask);
+  }
+
+  /** Asks for epochs and a learning rate (unless `ask` says them) and trains the run on in the worker. */
+  async continueModel(model: RunModel, ask?: ContinueAsk): Promise<RunModel | undefined> {
+    if (this.live) {
+      void vscode.window.showWarningMessage(`MLP Lens: "${this.live.model.title}" is still training; stop it before continuing another run.`);
+      return undefined;
+    }
+    const got = ask ?? await askContinue(model);
+    if (!got) return undefined;
+    for (const v of model.variants) if (v.meta.runDir && got.runDirs.includes(v.meta.runDir)) v.meta.epochsPlanned = got.epochs;
+    const configUri = vscode.Uri.file(model.configFile ?? got.runDirs[0]!);
+    this.log.info(`continuing ${model.title} to ${got.epochs} epochs${got.lr !== undefined ? ` at lr ${got.lr}` : ''}: ${got.runDirs.join(', ')}`);
+    return this.worker.startWorker(model, configUri, '', '', Date.now(), undefined, got);
   }
 
   whenIdle(): Promise<void> {
@@ -174,6 +211,16 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
 
   openConfig(runId: string): void {
     this.panels.openConfig(runId);
+  }
+
+  exportImage(runId: string, format: 'png' | 'svg', data: string): void {
+    const model = this.panels.findModel(runId);
+    if (model) void this.guard('export image', () => this.panelExport.image(model, format, data));
+  }
+
+  exportCsv(runId: string): void {
+    const model = this.panels.findModel(runId);
+    if (model) void this.guard('export CSV', () => this.panelExport.csv(model));
   }
 
   regionLayer(runId: string, layer: number): void {

@@ -7,10 +7,14 @@ import type * as vscode from 'vscode';
 import type { RunModel } from '../../runs/model';
 import type { RunPanel } from '../panel';
 import type { Experiments } from '../experiment';
+import type { PanelExport } from '../panel-export';
 
 export interface LiveRun {
   model: RunModel;
+  /** the first of `workers` */
   worker: Worker;
+  /** one worker, or several sharing a seeds experiment's runs */
+  workers: Worker[];
   /** shared with the worker: 1 = stop */
   stopFlag: Int32Array;
   configUri: vscode.Uri;
@@ -49,12 +53,20 @@ export interface TrainingApi {
   panelFor(runId: string): RunPanel | undefined;
   /** sweeps: the experiment training in the background and the Experiment panels */
   readonly experiments: Experiments;
+  /** the panel's PNG, SVG and CSV exports (a test sets their target instead of a save dialog) */
+  readonly panelExport: PanelExport;
   /**
    * Train a config (as the command does); resolves when training started, or undefined if refused.
    * A config with a sweep trains as an experiment (see experiments.live) and resolves undefined.
    */
   train(uri?: vscode.Uri): Promise<RunModel | undefined>;
   stop(): Promise<void>;
+  /** Pause, Step or Resume the live run (as the panel's buttons do) */
+  control(runId: string, action: 'pause' | 'step' | 'resume'): void;
+  /** Continue a stopped or completed run shown in a panel (asks for epochs and lr as the panel's Continue does) */
+  continueRun(runId: string): Promise<RunModel | undefined>;
+  /** Open run folders and continue them (the Runs view's Continue); `ask`: the answers, without asking */
+  continueRunDirs(dirs: string[], ask?: { runDirs: string[]; epochs: number; lr?: number }): Promise<RunModel | undefined>;
   /** resolves when the live run (if any) has ended */
   whenIdle(): Promise<void>;
   /** Open run folders in a panel (rejects with the folder named when one is unreadable). */

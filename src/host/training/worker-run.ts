@@ -33,6 +33,18 @@ export interface WorkerRunParts {
   folders: RunFolders;
 }
 
+/** A seeds experiment's runs on several workers (training.ts, seeds.ts). */
+export interface SeedsPlan {
+  /** per worker: the experiment's runs it trains (index in resolveExperiment's order) and their folders */
+  runs: { index: number; dir: string }[][];
+  /** a run ended (its summary is on disk) */
+  onRunDone(): void;
+  /** every worker ended, however */
+  onEnd(): void;
+  /** nothing trained (the data refused the config): the experiment's folder goes */
+  discard(): void;
+}
+
 export class TrainingWorker implements vscode.Disposable {
   readonly stopLatencies: number[] = [];
   /** per stop that finished: ms from the worker first seeing Stop to its 'finished' */
@@ -46,22 +58,31 @@ export class TrainingWorker implements vscode.Disposable {
     this.log = parts.log;
   }
 
-  /** Train `model` in a new worker (resolves when training started, or undefined if it did not). */
-  startWorker(model: RunModel, configUri: vscode.Uri, text: string, outDir: string, t0: number): Promise<RunModel | undefined> {
+  /**
+   * Train `model` in a new worker (resolves when training started, or undefined if it did not).
+   * `cont`: continue the runs in these folders instead (the model shows them already); a problem
+   * with them is shown as a message, the model left as it was.
+   */
+  startWorker(model: RunModel, configUri: vscode.Uri, text: string, outDir: string, t0: number, seeds?: SeedsPlan, cont?: { runDirs: string[]; epochs?: number; lr?: number }): Promise<RunModel | undefined> {
     const { extensionUri, status, diagnostics, panels, folders } = this.parts;
     const workerJs = vscode.Uri.joinPath(extensionUri, 'dist', 'worker.js').fsPath;
     const assetDir = vscode.Uri.joinPath(extensionUri, 'media', 'datasets').fsPath;
-    const worker = new Worker(workerJs, { name: 'mlp-lens-training' });
+    const workers = (seeds?.runs ?? [null]).map(() => new Worker(workerJs, { name: 'mlp-lens-training' }));
+    const worker = workers[0]!;
     let endResolve!: () => void;
     const ended = new Promise<void>((r) => { endResolve = r; });
+    let exited = 0;
     const stopFlag = new Int32Array(new SharedArrayBuffer(4));
-    const live: LiveRun = { model, worker, stopFlag, configUri, startedAt: t0, stopRequestedAt: null, ended };
+    const live: LiveRun = { model, worker, workers, stopFlag, configUri, startedAt: t0, stopRequestedAt: null, ended };
     this.state.live = live;
     void this.state.setContext();
     this.log.info(`training ${configUri.fsPath}: ${model.variants.map((v) => v.meta.name).join(', ')}; run records in ${outDir}`);
     let startedResolve!: (m: RunModel | undefined) => void;
     const started = new Promise<RunModel | undefined>((r) => { startedResolve = r; });
     let finished = false;
+    /** workers that posted 'finished' */
+    let workersDone = 0;
+    let stoppedByWorker = false;
     let firstRecords = true;
     let lastProgress = 0;
 
@@ -77,10 +98,11 @@ export class TrainingWorker implements vscode.Disposable {
       if (this.state.live === live) this.state.live = null;
       void this.state.setContext();
       status.updateStatus(true);
-      void worker.terminate().then(() => endResolve());
+      seeds?.onEnd();
+      void Promise.all(workers.map((w) => w.terminate())).then(() => endResolve());
     };
 
-    worker.on('message', (m: WorkerToHost) => {
+    const onMessage = (m: WorkerToHost) => {
       const h0 = performance.now();
       try {
         switch (m.type) {
@@ -112,6 +134,11 @@ export class TrainingWorker implements vscode.Disposable {
           case 'plane':
             model.setPlane(m.plane);
             break;
+          case 'paused':
+            model.paused = m.paused;
+            this.log.info(`${model.title}: ${m.paused ? 'paused' : 'resumed'}`);
+            model.changed();
+            break;
           case 'regions':
             model.setRegions(m.variant, [m.frame]);
             break;
@@ -119,9 +146,12 @@ export class TrainingWorker implements vscode.Disposable {
             model.variantDone(m.variant, m.runDir, m.summary);
             this.log.info(`${m.variant}: ${m.summary.status}, ${m.summary.steps} steps, test accuracy ${m.summary.test?.accuracy?.toFixed(3) ?? '-'}; ${m.runDir}`);
             if (m.summary.divergence) this.reportDivergence(model, m.variant, m.summary);
+            seeds?.onRunDone();
             break;
           case 'finished': {
-            const stopped = m.stopped || live.stopRequestedAt !== null;
+            stoppedByWorker ||= m.stopped;
+            if (++workersDone < workers.length) break; // the experiment's other workers still train
+            const stopped = stoppedByWorker || live.stopRequestedAt !== null;
             model.finish(stopped ? 'stopped' : RunModel.overall(model.variants.map((v) => v.meta.status)), stopped ? 'stopped by the user; the run so far is kept' : null);
             if (live.stopRequestedAt !== null) {
               this.stopLatencies.push(Date.now() - live.stopRequestedAt);
@@ -132,8 +162,17 @@ export class TrainingWorker implements vscode.Disposable {
             break;
           }
           case 'inputError':
+            if (cont) {
+              // the run folders cannot be continued: say why, leave the run as it was shown
+              this.log.warn(`cannot continue ${model.title}: ${m.message}${m.file ? ` (${m.file})` : ''}`);
+              void vscode.window.showErrorMessage(`MLP Lens: cannot continue "${model.title}": ${m.file ? `${m.file}: ` : ''}${m.message}`);
+              startedResolve(undefined);
+              end('inputError');
+              break;
+            }
             // bad data (a CSV row, a variant the data cannot take): nothing was trained, leave nothing open
             diagnostics.reportInputProblem(configUri, m.message, m, text);
+            seeds?.discard();
             startedResolve(undefined);
             panels.panelFor(model.id)?.dispose();
             end('inputError');
@@ -148,34 +187,42 @@ export class TrainingWorker implements vscode.Disposable {
         this.log.error(`handling a worker message: ${(e as Error).stack ?? e}`);
       }
       this.timing.maxHandlerMs = Math.max(this.timing.maxHandlerMs, performance.now() - h0);
-    });
-    worker.on('error', (e) => {
-      if (finished) return;
-      this.reportCrash(model, e.message, e.stack);
-      startedResolve(model.status === 'starting' ? undefined : model);
-      end('crashed', `the training worker crashed: ${e.message}`);
-    });
-    worker.on('exit', (code) => {
-      if (live.stopRequestedAt !== null) {
-        this.stopExitLatencies.push(Date.now() - live.stopRequestedAt);
-        if (!finished) this.stopLatencies.push(Date.now() - live.stopRequestedAt);
-      }
-      if (!finished) {
-        if (live.stopRequestedAt !== null) {
-          end('terminated', 'stopped by the user; the run so far is kept');
-        } else {
+    };
+    for (const w of workers) {
+      w.on('message', onMessage);
+      w.on('error', (e) => {
+        if (finished) return;
+        this.reportCrash(model, e.message, e.stack);
+        startedResolve(model.status === 'starting' ? undefined : model);
+        end('crashed', `the training worker crashed: ${e.message}`);
+      });
+      w.on('exit', (code) => {
+        exited++;
+        if (!finished && live.stopRequestedAt === null) {
           this.reportCrash(model, `the worker exited unexpectedly (exit code ${code})`);
           startedResolve(model.status === 'starting' ? undefined : model);
           end('crashed', `the training worker exited unexpectedly (exit code ${code})`);
         }
-      }
-      endResolve();
+        if (exited < workers.length) return; // the others still run (or write their records)
+        if (live.stopRequestedAt !== null) {
+          this.stopExitLatencies.push(Date.now() - live.stopRequestedAt);
+          if (!finished) this.stopLatencies.push(Date.now() - live.stopRequestedAt);
+        }
+        if (!finished) end('terminated', 'stopped by the user; the run so far is kept');
+        endResolve();
+      });
+    }
+    const postIntervalMs = Math.max(25, Math.floor(1000 / updateRate() / 2));
+    workers.forEach((w, k) => {
+      const start: HostToWorker = cont
+        ? { type: 'continue', ...cont, assetDir, postIntervalMs, stopFlag: stopFlag.buffer as SharedArrayBuffer }
+        : {
+            type: 'start', configText: text, configFile: configUri.fsPath, outDir, assetDir, recordFormat: recordFormat(),
+            postIntervalMs, stopFlag: stopFlag.buffer as SharedArrayBuffer,
+            ...(seeds ? { runs: seeds.runs[k]! } : {}),
+          };
+      w.postMessage(start);
     });
-    const start: HostToWorker = {
-      type: 'start', configText: text, configFile: configUri.fsPath, outDir, assetDir, recordFormat: recordFormat(),
-      postIntervalMs: Math.max(25, Math.floor(1000 / updateRate() / 2)), stopFlag: stopFlag.buffer as SharedArrayBuffer,
-    };
-    worker.postMessage(start);
     // the config is valid: open the panel now, while the worker loads the data
     panels.openPanel(model, true);
     return started;
@@ -197,6 +244,13 @@ export class TrainingWorker implements vscode.Disposable {
     });
   }
 
+  /** Pause, Step or Resume the live run `runId` (between its steps). */
+  control(runId: string, action: 'pause' | 'step' | 'resume'): void {
+    const live = this.state.live;
+    if (!live || live.model.id !== runId || live.stopRequestedAt !== null) return;
+    for (const w of live.workers) w.postMessage({ type: action } satisfies HostToWorker);
+  }
+
   async stop(): Promise<void> {
     const live = this.state.live;
     if (!live) return;
@@ -208,7 +262,7 @@ export class TrainingWorker implements vscode.Disposable {
       setTimeout(() => {
         if (this.state.live === live) {
           this.log.info(`stop: the worker did not finish within ${STOP_DEADLINE_MS} ms; terminating it`);
-          void live.worker.terminate();
+          for (const w of live.workers) void w.terminate();
         }
       }, STOP_DEADLINE_MS);
     }
@@ -221,6 +275,6 @@ export class TrainingWorker implements vscode.Disposable {
 
   /** The live worker (if any) ends with the extension. */
   dispose(): void {
-    if (this.state.live) void this.state.live.worker.terminate();
+    if (this.state.live) for (const w of this.state.live.workers) void w.terminate();
   }
 }

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,7 +11,9 @@ import type { RunModel } from '../../../src/runs/model';
 /**
  * Follow Run... in the extension host (mocha, in-host): the CLI trains in a child process into
  * --out DIR; the command follows DIR, its panel's model grows while the CLI runs and ends
- * completed with every step the CLI wrote.
+ * completed with every step the CLI wrote. And the same for a PyTorch run that mlp_lens.watch is
+ * writing (test/pytorch/write_run.py; needs a python3 with torch: without one the test fails when
+ * CI=true and is skipped with the reason otherwise).
  */
 export default function (): void {
   suite('MLP Lens Follow', () => {
@@ -65,6 +67,55 @@ export default function (): void {
         assert.equal(v.meta.step, summary.steps);
         assert.equal(v.meta.status, 'completed');
         assert.equal(v.epochs.length, cfg.epochs);
+        api.training.panelFor(model.id)?.dispose();
+      } finally {
+        child.kill();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    test('Follow Run on a PyTorch run mlp_lens.watch is writing: the panel shows it live and ends completed', async function () {
+      this.timeout(180_000);
+      const python = ['/usr/bin/python3', 'python3'].find((py) => spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+      if (!python) {
+        const reason = 'no python3 with torch (apt-get install python3-torch)';
+        if (process.env.CI === 'true') assert.fail(reason);
+        console.log(`skipped: ${reason}`);
+        this.skip();
+      }
+      const root = vscode.extensions.all.find((e) => e.packageJSON?.name === 'mlp-lens')!.extensionPath;
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-lens-follow-torch-'));
+      const run = path.join(dir, 'run'), go = path.join(dir, 'go');
+      const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
+      const child = spawn(python!, [path.join(root, 'test', 'pytorch', 'write_run.py'), run, 'binary', '--pause', go], { stdio: 'ignore', env });
+      const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      try {
+        const t0 = Date.now();
+        while (!fs.existsSync(path.join(run, 'epochs.jsonl')) || fs.readFileSync(path.join(run, 'epochs.jsonl'), 'utf8') === '') {
+          assert.ok(Date.now() - t0 < 120_000, 'watch wrote no epoch record within 120 s');
+          await sleep(50);
+        }
+        const model = await vscode.commands.executeCommand<RunModel | undefined>('mlpLens.followRun', vscode.Uri.file(run));
+        assert.ok(model, 'the command returned the followed run');
+        assert.ok(api.training.panelFor(model.id), 'a panel shows it');
+        const v = model.variants[0]!;
+        const t1 = Date.now();
+        while (v.meta.step < 6) {
+          assert.ok(Date.now() - t1 < 30_000, `the first epoch's records show while the run is paused (step ${v.meta.step})`);
+          await sleep(100);
+        }
+        assert.equal(model.status, 'running', 'followed while the PyTorch run waits');
+        assert.equal(v.meta.step, 6);
+        fs.writeFileSync(go, '');
+        assert.equal(await exited, 0);
+        const t2 = Date.now();
+        while (model.status === 'running') {
+          assert.ok(Date.now() - t2 < 30_000, 'following ended within 30 s of the run');
+          await sleep(100);
+        }
+        assert.equal(model.status, 'completed');
+        assert.equal(v.meta.step, 21);
+        assert.equal(v.epochs.length, 3);
         api.training.panelFor(model.id)?.dispose();
       } finally {
         child.kill();

@@ -213,6 +213,58 @@ export default function (): void {
       assert.ok(Math.max(...latencies) < 5000, `stop latencies ${latencies.join(', ')} ms`);
     });
 
+    test('Pause, then each Step advances every variant by exactly one step, Resume goes on; Continue trains the stopped run on', async () => {
+      const model = await api.training.train(uri('long.mlp.json'));
+      assert.ok(model);
+      await waitFor(() => model.variants.every((v) => v.meta.step > 20), 20_000, 'training');
+      await waitFor(() => !!api.training.panelFor(model.id)?.posts.some((p) => p.type === 'snapshot'), 30_000, 'the webview to load');
+      api.training.control(model.id, 'pause');
+      await waitFor(() => model.paused, 10_000, 'the worker to pause');
+      // held: the step counters settle where each variant is held (the worker posts it) and stay there
+      let held = model.variants.map((v) => v.meta.step);
+      for (let settled = 0; settled < 3; ) {
+        await sleep(300);
+        const now = model.variants.map((v) => v.meta.step);
+        settled = now.every((s, i) => s === held[i]) ? settled + 1 : 0;
+        held = now;
+      }
+      const panel = api.training.panelFor(model.id);
+      assert.ok(panel, 'the panel is open');
+      const stepsFrom = Date.now();
+      for (let k = 1; k <= 3; k++) {
+        api.training.control(model.id, 'step');
+        await waitFor(() => model.variants.every((v, i) => v.meta.step >= held[i]! + k), 10_000, `step ${k}`);
+        await sleep(400);
+        assert.deepEqual(model.variants.map((v) => v.meta.step), held.map((s) => s + k), `Step ${k}: exactly one more step per variant`);
+        // the stepped step's probes reached the history the panel draws
+        for (const v of model.variants) assert.equal(v.store.s.step[v.store.count - 1], v.meta.step, `${v.meta.name}: the stepped step is recorded`);
+      }
+      // the panel is told of the steps (deltas posted after the last one)
+      await waitFor(() => panel.posts.some((p) => p.type === 'delta' && p.at >= stepsFrom), 10_000, 'a delta to the panel');
+      api.training.control(model.id, 'resume');
+      await waitFor(() => !model.paused && model.variants.every((v, i) => v.meta.step > held[i]! + 20), 20_000, 'training to go on');
+      await api.training.stop();
+      assert.equal(model.status, 'stopped');
+      // Continue (the panel's and the Runs view's path, the answers given): to the end of the current epoch
+      const dirs = model.runDirs;
+      const before = dirs.map((d) => JSON.parse(fs.readFileSync(path.join(d, 'summary.json'), 'utf8')));
+      const epochs = Math.max(...before.map((s) => s.epochs)) + 1;
+      const cont = await api.training.continueRunDirs(dirs, { runDirs: dirs, epochs, lr: 0.05 });
+      assert.ok(cont, 'continued');
+      await api.training.whenIdle();
+      assert.equal(cont.status, 'completed');
+      for (const [i, d] of dirs.entries()) {
+        const s = JSON.parse(fs.readFileSync(path.join(d, 'summary.json'), 'utf8'));
+        assert.equal(s.status, 'completed', d);
+        assert.equal(s.epochs, epochs);
+        assert.equal(s.continued.length, 1);
+        assert.equal(s.continued[0].step, before[i].steps);
+        assert.equal(s.continued[0].lr, 0.05);
+        const recs = runRecords(d).records;
+        assert.equal(recs.filter((r) => r.kind === 'epoch').length, epochs, 'every epoch recorded once');
+      }
+    });
+
     test('closing the panel mid-run does not stop training; Show Training Panel brings it back', async () => {
       const model = await api.training.train(uri('long.mlp.json'));
       assert.ok(model);

@@ -1,0 +1,126 @@
+"""The cost of mlp_lens.watch's probes on W2 (784-256-256-256-10, ReLU, batch 64, SGD) in
+PyTorch on the CPU. Run by `npm run bench:torch` (scripts/bench-torch.mjs picks the python with
+torch and sets one OpenMP/OpenBLAS thread unless the environment says otherwise).
+
+Two identical models train side by side, step after step in rotation (plain, recorded, plain,
+unrecorded: every step follows one of the other model): one without watch, one with watch on a
+step it records and on a step it does not. Each step's CPU time of this process
+is taken (what the probes cost; a busy machine stretches wall time, and a slow drift of the
+machine's speed hits the three kinds of step alike). From the medians:
+  every=1:  recorded / plain − 1
+  every=10: (recorded + 9 × unrecorded) / (10 × plain) − 1
+A last pass trains the watched model with every=10 for real and reports its wall time too.
+
+usage: python3 scripts/bench-torch.py [--steps N] [--threads N]
+"""
+import argparse
+import copy
+import datetime
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+import mlp_lens  # noqa: E402
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=600, help="steps of each kind (default 600)")
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    sizes = [784, 256, 256, 256, 10]
+    plain = nn.Sequential(*[m for k in range(4) for m in ((nn.Linear(sizes[k], sizes[k + 1]),) + ((nn.ReLU(),) if k < 3 else ()))])
+    watched = copy.deepcopy(plain)
+    opts = {id(m): torch.optim.SGD(m.parameters(), lr=0.01) for m in (plain, watched)}
+    data = [(torch.rand(64, 784), torch.randint(0, 10, (64,))) for _ in range(16)]
+    tmp = tempfile.TemporaryDirectory()
+    lens = mlp_lens.watch(watched, os.path.join(tmp.name, "run"), name="bench", variant="W2", every=1, epochs=1,
+                          optimizer=opts[id(watched)])
+    i = [0]
+
+    def step(model, record):
+        X, y = data[i[0] % len(data)]
+        i[0] += 1
+        opt = opts[id(model)]
+        if model is watched:
+            lens._rec = record  # the lens's own choice of step, made here
+        t0 = time.process_time()
+        opt.zero_grad()
+        logits = model(X)
+        loss = nn.functional.cross_entropy(logits, y)
+        loss.backward()
+        opt.step()
+        if model is watched:
+            lens.step(loss)
+        return time.process_time() - t0
+
+    kinds = {"plain": (plain, False), "recorded": (watched, True), "unrecorded": (watched, False)}
+    # every step follows a step of the other model (the caches hold the other one's weights)
+    cycle = ["plain", "recorded", "plain", "unrecorded"]
+    for _ in range(30):  # warm up
+        for k in cycle:
+            step(*kinds[k])
+    times = {k: [] for k in kinds}
+    for _ in range(args.steps):
+        for k in cycle:
+            times[k].append(step(*kinds[k]))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    # every=10 for real: wall and CPU time of 10-step blocks, the plain model's blocks between
+    lens.every = 10
+    lens._rec = lens._recorded(lens.step_count + 1)
+    blocks = {"plain": [], "every=10": []}
+    for _ in range(max(3, args.steps // 10)):
+        for name, model in (("plain", plain), ("every=10", watched)):
+            w0, c0 = time.perf_counter(), time.process_time()
+            for _ in range(10):
+                X, y = data[i[0] % len(data)]
+                i[0] += 1
+                opt = opts[id(model)]
+                opt.zero_grad()
+                loss = nn.functional.cross_entropy(model(X), y)
+                loss.backward()
+                opt.step()
+                if model is watched:
+                    lens.step(loss)
+            blocks[name].append((time.perf_counter() - w0, time.process_time() - c0))
+    lens.close("completed")
+    tmp.cleanup()
+
+    env = " ".join("%s=%s" % (k, os.environ[k]) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "OMP_WAIT_POLICY") if k in os.environ)
+    print("bench:torch  %s" % datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    print("machine: %s, %d cores, load average %s; torch %s, %d thread(s); %s" % (
+        cpu_name(), os.cpu_count(), " ".join("%.1f" % x for x in os.getloadavg()), torch.__version__, torch.get_num_threads(), env or "no thread variables set"))
+    print("command: python3 scripts/bench-torch.py %s" % " ".join(sys.argv[1:]))
+    print("W2 784-256-256-256-10 ReLU, batch 64, SGD; %d steps of each kind in rotation; median CPU ms per step:" % args.steps)
+    for k in kinds:
+        print("  %-10s %.3f" % (k, 1000 * med[k]))
+    e1 = med["recorded"] / med["plain"] - 1
+    e10 = (med["recorded"] + 9 * med["unrecorded"]) / (10 * med["plain"]) - 1
+    print("probe cost: every=1 %+.1f%% of a step (goal <= 10%%), every=10 %+.1f%% (goal <= 2%%)" % (100 * e1, 100 * e10))
+    for what, j in (("wall", 0), ("cpu", 1)):
+        p = statistics.median(b[j] for b in blocks["plain"]) / 10
+        w = statistics.median(b[j] for b in blocks["every=10"]) / 10
+        print("every=10 trained for real, %s: %.3f ms/step against %.3f plain (%+.1f%%; %d blocks of 10 steps each)" % (what, 1000 * w, 1000 * p, 100 * (w / p - 1), len(blocks["plain"])))
+
+
+if __name__ == "__main__":
+    main()
