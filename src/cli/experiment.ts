@@ -155,7 +155,7 @@ export async function cmdTrainExperiment(args: Args, text: string, early: Pool |
   let outcome: ExperimentOutcome;
   try {
     outcome = await runExperiment({
-      pool, writer, runs: mine, folderOf, configFile, assetDir: findAssetDir(), format: args.flags.has('jsonl') ? 'jsonl' : 'binary',
+      pool, writer, runs: mine, folderOf, configFile, assetDir: findAssetDir(), format: args.flags.has('jsonl') ? 'jsonl' : 'binary', closeWhenDone: true,
       onDone: (run, reply) => {
         const s = reply.summary;
         const status = s?.status ?? 'failed';

@@ -29,6 +29,8 @@ export interface ExperimentRunOptions {
   onDone?(run: ExperimentRun, reply: PoolReply): void | Promise<void>;
   /** experiment.json could not be written */
   onWriteError?(e: Error): void;
+  /** close the pool once every run has ended (while experiment.json is written a last time) */
+  closeWhenDone?: boolean;
 }
 
 export interface ExperimentOutcome {
@@ -49,11 +51,18 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
   const locks = new Map<number, OutLock>();
   let queue = 0, finished = 0, skipped = 0, busy = 0, bad = false;
   let writing: Promise<unknown> = Promise.resolve();
+  /** the record the last write wrote (null: it failed) */
+  let written: ExperimentRecord | null = null;
   let lastWrite = performance.now();
   const update = (force = false) => {
     if (!force && performance.now() - lastWrite < 1000) return writing;
     lastWrite = performance.now();
-    writing = writing.then(() => writer.write()).catch((e: unknown) => o.onWriteError?.(e as Error));
+    writing = writing.then(async () => {
+      written = await writer.write();
+    }).catch((e: unknown) => {
+      written = null;
+      o.onWriteError?.(e as Error);
+    });
     return writing;
   };
   // each call takes the next run synchronously (queue++) before it awaits, so two workers asking
@@ -89,6 +98,9 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
   } finally {
     for (const l of locks.values()) l.release();
   }
+  // the workers are done: they end while experiment.json is written a last time
+  const closing = o.closeWhenDone ? pool.close() : Promise.resolve();
   await update(true);
-  return { finished, skipped, busy, bad, record: await writer.record() };
+  await closing;
+  return { finished, skipped, busy, bad, record: written ?? await writer.record() };
 }
