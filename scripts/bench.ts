@@ -20,8 +20,11 @@
  * costs); then the
  * same from each contender's best round (robust to other load on a shared machine).
  *
- *   npm run bench [-- --reps N] [--only W1,W2] [--paths] [--no-tfjs] [--json FILE]
+ *   npm run bench [-- --reps N] [--only W1,W2] [--paths] [--no-tfjs] [--torch] [--json FILE]
  *     --paths   also measure the other available kernel paths (wasm-simd-f32, typescript-f32)
+ *     --torch   also PyTorch on the CPU (Debian's python3-torch; torch-contender.ts, torch-contender.py):
+ *               one and two threads, with OpenBLAS's kernels as the environment picks them and
+ *               with the best this CPU has; then the engine's rates against PyTorch's, in a table
  */
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,10 +33,12 @@ import * as path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { availableKernelPaths, kernelPathProblem, selectedKernelPath, type KernelPath } from '../src/engine/kernel-path';
 import { Rng } from '../src/engine/rng';
+import { parameterPercentiles, percentileEvery } from '../src/engine/probes';
 import { Trainer, type StepRecord } from '../src/engine/trainer';
 import type { Dataset, HiddenActivation, ResolvedConfig } from '../src/engine/types';
 import { enableSecondCore, setupKernels } from '../src/node/kernel-setup';
 import { sampledBytes } from '../test/support/heap-sampling';
+import { torchContenders, torchProblem, type TorchContender } from './torch-contender';
 
 interface Workload {
   name: string;
@@ -178,6 +183,26 @@ function config(w: Workload, probeEvery: number): ResolvedConfig {
   };
 }
 
+/**
+ * The weight and gradient percentiles' share of a probed step: rounds of K probed steps, then K
+ * parameterPercentiles calls on the same network, taken in turn (so load hits both alike); the
+ * median of the rounds' ratios.
+ */
+function percentileShare(c: EngineContender): number {
+  const t = c.trainer, K = Math.max(4, Math.round(2e6 / parameters(t.net.sizes) / 4));
+  const sink = { transientSteps: true };
+  const ratios: number[] = [];
+  for (let r = 0; r < 15; r++) {
+    let t0 = performance.now();
+    const steps = t.runSteps(K, sink);
+    const step = (performance.now() - t0) / Math.max(1, steps);
+    t0 = performance.now();
+    for (let k = 0; k < K; k++) parameterPercentiles(t.net, t.probes);
+    ratios.push((performance.now() - t0) / K / step);
+  }
+  return median(ratios);
+}
+
 class EngineContender {
   readonly trainer: Trainer;
   last: StepRecord | null = null;
@@ -239,6 +264,31 @@ async function bytesPerStep(c: EngineContender, seconds: number): Promise<number
 
 // ------------------------------------------------------------------------------------------- main
 
+/**
+ * The engine against PyTorch for one workload: one thread against one thread and two against two,
+ * for each OpenBLAS setting; and the engine's two threads against its one. Rows of the table.
+ */
+function torchRatios(name: string, rows: Row[]): string[] {
+  const get = (n: string) => rows.find((r) => r.name === n);
+  const one = get('engine probes on')!, two = get('engine probes on, 2 threads');
+  const line = (what: string, a: Row, b: Row) => {
+    const per = a.samples.map((x, i) => x / b.samples[i]!);
+    return `  ${name}  ${what.padEnd(58)} ${(median(a.samples) / median(b.samples)).toFixed(2)}x (${Math.min(...per).toFixed(2)}-${Math.max(...per).toFixed(2)})`;
+  };
+  const out: string[] = [];
+  for (const r of rows) {
+    if (!r.name.startsWith('torch ')) continue;
+    const ours = r.name.startsWith('torch 1 thread') ? one : two;
+    if (ours) out.push(line(`${ours === one ? 'engine 1 thread' : 'engine 2 threads'} / ${r.name}`, ours, r));
+  }
+  if (two) out.push(line('engine 2 threads / engine 1 thread', two, one));
+  for (const r of rows) if (r.name.startsWith('torch 2 threads')) {
+    const t1 = get(r.name.replace('2 threads', '1 thread'));
+    if (t1) out.push(line(`${r.name} / ${t1.name}`, r, t1));
+  }
+  return out;
+}
+
 interface Row { name: string; samples: number[] }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -250,16 +300,29 @@ async function main(): Promise<void> {
   const reps = Number(opt('--reps') ?? 5);
   const only = opt('--only')?.split(',');
   const withTfjs = !argv.includes('--no-tfjs');
+  const withTorch = argv.includes('--torch');
   const jsonOut = opt('--json');
   const { flags } = setupKernels();
   const second = enableSecondCore({});
   const paths = availableKernelPaths();
   const selected = selectedKernelPath();
   const extraPaths = argv.includes('--paths') ? paths.filter((p) => p !== selected) : [];
-  console.log(`mlp-lens bench: ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}${flags.length ? ` (${flags.join(' ')})` : ''}`);
+  console.log(`mlp-lens bench ${new Date().toISOString()}: ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}${flags.length ? ` (${flags.join(' ')})` : ''}`);
+  console.log(`command: npm run bench -- ${argv.join(' ')}`);
   console.log(`kernel path: ${selected} (available: ${paths.join(', ')}${paths.includes('wasm-relaxed-simd-f32') ? '' : `; wasm-relaxed-simd-f32: ${kernelPathProblem('wasm-relaxed-simd-f32')}`})`);
   console.log(`${reps} interleaved rounds per workload; median samples/s (min-max); GFLOP/s = 6 x parameters x samples/s; one thread unless marked${second ? '' : ' (one core here: no 2-thread runs)'}\n`);
   const tfjs = withTfjs ? [new TfjsContender('cpu'), new TfjsContender('wasm')] : [];
+  let torch: TorchContender[] = [];
+  if (withTorch) {
+    const problem = torchProblem();
+    if (problem) console.log(`--torch: PyTorch is not measured: ${problem}\n`);
+    else {
+      torch = torchContenders(second);
+      const info = await torch[0]!.ready;
+      console.log(`PyTorch ${String(info.torch)} on the CPU (OMP_WAIT_POLICY=PASSIVE; threads by OPENBLAS_NUM_THREADS/OMP_NUM_THREADS); OpenBLAS kernels: this environment's OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'}${process.env.OPENBLAS_CORETYPE ? '' : ', so OPENBLAS_CORETYPE=Haswell (AVX2) is measured against'} and "best kernels" (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset)\n`);
+    }
+  }
+  const torchTable: string[] = [];
   const results: Record<string, unknown>[] = [];
   try {
     for (const w of WORKLOADS) {
@@ -278,6 +341,10 @@ async function main(): Promise<void> {
       for (const t of tfjs) {
         await t.setup(w);
         contenders.push({ name: `tfjs-${t.backend}`, run: (s) => t.run(s) });
+      }
+      for (const t of torch) {
+        await t.setup({ sizes: w.sizes, batch: w.batch, activation: w.activation, lr: LR, samples: data.trainY.length });
+        contenders.push({ name: t.name, run: (s) => t.run(s) });
       }
       const rows: Row[] = contenders.map((c) => ({ name: c.name, samples: [] }));
       for (const c of contenders) await c.run(w.slice / 2); // warm-up (and WebAssembly tier-up)
@@ -312,7 +379,7 @@ async function main(): Promise<void> {
           extra = ratios.join(', ');
         }
         if (row.name === 'engine probes off') extra = `probe cost ${pct(cost)} (rounds ${pct(Math.min(...paired))} to ${pct(Math.max(...paired))})`;
-        console.log(`  ${row.name.padEnd(34)} ${fmt(m).padStart(10)} samples/s (${fmt(Math.min(...row.samples))}-${fmt(Math.max(...row.samples))})  ${gflops.toFixed(2).padStart(6)} GFLOP/s  ${extra}`);
+        console.log(`  ${row.name.padEnd(44)} ${fmt(m).padStart(10)} samples/s (${fmt(Math.min(...row.samples))}-${fmt(Math.max(...row.samples))})  ${gflops.toFixed(2).padStart(6)} GFLOP/s  ${extra}`);
       }
       // the best round of each: what a round undisturbed by other load gives (a shared machine
       // makes medians wander; the rounds are interleaved, so every contender had the same chances)
@@ -322,19 +389,27 @@ async function main(): Promise<void> {
         (get('engine probes on, 2 threads') ? `, 2 threads ${fmt(best('engine probes on, 2 threads'))}` : '') +
         (cpu ? `; ${(bOn / best('tfjs-cpu')).toFixed(1)}x tfjs-cpu (${fmt(best('tfjs-cpu'))})` : '') +
         (wasm ? `, ${(bOn / best('tfjs-wasm')).toFixed(1)}x tfjs-wasm (${fmt(best('tfjs-wasm'))})` : ''));
+      if (torch.length) torchTable.push(...torchRatios(w.name, rows));
       const allocOn = await bytesPerStep(on, 1), allocOff = await bytesPerStep(off, 1);
       console.log(`  JS heap taken per step in Trainer.runSteps (V8's sampling heap profiler, garbage included; the epoch records too): probes on ${allocOn.toFixed(1)} bytes, off ${allocOff.toFixed(1)}`);
+      const every = percentileEvery(on.trainer.net.layers), pp = percentileShare(on) / every;
+      console.log(`  weight and gradient percentiles (part of "probes on", measured every ${every === 1 ? '' : `${every}th `}probe step): ${pct(pp)} of a probed step (median of 15 rounds timed in turn with training steps)`);
       const mix = on.trainer.net.productCounts;
       if (mix) console.log(`  products: ${(100 * mix.spmm / (mix.spmm + mix.gemm)).toFixed(0)}% on spmm (ReLU's zeros skipped), the rest on the dense GEMM`);
       console.log('');
       dual?.trainer.dispose();
       results.push({
-        workload: w.name, sizes: w.sizes, batch: w.batch, activation: w.activation, parameters: params, kernel: selected, probeCost: cost, probeCostRounds: paired, heapBytesPerStep: { on: allocOn, off: allocOff },
+        workload: w.name, sizes: w.sizes, batch: w.batch, activation: w.activation, parameters: params, kernel: selected, probeCost: cost, percentileShare: pp, probeCostRounds: paired, heapBytesPerStep: { on: allocOn, off: allocOff },
         rows: rows.map((r) => ({ name: r.name, median: median(r.samples), min: Math.min(...r.samples), max: Math.max(...r.samples), samples: r.samples })),
       });
     }
   } finally {
     for (const t of tfjs) await t.close();
+    for (const t of torch) t.close();
+  }
+  if (torchTable.length) {
+    console.log('Against PyTorch on the CPU (engine probes every step, PyTorch plain training; ratio of median samples/s over the rounds, min-max of the rounds\' own ratios):');
+    for (const l of torchTable) console.log(l);
   }
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ node: process.version, cpu: os.cpus()[0]?.model, kernel: selected, available: paths, reps, results }, null, 2) + '\n');
 }

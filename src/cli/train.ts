@@ -20,6 +20,7 @@ import { RunRecorder } from '../runs/record';
 import { runMeta } from '../runs/summary';
 import { trainVariant, type VariantOutcome } from '../node/train-session';
 import { planeView, RegionSampler } from '../node/regions-session';
+import { PictureSampler } from '../node/pictures-session';
 import { reportHtml } from '../node/html-report';
 import { DEFAULT_PANEL_SETTINGS, RunModel } from '../runs/model';
 
@@ -137,6 +138,10 @@ export async function cmdTrain(args: Args, cfgs: ResolvedConfig[], data: Dataset
         const regions = RegionSampler.for(trainer, data)!;
         view!.setRegions(cfg.variant, regions.allLayers());
         regions.dispose();
+      }
+      if (view) {
+        const pictures = PictureSampler.for(trainer, data); // image data: weights and misclassified examples in the report
+        if (pictures) view.setPictures(cfg.variant, pictures.report());
       }
       trainer.dispose(); // its helper thread, if any
       view?.variantDone(cfg.variant, path.resolve(dir), outcome.summary);

@@ -72,6 +72,8 @@ export interface WasmLayout {
   /** [part]: the optimizer's layer table: per layer i32 lo, wEnd, end (elements), where its ‖ΔW‖² goes (‖W‖², ‖dW‖²: L and 2L float64 on) */
   optTable: number[];
   i32: Int32Array;
+  /** the memory as 16-bit words (exponent bits of float64 sums, read as integers) */
+  u16: Uint16Array;
   f32: Float32Array;
   f64: Float64Array;
   /** batch stride of the transposed scratch (the batch rounded up to 4, plus 4) */
@@ -88,7 +90,8 @@ export interface WasmLayout {
 
 /** Row split of a product with R rows: part 0 gets the first r rows, a multiple of the tile. */
 export function splitAt(R: number, parts: number): number {
-  return parts === 1 ? R : Math.min(R, Math.ceil(R / 8) * 4);
+  // ceil(R / 8) * 4 in integers: a float computed here is boxed until this code is optimized
+  return parts === 1 ? R : Math.min(R, ((R + 7) >> 3) << 2);
 }
 
 /** Helpers of networks that were dropped without dispose(). */
@@ -185,7 +188,7 @@ export function planWasm(sizes: number[], maxBatch: number, total: number, relax
     normsParts: norms.map((o) => { const v = f64(o, 3 * L); return { update: v.subarray(0, L), weight: v.subarray(L, 2 * L), grad: v.subarray(2 * L) }; }), statViews: [f64(stats, L), f64(stats + 8 * L, L), f64(stats + 16 * L, L)],
     unitsOut: unitsOutOff.map((offs, k) => offs.map((o) => new ProbeArray(memory.buffer, o, sizes[k + 1]!))),
     histOut: histOutOff.map((offs) => offs.map((o) => new ProbeArray(memory.buffer, o, WASM_MAX_BINS))),
-    i32: new Int32Array(memory.buffer), f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer), ldT, bins: 0,
+    i32: new Int32Array(memory.buffer), u16: new Uint16Array(memory.buffer), f32: new Float32Array(memory.buffer), f64: new Float64Array(memory.buffer), ldT, bins: 0,
     port: null, useHelper: true, colsumOut: scalars, coef: scalars + 16, nibbles,
   };
   if (shared) {

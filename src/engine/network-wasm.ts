@@ -18,18 +18,16 @@ export interface NetworkBuffers {
   readonly layers: Layer[];
   /** the input batch buffer, a view of the layout's `input` */
   readonly inputBuffer: FloatArray;
-  readonly actSum: Float64Array;
-  readonly deltaSq: Float64Array;
   /** the weight decay of the backward (decay[0]) */
   readonly decay: Float64Array;
 }
 
 /**
- * spmm's break-even: when more than this fraction of a product's A is nonzero (a forward's input
- * or a backward's δ), those products go back to the GEMM (measured: spmm runs a dense A at about
- * 0.72 of the GEMM's speed), and try spmm again after SPARSE_RETRY steps.
+ * spmm's break-even: when more than SPARSE_MAX_TENTHS tenths of a product's A is nonzero (a
+ * forward's input or a backward's δ), those products go back to the GEMM (measured: spmm runs a
+ * dense A at about 0.72 of the GEMM's speed), and try spmm again after SPARSE_RETRY steps.
  */
-const SPARSE_MAX_DENSITY = 0.7;
+const SPARSE_MAX_TENTHS = 7;
 const SPARSE_RETRY = 50;
 /** spmm only for products with at least this many columns (fewer leave its column groups idle) */
 const SPARSE_MIN_COLS = 28;
@@ -101,7 +99,8 @@ function sparseNow(w: WasmLayout, k: number, which: number): boolean {
 
 /** After a spmm: with more than SPARSE_MAX_DENSITY nonzeros, the dense products for a while. */
 function sparseSeen(w: WasmLayout, k: number, which: number, nonzeros: number, total: number): void {
-  if (nonzeros <= SPARSE_MAX_DENSITY * total) return;
+  // in integers: a float computed here is boxed until this code is optimized
+  if (10 * nonzeros <= SPARSE_MAX_TENTHS * total) return;
   w.sparse[2 * k + which] = false;
   w.sparseRetry[2 * k + which] = SPARSE_RETRY;
 }
@@ -127,8 +126,37 @@ function partSumInto(out: Float64Array, i: number, w: WasmLayout, k: number, kin
   out[i] = s;
 }
 
-/** The WebAssembly forward of every layer up to the output scores (bias, activation and probes fused). */
-export function forwardWasm(net: NetworkBuffers, w: WasmLayout, X: FloatArray, M: number, P: PassProbes | null): void {
+/** Σ a_k of every hidden layer of the last forward, from its parts' sums, into actSum. */
+export function actSumSums(net: NetworkBuffers, w: WasmLayout, actSum: Float64Array): void {
+  for (let k = 0; k < net.layers.length; k++) if (net.layers[k]!.activation !== null) partSumInto(actSum, k, w, k, 0, DESC.sum);
+}
+
+/** ‖δ_k‖² of layers below the output of the last backward, from its parts' sums, into deltaSq. */
+export function deltaSqSums(w: WasmLayout, L: number, deltaSq: Float64Array): void {
+  for (let k = 1; k < L; k++) partSumInto(deltaSq, k - 1, w, k, 1, DESC.sum);
+}
+
+/**
+ * Whether every part's ‖δ_k‖² of the last backward (layers below the output) is finite: the
+ * exponent bits of each float64 sum, read as 16-bit integers (never a boxed float). Two finite
+ * parts add up to a finite sum (each is at most 2^31 float32 squares).
+ */
+export function partSumsFinite(w: WasmLayout, L: number): boolean {
+  const u16 = w.u16;
+  for (let k = 1; k < L; k++) {
+    for (let p = 0; p < w.parts; p++) {
+      if ((u16[(w.desc[k]![p]! + DESC_BYTES + DESC.sum + 6) >> 1]! & 0x7ff0) === 0x7ff0) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * The WebAssembly forward of every layer up to the output scores (bias, activation and probes
+ * fused). With probes, Σ a_k of the hidden layers goes into actSum; without, it stays in the
+ * parts' descriptors (actSumSums adds it up when asked).
+ */
+export function forwardWasm(net: NetworkBuffers, w: WasmLayout, X: FloatArray, M: number, P: PassProbes | null, actSum: Float64Array): void {
   const L = net.layers.length;
   const n0 = net.sizes[0]!;
   if (X !== net.inputBuffer) (net.inputBuffer as Float32Array).set(X.length === M * n0 ? X : X.subarray(0, M * n0));
@@ -153,10 +181,10 @@ export function forwardWasm(net: NetworkBuffers, w: WasmLayout, X: FloatArray, M
     } else {
       both = productParts(w, k, 0, true, false, prev, prevLd, w.params + layer.offset * 4, K, w.acts[k]!, N, M, N, K, epi);
     }
-    if (hidden) {
-      partSumInto(net.actSum, k, w, k, 0, DESC.sum);
+    if (hidden && P !== null) {
+      partSumInto(actSum, k, w, k, 0, DESC.sum);
       if (probe) {
-        const sum = net.actSum[k]!;
+        const sum = actSum[k]!;
         if (w.parts === 1) {
           // the kernel finished saturation, mean and std (in P already when P holds its views)
           if (P.saturation !== w.statViews[0]) {
@@ -195,9 +223,12 @@ export function forwardWasm(net: NetworkBuffers, w: WasmLayout, X: FloatArray, M
   }
 }
 
-/** The WebAssembly backward from δ_{L-1} down: dW (+ λW), db, δ_{k-1} = (δ_k·W_k) ⊙ f'(a_{k-1}). */
-export function backwardWasm(net: NetworkBuffers, w: WasmLayout, M: number, P: PassProbes | null): void {
-  const weightDecay = net.decay[0]!;
+/**
+ * The WebAssembly backward from δ_{L-1} down: dW (+ λW), db, δ_{k-1} = (δ_k·W_k) ⊙ f'(a_{k-1}).
+ * With probes, ‖δ_k‖² of the layers below the output goes into deltaSq; without, it stays in
+ * the parts' descriptors (deltaSqSums adds it up when asked).
+ */
+export function backwardWasm(net: NetworkBuffers, w: WasmLayout, M: number, P: PassProbes | null, deltaSq: Float64Array): void {
   const L = net.layers.length;
   const { f32, k: K_, ldT } = w;
   const probe = P !== null;
@@ -211,10 +242,8 @@ export function backwardWasm(net: NetworkBuffers, w: WasmLayout, M: number, P: P
     // then run on spmm, which skips those zeros; a layer whose δ has few zeros goes back to
     // the dense products, and tries spmm again SPARSE_RETRY steps later
     const sparse = k < L - 1 && layer.activation === 'relu' && K >= SPARSE_MIN_COLS && sparseNow(w, k, 1);
-    for (let p = 0; p < w.parts; p++) {
-      const dg = w.desc[k]![p]! + 2 * DESC_BYTES;
-      f32[(dg + DESC.wd) >> 2] = weightDecay;
-    }
+    // the decay as float32, copied natively (a float read here is boxed until this code is optimized)
+    for (let p = 0; p < w.parts; p++) f32.set(net.decay, (w.desc[k]![p]! + 2 * DESC_BYTES + DESC.wd) >> 2);
     if (sparse) {
       // dW = δᵀ·a: A = δᵀ (transposed), B = a as it is; rows (units) in parts
       K_.transpose(dk, N, w.t1, ldT, M, N);
@@ -240,12 +269,12 @@ export function backwardWasm(net: NetworkBuffers, w: WasmLayout, M: number, P: P
       const K4 = ((K + 3) >> 2) * 4 + 4;
       K_.copy2d(wOff, K, w.t3, K4, N, K);
       productParts(w, k, 1, true, true, dk, N, w.t3, K4, w.deltas[k - 1]!, K, M, K, N, EPI.deriv);
-      partSumInto(net.deltaSq, k - 1, w, k, 1, DESC.sum);
+      if (probe) partSumInto(deltaSq, k - 1, w, k, 1, DESC.sum);
     } else if (k > 0) {
       const N4 = ((N + 3) >> 2) * 4 + 4; // padded stride, see planWasm
       K_.transpose(wOff, K, w.t3, N4, N, K);
       productParts(w, k, 1, true, false, dk, N, w.t3, N4, w.deltas[k - 1]!, K, M, K, N, EPI.deriv);
-      partSumInto(net.deltaSq, k - 1, w, k, 1, DESC.sum);
+      if (probe) partSumInto(deltaSq, k - 1, w, k, 1, DESC.sum);
     }
   }
   if (P) P.fusedBackward = true;

@@ -21,7 +21,7 @@ import { gemmAB, gemmABt, gemmAtB, sumRows, type FloatArray } from './kernels';
 import { fitProblem } from './limits';
 import { closeHelper, closeHelperWith, initDescriptors, ownParams, planWasm, probeViews, stateSlots, WASM_MAX_BINS, type WasmLayout } from './network-layout';
 import type { DType, Layer, LossInfo, NetworkOptions, NetworkSpec, PassProbes, ProbeViews } from './network-types';
-import { backwardWasm, forwardWasm } from './network-wasm';
+import { actSumSums, backwardWasm, deltaSqSums, forwardWasm, partSumsFinite } from './network-wasm';
 import type { DrawCache } from './draws';
 import type { Rng } from './rng';
 import { InputError, type HiddenActivation, type InitSpec, type OutputKind } from './types';
@@ -50,12 +50,19 @@ export class Network {
   readonly acts: FloatArray[];
   /** deltas[k] = ∂loss/∂z_k, [maxBatch, n_{k+1}] */
   readonly deltas: FloatArray[];
-  /** ‖δ_k‖_F² of the last backward pass */
-  readonly deltaSq: Float64Array;
+  private readonly deltaSqOut: Float64Array;
+  private readonly actSumOut: Float64Array;
+  /**
+   * On the WebAssembly path, sums the kernels left in their descriptors (one per product part)
+   * and not yet added into actSum (bit 1) or deltaSq (bit 2): a probe-off step leaves them there
+   * (adding two floats in JavaScript boxes them until the code is optimized, an allocation a
+   * step), and reading actSum or deltaSq adds them then.
+   */
+  private pendingSums = 0;
+  /** deltaSq's storage as 16-bit words: word 4k + 3 holds ‖δ_k‖²'s sign and exponent (little-endian) */
+  private readonly deltaSqHi: Uint16Array;
   /** The L2 weight decay backwardAtDecay() adds (the trainer sets it; backward() takes its own). */
   readonly decay = new Float64Array(1);
-  /** Σ a_k of the last forward pass, per layer (non-finite when the layer blew up) */
-  readonly actSum: Float64Array;
   /** the input batch of the last forward pass */
   private input: FloatArray;
   /** which kernels run this network */
@@ -109,13 +116,44 @@ export class Network {
       this.acts.push(w ? view(w.acts[k]!, maxBatch * outSize) : alloc(dtype, maxBatch * outSize));
       this.deltas.push(w ? view(w.deltas[k]!, maxBatch * outSize) : alloc(dtype, maxBatch * outSize));
     }
-    this.deltaSq = new Float64Array(L);
-    this.actSum = new Float64Array(L);
+    this.deltaSqOut = new Float64Array(L);
+    this.actSumOut = new Float64Array(L);
+    this.deltaSqHi = new Uint16Array(this.deltaSqOut.buffer, 0, 4 * L);
     this.input = this.acts[0]!; // replaced by the first forward()
     if (w) {
       initDescriptors(w, this.layers, this.slope);
       closeHelperWith(this, w);
     }
+  }
+
+  /** ‖δ_k‖_F² of the last backward pass */
+  get deltaSq(): Float64Array {
+    if (this.pendingSums & 2) {
+      this.pendingSums &= ~2;
+      deltaSqSums(this.wasm!, this.layers.length, this.deltaSqOut);
+    }
+    return this.deltaSqOut;
+  }
+
+  /** Σ a_k of the last forward pass, per layer (non-finite when the layer blew up) */
+  get actSum(): Float64Array {
+    if (this.pendingSums & 1) {
+      this.pendingSums &= ~1;
+      actSumSums(this, this.wasm!, this.actSumOut);
+    }
+    return this.actSumOut;
+  }
+
+  /**
+   * Whether every ‖δ_k‖² of the last backward pass is finite, from the exponent bits of its
+   * float64 sums (integer reads: never a boxed float).
+   */
+  gradientsFinite(): boolean {
+    const hi = this.deltaSqHi, L = this.layers.length;
+    if ((hi[4 * (L - 1) + 3]! & 0x7ff0) === 0x7ff0) return false;
+    if (this.wasm) return partSumsFinite(this.wasm, L);
+    for (let k = 0; k < L - 1; k++) if ((hi[4 * k + 3]! & 0x7ff0) === 0x7ff0) return false;
+    return true;
   }
 
   /**
@@ -208,7 +246,9 @@ export class Network {
     const L = this.layers.length;
     if (probes) probes.fusedForward = probes.fusedBackward = false;
     if (this.wasm) {
-      forwardWasm(this, this.wasm, X, M, probes);
+      forwardWasm(this, this.wasm, X, M, probes, this.actSumOut);
+      if (probes) this.pendingSums &= ~1;
+      else this.pendingSums |= 1;
       this.input = this.inputBuffer;
     } else {
       this.input = X;
@@ -217,7 +257,7 @@ export class Network {
         const layer = this.layers[k]!;
         const out = this.acts[k]!;
         gemmABt(prev, layer.W, layer.b, out, M, layer.outSize, layer.inSize);
-        if (layer.activation) this.actSum[k] = activateInPlace(layer.activation, out, M * layer.outSize, this.slope);
+        if (layer.activation) this.actSumOut[k] = activateInPlace(layer.activation, out, M * layer.outSize, this.slope);
         prev = out;
       }
     }
@@ -227,7 +267,7 @@ export class Network {
     const probs = this.acts[L - 1]!;
     let sum = 0;
     for (let i = 0; i < M * n; i++) { scores[i] = probs[i]!; sum += probs[i]!; }
-    this.actSum[L - 1] = sum;
+    this.actSumOut[L - 1] = sum;
     // with fused probes, Σp and Σp² of the output as the probabilities are made (softmax: per row)
     const stats = this.wasm !== null && probes !== null && probes.bins <= WASM_MAX_BINS;
     let ps = 0, pss = 0;
@@ -265,13 +305,31 @@ export class Network {
     return this.wasm ? probeViews(this.wasm, this.layers, bins) : null;
   }
 
+  /** The predicted class of each of the last forward pass's first M rows, as lossAndCorrect counts them. */
+  predictRows(M: number, out: Int32Array): void {
+    const L = this.layers.length, n = this.sizes[L]!, scores = this.deltas[L - 1]!;
+    if (this.output === 'sigmoid') {
+      for (let m = 0; m < M; m++) out[m] = scores[m]! > 0 ? 1 : 0;
+      return;
+    }
+    for (let m = 0; m < M; m++) {
+      const r = m * n;
+      let max = -Infinity, arg = 0;
+      for (let j = 0; j < n; j++) if (scores[r + j]! > max) { max = scores[r + j]!; arg = j; }
+      out[m] = arg;
+    }
+  }
+
   /**
    * Mean loss and correct count of the last forward pass against labels y (first M).
    * Softmax: loss = mean(logsumexp(s) − s_y), computed from the kept scores (log-sum-exp with
    * max shift, exact for huge logits). Sigmoid: loss = mean(softplus(s) − y·s), stable form.
    * Accuracy: argmax with ties to the lowest index; sigmoid predicts 1 when s > 0.
+   * With `sums` and a finite loss, also adds loss·M, the correct count and M to sums[0..2] and sums[3..5] (the
+   * trainer's running sums: kept here, where the loop has the code optimized early, since floats
+   * added up in the caller are boxed until it is). Returns whether the loss is finite.
    */
-  lossAndCorrect(y: Int32Array, M: number, out: LossInfo): void {
+  lossAndCorrect(y: Int32Array, M: number, out: LossInfo, sums: Float64Array | null = null): boolean {
     const L = this.layers.length;
     const n = this.sizes[L]!;
     const scores = this.deltas[L - 1]!;
@@ -294,8 +352,15 @@ export class Network {
         if (arg === y[m]) correct++;
       }
     }
-    out.loss = loss / M;
+    const mean = loss / M;
+    out.loss = mean;
     out.correct = correct;
+    const finite = mean - mean === 0; // false for ±Infinity and NaN
+    if (sums && finite) {
+      sums[0]! += mean * M; sums[1]! += correct; sums[2]! += M;
+      sums[3]! += mean * M; sums[4]! += correct; sums[5]! += M;
+    }
+    return finite;
   }
 
   /**
@@ -334,9 +399,11 @@ export class Network {
         for (let j = 0; j < n; j++) { const d = (probs[r + j]! - (j === y[m] ? 1 : 0)) * invM; top[r + j] = d; ss += d * d; }
       }
     }
-    this.deltaSq[L - 1] = ss;
+    this.deltaSqOut[L - 1] = ss;
     if (this.wasm) {
-      backwardWasm(this, this.wasm, M, probes);
+      backwardWasm(this, this.wasm, M, probes, this.deltaSqOut);
+      if (probes) this.pendingSums &= ~2;
+      else this.pendingSums |= 2;
       return;
     }
     for (let k = L - 1; k >= 0; k--) {
@@ -353,7 +420,7 @@ export class Network {
         const below = this.layers[k - 1]!;
         const prevDelta = this.deltas[k - 1]!;
         gemmAB(delta, layer.W, prevDelta, M, layer.outSize, layer.inSize);
-        this.deltaSq[k - 1] = mulDerivative(below.activation!, prevDelta, prevA, M * below.outSize, this.slope);
+        this.deltaSqOut[k - 1] = mulDerivative(below.activation!, prevDelta, prevA, M * below.outSize, this.slope);
       }
     }
   }

@@ -36,6 +36,27 @@ export interface LayerProbe {
   delta: number;
   /** ‖ΔW_k‖_F / ‖W_k‖_F of the step's update (0 when not measured) */
   updateRatio: number;
+  /** percentiles PARAM_PERCENTILES of W_k after the step's update, and of dW_k, over PARAM_SAMPLE sampled entries */
+  weightPercentiles?: ProbeNumbers;
+  gradPercentiles?: ProbeNumbers;
+}
+
+/** The percentiles of each layer's weights and weight gradients a step record holds. */
+export const PARAM_PERCENTILES: readonly number[] = [0, 16, 50, 84, 100];
+/** Entries of W_k (and dW_k) the percentiles are taken over: all of a smaller layer, else this many at evenly strided positions. */
+export const PARAM_SAMPLE = 128;
+/**
+ * The percentiles are measured at every k-th probe step, k = ⌈PARAM_PERCENTILE_WEIGHTS / the
+ * network's weights⌉ (1 from 4,096 weights on): sorting a tiny network's weights costs as much as
+ * its step. The records between repeat the last measurement.
+ */
+export const PARAM_PERCENTILE_WEIGHTS = 4096;
+
+/** Probe steps per measurement of the parameter percentiles for a network of these layers. */
+export function percentileEvery(layers: readonly { W: { length: number } }[]): number {
+  let n = 0;
+  for (const l of layers) n += l.W.length;
+  return Math.max(1, Math.ceil(PARAM_PERCENTILE_WEIGHTS / Math.max(1, n)));
 }
 
 /**
@@ -55,6 +76,11 @@ export class ProbeBuffers implements PassProbes {
   readonly updateRatio: Float64Array;
   readonly unitSat: ProbeArray[];
   readonly hist: ProbeArray[];
+  /** per layer: PARAM_PERCENTILES of W_k and of dW_k (parameterPercentiles) */
+  readonly wPct: ProbeArray[];
+  readonly gPct: ProbeArray[];
+  /** per layer: the sampled entries, sorted in place */
+  readonly sample: Float64Array[];
   readonly norms: UpdateNorms;
   /** per layer: the histogram's fixed range (hidden layers) */
   readonly ranges: ([number, number] | null)[];
@@ -83,6 +109,9 @@ export class ProbeBuffers implements PassProbes {
     this.updateRatio = new Float64Array(L);
     this.unitSat = net.layers.map((l, k) => views?.unitSat[k] ?? new ProbeArray(l.outSize));
     this.hist = net.layers.map((_, k) => views?.hist[k] ?? new ProbeArray(bins));
+    this.wPct = net.layers.map(() => new ProbeArray(PARAM_PERCENTILES.length));
+    this.gPct = net.layers.map(() => new ProbeArray(PARAM_PERCENTILES.length));
+    this.sample = net.layers.map((l) => new Float64Array(Math.min(PARAM_SAMPLE, l.W.length)));
     this.norms = views?.norms ?? { update: new Float64Array(L), weight: new Float64Array(L), grad: new Float64Array(L) };
     this.ranges = net.layers.map((l) => (l.activation ? histogramRange(l.activation) : null));
   }
@@ -178,6 +207,56 @@ export function measureLayers(net: Network, M: number, P: ProbeBuffers, afterUpd
 }
 
 /**
+ * PARAM_PERCENTILES of every layer's weights W_k and weight gradients dW_k into P.wPct and
+ * P.gPct: of all entries of a layer of at most PARAM_SAMPLE weights, else of PARAM_SAMPLE entries
+ * at evenly strided positions (entry ⌊(i + ½)·n / PARAM_SAMPLE⌋ of the n, row-major), sorted.
+ * Allocates nothing.
+ */
+export function parameterPercentiles(net: Network, P: ProbeBuffers): void {
+  for (let k = 0; k < P.L; k++) {
+    const layer = net.layers[k]!, s = P.sample[k]!;
+    samplePercentiles(layer.W, s, P.wPct[k]!);
+    samplePercentiles(layer.dW, s, P.gPct[k]!);
+  }
+}
+
+function samplePercentiles(src: FloatArray, s: Float64Array, out: Float64Array): void {
+  const n = src.length, m = s.length;
+  if (m === n) for (let i = 0; i < m; i++) s[i] = src[i]!;
+  else for (let i = 0; i < m; i++) s[i] = src[Math.floor(((i + 0.5) * n) / m)]!;
+  shellSort(s);
+  // percentileOfSorted's arithmetic, inline: a float a call returns is a heap number each step
+  const last = m - 1;
+  for (let j = 0; j < out.length; j++) {
+    const r = (PARAM_PERCENTILES[j]! / 100) * last, i = Math.floor(r);
+    out[j] = i < last ? s[i]! + (r - i) * (s[i + 1]! - s[i]!) : s[last]!;
+  }
+}
+
+/** Shell sort gaps (Ciura's), largest first. */
+const GAPS = new Int32Array([701, 301, 132, 57, 23, 10, 4, 1]);
+
+/**
+ * Sorts `a` ascending in place. Not TypedArray.prototype.sort, which allocates (about 80 bytes a
+ * call in V8): a probe step allocates nothing. NaNs (a diverging step) end up anywhere.
+ */
+export function shellSort(a: Float64Array): void {
+  const n = a.length;
+  for (let g = 0; g < GAPS.length; g++) {
+    const gap = GAPS[g]!;
+    for (let i = gap; i < n; i++) {
+      const x = a[i]!;
+      let j = i;
+      while (j >= gap && a[j - gap]! > x) {
+        a[j] = a[j - gap]!;
+        j -= gap;
+      }
+      a[j] = x;
+    }
+  }
+}
+
+/**
  * The buffers into a live snapshot of them (snapshotProbes with `live`: its arrays are P's own, so
  * only the scalars are written): the numbers are overwritten, nothing is allocated.
  */
@@ -243,6 +322,8 @@ class LiveHiddenProbe implements LayerProbe {
   declare gradB: number;
   declare delta: number;
   declare updateRatio: number;
+  declare weightPercentiles: ProbeNumbers;
+  declare gradPercentiles: ProbeNumbers;
   declare histogram: { min: number; max: number; counts: ProbeNumbers };
   declare unitSaturation?: ProbeNumbers;
 
@@ -258,6 +339,8 @@ class LiveHiddenProbe implements LayerProbe {
     this.gradB = NaN;
     this.delta = NaN;
     this.updateRatio = NaN;
+    this.weightPercentiles = P.wPct[k]!;
+    this.gradPercentiles = P.gPct[k]!;
     this.histogram = histogram;
     if (P.unitLevel) this.unitSaturation = P.unitSat[k]!;
   }
@@ -277,6 +360,7 @@ export function snapshotProbes(net: Network, P: ProbeBuffers, live = false): Lay
       out[k] = {
         layer: k, activation: net.output, saturation: null, mean: P.mean[k]!, std: P.std[k]!,
         gradW: P.gradW[k]!, gradB: P.gradB[k]!, delta: P.delta[k]!, updateRatio: P.updateRatio[k]!,
+        weightPercentiles: live ? P.wPct[k]! : plain(P.wPct[k]!), gradPercentiles: live ? P.gPct[k]! : plain(P.gPct[k]!),
       };
       continue;
     }
@@ -290,12 +374,12 @@ export function snapshotProbes(net: Network, P: ProbeBuffers, live = false): Lay
       ? {
         layer: k, activation: hiddenKind, saturation: P.saturation[k]!, mean: P.mean[k]!, std: P.std[k]!,
         gradW: P.gradW[k]!, gradB: P.gradB[k]!, delta: P.delta[k]!, updateRatio: P.updateRatio[k]!,
-        histogram, unitSaturation: plain(P.unitSat[k]!),
+        weightPercentiles: plain(P.wPct[k]!), gradPercentiles: plain(P.gPct[k]!), histogram, unitSaturation: plain(P.unitSat[k]!),
       }
       : {
         layer: k, activation: hiddenKind, saturation: P.saturation[k]!, mean: P.mean[k]!, std: P.std[k]!,
         gradW: P.gradW[k]!, gradB: P.gradB[k]!, delta: P.delta[k]!, updateRatio: P.updateRatio[k]!,
-        histogram,
+        weightPercentiles: plain(P.wPct[k]!), gradPercentiles: plain(P.gPct[k]!), histogram,
       };
   }
   // a live snapshot's hidden layers take their numbers the way every later step fills them
@@ -307,6 +391,8 @@ export function snapshotProbes(net: Network, P: ProbeBuffers, live = false): Lay
 export function copyLayerProbes(layers: LayerProbe[]): LayerProbe[] {
   return layers.map((l) => {
     const o = { ...l };
+    if (l.weightPercentiles) o.weightPercentiles = plain(l.weightPercentiles);
+    if (l.gradPercentiles) o.gradPercentiles = plain(l.gradPercentiles);
     if (l.histogram) o.histogram = { ...l.histogram, counts: plain(l.histogram.counts) };
     if (l.unitSaturation) o.unitSaturation = plain(l.unitSaturation);
     return o;

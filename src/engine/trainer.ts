@@ -6,10 +6,11 @@
 import type { DrawCache } from './draws';
 import type { KernelPath } from './kernel-path';
 import { type FloatArray } from './kernels';
+import { ErrorCounter, type TestErrors } from './errors';
 import { Network } from './network';
 import type { DType, LossInfo, NetworkOptions } from './network-types';
 import { learningRate, learningRateInto, Optimizer } from './optimizers';
-import { copyLayerProbes, measureIntoRecord, measureLayers, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
+import { copyLayerProbes, measureIntoRecord, measureLayers, parameterPercentiles, percentileEvery, ProbeBuffers, snapshotProbes, snapshotProbesInto, type LayerProbe } from './probes';
 import { Rng, type RngState } from './rng';
 import { InputError, type Dataset, type ResolvedConfig } from './types';
 
@@ -43,6 +44,8 @@ export interface EpochRecord {
   train: EvalResult;
   /** full pass over the test split; null when there is none */
   test: EvalResult | null;
+  /** the test split's confusion matrix and first misclassified examples (errors.ts); absent without a test split or beyond 32 classes */
+  errors?: TestErrors;
 }
 
 export interface Divergence {
@@ -75,6 +78,12 @@ export interface TrainerState {
   optimizer: FloatArray[];
   params: FloatArray;
   sparse: { sparse: boolean[]; retry: number[] } | null;
+  /**
+   * The weight and gradient percentile probes: probe steps until the next measurement, and the
+   * last measurement per layer (records between measurements repeat it). Absent: measure at the
+   * next probe step.
+   */
+  percentiles?: { in: number; weights: number[][]; grads: number[][] };
 }
 
 export interface RecordSink {
@@ -161,15 +170,18 @@ export class Trainer {
   private readonly rowViews: Float32Array[] | null;
   private readonly tuner: ThreadTuner | null;
   private readonly info: LossInfo = { loss: 0, correct: 0 };
-  /** net.deltaSq as 16-bit words: word 4k + 3 holds ‖δ_k‖²'s sign and exponent (little-endian, as every engine this runs in) */
-  private readonly deltaSqHi: Uint16Array;
+  /** the test split's confusion matrix at an epoch's end (null: no test split, or too many classes) */
+  private readonly errors: ErrorCounter | null;
+  private readonly pred: Int32Array;
+  /** probe steps per measurement of the weights' and gradients' percentiles, and until the next (kept in TrainerState) */
+  private readonly percentilesEvery: number;
+  private percentilesIn = 0;
   private posInEpoch = 0;
-  private sinceLoss = 0;
-  private sinceCorrect = 0;
-  private sinceCount = 0;
-  private epochLoss = 0;
-  private epochCorrect = 0;
-  private epochCount = 0;
+  /**
+   * Running sums since the last record (0 loss·M, 1 correct, 2 examples) and over the epoch
+   * (3, 4, 5): Network.lossAndCorrect adds to them
+   */
+  private readonly sums = new Float64Array(6);
   /** the next step records probes whatever probes.every says (a stepped step: Trainer.probeNextStep) */
   private probeNext = false;
 
@@ -186,7 +198,6 @@ export class Trainer {
     const rng = new Rng(cfg.seed);
     this.net.initialize(cfg.init, rng.fork('init'), options?.draws);
     this.shuffleRng = rng.fork('shuffle');
-    this.deltaSqHi = new Uint16Array(this.net.deltaSq.buffer, this.net.deltaSq.byteOffset, 4 * this.net.deltaSq.length);
     this.opt = new Optimizer(cfg.optimizer, this.net.params, this.net.grads);
     this.net.decay[0] = cfg.optimizer.weightDecay;
     this.probes = new ProbeBuffers(this.net, cfg.probes.histogramBins, cfg.probes.unitSaturation, true);
@@ -201,6 +212,10 @@ export class Trainer {
     const F = data.features;
     this.rowViews = F >= 32 && dtype === 'float32' ? rowViewsOf(data) : null;
     this.yb = new Int32Array(B);
+    const classes = cfg.output === 'sigmoid' ? 2 : data.classes;
+    this.errors = data.testY.length > 0 && ErrorCounter.recorded(classes) ? new ErrorCounter(classes) : null;
+    this.pred = new Int32Array(this.errors ? B : 0);
+    this.percentilesEvery = percentileEvery(this.net.layers);
   }
 
   get batchSize(): number {
@@ -267,32 +282,27 @@ export class Trainer {
     const rate = this.opt.rate;
     if (this.cfg.schedule.type === 'cosine' || this.posInEpoch === 0) learningRateInto(rate, this.cfg, this.step, this.stepsPerEpoch, this.totalSteps);
     net.forward(this.xb, M, probe ? this.probes : null);
-    net.lossAndCorrect(this.yb, M, this.info);
-    if (!Number.isFinite(this.info.loss)) return this.diverge(stepNo, 'forward');
+    // the running sums are added to there (a step diverged in its backward pass ends the run: its loss there does not matter)
+    if (!net.lossAndCorrect(this.yb, M, this.info, this.sums)) return this.diverge(stepNo, 'forward');
     net.backwardAtDecay(this.yb, M, probe ? this.probes : null); // decay set at construction
-    // ‖δ‖² finite: from the exponent bits (an integer read, never boxed)
-    const hi = this.deltaSqHi;
-    for (let k = 0; k < net.layers.length; k++) {
-      if ((hi[4 * k + 3]! & 0x7ff0) === 0x7ff0) return this.diverge(stepNo, 'backward');
-    }
+    if (!net.gradientsFinite()) return this.diverge(stepNo, 'backward');
     this.opt.stepAtRate(net.layers, probe ? this.probes.norms : null);
     // a record filled in place takes the measurements straight from the kernels' outputs
     const kept = probe && this.transient ? this.kept : null;
     const measured = kept !== null && measureIntoRecord(net, this.probes, kept.layers);
     if (probe && !measured) measureLayers(net, M, this.probes, true);
+    if (probe && --this.percentilesIn <= 0) {
+      parameterPercentiles(net, this.probes);
+      this.percentilesIn = this.percentilesEvery;
+    }
 
     this.step = stepNo;
-    this.sinceLoss += this.info.loss * M;
-    this.sinceCorrect += this.info.correct;
-    this.sinceCount += M;
-    this.epochLoss += this.info.loss * M;
-    this.epochCorrect += this.info.correct;
-    this.epochCount += M;
     this.posInEpoch += M;
 
     let rec: StepRecord | null = null;
     if (probe) {
-      const loss = this.sinceLoss / this.sinceCount, accuracy = this.sinceCorrect / this.sinceCount;
+      const sums = this.sums;
+      const loss = sums[0]! / sums[2]!, accuracy = sums[1]! / sums[2]!;
       if (kept) {
         kept.step = stepNo;
         kept.epoch = this.epoch;
@@ -306,7 +316,7 @@ export class Trainer {
         rec = { kind: 'step', step: stepNo, epoch: this.epoch, loss, accuracy, lr: rate[0]!, layers: snapshotProbes(net, this.probes, this.transient) };
         if (this.transient) this.kept = rec;
       }
-      this.sinceLoss = this.sinceCorrect = this.sinceCount = 0;
+      sums.fill(0, 0, 3);
     }
     return rec;
   }
@@ -320,12 +330,13 @@ export class Trainer {
   endEpoch(): EpochRecord {
     const rec: EpochRecord = {
       kind: 'epoch', epoch: this.epoch + 1, step: this.step,
-      train: { loss: this.epochLoss / this.epochCount, accuracy: this.epochCorrect / this.epochCount },
-      test: this.data.testY.length > 0 ? this.evaluate(this.data.testX, this.data.testY) : null,
+      train: { loss: this.sums[3]! / this.sums[5]!, accuracy: this.sums[4]! / this.sums[5]! },
+      test: this.data.testY.length > 0 ? this.evaluate(this.data.testX, this.data.testY, this.errors) : null,
     };
+    if (this.errors) rec.errors = this.errors.result();
     this.epoch++;
     this.posInEpoch = 0;
-    this.epochLoss = this.epochCorrect = this.epochCount = 0;
+    this.sums.fill(0, 3, 6);
     this.shuffleRng.shuffle(this.order);
     if (this.epoch >= this.cfg.epochs) this.status = 'completed';
     this.lastEpoch = rec;
@@ -361,11 +372,12 @@ export class Trainer {
   saveState(): TrainerState {
     return {
       step: this.step, epoch: this.epoch, posInEpoch: this.posInEpoch,
-      since: [this.sinceLoss, this.sinceCorrect, this.sinceCount],
-      epochSums: [this.epochLoss, this.epochCorrect, this.epochCount],
+      since: [this.sums[0]!, this.sums[1]!, this.sums[2]!],
+      epochSums: [this.sums[3]!, this.sums[4]!, this.sums[5]!],
       shuffle: this.shuffleRng.getState(), order: this.order.slice(),
       optimizerSteps: this.opt.steps, optimizer: this.opt.stateArrays.map((a) => a.slice()),
       params: this.net.params.slice(), sparse: this.net.sparseState,
+      percentiles: { in: this.percentilesIn, weights: this.probes.wPct.map((a) => Array.from(a)), grads: this.probes.gPct.map((a) => Array.from(a)) },
     };
   }
 
@@ -387,8 +399,15 @@ export class Trainer {
     this.step = s.step;
     this.epoch = s.epoch;
     this.posInEpoch = s.posInEpoch;
-    [this.sinceLoss, this.sinceCorrect, this.sinceCount] = s.since;
-    [this.epochLoss, this.epochCorrect, this.epochCount] = s.epochSums;
+    this.sums.set(s.since, 0);
+    this.sums.set(s.epochSums, 3);
+    const pct = s.percentiles;
+    const fits = (a: number[][], to: ArrayLike<number>[]) => a.length === to.length && a.every((x, k) => x.length === to[k]!.length);
+    if (pct && fits(pct.weights, this.probes.wPct) && fits(pct.grads, this.probes.gPct)) {
+      this.percentilesIn = pct.in;
+      pct.weights.forEach((x, k) => this.probes.wPct[k]!.set(x));
+      pct.grads.forEach((x, k) => this.probes.gPct[k]!.set(x));
+    } else this.percentilesIn = 0;
     this.status = 'running';
     this.divergence = null;
     // the rate a step-or-constant schedule sets at an epoch's start (trainStepOnce)
@@ -405,10 +424,15 @@ export class Trainer {
     if (this.status === 'running') this.status = 'stopped';
   }
 
-  /** Mean loss and accuracy over a whole split, in batches, with the current weights. */
-  evaluate(X: Float32Array, Y: Int32Array): EvalResult {
+  /**
+   * Mean loss and accuracy over a whole split, in batches, with the current weights; with
+   * `errors`, also its confusion matrix (reset first; the counter of this trainer's classes).
+   */
+  evaluate(X: Float32Array, Y: Int32Array, errors: ErrorCounter | null = null): EvalResult {
     const net = this.net, F = this.data.features, B = net.maxBatch, n = Y.length;
     let loss = 0, correct = 0;
+    const pred = errors && this.pred.length >= B ? this.pred : errors ? new Int32Array(B) : null;
+    errors?.reset();
     for (let start = 0; start < n; start += B) {
       const M = Math.min(B, n - start);
       for (let i = 0; i < M * F; i++) this.xb[i] = X[start * F + i]!;
@@ -417,6 +441,10 @@ export class Trainer {
       net.lossAndCorrect(this.yb, M, this.info);
       loss += this.info.loss * M;
       correct += this.info.correct;
+      if (errors && pred) {
+        net.predictRows(M, pred);
+        errors.add(this.yb, pred, M, start);
+      }
     }
     return { loss: n ? loss / n : NaN, accuracy: n ? correct / n : NaN };
   }

@@ -31,6 +31,8 @@ export interface PanelHost {
   openConfig(runId: string): void;
   /** the panel shows the units of this hidden layer in the decision-region pictures */
   regionLayer(runId: string, layer: number): void;
+  /** the panel shows the first-layer weight pictures from this unit on */
+  weightPage(runId: string, first: number): void;
   disposed(panel: RunPanel): void;
 }
 
@@ -48,6 +50,7 @@ export class RunPanel implements vscode.Disposable {
   private cursors: HistoryCursor[] = [];
   private epochsSent: number[] = [];
   private regionsSent: number[] = [];
+  private picturesSent: [number, number][] = [];
   private planeSent = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastPost = 0;
@@ -132,6 +135,9 @@ export class RunPanel implements vscode.Disposable {
       case 'regionLayer':
         if (m.runId === this.model.id) this.host.regionLayer(m.runId, m.layer);
         break;
+      case 'weightPage':
+        if (m.runId === this.model.id) this.host.weightPage(m.runId, m.first);
+        break;
       case 'log':
         this.host.log[m.level](`panel: ${m.message}`);
         break;
@@ -164,6 +170,7 @@ export class RunPanel implements vscode.Disposable {
     this.cursors = m.variants.map(() => freshCursor());
     this.epochsSent = m.variants.map((v) => v.epochs.length);
     this.regionsSent = m.variants.map((v) => v.regionsGen);
+    this.picturesSent = m.variants.map((v) => [v.weightsGen, v.errorsGen]);
     this.planeSent = m.plane !== null;
     this.post({
       type: 'snapshot',
@@ -173,6 +180,7 @@ export class RunPanel implements vscode.Disposable {
       settings: this.host.settings(),
       plane: m.plane,
       regions: m.variants.map((v) => v.regions),
+      pictures: m.variants.map((v) => ({ ...v.pictures })),
     });
   }
 
@@ -201,7 +209,14 @@ export class RunPanel implements vscode.Disposable {
         this.epochsSent[i] = v.epochs.length;
         const regions = v.regionsGen !== (this.regionsSent[i] ?? 0) ? v.regions[v.regions.length - 1] : undefined;
         this.regionsSent[i] = v.regionsGen;
-        return { index: i, meta: { ...v.meta, layers: v.meta.layers ?? v.store.meta }, columns, epochs: v.epochs.slice(sent), ...(regions ? { regions } : {}) };
+        const [wSent, eSent] = this.picturesSent[i] ?? [0, 0];
+        const weights = v.weightsGen !== wSent ? v.pictures.weights ?? undefined : undefined;
+        const errorStrip = v.errorsGen !== eSent ? v.pictures.errors ?? undefined : undefined;
+        this.picturesSent[i] = [v.weightsGen, v.errorsGen];
+        return {
+          index: i, meta: { ...v.meta, layers: v.meta.layers ?? v.store.meta }, columns, epochs: v.epochs.slice(sent),
+          ...(regions ? { regions } : {}), ...(weights ? { weights } : {}), ...(errorStrip ? { errorStrip } : {}),
+        };
       }),
       ...(plane ? { plane } : {}),
     });

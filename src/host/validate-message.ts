@@ -60,6 +60,11 @@ export function parsePanelMessage(x: unknown): Parsed<PanelToHost> {
       if (!isId(x.runId)) return { ok: false, reason: 'bad runId' };
       if (!isCount(x.layer, 10_000)) return { ok: false, reason: 'bad layer' };
       return { ok: true, msg: { type: 'regionLayer', runId: x.runId, layer: x.layer } };
+    case 'weightPage':
+      if (!onlyKeys(x, ['type', 'runId', 'first'])) return { ok: false, reason: 'unexpected fields in weightPage' };
+      if (!isId(x.runId)) return { ok: false, reason: 'bad runId' };
+      if (!isCount(x.first, 100_000)) return { ok: false, reason: 'bad first unit' };
+      return { ok: true, msg: { type: 'weightPage', runId: x.runId, first: x.first } };
     case 'log':
       return parseLog(x);
     default:

@@ -26,6 +26,7 @@ import { enableSecondCore, setupKernels } from './kernel-setup';
 import { makeTrainer, trainVariant } from './train-session';
 import { prepareContinuation, type Continuation } from './continue-run';
 import { planeView, RegionSampler } from './regions-session';
+import { PictureSampler } from './pictures-session';
 
 const port = parentPort;
 if (!port) throw new Error('worker.js must run in a worker thread');
@@ -49,6 +50,8 @@ const stopping = () => {
 const post = (m: WorkerToHost) => port.postMessage(m);
 /** the hidden layer whose units the region frames picture (the panel's choice) */
 let regionLayer = 0;
+/** image data: the first unit of the page of weight pictures (the panel's choice) */
+let weightPage = 0;
 
 /** Pause, Step and Resume: while paused each variant waits between steps; a Step grants each one step. */
 let paused = false;
@@ -120,6 +123,14 @@ async function trainJobs(jobs: Job[], configFile: string | null, postIntervalMs:
       regions.layer = Math.min(regionLayer, trainer.net.layers.length - 2);
       post({ type: 'regions', variant, frame: regions.frame() });
     };
+    // image data: first-layer weights (a page of units) a few times a second, misclassified examples per epoch
+    const pictures = PictureSampler.for(trainer, jobs[v]!.data, jobs.length);
+    const postPictures = (force: boolean) => {
+      if (!pictures) return;
+      pictures.first = weightPage;
+      const p = pictures.due(performance.now(), force);
+      if (p) post({ type: 'pictures', variant, ...(p.weights ? { weights: p.weights } : {}), ...(p.errors ? { errors: p.errors } : {}) });
+    };
     const flush = () => {
       const progress = { step: trainer.step, totalSteps: trainer.totalSteps, epoch: trainer.epoch };
       const { data, count } = packer.take();
@@ -136,12 +147,16 @@ async function trainJobs(jobs: Job[], configFile: string | null, postIntervalMs:
       }),
       onStep: (r) => packer.add(r),
       onStepTransient: true, // packed at once
-      onEpoch: (r) => epochs.push(r),
+      onEpoch: (r) => {
+        epochs.push(r);
+        pictures?.epoch(r);
+      },
       onSlice: () => {
         const now = performance.now();
         // a step taken while paused is shown at once, in every view
         if (paused || now - lastPost >= postIntervalMs) flush();
         if (paused || regions?.due(now)) postRegions();
+        postPictures(paused);
       },
       // a Stop must end the worker promptly: no full pass over the data after it
       evaluateOnStop: false,
@@ -150,6 +165,7 @@ async function trainJobs(jobs: Job[], configFile: string | null, postIntervalMs:
     });
     flush();
     postRegions(); // the final weights
+    postPictures(true);
     regions?.dispose();
     post({ type: 'variantDone', variant, runDir: dir, summary: outcome.summary });
     trainer.dispose(); // its helper thread, if any
@@ -218,6 +234,10 @@ port.on('message', (msg: HostToWorker) => {
   }
   if (msg.type === 'regionLayer') {
     regionLayer = msg.layer;
+    return;
+  }
+  if (msg.type === 'weightPage') {
+    weightPage = msg.first;
     return;
   }
   if (msg.type === 'pause' || msg.type === 'resume') {

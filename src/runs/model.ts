@@ -8,7 +8,7 @@
  */
 import type { Divergence, EpochRecord, StepRecord } from '../engine/trainer';
 import type { ResolvedConfig } from '../engine/types';
-import type { HostToPanel, PlaneView, RegionFrame, PanelRun, PanelRunStatus, PanelSettings, PanelVariant, PanelVariantStatus } from '../shared/protocol';
+import type { HostToPanel, PlaneView, RegionFrame, VariantPictures, PanelRun, PanelRunStatus, PanelSettings, PanelVariant, PanelVariantStatus } from '../shared/protocol';
 import type { RunSummary } from './summary';
 import { ColumnStore, type LayerMeta } from '../shared/columns';
 import type { SeedGroup } from '../shared/seed-stats';
@@ -23,6 +23,10 @@ export interface VariantModel {
   regions: RegionFrame[];
   /** counts region updates (the panel sends a frame when it changed) */
   regionsGen: number;
+  /** image data: the newest weight pictures and misclassified strip, and counts of their updates */
+  pictures: VariantPictures;
+  weightsGen: number;
+  errorsGen: number;
 }
 
 export class RunModel {
@@ -56,6 +60,9 @@ export class RunModel {
       epochs: [],
       regions: [],
       regionsGen: 0,
+      pictures: { weights: null, errors: null },
+      weightsGen: 0,
+      errorsGen: 0,
     }));
   }
 
@@ -136,6 +143,21 @@ export class RunModel {
     this.changed();
   }
 
+  /** Image data: a variant's newest weight pictures and/or misclassified strip. */
+  setPictures(name: string, p: Partial<VariantPictures>): void {
+    const v = this.variant(name);
+    if (!v) return;
+    if (p.weights) {
+      v.pictures.weights = p.weights;
+      v.weightsGen++;
+    }
+    if (p.errors) {
+      v.pictures.errors = p.errors;
+      v.errorsGen++;
+    }
+    this.changed();
+  }
+
   variantDone(name: string, runDir: string | null, summary: RunSummary): void {
     const v = this.variant(name);
     if (!v) return;
@@ -198,6 +220,7 @@ export class RunModel {
       settings,
       plane: this.plane,
       regions: this.variants.map((v) => v.regions),
+      pictures: this.variants.map((v) => ({ ...v.pictures })),
     };
   }
 

@@ -8,7 +8,7 @@
 import type { promises as fsp } from 'node:fs';
 import * as zlib from 'node:zlib';
 import type { StepRecord } from '../engine/trainer';
-import type { LayerMeta } from '../shared/columns';
+import { packedSize, type LayerMeta } from '../shared/columns';
 import { decodeStep, frameIntact, type StepsLayout } from './steps-format';
 
 export interface FrameLimits {
@@ -109,6 +109,10 @@ function packFrame(L: StepsLayout, view: DataView, bytes: Uint8Array, off: numbe
     out[o + 5] = view.getFloat64(a + 16, true);
     out[o + 6] = view.getFloat64(a + 48, true);
     o += 7;
+    // then the weights' and gradients' percentiles (NaN in a file written before them)
+    if (s.pct >= 0) for (let j = 0; j < 10; j++) out[o + j] = view.getFloat64(off + s.pct + 8 * j, true);
+    else for (let j = 0; j < 10; j++) out[o + j] = NaN;
+    o += 10;
     if (s.unit >= 0) {
       const h = off + s.unit, U = s.units;
       let most = 0;
@@ -170,6 +174,9 @@ function addFrame(L: StepsLayout, view: DataView, bytes: Uint8Array, off: number
     acc[o + 5] += sign * view.getFloat64(a + 16, true);
     acc[o + 6] += sign * view.getFloat64(a + 48, true);
     o += 7;
+    if (s.pct >= 0) for (let j = 0; j < 10; j++) acc[o + j] += sign * view.getFloat64(off + s.pct + 8 * j, true);
+    else for (let j = 0; j < 10; j++) acc[o + j] = NaN;
+    o += 10;
     if (s.unit >= 0) {
       const h = off + s.unit, U = s.units;
       let most = 0;
@@ -241,7 +248,7 @@ export async function readFrames(
   const buf = Buffer.alloc(Math.min(per, Math.max(whole, 1)) * fb);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const meta = sinks.packed ? layoutMeta(L) : null;
-  const psize = meta ? 5 + meta.reduce((a, m) => a + 7 + m.units + m.histBins, 0) : 0;
+  const psize = meta ? packedSize(meta) : 0;
   // one buffer for the packed records of every chunk: the sink takes them before the next chunk
   const packedBuf = meta ? new Float64Array(Math.min(per, Math.max(whole, 1)) * psize) : null;
   // averaging (stride > 1): the column being summed, its frames and first step; the columns made

@@ -11,7 +11,7 @@
  *   state.json     what continuing needs beyond the weights, when the run ends stopped or
  *                  completed, with state.bin (train-state.ts)
  * Frames are encoded into a batch buffer as they come and written out whole (steps-writer.ts) at
- * most every 200 ms of training, when 64 KiB wait, before summary.json and when the run ends;
+ * most every 200 ms of training, when 256 KiB wait, before summary.json and when the run ends;
  * JSON lines go out in write() calls of whole lines at the end of every time slice. A write that
  * fails (a full disk) is cut back to the last whole frame or line; the recorder then stops writing
  * and the run ends "failed", the reason in summary.json when the disk still takes that

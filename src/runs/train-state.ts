@@ -36,6 +36,8 @@ export interface StateHeader {
   parameters: number;
   examples: number;
   stateFile: typeof STATE_BIN;
+  /** the percentile probes' countdown and last measurement (TrainerState.percentiles); optional */
+  percentiles?: { in: number; weights: number[][]; grads: number[][] };
 }
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -66,6 +68,7 @@ export function writeTrainState(dir: string, s: TrainerState, optimizer: string)
     format: STATE_FORMAT, step: s.step, epoch: s.epoch, posInEpoch: s.posInEpoch, since: s.since, epochSums: s.epochSums,
     shuffle: { ...s.shuffle }, sparse: s.sparse, optimizer: { type: optimizer, steps: s.optimizerSteps, arrays: s.optimizer.length },
     parameters: s.params.length, examples: s.order.length, stateFile: STATE_BIN,
+    ...(s.percentiles ? { percentiles: s.percentiles } : {}),
   };
   writeJsonAtomic(path.join(dir, STATE_FILE), header);
 }
@@ -93,6 +96,10 @@ export function stateProblem(v: unknown): string | null {
     ['parameters', isInt], ['examples', isInt], ['stateFile', (x) => x === STATE_BIN],
   ];
   for (const [key, ok] of fields) if (!ok(v[key])) return `"${key}" is missing or not what a training state holds`;
+  const lists = (x: unknown) => Array.isArray(x) && x.length <= 4096 && x.every((a) => Array.isArray(a) && a.length <= 64 && a.every(isNum));
+  if (v.percentiles !== undefined && !(isObj(v.percentiles) && isInt(v.percentiles.in) && lists(v.percentiles.weights) && lists(v.percentiles.grads))) {
+    return '"percentiles" is not what a training state holds';
+  }
   return null;
 }
 
@@ -141,6 +148,7 @@ export function readTrainState(dir: string): { state: TrainerState; header: Stat
   const state: TrainerState = {
     step: h.step, epoch: h.epoch, posInEpoch: h.posInEpoch, since: h.since, epochSums: h.epochSums, shuffle: h.shuffle,
     order, optimizerSteps: h.optimizer.steps, optimizer, params, sparse: h.sparse,
+    ...(h.percentiles ? { percentiles: h.percentiles } : {}),
   };
   return { state, header: h };
 }

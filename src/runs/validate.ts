@@ -10,9 +10,10 @@
  * A checked record is rebuilt from the fields it is known to have: nothing else a line holds
  * (an extra field of megabytes, a `__proto__` key) is kept or passed on to a panel.
  */
+import { CONFUSION_MAX_CLASSES, MISCLASSIFIED_SHOWN, type TestErrors } from '../engine/errors';
 import { isObj } from '../engine/guards';
 import type { EpochRecord, EvalResult, StepRecord } from '../engine/trainer';
-import type { LayerProbe } from '../engine/probes';
+import { PARAM_PERCENTILES, type LayerProbe } from '../engine/probes';
 import { HIDDEN_ACTIVATIONS, type ResolvedConfig } from '../engine/types';
 
 /** The schema's limits (media/mlp-config.schema.json definitions/layers and probes). */
@@ -98,6 +99,12 @@ function layerProbe(v: unknown, k: number, cfg: RecordShape): LayerProbe | strin
     mean: v.mean as number, std: v.std as number, gradW: v.gradW as number, gradB: v.gradB as number,
     delta: v.delta as number, updateRatio: v.updateRatio as number,
   };
+  for (const key of ['weightPercentiles', 'gradPercentiles'] as const) {
+    if (v[key] === undefined) continue;
+    const bad = numbersProblem(v[key], PARAM_PERCENTILES.length, `${at}.${key}`);
+    if (bad) return bad;
+    out[key] = v[key] as number[];
+  }
   if (v.histogram !== undefined) {
     const h = v.histogram;
     if (!hidden) return `${at}.histogram is there for the output layer`;
@@ -121,6 +128,29 @@ function evalResult(v: unknown): EvalResult | null | undefined {
   return { loss: v.loss as number, accuracy: v.accuracy as number };
 }
 
+/** An epoch record's test errors (errors.ts), checked and rebuilt, or why not. */
+function testErrors(v: unknown): TestErrors | string {
+  if (!isObj(v)) return `"errors" is ${show(v)}, not a confusion matrix and misclassified examples`;
+  const c = v.confusion, mis = v.misclassified;
+  if (!Array.isArray(c) || c.length < 2 || c.length > CONFUSION_MAX_CLASSES) return `"errors.confusion" is ${show(c)}, not a matrix of 2 to ${CONFUSION_MAX_CLASSES} classes`;
+  const n = c.length;
+  const confusion: number[][] = [];
+  for (let t = 0; t < n; t++) {
+    const row = c[t];
+    if (!Array.isArray(row) || row.length !== n) return `"errors.confusion"[${t}] is ${show(row)}, not a row of ${n} counts`;
+    for (let p = 0; p < n; p++) if (!isInt(row[p], 0)) return `"errors.confusion"[${t}][${p}] is ${show(row[p])}, not a count`;
+    confusion.push((row as number[]).slice());
+  }
+  if (!Array.isArray(mis) || mis.length > MISCLASSIFIED_SHOWN) return `"errors.misclassified" is ${show(mis)}, not a list of at most ${MISCLASSIFIED_SHOWN} examples`;
+  const misclassified: [number, number][] = [];
+  for (let i = 0; i < mis.length; i++) {
+    const e = mis[i];
+    if (!Array.isArray(e) || e.length !== 2 || !isInt(e[0], 0) || !isInt(e[1], 0, n - 1)) return `"errors.misclassified"[${i}] is ${show(e)}, not [test index, predicted class below ${n}]`;
+    misclassified.push([e[0] as number, e[1] as number]);
+  }
+  return { confusion, misclassified };
+}
+
 /**
  * A metrics line's value as a step or epoch record of a run with config `cfg`, rebuilt from its
  * known fields; or a string saying what is wrong with it.
@@ -133,7 +163,13 @@ export function checkRecord(v: unknown, cfg: RecordShape): StepRecord | EpochRec
     const train = evalResult(v.train), test = evalResult(v.test);
     if (!train) return `"train" is ${show(v.train)}, not a loss and accuracy`;
     if (test === undefined) return `"test" is ${show(v.test)}, not a loss and accuracy or null`;
-    return { kind: 'epoch', epoch: v.epoch, step: v.step, train, test };
+    const rec: EpochRecord = { kind: 'epoch', epoch: v.epoch, step: v.step, train, test };
+    if (v.errors !== undefined) {
+      const errors = testErrors(v.errors);
+      if (typeof errors === 'string') return errors;
+      rec.errors = errors;
+    }
+    return rec;
   }
   if (v.kind !== 'step') return `"kind" is ${show(v.kind)}, not "step" or "epoch"`;
   if (!isInt(v.epoch, 0, cfg.epochs)) return `"epoch" is ${show(v.epoch)}, not an epoch of the run's ${cfg.epochs}`;

@@ -20,7 +20,17 @@ import type { StepRecord } from '../engine/trainer';
 
 export const SCALARS = ['step', 'stepFrom', 'epoch', 'loss', 'accuracy', 'lr', 'n'] as const;
 export type Scalar = (typeof SCALARS)[number];
-export const LAYER_QUANTITIES = ['sat', 'delta', 'gradW', 'gradB', 'mean', 'std', 'updateRatio'] as const;
+/**
+ * The per-layer numbers of a column: the probes' scalars, then the percentiles (PARAM_PERCENTILES:
+ * 0, 16, 50, 84, 100) of the weights (w…) and of the weight gradients (g…); NaN where a record has
+ * none (a run recorded before they were). A column of several records holds their mean.
+ */
+export const LAYER_QUANTITIES = [
+  'sat', 'delta', 'gradW', 'gradB', 'mean', 'std', 'updateRatio',
+  'w0', 'w16', 'w50', 'w84', 'w100', 'g0', 'g16', 'g50', 'g84', 'g100',
+] as const;
+/** the quantities after the probes' seven scalars: weight then gradient percentiles */
+export const PERCENTILE_QUANTITIES = LAYER_QUANTITIES.slice(7) as readonly LayerQuantity[];
 export type LayerQuantity = (typeof LAYER_QUANTITIES)[number];
 
 export interface LayerMeta {
@@ -104,6 +114,9 @@ export function packRecord(rec: StepRecord, meta: LayerMeta[], out: Float64Array
     out[i++] = p?.mean ?? NaN;
     out[i++] = p?.std ?? NaN;
     out[i++] = p?.updateRatio ?? NaN;
+    const wp = p?.weightPercentiles, gp = p?.gradPercentiles;
+    for (let j = 0; j < 5; j++) out[i++] = wp?.[j] ?? NaN;
+    for (let j = 0; j < 5; j++) out[i++] = gp?.[j] ?? NaN;
     const us = p?.unitSaturation;
     for (let u = 0; u < m.units; u++) out[i++] = us?.[u] ?? NaN;
     const h = p?.histogram?.counts;
@@ -248,6 +261,10 @@ export class ColumnStore {
       q.mean[c] = (q.mean[c]! * na + d[i + 4]! * 1) / n;
       q.std[c] = (q.std[c]! * na + d[i + 5]! * 1) / n;
       q.updateRatio[c] = (q.updateRatio[c]! * na + d[i + 6]! * 1) / n;
+      for (let j = 0; j < PERCENTILE_QUANTITIES.length; j++) {
+        const a = q[PERCENTILE_QUANTITIES[j]!];
+        a[c] = (a[c]! * na + d[i + 7 + j]! * 1) / n;
+      }
       i += LAYER_QUANTITIES.length;
       const U = m.units, units = L.units, u0 = c * U;
       for (let u = 0; u < U; u++) units[u0 + u] = (units[u0 + u]! * na + Math.fround(d[i + u]!) * 1) / n;
@@ -336,6 +353,11 @@ export class ColumnStore {
       L.q.mean[c] = p?.mean ?? NaN;
       L.q.std[c] = p?.std ?? NaN;
       L.q.updateRatio[c] = p?.updateRatio ?? NaN;
+      const wp = p?.weightPercentiles, gp = p?.gradPercentiles;
+      for (let j = 0; j < 5; j++) {
+        L.q[PERCENTILE_QUANTITIES[j]!][c] = wp?.[j] ?? NaN;
+        L.q[PERCENTILE_QUANTITIES[5 + j]!][c] = gp?.[j] ?? NaN;
+      }
       const us = p?.unitSaturation;
       for (let u = 0; u < m.units; u++) L.units[c * m.units + u] = us?.[u] ?? NaN;
       const h = p?.histogram?.counts;

@@ -56,7 +56,9 @@ export type HostToWorker =
   | { type: 'step' }
   | { type: 'resume' }
   /** the hidden layer whose units' pictures the decision-region frames carry (-1: none) */
-  | { type: 'regionLayer'; layer: number };
+  | { type: 'regionLayer'; layer: number }
+  /** image data: the first first-layer unit of the weight pictures posted (a page of WEIGHT_PAGE) */
+  | { type: 'weightPage'; first: number };
 
 /** Where an input problem is, for diagnostics. */
 export interface ErrorLocation {
@@ -74,6 +76,8 @@ export type WorkerToHost =
   /** 2-feature data: the plane and its points (once, after 'started'), then each variant's region frames, a few a second */
   | { type: 'plane'; plane: PlaneView }
   | { type: 'regions'; variant: string; frame: RegionFrame }
+  /** image data: a variant's first-layer weights as pictures (a few a second) and its misclassified test examples (after an epoch) */
+  | { type: 'pictures'; variant: string; weights?: WeightFrame; errors?: ErrorStrip }
   /** stopMs: from the worker first seeing Stop to this message (its run records final), when stopped */
   | { type: 'finished'; stopped: boolean; stopMs?: number }
   /** the worker took a pause or resume: held between steps, or training on */
@@ -119,6 +123,43 @@ export interface RegionFrame {
   side: number;
   range: [number, number];
   thumbs: string;
+}
+
+/**
+ * Image data (digits, MNIST): a variant's misclassified test examples at an epoch's end (its
+ * record's errors.misclassified with their pixels). pixels: H·W grey bytes per example (0..255
+ * over the example's own range), base64.
+ */
+export interface ErrorStrip {
+  epoch: number;
+  step: number;
+  shape: [number, number];
+  /** per example: its test index, true class and predicted class */
+  index: number[];
+  truth: number[];
+  predicted: number[];
+  pixels: string;
+}
+
+/**
+ * Image data: first-layer units first..first+count-1 of `layerUnits`, each unit's weights as an
+ * H·W image of bytes (engine/pictures.ts: 128 is 0, 1 and 255 are ∓scales[u]), base64.
+ */
+export interface WeightFrame {
+  step: number;
+  epoch: number;
+  shape: [number, number];
+  first: number;
+  count: number;
+  layerUnits: number;
+  scales: number[];
+  pixels: string;
+}
+
+/** A variant's newest pictures of image data (null: none yet, or not image data). */
+export interface VariantPictures {
+  weights: WeightFrame | null;
+  errors: ErrorStrip | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,10 +226,13 @@ export interface PanelVariantDelta {
   epochs: EpochRecord[];
   /** the newest region frame, when it changed since the last message */
   regions?: RegionFrame;
+  /** image data: the newest weight pictures and misclassified strip, each when it changed */
+  weights?: WeightFrame;
+  errorStrip?: ErrorStrip;
 }
 
 export type HostToPanel =
-  | { type: 'snapshot'; run: PanelRun; columns: (PackedColumns | null)[]; epochs: EpochRecord[][]; settings: PanelSettings; plane?: PlaneView | null; regions?: RegionFrame[][] }
+  | { type: 'snapshot'; run: PanelRun; columns: (PackedColumns | null)[]; epochs: EpochRecord[][]; settings: PanelSettings; plane?: PlaneView | null; regions?: RegionFrame[][]; pictures?: VariantPictures[] }
   | { type: 'delta'; runId: string; status: PanelRunStatus; message: string | null; live: boolean; paused?: boolean; variants: PanelVariantDelta[]; plane?: PlaneView }
   | { type: 'settings'; settings: PanelSettings };
 
@@ -215,6 +259,8 @@ export type PanelToHost =
   | { type: 'openConfig'; runId: string }
   /** show the units of this hidden layer in the decision-region pictures */
   | { type: 'regionLayer'; runId: string; layer: number }
+  /** show the first-layer weight pictures from this unit on (a page) */
+  | { type: 'weightPage'; runId: string; first: number }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
 /** The webview's saved state (getState/setState), also what the WebviewPanelSerializer gets back. */

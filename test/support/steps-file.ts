@@ -67,6 +67,7 @@ export function frameRecord(h: StepsFile['header'], f: Record<string, number | n
     layers: h.layers.map((l, k) => {
       const p: Record<string, unknown> = { layer: k, activation: l.activation, saturation: k === L - 1 ? null : nullIfNaN(f[`saturation.${k}`] as number) };
       for (const q of ['mean', 'std', 'gradW', 'gradB', 'delta', 'updateRatio']) p[q] = nullIfNaN(f[`${q}.${k}`] as number);
+      for (const q of ['weightPercentiles', 'gradPercentiles']) if (Array.isArray(f[`${q}.${k}`])) p[q] = (f[`${q}.${k}`] as number[]).map(nullIfNaN);
       if (l.histogram) p.histogram = { min: l.histogram.min, max: l.histogram.max, counts: f[`histogram.${k}`] };
       if (l.unitSaturation) p.unitSaturation = (f[`unitSaturation.${k}`] as number[]).map((c) => c / (f.rows as number));
       return p;

@@ -22,6 +22,28 @@ import { markedBytes, sampledBytes } from '../support/heap-sampling';
 
 
 const PINNED = process.env.MLP_LENS_ALLOCATION_PINNED === '1';
+/** the child of the test 'before the step's code is optimized' (see there) */
+const EARLY = process.env.MLP_LENS_ALLOCATION_EARLY === '1';
+
+/**
+ * `node` on this file with MLP_LENS_ALLOCATION_{name}=1 and `flags`, pinned to one core with
+ * taskset when it is installed (else on every core, saying why): its stdout and stderr, asserted
+ * to have passed.
+ */
+function runChild(name: string, flags: string[], expect: RegExp): void {
+  const env: NodeJS.ProcessEnv = { ...process.env, [`MLP_LENS_ALLOCATION_${name}`]: '1' };
+  // NODE_TEST_CONTEXT would make the child report to this runner instead of running its tests
+  delete env.NODE_TEST_CONTEXT;
+  const taskset = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).status === 0;
+  if (!taskset) console.log('  taskset is not installed (util-linux): the child runs unpinned');
+  const cmd = taskset ? 'taskset' : process.execPath;
+  const args = [...(taskset ? ['-c', '0', process.execPath] : []), ...flags, __filename];
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env, timeout: 600_000 });
+  const lines = (r.stdout + r.stderr).split('\n');
+  for (const l of lines) if (/bytes a step|not ok/.test(l)) console.log(`  ${taskset ? 'pinned' : 'child'}: ${l.trim()}`);
+  assert.match(r.stdout, expect, `the child measured:\n${r.stdout}\n${r.stderr}`);
+  assert.equal(r.status, 0, `the child failed:\n${lines.filter((l) => /not ok|bytes a step|Error/.test(l)).join('\n')}`);
+}
 
 /**
  * JavaScript heap bytes a training step takes, three networks training in turn on `path` with
@@ -62,7 +84,34 @@ async function stepBytes(path: KernelPath, every: number): Promise<{ least: numb
   return { least, all };
 }
 
-describe('allocation', () => {
+/**
+ * Probe-off steps of a W2-sized network (784-256-256-256-10, batch 64, ReLU: spmm and products
+ * in two parts) after 520 steps: the loops over a batch's elements are optimized by then, the
+ * code that runs a few times a step (the trainer's step, the passes' per-layer calls) is not yet.
+ * On a busy core the optimizing compiler's thread can leave that code unoptimized for thousands
+ * of steps, and unoptimized code boxes every float it computes: so that code computes none on
+ * a probe-off step. Run in a child with the compiler synchronous (--no-concurrent-recompilation,
+ * --no-concurrent-osr), so what is optimized when depends on the calls made, not on the load.
+ * 256 steps an epoch: the window (steps 520 to 760) holds no epoch's end.
+ */
+if (EARLY) describe('allocation before the step is optimized', () => {
+  test('W2-sized probe-off steps 520 to 760: under 32 bytes a step', async () => {
+    const data = randomDataset(16384, 784, 10, 3);
+    const t = new Trainer(makeConfig({ layers: [256, 256, 256], activation: ['relu', 'relu', 'relu'], epochs: 10, lr: 0.001, batchSize: 64,
+      init: { scheme: 'he_normal', std: 1, limit: 1, bias: 0 }, probes: { every: 1_000_000_000, histogramBins: 20, unitSaturation: true } }), data, 'float32', selectedKernelPath(), { threads: 1 });
+    const sink: RecordSink = { transientSteps: true, step: () => {} };
+    t.runSteps(520, sink);
+    const bytes = await markedBytes('earlySteps', () => { for (let i = 0; i < 60; i++) t.runSteps(4, sink); });
+    assert.equal(t.step, 760);
+    assert.notEqual(bytes, null, 'the heap profiler saw none of the measured steps');
+    const perStep = bytes! / 240;
+    console.log(`  ${selectedKernelPath()}, W2-sized, probes off, steps 520-760 (step code not yet optimized): ${perStep.toFixed(2)} bytes a step`);
+    t.dispose();
+    assert.ok(perStep < 32, `${perStep.toFixed(1)} bytes a step`);
+  });
+});
+
+if (!EARLY) describe('allocation', () => {
   test('the profiler sees garbage (the measurement can fail)', async () => {
     // every object is kept until sampling ends, so no compiler can remove the allocations (an
     // optimized loop may drop objects that do not escape)
@@ -90,26 +139,22 @@ describe('allocation', () => {
   // The same on one core (taskset -c 0): the optimizing compiler's thread then shares the core,
   // and the step's code stays unoptimized longer (code that boxes floats until it is optimized
   // shows here). The child runs this file with MLP_LENS_ALLOCATION_PINNED=1.
-  if (!PINNED) test('the same, pinned to one core', (t) => {
-    const which = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' });
-    if (which.status !== 0) {
-      console.log('  taskset is not installed (util-linux): the pinned variant is not run');
-      t.skip('no taskset');
-      return;
-    }
-    // NODE_TEST_CONTEXT would make the child report to this runner instead of running its tests
-    const env: NodeJS.ProcessEnv = { ...process.env, MLP_LENS_ALLOCATION_PINNED: '1' };
-    delete env.NODE_TEST_CONTEXT;
-    const r = spawnSync('taskset', ['-c', '0', process.execPath, __filename], { encoding: 'utf8', env, timeout: 600_000 });
-    assert.match(r.stdout, /probes every 1000000000: [\d.]+ bytes a step/, 'the pinned run measured');
-    const lines = (r.stdout + r.stderr).split('\n');
-    for (const l of lines) if (/bytes a step|not ok/.test(l)) console.log(`  pinned: ${l.trim()}`);
-    assert.equal(r.status, 0, `the pinned run failed:\n${lines.filter((l) => /not ok|bytes a step|Error/.test(l)).join('\n')}`);
+  if (!PINNED) test('the same, pinned to one core', () => {
+    runChild('PINNED', [], /probes every 1000000000: [\d.]+ bytes a step/);
   });
 
-  for (const path of availableKernelPaths()) test(`${path}: recording every step through the recorder into metrics.bin: no garbage per step (under 4 bytes, and 1 KiB a 64 KiB write)`, async () => {
+  // the code that runs a few times a step computes no float on probe-off steps (see above)
+  if (!PINNED) test('probe-off steps before the step code is optimized, compiler synchronous (child process)', () => {
+    // V8's flags for a synchronous compiler, those this Node has (an unknown flag would stop it)
+    const known = spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).stdout;
+    const flags = ['--no-concurrent-recompilation', '--no-concurrent-osr'].filter((f) => known.includes(`--${f.slice(5)} `));
+    if (flags.length < 2) console.log(`  this Node's V8 lacks ${['--no-concurrent-recompilation', '--no-concurrent-osr'].filter((f) => !flags.includes(f)).join(', ')}: the child runs without it`);
+    runChild('EARLY', flags, /steps 520-760 \(step code not yet optimized\): [\d.]+ bytes a step/);
+  });
+
+  for (const path of availableKernelPaths()) test(`${path}: recording every step through the recorder into metrics.bin: no garbage per step (under 4 bytes, and 1 KiB a batch write)`, async () => {
     // frames are encoded into the recorder's buffer and written a batch at a time (an fs.write and
-    // its callback per 64 KiB, a few hundred steps); an epoch record every 1024 steps is a JSON line
+    // its callback per 256 KiB batch, a few hundred steps); an epoch record every 1024 steps is a JSON line
     const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'mlp-alloc-rec-'));
     const trainer = new Trainer(makeConfig({ layers: [8, 8, 8], activation: ['sigmoid', 'relu', 'tanh'], epochs: 1000, lr: 0.01 }), randomDataset(16384, 2, 2, 5), 'float32', path);
     const rec = new RunRecorder(dir, trainer.cfg, null, runMeta(trainer));

@@ -52,6 +52,12 @@ test('webview messages: the expected shapes pass, anything else is refused', () 
   assert.deepEqual(ok({ type: 'export', runId: 'opened-x-2' }), { type: 'export', runId: 'opened-x-2' });
   assert.deepEqual(ok({ type: 'openConfig', runId: 'r' }), { type: 'openConfig', runId: 'r' });
   assert.deepEqual(ok({ type: 'resync', runId: 'r' }), { type: 'resync', runId: 'r' });
+  assert.deepEqual(ok({ type: 'weightPage', runId: 'r', first: 64 }), { type: 'weightPage', runId: 'r', first: 64 });
+  bad({ type: 'weightPage', runId: 'r', first: -1 }, /bad first unit/);
+  bad({ type: 'weightPage', runId: 'r', first: 1.5 }, /bad first unit/);
+  bad({ type: 'weightPage', runId: 'r', first: 1e9 }, /bad first unit/);
+  bad({ type: 'weightPage', runId: 'r', first: 0, layer: 2 }, /unexpected fields/);
+  bad({ type: 'weightPage', first: 0 }, /bad runId/);
   assert.equal((ok({ type: 'log', level: 'error', message: 'x'.repeat(5000) }) as { message: string }).message.length, 2000);
   bad(null, /not an object/);
   bad([{ type: 'stop' }], /not an object/);

@@ -49,6 +49,7 @@ export function panelStream(msgs: WorkerToHost[], configText: string, file: stri
   const cursors = model.variants.map(() => freshCursor());
   const epochsSent = model.variants.map(() => 0);
   const regionsSent = model.variants.map(() => 0);
+  const picturesSent = model.variants.map(() => [0, 0]);
   let planeSent = false;
   const messages: HostToPanel[] = [{
     type: 'snapshot', run: model.runInfo(), columns: model.variants.map(() => null), epochs: model.variants.map(() => []), settings: DEFAULT_PANEL_SETTINGS,
@@ -64,7 +65,13 @@ export function panelStream(msgs: WorkerToHost[], configText: string, file: stri
         epochsSent[i] = v.epochs.length;
         const regions = v.regionsGen !== regionsSent[i] ? v.regions[v.regions.length - 1] : undefined;
         regionsSent[i] = v.regionsGen;
-        return { index: i, meta: { ...v.meta, layers: v.meta.layers ?? v.store.meta }, columns, epochs: v.epochs.slice(sent), ...(regions ? { regions } : {}) };
+        const weights = v.weightsGen !== picturesSent[i]![0] ? v.pictures.weights ?? undefined : undefined;
+        const errorStrip = v.errorsGen !== picturesSent[i]![1] ? v.pictures.errors ?? undefined : undefined;
+        picturesSent[i] = [v.weightsGen, v.errorsGen];
+        return {
+          index: i, meta: { ...v.meta, layers: v.meta.layers ?? v.store.meta }, columns, epochs: v.epochs.slice(sent),
+          ...(regions ? { regions } : {}), ...(weights ? { weights } : {}), ...(errorStrip ? { errorStrip } : {}),
+        };
       }),
       ...(plane ? { plane } : {}),
     };
@@ -74,6 +81,7 @@ export function panelStream(msgs: WorkerToHost[], configText: string, file: stri
     else if (m.type === 'packedRecords') model.packedRecords(m.variant, m.layers, m.data, m.count, m.epochs, m.progress);
     else if (m.type === 'plane') model.setPlane(m.plane);
     else if (m.type === 'regions') model.setRegions(m.variant, [m.frame]);
+    else if (m.type === 'pictures') model.setPictures(m.variant, { weights: m.weights, errors: m.errors });
     else if (m.type === 'variantDone') model.variantDone(m.variant, m.runDir, m.summary);
     else if (m.type === 'finished') model.finish(m.stopped ? 'stopped' : RunModel.overall(model.variants.map((v) => v.meta.status)));
     else continue;

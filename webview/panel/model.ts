@@ -3,7 +3,7 @@
  * ColumnStore, so a column index means the same thing on both sides.
  */
 import type { EpochRecord } from '../../src/engine/trainer';
-import type { HostToPanel, PanelRun, PanelSettings, PanelVariant, PlaneView, RegionFrame } from '../../src/shared/protocol';
+import type { HostToPanel, PanelRun, PanelSettings, PanelVariant, PlaneView, RegionFrame, VariantPictures } from '../../src/shared/protocol';
 import { ColumnStore } from '../../src/shared/columns';
 
 export interface ClientVariant {
@@ -14,6 +14,8 @@ export interface ClientVariant {
   dirtyFrom: number;
   /** 2-feature data: decision-region frames (live: the newest; a report: one per hidden layer) */
   regions: RegionFrame[];
+  /** image data: the newest first-layer weight pictures and misclassified test examples */
+  pictures: VariantPictures;
 }
 
 /**
@@ -60,7 +62,8 @@ export class ClientRun {
       if (meta.layers) store.setLayers(meta.layers);
       const block = s.columns[i];
       if (block && meta.layers) store.apply(block);
-      return { meta, store, epochs: s.epochs[i]?.slice() ?? [], dirtyFrom: 0, regions: s.regions?.[i] ?? [] };
+      return { meta, store, epochs: s.epochs[i]?.slice() ?? [], dirtyFrom: 0, regions: s.regions?.[i] ?? [],
+        pictures: { weights: s.pictures?.[i]?.weights ?? null, errors: s.pictures?.[i]?.errors ?? null } };
     });
   }
 
@@ -96,6 +99,8 @@ export class ClientRun {
       }
       v.epochs.push(...vd.epochs);
       if (vd.regions) v.regions = [vd.regions];
+      if (vd.weights) v.pictures.weights = vd.weights;
+      if (vd.errorStrip) v.pictures.errors = vd.errorStrip;
     }
     return true;
   }

@@ -12,6 +12,9 @@ import { groupOf, renderSeedTable, seedGroups } from './seeds';
 import { heatmapSpan, runStepSpan, type ClientRun } from './model';
 import { drawHistograms, renderTable } from './numbers';
 import { drawRegions } from './regions';
+import { drawDistributions } from './distributions';
+import { drawErrors } from './errors';
+import { drawWeights } from './weights';
 import { scheduleRender } from './schedule';
 import { api, state, ui } from './state';
 
@@ -134,6 +137,9 @@ export function render(): void {
     v.dirtyFrom = Infinity;
     drawHistograms(card, v, vi, group ? group.index : vi);
     if (card.regions) drawRegions(card.regions, v, vi);
+    drawDistributions(card, v, vi);
+    drawWeights(card, v, vi);
+    drawErrors(card, v, vi);
   });
   // the curves cost more to redraw than the heatmaps: at most 4 times a second while streaming
   const now = performance.now();

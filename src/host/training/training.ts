@@ -228,6 +228,11 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
     if (live && live.model.id === runId) live.worker.postMessage({ type: 'regionLayer', layer } satisfies HostToWorker);
   }
 
+  weightPage(runId: string, first: number): void {
+    const live = this.live;
+    if (live && live.model.id === runId) live.worker.postMessage({ type: 'weightPage', first } satisfies HostToWorker);
+  }
+
   disposed(panel: RunPanel): void {
     this.panels.disposed(panel);
   }

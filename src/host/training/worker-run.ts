@@ -142,6 +142,9 @@ export class TrainingWorker implements vscode.Disposable {
           case 'regions':
             model.setRegions(m.variant, [m.frame]);
             break;
+          case 'pictures':
+            model.setPictures(m.variant, { weights: m.weights, errors: m.errors });
+            break;
           case 'variantDone':
             model.variantDone(m.variant, m.runDir, m.summary);
             this.log.info(`${m.variant}: ${m.summary.status}, ${m.summary.steps} steps, test accuracy ${m.summary.test?.accuracy?.toFixed(3) ?? '-'}; ${m.runDir}`);
