@@ -5,7 +5,9 @@
  * a fresh folder, and prints per setting the median wall time (from starting the CLI to its exit,
  * start-up and data loading included), runs per minute, the sum of the runs' own training times
  * (summary.json's seconds) and the ratio wall / sum of the one-worker runs' times (the goal on 2
- * cores: at most 0.6).
+ * cores: at most 0.6), and where the rest of the wall time goes: start-up (the CLI's start to the
+ * first run's start), each run's time outside its own seconds, and wind-down (the last run's
+ * end to the exit).
  *
  *   npm run bench:pool [-- --reps N] [--config FILE]
  */
@@ -14,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ExperimentRecord } from '../src/runs/experiment-record';
+import type { RunSummary } from '../src/runs/summary';
 
 const root = path.join(__dirname, '..');
 const argv = process.argv.slice(2);
@@ -26,17 +29,34 @@ const config = path.resolve(opt('config', path.join(root, 'examples', 'depth.mlp
 const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 const cli = path.join(root, 'dist', 'cli.js');
 
-interface Round { wall: number; sum: number; runs: number }
+interface Round {
+  wall: number;
+  sum: number;
+  runs: number;
+  /** from starting the CLI to the first run's start */
+  startup: number;
+  /** from the last run's end to the CLI's exit */
+  winddown: number;
+  /** per run: its folder's life (summary startedAt to finishedAt) beyond its own seconds, mean */
+  perRun: number;
+}
 
 function round(jobs: number): Round {
   const out = mkdtempSync(path.join(os.tmpdir(), 'mlp-lens-bench-pool-'));
   try {
     const t0 = performance.now();
+    const wall0 = Date.now();
     const r = spawnSync(process.execPath, [cli, 'train', config, '--out', out, '--jobs', String(jobs), '--json'], { encoding: 'utf8' });
     const wall = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`mlp-lens exited ${r.status}: ${r.stderr}`);
     const rec = JSON.parse(readFileSync(path.join(out, 'experiment.json'), 'utf8')) as ExperimentRecord;
-    return { wall, sum: rec.runs.reduce((a, x) => a + x.seconds, 0), runs: rec.runs.length };
+    const sums = rec.runs.map((x) => JSON.parse(readFileSync(path.join(out, x.folder, 'summary.json'), 'utf8')) as RunSummary);
+    const starts = sums.map((x) => Date.parse(x.startedAt)), ends = sums.map((x) => Date.parse(x.finishedAt ?? x.startedAt));
+    const life = sums.reduce((a, x, i) => a + (ends[i]! - starts[i]!) / 1000 - x.seconds, 0);
+    return {
+      wall, sum: rec.runs.reduce((a, x) => a + x.seconds, 0), runs: rec.runs.length,
+      startup: (Math.min(...starts) - wall0) / 1000, winddown: wall - (Math.max(...ends) - wall0) / 1000, perRun: life / sums.length,
+    };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -54,13 +74,16 @@ for (let i = 0; i < reps; i++) for (const j of settings) results.get(j)!.push(ro
 const one = results.get(1)!;
 const oneSum = median(one.map((r) => r.sum));
 console.log('');
-console.log('  jobs   wall s   runs/min   sum of run times s   wall / sum(1 worker)');
+console.log('  jobs   wall s   runs/min   sum of run times s   wall / sum(1 worker)   start-up s   per run s   wind-down s');
 for (const j of settings) {
   const rs = results.get(j)!;
   const wall = median(rs.map((r) => r.wall));
   const sum = median(rs.map((r) => r.sum));
-  console.log(`  ${String(j).padStart(4)}  ${wall.toFixed(2).padStart(7)}  ${((60 * rs[0]!.runs) / wall).toFixed(0).padStart(9)}  ${sum.toFixed(2).padStart(19)}  ${(wall / oneSum).toFixed(2).padStart(21)}`);
+  const m = (f: (r: Round) => number, d = 2) => median(rs.map(f)).toFixed(d);
+  console.log(`  ${String(j).padStart(4)}  ${wall.toFixed(2).padStart(7)}  ${((60 * rs[0]!.runs) / wall).toFixed(0).padStart(9)}  ${sum.toFixed(2).padStart(19)}  ${(wall / oneSum).toFixed(2).padStart(21)}  ${m((r) => r.startup).padStart(11)}  ${m((r) => r.perRun, 3).padStart(10)}  ${m((r) => r.winddown).padStart(12)}`);
 }
+console.log('\nstart-up: CLI start to the first run\'s start; per run: a run\'s folder life (summary startedAt..finishedAt) beyond');
+console.log('its own seconds (network build, final evaluation, model and summary writes), mean; wind-down: last run\'s end to exit.');
 if (cores > 1) {
   const w1 = median(one.map((r) => r.wall)), wn = median(results.get(cores)!.map((r) => r.wall));
   console.log(`\n${cores} workers: ${(w1 / wn).toFixed(2)}x the runs per minute of 1; wall / sum of the runs' own times (1 worker) ${(wn / oneSum).toFixed(2)} (goal <= 0.6 on 2 cores)`);

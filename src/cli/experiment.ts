@@ -8,14 +8,17 @@
  */
 import * as path from 'node:path';
 import { loadDataset } from '../engine/datasets';
+import { parseConfigText } from '../engine/config';
+import { isExperimentConfig } from '../engine/experiment-grid';
 import { parseShard, resolveExperiment, shardRuns, withExperimentOverrides, type Experiment, type ExperimentRun } from '../engine/experiment';
-import type { ResolvedConfig } from '../engine/types';
+import { selectedKernelPath } from '../engine/kernel-path';
 import { findAssetDir, nodeDataIO } from '../node/io';
-import { defaultJobs, Pool, type PoolJob } from '../node/pool';
+import { runExperiment, type ExperimentOutcome } from '../node/experiment-run';
+import { datasetKey, defaultJobs, Pool } from '../node/pool';
 import { makeTrainer } from '../node/train-session';
-import { claimRun, ExperimentWriter, newExperimentFolder, runFolderNames, type ExperimentRecord, type ExperimentRunEntry } from '../runs/experiment-record';
+import { ExperimentWriter, newExperimentFolder, runFolderNames, type ExperimentRecord, type ExperimentRunEntry } from '../runs/experiment-record';
 import { DEFAULT_RUN_FOLDER } from '../runs/folders';
-import { checkOutFolder, type OutLock } from '../runs/outdir';
+import { checkOutFolder } from '../runs/outdir';
 import { intFlag, UsageError, type Args } from './args';
 import { complain, printableJson, say, sayRaw } from './print';
 
@@ -42,10 +45,14 @@ function experimentFromArgs(args: Args, text: string): { exp: Experiment; mine: 
   return { exp, mine: shard ? shardRuns(exp.runs, shard) : exp.runs, jobs };
 }
 
-/** Builds each distinct network once, so a run the data refuses stops the command before any trains. */
-async function checkRuns(exp: Experiment, configFile: string): Promise<string> {
+/**
+ * Loads the first run's data (handed to the pool's workers at once: they load none themselves) and
+ * builds each distinct network once, so a run the data refuses stops the command before any trains.
+ */
+async function checkRuns(exp: Experiment, configFile: string, pool: Pool): Promise<string> {
   const first = exp.runs[0]!.config;
   const data = await loadDataset(first.dataset, nodeDataIO(path.dirname(path.resolve(configFile)), findAssetDir()), configFile);
+  pool.shareData(datasetKey(path.resolve(configFile), first.dataset), data);
   const seen = new Set<string>();
   for (const r of exp.runs) {
     const { name: _n, variant: _v, seed: _s, dataset: _d, ...shape } = r.config;
@@ -85,21 +92,43 @@ export function experimentTable(rec: ExperimentRecord): string {
   return table(rows);
 }
 
-export async function cmdTrainExperiment(args: Args, text: string): Promise<number> {
+/**
+ * The pool for an experiment, started before its config is even validated: the CLI's bundle
+ * starts as a pool worker in each worker thread, and they boot while this thread validates the
+ * config, compiles the kernels and loads the data, which it then hands to them. Null when the text
+ * is not an experiment (or the flags are wrong: the command says so later).
+ */
+export function earlyPool(args: Args, text: string): Pool | null {
+  try {
+    if (!isExperimentConfig(parseConfigText(text, args.config))) return null;
+    return new Pool(intFlag(args, 'jobs', 1) ?? defaultJobs(), __filename).boot();
+  } catch {
+    return null;
+  }
+}
+
+export async function cmdTrainExperiment(args: Args, text: string, early: Pool | null = null): Promise<number> {
   const json = args.flags.has('json');
   const log = (s: string) => { if (!json) say(s); };
-  const { exp, mine, jobs } = experimentFromArgs(args, text);
+  let exp: Experiment, mine: ExperimentRun[], jobs: number;
+  try {
+    ({ exp, mine, jobs } = experimentFromArgs(args, text));
+  } catch (e) {
+    await early?.close();
+    throw e;
+  }
   const configFile = path.resolve(args.config);
   const size = Math.max(1, Math.min(jobs, mine.length));
-  // the CLI's bundle starts as a pool worker in a worker thread; the workers start (and load the
-  // data) while this thread checks the runs
-  const pool = new Pool(size, __filename);
-  pool.warm({ id: 0, dir: '', config: exp.runs[0]!.config, configFile, assetDir: findAssetDir() });
+  const pool = early ?? new Pool(size, __filename).boot();
+  await pool.shrink(size);
+  // the kernels compiled here (validating the config did) go to the workers: none compiles
+  selectedKernelPath();
+  pool.shareKernels();
   const out = args.flags.get('out') as string | undefined;
   let dataLine: string;
   let dir: string;
   try {
-    dataLine = await checkRuns(exp, args.config);
+    dataLine = await checkRuns(exp, args.config, pool);
     if (out) checkOutFolder(out);
     if (!out) checkOutFolder(DEFAULT_RUN_FOLDER, 'the run folder');
     dir = out ?? newExperimentFolder(DEFAULT_RUN_FOLDER, exp.name);
@@ -114,7 +143,7 @@ export async function cmdTrainExperiment(args: Args, text: string): Promise<numb
   log(`${exp.runs.length} runs (${exp.grid.variants.length} variant${exp.grid.variants.length > 1 ? 's' : ''}, ${Object.keys(exp.grid.sweep).length ? `sweep ${Object.entries(exp.grid.sweep).map(([k, v]) => `${k} x${v.length}`).join(', ')}, ` : ''}${exp.grid.seeds.length} seed${exp.grid.seeds.length > 1 ? 's' : ''})${mine.length < exp.runs.length ? `; this shard: ${mine.length}` : ''}; ${size} worker${size > 1 ? 's' : ''}; folder ${dir}`);
   await writer.write();
 
-  let interrupted = false;
+  let interrupted = false, finished = 0;
   const onSigint = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
@@ -122,54 +151,25 @@ export async function cmdTrainExperiment(args: Args, text: string): Promise<numb
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  const locks = new Map<number, OutLock>();
-  let queue = 0, finished = 0, skipped = 0, busy = 0, bad = false;
   const width = String(mine.length).length;
-  let writing: Promise<unknown> = Promise.resolve();
-  let lastWrite = performance.now();
-  const update = (force = false) => {
-    if (!force && performance.now() - lastWrite < 1000) return writing;
-    lastWrite = performance.now();
-    writing = writing.then(() => writer.write()).catch((e: unknown) => complain(`cannot write ${path.join(dir, 'experiment.json')}: ${(e as Error).message}`));
-    return writing;
-  };
-  // each call takes the next run synchronously (queue++) before it awaits, so two workers asking
-  // at once never claim the same run
-  const next = async (): Promise<PoolJob | null> => {
-    while (!interrupted && queue < mine.length) {
-      const run = mine[queue++]!;
-      const runDir = path.join(dir, folderOf.get(run.id)!);
-      const claim = await claimRun(runDir, run.config);
-      if (claim.kind === 'done') skipped++;
-      else if (claim.kind === 'busy') busy++;
-      else {
-        locks.set(run.id, claim.lock);
-        return { id: run.id, dir: runDir, config: run.config as ResolvedConfig, configFile, assetDir: findAssetDir(), format: args.flags.has('jsonl') ? 'jsonl' : 'binary' };
-      }
-    }
-    return null;
-  };
+  let outcome: ExperimentOutcome;
   try {
-    await pool.drain(next, async (job, reply) => {
-      locks.get(job.id)?.release();
-      locks.delete(job.id);
-      finished++;
-      const s = reply.summary;
-      if (!s) writer.failures.set(job.id, reply.error ?? 'it could not start');
-      if (!s || s.status === 'failed' || s.status === 'diverged') bad = true;
-      const status = s?.status ?? 'failed';
-      log(`[${String(finished).padStart(width)}/${mine.length}] ${job.config.variant}  ${status}  test acc ${num(s?.test?.accuracy)}  ${(s?.seconds ?? 0).toFixed(1)} s${reply.error ? `  (${reply.error})` : s?.failure ? `  (${s.failure})` : ''}`);
-      if (s?.divergence) complain(`${args.config}: run "${job.config.variant}" ${s.divergence.message}`);
-      await update();
+    outcome = await runExperiment({
+      pool, writer, runs: mine, folderOf, configFile, assetDir: findAssetDir(), format: args.flags.has('jsonl') ? 'jsonl' : 'binary', closeWhenDone: true,
+      onDone: (run, reply) => {
+        const s = reply.summary;
+        const status = s?.status ?? 'failed';
+        log(`[${String(++finished).padStart(width)}/${mine.length}] ${run.config.variant}  ${status}  test acc ${num(s?.test?.accuracy)}  ${(s?.seconds ?? 0).toFixed(1)} s${reply.error ? `  (${reply.error})` : s?.failure ? `  (${s.failure})` : ''}`);
+        if (s?.divergence) complain(`${args.config}: run "${run.config.variant}" ${s.divergence.message}`);
+      },
+      onWriteError: (e) => complain(`cannot write ${path.join(dir, 'experiment.json')}: ${e.message}`),
     });
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
-    for (const l of locks.values()) l.release();
     await pool.close();
   }
-  await update(true);
-  const rec = await writer.record();
+  const { skipped, busy, bad, record: rec } = outcome;
   if (json) sayRaw(printableJson(JSON.stringify({ dir, ...rec }, null, 2)) + '\n');
   else {
     if (skipped) log(`${skipped} run${skipped > 1 ? 's' : ''} completed earlier (same config): kept`);

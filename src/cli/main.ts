@@ -29,11 +29,11 @@ import { cmdConvert } from './convert';
 import { writeJsonAtomic } from '../runs/atomic';
 import { RecordWriteError, writeFailure } from '../runs/faults';
 import { checkOutFile, OutputError } from '../runs/outdir';
-import { enableSecondCore, setupKernels } from '../node/kernel-setup';
+import { enableSecondCore, setupKernelFlags } from '../node/kernel-setup';
 import { makeTrainer } from '../node/train-session';
 import { isPoolWorker, poolWorkerMain } from '../node/pool-worker';
 import { isExperiment } from '../engine/experiment';
-import { cmdTrainExperiment } from './experiment';
+import { cmdTrainExperiment, earlyPool } from './experiment';
 import { cmdRuns } from './runs';
 import { cmdExport } from './export';
 import { exportTorch } from './export-torch';
@@ -121,10 +121,17 @@ async function train(args: Args): Promise<number> {
     return cmdTrain(args, [c.cfg], c.data, [c.trainer], c);
   }
   const text = await readConfigText(args.config);
-  if (isExperiment(text, args.config)) {
-    if (args.flags.has('stop-at-step')) throw new UsageError('--stop-at-step is for a config without "seeds" or "sweep"');
-    return cmdTrainExperiment(args, text);
+  const pool = earlyPool(args, text); // an experiment's workers boot while the config is checked
+  let experiment: boolean;
+  try {
+    experiment = isExperiment(text, args.config);
+    if (experiment && args.flags.has('stop-at-step')) throw new UsageError('--stop-at-step is for a config without "seeds" or "sweep"');
+  } catch (e) {
+    await pool?.close();
+    throw e;
   }
+  if (experiment) return cmdTrainExperiment(args, text, pool);
+  await pool?.close();
   for (const flag of ['jobs', 'shard']) {
     if (args.flags.has(flag)) throw new UsageError(`--${flag} is for experiments: a config with "seeds" or "sweep"`);
   }
@@ -157,7 +164,9 @@ export async function main(argv: string[]): Promise<number> {
     if (args.command === 'convert') return await cmdConvert(args);
     if (args.command !== 'validate') {
       try {
-        setupKernels(); // before the first network: the fastest WebAssembly kernels this runtime has
+        // before the first network: the fastest WebAssembly kernels this runtime has (compiled
+        // with the first network, or by an experiment once its pool's workers are starting)
+        setupKernelFlags();
         enableSecondCore(); // big networks split their products with a helper thread (MLP_LENS_THREADS=1: never)
       } catch (e) {
         throw new UsageError((e as Error).message);

@@ -56,6 +56,11 @@ export function isExperiment(text: string, file: string): boolean {
   return isExperimentConfig(parseValidConfig(text, file));
 }
 
+/** Whether a config text has a sweep (a grid of fields, not only seeds); throws an InputError if it is invalid. */
+export function hasSweep(text: string, file: string): boolean {
+  return sweepAxes(parseValidConfig(text, file)).length > 0;
+}
+
 /** Every run of a config, in the experiment's order; throws an InputError when the config is invalid. */
 export function resolveExperiment(text: string, file: string): Experiment {
   const cfg = parseValidConfig(text, file);

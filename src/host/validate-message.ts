@@ -1,14 +1,15 @@
 /**
  * The host checks every message a webview posts before acting on it: a webview is a web page,
  * and its messages are untrusted input. Anything that is not exactly one of the PanelToHost
- * (training panel), InspectorToHost (side view) or CompareToHost (Compare) shapes is refused, with the reason, and logged
+ * (training panel), InspectorToHost (side view), CompareToHost (Compare) or ExperimentToHost
+ * (Experiment panel) shapes is refused, with the reason, and logged
  * by the caller. The paths an inspector message carries are checked here for shape only; the
  * side view then acts on a path only if it offered that path itself (OfferedPaths).
  *
  * Pure: no vscode or node imports.
  */
 import { isObj } from '../engine/guards';
-import type { CompareToHost, HostToInspector, InspectorToHost, PanelToHost } from '../shared/protocol';
+import type { CompareToHost, ExperimentToHost, HostToInspector, InspectorToHost, PanelToHost } from '../shared/protocol';
 
 const MAX_ID = 200;
 const MAX_TEXT = 2000;
@@ -166,6 +167,29 @@ export function parseCompareMessage(x: unknown, runs: number): Parsed<CompareToH
     case 'openRun':
       if (!onlyKeys(x, ['type', 'index'])) return { ok: false, reason: 'unexpected fields in openRun' };
       if (!isCount(x.index, Math.max(0, runs - 1)) || runs === 0) return { ok: false, reason: 'bad run index' };
+      return { ok: true, msg: { type: 'openRun', index: x.index } };
+    case 'log':
+      return parseLog(x);
+    default:
+      return unknownType(t);
+  }
+}
+
+/**
+ * The message as an ExperimentToHost, or the reason it is not one. Like Compare's, it names a run
+ * only by its index among the rows the host sent (`rows`: how many).
+ */
+export function parseExperimentMessage(x: unknown, rows: number): Parsed<ExperimentToHost> {
+  if (!isObj(x)) return { ok: false, reason: 'not an object' };
+  const t = x.type;
+  switch (t) {
+    case 'ready':
+    case 'stop':
+      if (!onlyKeys(x, ['type'])) return { ok: false, reason: `unexpected fields in ${t}` };
+      return { ok: true, msg: { type: t } };
+    case 'openRun':
+      if (!onlyKeys(x, ['type', 'index'])) return { ok: false, reason: 'unexpected fields in openRun' };
+      if (rows === 0 || !isCount(x.index, rows - 1)) return { ok: false, reason: 'bad run index' };
       return { ok: true, msg: { type: 'openRun', index: x.index } };
     case 'log':
       return parseLog(x);

@@ -48,7 +48,11 @@ export function enableSecondCore(env: Record<string, string | undefined> = proce
   return true;
 }
 
-export function setupKernels(env: Record<string, string | undefined> = process.env): { path: KernelPath; flags: string[] } {
+/**
+ * The WebAssembly flags and MLP_LENS_KERNEL, without compiling anything (the first network, or
+ * selectedKernelPath(), compiles the kernels): for a caller that starts workers first.
+ */
+export function setupKernelFlags(env: Record<string, string | undefined> = process.env): string[] {
   const flags: string[] = [];
   if (wasmSupports(false) && !wasmSupports(true)) {
     // V8 reads its WebAssembly feature flags when it validates or compiles a module, so setting
@@ -61,5 +65,10 @@ export function setupKernels(env: Record<string, string | undefined> = process.e
     if (!isKernelPath(want)) throw new Error(`MLP_LENS_KERNEL=${want} is not a kernel path (typescript-f32, wasm-simd-f32, wasm-relaxed-simd-f32)`);
     setKernelPath(want);
   }
+  return flags;
+}
+
+export function setupKernels(env: Record<string, string | undefined> = process.env): { path: KernelPath; flags: string[] } {
+  const flags = setupKernelFlags(env);
   return { path: selectedKernelPath(), flags };
 }

@@ -1,20 +1,23 @@
 /**
  * A pool worker (worker_threads, started by pool.ts from the CLI's own bundle): trains the runs
- * it is sent one at a time, each single-threaded (no helper thread: the pool already has one
- * worker per core), into the run folder it is given, as an ordinary run record. A flag in shared
- * memory stops the run in flight: it ends "stopped", with its weights.
+ * it is sent one at a time, in the order sent, each single-threaded (no helper thread: the pool
+ * already has one worker per core), into the run folder it is given, as an ordinary run record.
+ * It takes the kernel modules and datasets the main thread hands it (else compiles and loads its
+ * own). A flag in shared memory stops the run in flight: it ends "stopped", with its weights; a
+ * run queued behind it is answered "skipped" without starting.
  */
 import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadDataset } from '../engine/datasets';
 import { InputError, type Dataset } from '../engine/types';
 import { setHelperFactory } from '../engine/wasm/parallel';
+import { adoptKernelModules } from '../engine/wasm/runtime';
 import { RunRecorder } from '../runs/record';
 import { runMeta } from '../runs/summary';
 import { nodeDataIO } from './io';
 import { setupKernels } from './kernel-setup';
 import { makeTrainer, trainVariant } from './train-session';
-import type { PoolJob, PoolReply } from './pool';
+import { datasetKey, type PoolJob, type PoolReply } from './pool';
 
 /** Whether this thread is a pool worker (the CLI bundle starts as one when so). */
 export function isPoolWorker(): boolean {
@@ -24,12 +27,22 @@ export function isPoolWorker(): boolean {
 export function poolWorkerMain(): void {
   const port = parentPort!;
   const stop = new Int32Array((workerData as { stop: SharedArrayBuffer }).stop);
-  setupKernels();
+  // the kernels: the modules the main thread compiled (at the start, or in a message once it has
+  // them: the worker boots and loads data meanwhile), else compiled here before the first run
+  let kernelsReady = false;
+  const kernels = (compiled?: Record<string, WebAssembly.Module>) => {
+    if (kernelsReady) return;
+    adoptKernelModules(compiled);
+    setupKernels();
+    kernelsReady = true;
+  };
+  const given = (workerData as { kernels?: Record<string, WebAssembly.Module> }).kernels;
+  if (given && Object.keys(given).length) kernels(given);
   setHelperFactory(null); // one run, one thread
   // the runs of an experiment share their data unless it follows the seed: load each once
   const datasets = new Map<string, Promise<Dataset>>();
   const data = (job: PoolJob): Promise<Dataset> => {
-    const key = `${job.configFile}\n${JSON.stringify(job.config.dataset)}`;
+    const key = datasetKey(job.configFile, job.config.dataset);
     let d = datasets.get(key);
     if (!d) {
       d = loadDataset(job.config.dataset, nodeDataIO(path.dirname(job.configFile), job.assetDir), job.configFile);
@@ -38,13 +51,29 @@ export function poolWorkerMain(): void {
     return d;
   };
   const post = (m: PoolReply) => port.postMessage(m);
-  port.on('message', (job: PoolJob & { warm?: boolean }) => {
+  let queue: Promise<void> = Promise.resolve();
+  port.on('message', (job: PoolJob & { warm?: boolean; kernels?: Record<string, WebAssembly.Module>; data?: { key: string; data: Dataset } }) => {
+    if (job.kernels) {
+      kernels(job.kernels);
+      return;
+    }
+    if (job.data) {
+      // the main thread loaded it: one load for every worker
+      if (!datasets.has(job.data.key)) datasets.set(job.data.key, Promise.resolve(job.data.data));
+      return;
+    }
     if (job.warm) {
       // load the data while the main thread still checks the runs (a failure is the run's to report)
       data(job).catch(() => undefined);
       return;
     }
-    void (async () => {
+    kernels();
+    // one run at a time, in the order sent: the pool queues the next run behind the one training
+    queue = queue.then(async () => {
+      if (Atomics.load(stop, 0) !== 0) {
+        post({ id: job.id, summary: null, skipped: true });
+        return;
+      }
       try {
         const trainer = makeTrainer(job.config, await data(job), job.configFile);
         let recorder: RunRecorder;
@@ -66,6 +95,6 @@ export function poolWorkerMain(): void {
         const message = e instanceof InputError ? e.format() : (e as Error).message ?? String(e);
         post({ id: job.id, summary: null, error: message });
       }
-    })();
+    });
   });
 }

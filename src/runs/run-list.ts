@@ -58,7 +58,17 @@ export interface RunListing {
   problems: string[];
 }
 
-interface ExperimentEntry { name: string; folder: string; seed: number; sweep: Record<string, unknown> }
+export interface ExperimentEntry {
+  name: string;
+  folder: string;
+  seed: number;
+  sweep: Record<string, unknown>;
+  /** as the writer found them (unchecked: numbers or anything) */
+  variant?: unknown;
+  status?: unknown;
+  deltaRatio?: unknown;
+  saturation?: unknown;
+}
 
 /** experiment.json's name, config and run entries, or why it is not one. */
 export function experimentProblem(v: unknown): string | null {
@@ -74,8 +84,8 @@ export function experimentProblem(v: unknown): string | null {
   return null;
 }
 
-/** An experiment folder's experiment.json, read within its folder and checked. */
-async function readExperimentFile(dir: string, root: string): Promise<{ name: string; configFile: string | null; runs: ExperimentEntry[] }> {
+/** An experiment folder's experiment.json, read within its folder and checked (`grid` as found: check before use). */
+export async function readExperimentFile(dir: string, root: string): Promise<{ name: string; configFile: string | null; grid: unknown; runs: ExperimentEntry[] }> {
   const file = path.join(dir, EXPERIMENT_FILE);
   const real = await resolveInside(root, file);
   let value: unknown;
@@ -86,8 +96,8 @@ async function readExperimentFile(dir: string, root: string): Promise<{ name: st
   }
   const problem = experimentProblem(value);
   if (problem) throw new RunReadError(`${file} is not an experiment record: ${problem}`);
-  const v = value as { name: string; configFile: string | null; runs: ExperimentEntry[] };
-  return { name: v.name, configFile: v.configFile, runs: v.runs };
+  const v = value as { name: string; configFile: string | null; grid?: unknown; runs: ExperimentEntry[] };
+  return { name: v.name, configFile: v.configFile, grid: v.grid ?? null, runs: v.runs };
 }
 
 const sessionOf = (r: ScannedRun) => `${path.dirname(path.resolve(r.dir))}|${runKeyOf(path.basename(r.dir), r.summary.variant) ?? ''}`;

@@ -423,3 +423,76 @@ export interface CompareState {
   gradient: 'delta' | 'gradW';
   showTable: boolean;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Experiment panel (webview "experiment": webview/experiment/main.ts) <-> extension host
+// (src/host/experiment/). One view of an experiment folder: every run of its grid as a row. The
+// host sends the whole view when the webview is ready and again (throttled) while it changes.
+
+/** A number the table sorts by and the heatmap shows. */
+export type ExperimentMetric = 'testAccuracy' | 'testLoss' | 'trainAccuracy' | 'trainLoss' | 'deltaRatio' | 'saturation' | 'seconds';
+
+/** One run of the grid. */
+export interface ExperimentRow {
+  /** its place in the grid (the index a message names it by) */
+  index: number;
+  name: string;
+  variant: string;
+  seed: number;
+  /** swept values as text, by field ("layers": "64x64x64") */
+  sweep: Record<string, string>;
+  /** pending, running, completed, stopped, diverged, failed, ... */
+  status: string;
+  trainLoss: number | null;
+  trainAccuracy: number | null;
+  testLoss: number | null;
+  testAccuracy: number | null;
+  diverged: boolean;
+  /** ‖δ first hidden‖ / ‖δ last hidden‖ at initialization */
+  deltaRatio: number | null;
+  /** mean saturation of the hidden layers at initialization */
+  saturation: number | null;
+  seconds: number;
+  /** per epoch: test accuracy (train accuracy without a test split) and train loss, at most EXPERIMENT_CURVE_POINTS */
+  curve: { accuracy: number[]; loss: number[] };
+}
+
+/** An axis of the grid: "variant", a swept field, or "seed", with its values as text in order. */
+export interface ExperimentAxis {
+  name: string;
+  values: string[];
+}
+
+export interface ExperimentView {
+  /** the experiment's folder */
+  folder: string;
+  name: string;
+  configFile: string | null;
+  axes: ExperimentAxis[];
+  rows: ExperimentRow[];
+  /** true while this window trains it (Stop applies) */
+  live: boolean;
+  /** a line for the user: "stopping", why it ended, what could not be read */
+  message: string | null;
+}
+
+export const EXPERIMENT_CURVE_POINTS = 200;
+
+export type HostToExperiment = { type: 'experimentView'; view: ExperimentView };
+
+export type ExperimentToHost =
+  | { type: 'ready' }
+  /** open run `index` (an ExperimentRow's index) in the training panel */
+  | { type: 'openRun'; index: number }
+  | { type: 'stop' }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+/** The experiment webview's saved state. */
+export interface ExperimentUiState {
+  sortKey: string;
+  sortDescending: boolean;
+  metric: ExperimentMetric;
+  /** heatmap axes (names of ExperimentAxis) */
+  x: string | null;
+  y: string | null;
+}

@@ -99,7 +99,20 @@ describe('experiments in the CLI', () => {
     const dir = setup({ seeds: 4, epochs: 60, layers: [64, 64] });
     const p = spawnCli(['train', 'e.mlp.json', '--out', 'x', '--jobs', '2'], dir);
     await p.lines(1);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // both workers well into their next runs
+    // a run in flight: its summary says "running" (runs of one config finish together, so the
+    // workers may be between runs right after the first line)
+    const out = join(dir, 'x');
+    const inFlight = () => readdirSync(out).some((d) => {
+      try {
+        return JSON.parse(readFileSync(join(out, d, 'summary.json'), 'utf8')).status === 'running';
+      } catch {
+        return false;
+      }
+    });
+    for (let t = 0; !inFlight(); t += 20) {
+      assert.ok(t < 60_000, 'a run in flight within 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     p.child.kill('SIGINT');
     const r = await p.done;
     assert.equal(r.code, 130, r.stderr);
@@ -107,6 +120,8 @@ describe('experiments in the CLI', () => {
     const statuses = record(join(dir, 'x')).runs.map((x) => x.status);
     assert.ok(statuses.includes('stopped') && statuses.includes('pending') && statuses.includes('completed'), statuses.join());
     assert.ok(!statuses.includes('running'));
+    // the runs queued behind those in flight never started: pending, not failed
+    assert.ok(!statuses.includes('failed'), statuses.join());
     const done = statuses.filter((s) => s === 'completed').length;
     const again = cli(['train', 'e.mlp.json', '--out', 'x', '--jobs', '2'], dir);
     assert.equal(again.status, 0, show(again));

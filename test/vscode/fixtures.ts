@@ -25,6 +25,17 @@ export const FIXTURES: Record<string, string> = {
       { name: 'wild', activation: 'linear', lr: 0.6, init: { scheme: 'normal', std: 0.5 } },
     ],
   }, null, 2),
+  // a sweep: sigmoid and ReLU x one and three hidden layers x two seeds, 2 epochs each (8 short runs)
+  'sweep.mlp.json': JSON.stringify({
+    name: 'sweep', dataset: { type: 'digits', testFraction: 0.2, seed: 0 }, layers: [16], optimizer: 'sgd', lr: 0.1, batchSize: 32, epochs: 2, seeds: 2,
+    variants: [{ name: 'sigmoid', activation: 'sigmoid', init: 'glorot_uniform' }, { name: 'relu', activation: 'relu', init: 'he_normal' }],
+    sweep: { layers: [[16], [16, 16, 16]] },
+  }, null, 2),
+  // a sweep of long runs, to stop
+  'sweep-long.mlp.json': JSON.stringify({
+    name: 'sweep-long', dataset: { type: 'spiral', samples: 3000, classes: 3 }, layers: [64, 64], activation: 'tanh', batchSize: 16, epochs: 2000, seed: 1,
+    sweep: { lr: [0.01, 0.02, 0.03, 0.04, 0.05, 0.06] },
+  }, null, 2),
 };
 
 /** A fresh workspace folder dist/test/<name>/ holding the fixtures. */

@@ -18,8 +18,9 @@ import inspector from './suite/inspector';
 import hostile from './suite/hostile';
 import follow from './suite/follow';
 import seeds from './suite/seeds';
+import experiment from './suite/experiment';
 
-const SUITES: (() => void)[] = [training, inspector, hostile, follow, seeds];
+const SUITES: (() => void)[] = [training, inspector, hostile, follow, seeds, experiment];
 
 export function run(): Promise<void> {
   // MLP_LENS_GREP (in code-server's environment) runs only the matching tests

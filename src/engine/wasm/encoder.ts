@@ -73,9 +73,11 @@ function vec(items: Bytes[]): number[] {
   for (const it of items) flattenInto(it, out);
   return out;
 }
-function section(id: number, body: number[]): number[] {
-  const out = [id, ...uleb(body.length)];
-  for (let i = 0; i < body.length; i++) out.push(body[i]!);
+function section(id: number, body: number[]): Uint8Array {
+  const head = [id, ...uleb(body.length)];
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
   return out;
 }
 
@@ -156,14 +158,19 @@ export function encodeModule(fns: Fn[], memory: MemoryImport): Uint8Array<ArrayB
       const body = vec(groups);
       flattenInto(f.body, body);
       body.push(0x0b);
-      return [...uleb(body.length), ...body];
+      return [uleb(body.length), body]; // a tree: vec() flattens it once (no spread of a long array)
     }),
   );
-  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  for (const sec of [section(1, typeSec), section(2, importSec), section(3, funcSec), section(7, exportSec), section(10, codeSec)]) {
-    for (let i = 0; i < sec.length; i++) out.push(sec[i]!);
+  const sections = [section(1, typeSec), section(2, importSec), section(3, funcSec), section(7, exportSec), section(10, codeSec)];
+  const magic = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const out = new Uint8Array(sections.reduce((n, sec) => n + sec.length, magic.length));
+  out.set(magic);
+  let at = magic.length;
+  for (const sec of sections) {
+    out.set(sec, at);
+    at += sec.length;
   }
-  return new Uint8Array(out);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -54,6 +54,18 @@ export function kernelModule(relaxed: boolean, shared = false): WebAssembly.Modu
   return m;
 }
 
+/** The kernel modules compiled so far, by key (a pool hands them to its workers: no compile there). */
+export function compiledKernelModules(): Record<string, WebAssembly.Module> {
+  return Object.fromEntries(modules);
+}
+
+/** Takes modules compiled by another thread of this process (compiledKernelModules). */
+export function adoptKernelModules(compiled: Record<string, WebAssembly.Module> | undefined): void {
+  for (const [key, m] of Object.entries(compiled ?? {})) {
+    if (/^(true|false)\/(true|false)$/.test(key) && m instanceof WebAssembly.Module && !modules.has(key)) modules.set(key, m);
+  }
+}
+
 function tinyModule(relaxed: boolean): Uint8Array<ArrayBuffer> {
   const f = new Fn('probe', []);
   f.body = relaxed

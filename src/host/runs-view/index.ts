@@ -1,6 +1,7 @@
 /**
  * The Runs view (TreeView mlpLens.runs in the MLP Lens activity-bar container) and its commands:
- * Refresh, Add Run Folder..., and per item Open (the training panel), Compare (several
+ * Refresh, Add Run Folder..., and per item Open (the training panel; an experiment: the
+ * Experiment panel), Compare (several
  * selected: the Compare panel), Reveal (the Explorer or the OS), Export CSV and Delete (to the
  * trash, after a modal confirmation naming what goes; only folders the view lists).
  */
@@ -154,9 +155,11 @@ export function registerRunsView(context: vscode.ExtensionContext, training: Tra
     }),
     guard('mlpLens.runs.open', async (node, nodes) => {
       const n = targets(node, nodes, view)[0];
-      if (!n || !n.dirs.length) return;
-      // an experiment with seeds and no sweep opens in the training panel's seed view
+      if (!n || (!n.dirs.length && n.kind !== 'experiment')) return;
+      // an experiment with seeds and no sweep opens in the training panel's seed view, one with
+      // a sweep in the Experiment panel
       if (n.kind === 'run' || n.kind === 'session' || (n.kind === 'experiment' && seedGroupsOf(n.dirs))) await training.openRunDirs(n.dirs);
+      else if (n.kind === 'experiment' && n.folder) training.experiments.openFolder(n.folder, n.label);
       else await compare([n]);
     }),
     guard('mlpLens.runs.compare', (node, nodes) => compare(targets(node, nodes, view))),

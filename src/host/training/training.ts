@@ -9,6 +9,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { resolveConfig, validateConfig } from '../../engine/config';
+import { hasSweep } from '../../engine/experiment';
+import { Experiments } from '../experiment';
 import type { HostToWorker, PanelSettings } from '../../shared/protocol';
 import { RunModel } from '../../runs/model';
 import type { PanelHost, RunPanel } from '../panel';
@@ -36,6 +38,7 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
   private readonly folders: RunFolders;
   private readonly worker: TrainingWorker;
   private readonly runs: RunCommands;
+  readonly experiments: Experiments;
   private readonly subs: vscode.Disposable[] = [];
   private runCounter = 0;
   private readonly runsChanged = new vscode.EventEmitter<void>();
@@ -52,6 +55,7 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
     const parts = { context, log, extensionUri: this.extensionUri, status: this.status, diagnostics: this.diagnostics, panels: this.panels, folders: this.folders };
     this.worker = new TrainingWorker(this, parts);
     this.runs = new RunCommands(this, parts);
+    this.experiments = new Experiments(log, this.extensionUri, (dir) => this.openRunDirs([dir]));
     const cmd = (id: string, fn: (...a: never[]) => unknown) => vscode.commands.registerCommand(id, (...a: never[]) => this.guard(id, () => fn(...a)));
     this.subs.push(
       this.diagnostics,
@@ -64,6 +68,7 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
       cmd('mlpLens.exportRun', (arg?: unknown, target?: unknown) => this.exportRun(typeof arg === 'string' ? arg : undefined, target instanceof vscode.Uri ? target : undefined)),
       cmd('mlpLens.showPanel', () => this.panels.showPanel()),
       this.panels,
+      this.experiments,
     );
     void this.setContext();
   }
@@ -120,6 +125,11 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
       return undefined;
     }
     const text = withProbeInterval(picked.text, this.log);
+    if (hasSweep(text, file)) {
+      // a sweep: every run of the grid in the background pool, shown in the Experiment panel
+      await this.experiments.train(file, text, this.folders.runFolderFor(picked.builtIn ? null : uri));
+      return undefined;
+    }
     const seeds = seedsExperiment(text, file);
     const cfgs = seeds ? seeds.runs.map((r) => r.config) : resolveConfig(text, file);
     if (this.live) {
@@ -137,6 +147,7 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
   }
 
   stop(): Promise<void> {
+    if (!this.live && this.experiments.live) return this.experiments.stop();
     return this.worker.stop();
   }
 

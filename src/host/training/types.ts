@@ -6,6 +6,7 @@ import type { Worker } from 'node:worker_threads';
 import type * as vscode from 'vscode';
 import type { RunModel } from '../../runs/model';
 import type { RunPanel } from '../panel';
+import type { Experiments } from '../experiment';
 import type { PanelExport } from '../panel-export';
 
 export interface LiveRun {
@@ -50,9 +51,14 @@ export interface TrainingApi {
   /** the longest the host spent handling one worker message (ms) */
   readonly timing: { maxHandlerMs: number };
   panelFor(runId: string): RunPanel | undefined;
+  /** sweeps: the experiment training in the background and the Experiment panels */
+  readonly experiments: Experiments;
   /** the panel's PNG, SVG and CSV exports (a test sets their target instead of a save dialog) */
   readonly panelExport: PanelExport;
-  /** Train a config (as the command does); resolves when training started, or undefined if refused. */
+  /**
+   * Train a config (as the command does); resolves when training started, or undefined if refused.
+   * A config with a sweep trains as an experiment (see experiments.live) and resolves undefined.
+   */
   train(uri?: vscode.Uri): Promise<RunModel | undefined>;
   stop(): Promise<void>;
   /** Pause, Step or Resume the live run (as the panel's buttons do) */

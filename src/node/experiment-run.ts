@@ -1,0 +1,106 @@
+/**
+ * Training an experiment's runs in a pool (pool.ts), for the CLI and the extension alike: each
+ * run's folder is claimed first (claimRun: a run completed earlier with the same config is kept,
+ * one another process holds is left to it), trained by the next free worker, and
+ * experiment.json is rewritten from the folder at most once a second and once at the end.
+ * pool.stop() ends the runs in flight "stopped" and hands out no more.
+ */
+import * as path from 'node:path';
+import type { ExperimentRun } from '../engine/experiment';
+import type { ResolvedConfig } from '../engine/types';
+import { claimRun, type ExperimentRecord, type ExperimentWriter } from '../runs/experiment-record';
+import type { OutLock } from '../runs/outdir';
+import type { RecordFormat } from '../runs/record';
+import type { Pool, PoolJob, PoolReply } from './pool';
+
+export interface ExperimentRunOptions {
+  pool: Pool;
+  writer: ExperimentWriter;
+  /** the runs to train (all of the grid, or a shard's) */
+  runs: ExperimentRun[];
+  /** each run's folder name, by run id */
+  folderOf: Map<number, string>;
+  configFile: string;
+  assetDir: string;
+  format: RecordFormat;
+  /** a run went to a worker (it starts when the worker's run before it ends) */
+  onStart?(run: ExperimentRun): void;
+  /** a run ended (reply.summary null: it could not start) */
+  onDone?(run: ExperimentRun, reply: PoolReply): void | Promise<void>;
+  /** experiment.json could not be written */
+  onWriteError?(e: Error): void;
+  /** close the pool once every run has ended (while experiment.json is written a last time) */
+  closeWhenDone?: boolean;
+}
+
+export interface ExperimentOutcome {
+  /** runs trained here (ended, however) */
+  finished: number;
+  /** completed earlier with the same config: kept */
+  skipped: number;
+  /** held by another live process */
+  busy: number;
+  /** a run failed, diverged or could not start */
+  bad: boolean;
+  record: ExperimentRecord;
+}
+
+export async function runExperiment(o: ExperimentRunOptions): Promise<ExperimentOutcome> {
+  const { pool, writer } = o;
+  const byId = new Map(o.runs.map((r) => [r.id, r]));
+  const locks = new Map<number, OutLock>();
+  let queue = 0, finished = 0, skipped = 0, busy = 0, bad = false;
+  let writing: Promise<unknown> = Promise.resolve();
+  /** the record the last write wrote (null: it failed) */
+  let written: ExperimentRecord | null = null;
+  let lastWrite = performance.now();
+  const update = (force = false) => {
+    if (!force && performance.now() - lastWrite < 1000) return writing;
+    lastWrite = performance.now();
+    writing = writing.then(async () => {
+      written = await writer.write();
+    }).catch((e: unknown) => {
+      written = null;
+      o.onWriteError?.(e as Error);
+    });
+    return writing;
+  };
+  // each call takes the next run synchronously (queue++) before it awaits, so two workers asking
+  // at once never claim the same run
+  const next = async (): Promise<PoolJob | null> => {
+    while (!pool.stopped && queue < o.runs.length) {
+      const run = o.runs[queue++]!;
+      const runDir = path.join(writer.dir, o.folderOf.get(run.id)!);
+      const claim = await claimRun(runDir, run.config);
+      if (claim.kind === 'done') skipped++;
+      else if (claim.kind === 'busy') busy++;
+      else {
+        locks.set(run.id, claim.lock);
+        o.onStart?.(run);
+        return { id: run.id, dir: runDir, config: run.config as ResolvedConfig, configFile: o.configFile, assetDir: o.assetDir, format: o.format };
+      }
+    }
+    return null;
+  };
+  try {
+    await pool.drain(next, async (job, reply) => {
+      locks.get(job.id)?.release();
+      locks.delete(job.id);
+      if (reply.skipped) return; // queued when the pool stopped: never started, still pending
+      finished++;
+      const s = reply.summary;
+      if (!s) writer.failures.set(job.id, reply.error ?? 'it could not start');
+      if (!s || s.status === 'failed' || s.status === 'diverged') bad = true;
+      await o.onDone?.(byId.get(job.id)!, reply);
+      // experiment.json is rewritten in the background: no worker waits for it
+      void update();
+    });
+  } finally {
+    for (const l of locks.values()) l.release();
+  }
+  // the workers are done: they end while experiment.json is written a last time
+  const closing = o.closeWhenDone ? pool.close() : Promise.resolve();
+  await update(true);
+  await closing;
+  return { finished, skipped, busy, bad, record: written ?? await writer.record() };
+}
