@@ -23,10 +23,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { StepRecord } from '../src/engine/trainer';
 import { loadRunModel } from '../src/runs/loader';
-import { crc32, encodeStep, headerBytes, writerLayout } from '../src/runs/steps-format';
-import type { ResolvedConfig } from '../src/engine/types';
+import { writeSyntheticRun } from './synthetic-run';
 
 const ROOT = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -109,44 +107,10 @@ function lectureBytes(): void {
 
 /** A synthetic lecture run of `n` steps (one real record's numbers, steps and epochs counted up). */
 async function openMillion(n: number): Promise<void> {
-  const file = path.join(ROOT, 'examples', 'lecture.mlp.json');
   const src = path.join(tmp, 'lecture-binary');
   const dir = fs.readdirSync(src).map((d) => path.join(src, d))[0]!;
-  const cfg = { ...(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as ResolvedConfig) };
   const big = path.join(tmp, 'million');
-  fs.mkdirSync(big, { recursive: true });
-  const spe = 45;
-  cfg.epochs = Math.ceil(n / spe);
-  fs.writeFileSync(path.join(big, 'config.json'), JSON.stringify(cfg));
-  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
-  fs.writeFileSync(path.join(big, 'summary.json'), JSON.stringify({ ...summary, epochs: cfg.epochs, epochsPlanned: cfg.epochs, steps: n, stepsPlanned: n }));
-  const L = writerLayout(cfg, 10, 32);
-  const fb = L.frameBytes;
-  // one record from the real run, to fill frames with
-  const { readRunRecords } = await import('../src/runs/read');
-  let first: StepRecord | null = null;
-  await readRunRecords(dir, () => 'unused', (s) => { first ??= s[10] ?? s[0] ?? null; });
-  const rec = first!;
-  const fd = fs.openSync(path.join(big, 'metrics.bin'), 'w');
-  fs.writeSync(fd, headerBytes(L));
-  const per = 4096;
-  const buf = Buffer.alloc(per * fb);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  encodeStep(rec, 32, L, view, buf, 0);
-  for (let i = 1; i < per; i++) buf.copy(buf, i * fb, 0, fb);
-  for (let s = 0; s < n; s += per) {
-    const m = Math.min(per, n - s);
-    for (let i = 0; i < m; i++) {
-      const o = i * fb;
-      view.setUint32(o, s + i + 1, true);
-      view.setUint32(o + 4, Math.floor((s + i) / spe), true);
-      view.setUint32(o + L.crcAt, crc32(buf, o, o + L.crcAt), true);
-    }
-    fs.writeSync(fd, buf, 0, m * fb);
-  }
-  fs.closeSync(fd);
-  fs.writeFileSync(path.join(big, 'epochs.jsonl'), '');
-  void file;
+  await writeSyntheticRun(dir, big, n);
   const size = fs.statSync(path.join(big, 'metrics.bin')).size;
   global.gc?.();
   const rss0 = process.memoryUsage().rss;

@@ -23,10 +23,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadRunModel } from '../src/runs/loader';
 import type { PanelSettings } from '../src/shared/protocol';
-import { readRunRecords } from '../src/runs/read';
-import { encodeStep, headerBytes, crc32, writerLayout } from '../src/runs/steps-format';
-import type { StepRecord } from '../src/engine/trainer';
-import type { ResolvedConfig } from '../src/engine/types';
+import { writeSyntheticRun } from './synthetic-run';
 import { closeBrowser, openWebview, type WebviewPage } from '../test/webview/harness';
 import { LECTURE, panelStream, recordWorker } from '../test/webview/panel-stream';
 
@@ -119,37 +116,8 @@ async function millionRun(tmp: string, n: number): Promise<string> {
   const done = rec.msgs.find((m) => m.type === 'variantDone') as { runDir: string } | undefined;
   if (!done) throw new Error('the lecture run did not finish');
   const dir = done.runDir;
-  const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as ResolvedConfig;
   const big = path.join(tmp, 'million');
-  fs.mkdirSync(big, { recursive: true });
-  const spe = 45;
-  cfg.epochs = Math.ceil(n / spe);
-  fs.writeFileSync(path.join(big, 'config.json'), JSON.stringify(cfg));
-  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
-  fs.writeFileSync(path.join(big, 'summary.json'), JSON.stringify({ ...summary, epochs: cfg.epochs, epochsPlanned: cfg.epochs, steps: n, stepsPlanned: n }));
-  const L = writerLayout(cfg, 10, 32);
-  const fb = L.frameBytes;
-  let first: StepRecord | null = null;
-  await readRunRecords(dir, () => 'unused', (s) => { first ??= s[10] ?? s[0] ?? null; });
-  const fd = fs.openSync(path.join(big, 'metrics.bin'), 'w');
-  fs.writeSync(fd, headerBytes(L));
-  const per = 4096;
-  const buf = Buffer.alloc(per * fb);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  encodeStep(first!, 32, L, view, buf, 0);
-  for (let i = 1; i < per; i++) buf.copy(buf, i * fb, 0, fb);
-  for (let s = 0; s < n; s += per) {
-    const m = Math.min(per, n - s);
-    for (let i = 0; i < m; i++) {
-      const o = i * fb;
-      view.setUint32(o, s + i + 1, true);
-      view.setUint32(o + 4, Math.floor((s + i) / spe), true);
-      view.setUint32(o + L.crcAt, crc32(buf, o, o + L.crcAt), true);
-    }
-    fs.writeSync(fd, buf, 0, m * fb);
-  }
-  fs.closeSync(fd);
-  fs.writeFileSync(path.join(big, 'epochs.jsonl'), '');
+  await writeSyntheticRun(dir, big, n);
   return big;
 }
 

@@ -9,7 +9,9 @@
  * first run's start), each run's time outside its own seconds, and wind-down (the last run's
  * end to the exit).
  *
- *   npm run bench:pool [-- --reps N] [--config FILE]
+ *   npm run bench:pool [-- --reps N] [--config FILE] [--epochs N]
+ *
+ * --epochs N trains every run for N epochs instead of the config's (longer runs: start-up weighs less).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,6 +28,8 @@ const opt = (name: string, dflt: string) => {
 };
 const reps = Number(opt('reps', '3'));
 const config = path.resolve(opt('config', path.join(root, 'examples', 'depth.mlp.json')));
+const epochs = opt('epochs', '');
+if (epochs && !(Number.isInteger(Number(epochs)) && Number(epochs) > 0)) throw new Error(`--epochs: a positive integer, not "${epochs}"`);
 const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 const cli = path.join(root, 'dist', 'cli.js');
 
@@ -46,7 +50,7 @@ function round(jobs: number): Round {
   try {
     const t0 = performance.now();
     const wall0 = Date.now();
-    const r = spawnSync(process.execPath, [cli, 'train', config, '--out', out, '--jobs', String(jobs), '--json'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [cli, 'train', config, '--out', out, '--jobs', String(jobs), '--json', ...(epochs ? ['--epochs', epochs] : [])], { encoding: 'utf8' });
     const wall = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`mlp-lens exited ${r.status}: ${r.stderr}`);
     const rec = JSON.parse(readFileSync(path.join(out, 'experiment.json'), 'utf8')) as ExperimentRecord;
@@ -66,7 +70,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 console.log(`bench:pool  ${new Date().toISOString()}`);
 console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${os.platform()} ${os.release()}, Node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log(`command: node dist/cli.js train ${path.relative(root, config)} --out <fresh> --jobs N --json  (${reps} rounds, alternating)`);
+console.log(`command: node dist/cli.js train ${path.relative(root, config)} --out <fresh> --jobs N --json${epochs ? ` --epochs ${epochs}` : ''}  (${reps} rounds, alternating)`);
 const settings = [...new Set([1, cores])];
 const results = new Map<number, Round[]>(settings.map((j) => [j, []]));
 round(cores); // warm-up: file cache, JIT of nothing persistent, but the data file read once

@@ -15,7 +15,7 @@ import type { StepRecord } from '../../src/engine/trainer';
 import { reportHtml } from '../../src/node/html-report';
 import { readCheckedRecords } from '../../src/runs/read';
 import type { HostToPanel } from '../../src/shared/protocol';
-import { browser, closeBrowser, diffCount, openWebview, ROOT, SCREEN_DIR } from './harness';
+import { closeBrowser, diffCount, openReport, openWebview, ROOT, SCREEN_DIR } from './harness';
 import { panelStream, recordWorker, type Snapshot } from './panel-stream';
 
 const CONFIG = JSON.stringify({
@@ -102,13 +102,7 @@ test('the histogram cells and percentile bands match the run\'s records', async 
 test('the HTML report draws the distributions', async () => {
   const file = path.join(ROOT, 'dist/test/report-distributions.html');
   fs.writeFileSync(file, reportHtml(stream.final, path.join(ROOT, 'dist/webview')));
-  const b = await browser();
-  const ctx = await b.newContext({ viewport: { width: 1200, height: 900 }, colorScheme: 'dark' });
-  const page = await ctx.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.route((u) => !u.href.startsWith('file:'), (r) => r.abort());
-  await page.goto(`file://${file}`);
+  const { page, ctx, errors } = await openReport(file);
   await page.waitForFunction(() => document.querySelectorAll('canvas.dist').length === 4 && document.querySelectorAll('canvas.dist-bands[aria-label]').length === 4);
   assert.deepEqual(errors, []);
   await ctx.close();

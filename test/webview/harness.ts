@@ -39,6 +39,21 @@ export function browser(): Promise<Browser> {
   browserP ??= launchChromium();
   return browserP;
 }
+/**
+ * An HTML report file (file://) in its own browser context, with every outside request refused;
+ * `errors` collects page errors and console errors. Close with `ctx.close()`.
+ */
+export async function openReport(file: string, o: { width?: number; height?: number; colorScheme?: 'dark' | 'light' } = {}): Promise<{ page: Page; ctx: BrowserContext; errors: string[] }> {
+  const b = await browser();
+  const ctx = await b.newContext({ viewport: { width: o.width ?? 1200, height: o.height ?? 900 }, colorScheme: o.colorScheme ?? 'dark' });
+  const page = await ctx.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.route((u) => !u.href.startsWith('file:'), (r) => r.abort());
+  await page.goto(`file://${file}`);
+  return { page, ctx, errors };
+}
 export async function closeBrowser(): Promise<void> {
   if (browserP) await (await browserP).close();
   browserP = null;

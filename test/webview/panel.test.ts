@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import type { HostToPanel, WorkerToHost } from '../../src/shared/protocol';
 import { reportHtml } from '../../src/node/html-report';
 import { ColumnStore } from '../../src/shared/columns';
-import { browser, closeBrowser, diffCount, meanColor, openWebview, ROOT, SCREEN_DIR, type PixelImage, type WebviewPage } from './harness';
+import { closeBrowser, diffCount, meanColor, openReport, openWebview, ROOT, SCREEN_DIR, type PixelImage, type WebviewPage } from './harness';
 import { DIVERGING, LECTURE, panelStream, recordWorker, type Snapshot } from './panel-stream';
 
 let lecture: { messages: HostToPanel[]; final: Snapshot };
@@ -332,14 +332,7 @@ test('the HTML report is the same panel: embedded run, no host, same pixels', as
   await frame(wv);
   const panelPixels = await wv.readCanvas(gradCanvas(0));
   await wv.close();
-  const b = await browser();
-  const ctx = await b.newContext({ viewport: { width: 1200, height: 900 }, colorScheme: 'dark' });
-  const page = await ctx.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.route((u) => !u.href.startsWith('file:'), (r) => r.abort());
-  await page.goto(`file://${file}`);
+  const { page, ctx, errors } = await openReport(file);
   await page.waitForFunction(() => Number((document.getElementById('app') as HTMLElement).dataset.columns) === 675);
   const hidden = await page.evaluate(() => ['#stop', '#export', '#open-config'].map((s) => (document.querySelector(s) as HTMLElement).hidden));
   assert.deepEqual(hidden, [true, true, true], 'no host: no Stop, Export or Open config');

@@ -21,7 +21,7 @@ import type { EpochRecord } from '../../src/engine/trainer';
 import type { ErrorStrip, HostToPanel, WeightFrame } from '../../src/shared/protocol';
 import { reportHtml } from '../../src/node/html-report';
 import { findAssetDir, nodeDataIO } from '../../src/node/io';
-import { browser, closeBrowser, diffCount, openWebview, pixelAt, ROOT, SCREEN_DIR, type WebviewPage } from './harness';
+import { closeBrowser, diffCount, openReport, openWebview, pixelAt, ROOT, SCREEN_DIR, type WebviewPage } from './harness';
 import { panelStream, recordWorker, type Snapshot } from './panel-stream';
 import { THEMES } from './themes';
 
@@ -203,14 +203,7 @@ test('the weight pictures\' pixels are the frame\'s weights on the diverging sca
 test('the HTML report draws the errors and the weight pictures', async () => {
   const file = path.join(ROOT, 'dist/test/report-digits.html');
   fs.writeFileSync(file, reportHtml(stream.final, path.join(ROOT, 'dist/webview')));
-  const b = await browser();
-  const ctx = await b.newContext({ viewport: { width: 1200, height: 900 }, colorScheme: 'light' });
-  const page = await ctx.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.route((u) => !u.href.startsWith('file:'), (r) => r.abort());
-  await page.goto(`file://${file}`);
+  const { page, ctx, errors } = await openReport(file, { colorScheme: 'light' });
   await page.waitForFunction(() => document.querySelectorAll('canvas.confusion').length === 2 && document.querySelectorAll('.weights-block[data-step]').length === 2);
   assert.deepEqual(errors, []);
   await page.screenshot({ path: path.join(SCREEN_DIR, 'report-digits-light.png'), fullPage: true });
@@ -226,13 +219,7 @@ test('the CLI\'s report of an MNIST run: 28×28 weight pictures of every unit, m
     optimizer: 'adam', lr: 0.001, batchSize: 64, epochs: 3, seed: 0, probes: { every: 10 },
   }));
   execFileSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'train', cfg, '--out', path.join(dir, 'runs'), '--report', report], { stdio: 'pipe' });
-  const b = await browser();
-  const ctx = await b.newContext({ viewport: { width: 900, height: 900 }, colorScheme: 'dark' });
-  const page = await ctx.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.route((u) => !u.href.startsWith('file:'), (r) => r.abort());
-  await page.goto(`file://${report}`);
+  const { page, ctx, errors } = await openReport(report, { width: 900 });
   await page.waitForFunction(() => !!document.querySelector('.weights-block[data-step]') && !!document.querySelector('canvas.error-strip:not([hidden])'));
   const weights = page.locator('.weights-block');
   assert.match(await weights.locator('.region-caption').textContent() ?? '', /^units 0–63 of 80 at step \d+, 28×28 each/);

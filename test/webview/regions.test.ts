@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { HostToPanel, RegionFrame } from '../../src/shared/protocol';
 import { reportHtml } from '../../src/node/html-report';
-import { browser, closeBrowser, diffCount, openWebview, ROOT, SCREEN_DIR, type WebviewPage } from './harness';
+import { closeBrowser, diffCount, openReport, openWebview, ROOT, SCREEN_DIR, type WebviewPage } from './harness';
 import { panelStream, recordWorker, type Snapshot } from './panel-stream';
 
 const SPIRAL = fs.readFileSync(path.join(ROOT, 'examples/spiral.mlp.json'), 'utf8').replace(/"epochs": \d+/, '"epochs": 40');
@@ -125,14 +125,7 @@ test('a chosen unit layer is asked of the worker; the report carries every layer
   const final = { ...stream.final, regions: stream.final.regions!.map((fs0) => fs0.length ? [fs0[0]!, { ...fs0[0]!, layer: 1 }] : fs0) };
   const file = path.join(ROOT, 'dist/test/report-spiral.html');
   fs.writeFileSync(file, reportHtml(final, path.join(ROOT, 'dist/webview')));
-  const b = await browser();
-  const ctx = await b.newContext({ viewport: { width: 1200, height: 900 }, colorScheme: 'dark' });
-  const page = await ctx.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.route((u) => !u.href.startsWith('file:'), (r) => r.abort());
-  await page.goto(`file://${file}`);
+  const { page, ctx, errors } = await openReport(file);
   await page.waitForFunction(() => document.querySelectorAll('canvas.region-plane').length === 2 && !!document.querySelector('.regions[data-step]'));
   assert.deepEqual(errors, []);
   await page.screenshot({ path: path.join(SCREEN_DIR, 'report-spiral-dark.png'), fullPage: true });
