@@ -392,7 +392,7 @@ async function main(): Promise<void> {
       if (torch.length) torchTable.push(...torchRatios(w.name, rows));
       const allocOn = await bytesPerStep(on, 1), allocOff = await bytesPerStep(off, 1);
       console.log(`  JS heap taken per step in Trainer.runSteps (V8's sampling heap profiler, garbage included; the epoch records too): probes on ${allocOn.toFixed(1)} bytes, off ${allocOff.toFixed(1)}`);
-      const every = percentileEvery(on.trainer.net.layers), pp = percentileShare(on) / every;
+      const every = percentileEvery(on.trainer.net.layers, w.batch), pp = percentileShare(on) / every;
       console.log(`  weight and gradient percentiles (part of "probes on", measured every ${every === 1 ? '' : `${every}th `}probe step): ${pct(pp)} of a probed step (median of 15 rounds timed in turn with training steps)`);
       const mix = on.trainer.net.productCounts;
       if (mix) console.log(`  products: ${(100 * mix.spmm / (mix.spmm + mix.gemm)).toFixed(0)}% on spmm (ReLU's zeros skipped), the rest on the dense GEMM`);

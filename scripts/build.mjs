@@ -1,7 +1,8 @@
 // Builds one bundle per target into dist/ with esbuild. Type-checking is separate (npm run typecheck).
 //   src/extension.ts -> dist/extension.js, src/cli/main.ts -> dist/cli.js,
 //   src/node/worker.ts -> dist/worker.js, src/node/inspect-worker.ts -> dist/inspect-worker.js,
-//   scripts/bench.ts, bench-cli.ts, bench-inspect.ts, bench-pool.ts, bench-regions.ts -> dist/bench*.js,
+//   scripts/bench.ts, bench-cli.ts, bench-inspect.ts, bench-pool.ts, bench-regions.ts,
+//   bench-percentiles.ts -> dist/bench*.js,
 //   scripts/bench-panel.ts -> dist/test/bench/panel.js
 //   webview/<name>/main.ts -> dist/webview/<name>.js (browser, IIFE)
 //   test/<suite>/*.test.ts -> dist/test/<suite>/*.test.js (node test runner suites)
@@ -50,6 +51,7 @@ for (const [entry, outfile, extra] of [
   ['scripts/bench-inspect.ts', 'dist/bench-inspect.js', {}],
   ['scripts/bench-pool.ts', 'dist/bench-pool.js', {}],
   ['scripts/bench-regions.ts', 'dist/bench-regions.js', {}],
+  ['scripts/bench-percentiles.ts', 'dist/bench-percentiles.js', {}],
   // beside the webview tests: the harness finds the repository from its own folder
   ['scripts/bench-panel.ts', 'dist/test/bench/panel.js', { external: ['vscode', 'playwright-core'] }],
   // mocha and playwright-core load their own files at run time: keep them external for tests

@@ -46,17 +46,33 @@ export const PARAM_PERCENTILES: readonly number[] = [0, 16, 50, 84, 100];
 /** Entries of W_k (and dW_k) the percentiles are taken over: all of a smaller layer, else this many at evenly strided positions. */
 export const PARAM_SAMPLE = 128;
 /**
- * The percentiles are measured at every k-th probe step, k = ⌈PARAM_PERCENTILE_WEIGHTS / the
- * network's weights⌉ (1 from 4,096 weights on): sorting a tiny network's weights costs as much as
- * its step. The records between repeat the last measurement.
+ * The percentiles are measured at every k-th probe step, k from percentileEvery (the first probe
+ * step included); the records between repeat the last measurement. Sorting 128 entries takes about
+ * as long as a whole step of a lecture-sized network (64 units, batch 32): measured at every probe
+ * step they cost 14-24% of the step on the digits networks of examples/depth.mlp.json and 68% on
+ * W1, against 1.4% on W2 (scratch calibration, 2026-12-07: time of parameterPercentiles against a
+ * probed step, see docs/panel.md).
  */
-export const PARAM_PERCENTILE_WEIGHTS = 4096;
+/** Probe steps between two measurements, at most (a tiny network: about 1% of its probed steps' time). */
+export const PARAM_PERCENTILE_MAX_EVERY = 50;
+/**
+ * k = ⌈PARAM_PERCENTILE_COST · sort work / (batch · weights)⌉: a measurement sorts two arrays of
+ * m = min(128, n) entries a layer (sort work: Σ 2·m·⌈log2 m⌉, about 4 ns a unit), and a probed
+ * step takes at least about 0.15 ns per weight and sample; 1300 ≈ 4 / (0.02 · 0.15) keeps the
+ * percentiles near 2% of a probed step or under. Integers only: every engine picks the same k.
+ */
+export const PARAM_PERCENTILE_COST = 1300;
 
-/** Probe steps per measurement of the parameter percentiles for a network of these layers. */
-export function percentileEvery(layers: readonly { W: { length: number } }[]): number {
-  let n = 0;
-  for (const l of layers) n += l.W.length;
-  return Math.max(1, Math.ceil(PARAM_PERCENTILE_WEIGHTS / Math.max(1, n)));
+/** Probe steps per measurement of the parameter percentiles for a network of these layers and batch size. */
+export function percentileEvery(layers: readonly { W: { length: number } }[], batchSize: number): number {
+  let weights = 0, sortWork = 0;
+  for (const l of layers) {
+    const n = l.W.length, m = Math.min(PARAM_SAMPLE, n);
+    weights += n;
+    if (m > 1) sortWork += 2 * m * (32 - Math.clz32(m - 1));
+  }
+  const k = Math.ceil((PARAM_PERCENTILE_COST * sortWork) / Math.max(1, weights * Math.max(1, batchSize)));
+  return Math.min(PARAM_PERCENTILE_MAX_EVERY, Math.max(1, k));
 }
 
 /**

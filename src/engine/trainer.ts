@@ -215,7 +215,7 @@ export class Trainer {
     const classes = cfg.output === 'sigmoid' ? 2 : data.classes;
     this.errors = data.testY.length > 0 && ErrorCounter.recorded(classes) ? new ErrorCounter(classes) : null;
     this.pred = new Int32Array(this.errors ? B : 0);
-    this.percentilesEvery = percentileEvery(this.net.layers);
+    this.percentilesEvery = percentileEvery(this.net.layers, cfg.batchSize);
   }
 
   get batchSize(): number {

@@ -4,6 +4,10 @@
  * one another process holds is left to it), trained by the next free worker, and
  * experiment.json is rewritten from the folder at most once a second and once at the end.
  * pool.stop() ends the runs in flight "stopped" and hands out no more.
+ *
+ * Runs are handed out longest first (runCost): with the grid's order the deepest networks came
+ * last, and one worker ended while the other still trained one of them. Each run's records do not
+ * depend on when or where it trains.
  */
 import * as path from 'node:path';
 import type { ExperimentRun } from '../engine/experiment';
@@ -45,8 +49,27 @@ export interface ExperimentOutcome {
   record: ExperimentRecord;
 }
 
+/**
+ * A run's work, in arbitrary units, to order the queue: epochs times the multiply-adds of one
+ * sample through the hidden layers. The input and output sizes come from the dataset, which is not
+ * loaded here; 64 stands in for both (a grid's runs share them unless the dataset is swept).
+ */
+export function runCost(c: ResolvedConfig): number {
+  let prev = 64, madds = 0;
+  for (const h of c.layers) { madds += prev * h; prev = h; }
+  madds += prev * 64;
+  return c.epochs * madds;
+}
+
+/** The runs' order in the queue: the costliest first, ties in the grid's order. */
+export function queueOrder(runs: readonly ExperimentRun[]): ExperimentRun[] {
+  const cost = runs.map((r) => runCost(r.config));
+  return runs.map((r, i) => ({ r, i })).sort((a, b) => cost[b.i]! - cost[a.i]! || a.i - b.i).map((x) => x.r);
+}
+
 export async function runExperiment(o: ExperimentRunOptions): Promise<ExperimentOutcome> {
   const { pool, writer } = o;
+  const order = queueOrder(o.runs);
   const byId = new Map(o.runs.map((r) => [r.id, r]));
   const locks = new Map<number, OutLock>();
   let queue = 0, finished = 0, skipped = 0, busy = 0, bad = false;
@@ -68,8 +91,8 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
   // each call takes the next run synchronously (queue++) before it awaits, so two workers asking
   // at once never claim the same run
   const next = async (): Promise<PoolJob | null> => {
-    while (!pool.stopped && queue < o.runs.length) {
-      const run = o.runs[queue++]!;
+    while (!pool.stopped && queue < order.length) {
+      const run = order[queue++]!;
       const runDir = path.join(writer.dir, o.folderOf.get(run.id)!);
       const claim = await claimRun(runDir, run.config);
       if (claim.kind === 'done') skipped++;

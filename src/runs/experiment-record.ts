@@ -157,12 +157,13 @@ const STOP = Symbol('first step read');
 export async function firstStep(dir: string): Promise<StepRecord | null> {
   let first: StepRecord | null = null;
   try {
+    // small reads: only the first frames are decoded (1 MiB chunks decoded a short run whole)
     await readCheckedRecords(dir, (steps) => {
       if (steps.length) {
         first = steps[0]!;
         throw STOP;
       }
-    });
+    }, { chunk: 4096 });
   } catch (e) {
     if (e !== STOP) return null;
   }

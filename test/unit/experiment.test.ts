@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { resolveConfig, validateConfig } from '../../src/engine/config';
 import { parseShard, resolveExperiment, shardRuns, withExperimentOverrides } from '../../src/engine/experiment';
 import { InputError } from '../../src/engine/types';
+import { queueOrder, runCost } from '../../src/node/experiment-run';
 
 const file = 'exp.mlp.json';
 const base = { dataset: { type: 'digits' }, layers: [64], epochs: 1 };
@@ -139,5 +140,21 @@ describe('experiment expansion', () => {
       assert.equal(seen.size, runs.length, `n=${n}`);
       assert.ok([...seen.values()].every((c) => c === 1), `n=${n}: every run once`);
     }
+  });
+});
+
+describe('experiment runs: the queue', () => {
+  test('longest first (epochs times the multiply-adds), ties in the grid order, every run once', () => {
+    const exp = resolveExperiment(text({ sweep: { layers: [[64], [64, 64, 64], [64, 64, 64, 64, 64]], epochs: [1, 2] }, seeds: 2 }), file);
+    const order = queueOrder(exp.runs);
+    assert.equal(order.length, 12);
+    assert.deepEqual([...order.map((r) => r.id)].sort((a, b) => a - b), exp.runs.map((r) => r.id));
+    const key = (r: (typeof order)[number]) => `${r.config.layers.length}x${r.config.epochs}`;
+    assert.deepEqual(order.map(key), ['5x2', '5x2', '3x2', '3x2', '5x1', '5x1', '1x2', '1x2', '3x1', '3x1', '1x1', '1x1']);
+    // 1x2 and 3x1 cost the same (2 x 2 and 1 x 4 products of 64 x 64): the grid's order, then;
+    // seed 0 before seed 1
+    assert.deepEqual(order.slice(0, 2).map((r) => r.seed), [0, 1]);
+    assert.ok(order[0]!.id < order[1]!.id);
+    assert.ok(runCost(order[0]!.config) > runCost(order[11]!.config));
   });
 });

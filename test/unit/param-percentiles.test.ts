@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { percentileOfSorted } from '../../src/engine/percentiles';
-import { PARAM_PERCENTILES, PARAM_SAMPLE, percentileEvery, shellSort } from '../../src/engine/probes';
+import { PARAM_PERCENTILE_MAX_EVERY, PARAM_PERCENTILES, PARAM_SAMPLE, percentileEvery, shellSort } from '../../src/engine/probes';
 import { Rng } from '../../src/engine/rng';
 import { Trainer, type StepRecord } from '../../src/engine/trainer';
 import { readCheckedRecords } from '../../src/runs/read';
@@ -52,11 +52,27 @@ test('a large layer: the percentiles of its strided sample, close to the whole l
   trainer.dispose();
 });
 
-test('a tiny network measures them every k-th probe step (k from its size); the records between repeat them', () => {
+test('k: the sort work against the step\'s, at most 50; W2 every probe step', () => {
+  const net = (...sizes: number[]) => sizes.slice(1).map((n, i) => ({ W: { length: n * sizes[i]! } }));
+  // W2 (784-256-256-256-10, batch 64): 4 layers of 128 sampled entries, 2 arrays each, 7 = ⌈log2 128⌉
+  assert.equal(percentileEvery(net(784, 256, 256, 256, 10), 64), 1);
+  // the MNIST lecture (784-64-64-64-10, batch 32): ⌈1300 · 7168 / (32 · 59008)⌉ = ⌈4.93⌉
+  assert.equal(percentileEvery(net(784, 64, 64, 64, 10), 32), 5);
+  // digits, one hidden layer of 64 (batch 32): ⌈1300 · 3584 / (32 · 4736)⌉ = ⌈30.7⌉
+  assert.equal(percentileEvery(net(64, 64, 10), 32), 31);
+  // a tiny network: capped
+  assert.equal(percentileEvery(net(2, 8, 8, 8, 2), 16), PARAM_PERCENTILE_MAX_EVERY);
+  assert.equal(PARAM_PERCENTILE_MAX_EVERY, 50);
+  // a layer of 3 weights: m = 3, ⌈log2 3⌉ = 2; a layer of one weight sorts nothing
+  assert.equal(percentileEvery([{ W: { length: 3 } }, { W: { length: 1 } }], 1000), Math.ceil((1300 * 2 * 3 * 2) / (4 * 1000)));
+  // a larger batch thins nothing below 1
+  assert.equal(percentileEvery(net(784, 1024, 1024, 1024, 10), 128), 1);
+});
+
+test('a small network measures them every k-th probe step; the records between repeat them', () => {
   const trainer = new Trainer(makeConfig({ layers: [8, 6], batchSize: 16, epochs: 20 }), randomDataset(64, 5, 3, 4));
-  const k = percentileEvery(trainer.net.layers);
-  assert.equal(k, Math.ceil(4096 / (40 + 48 + 18)));
-  assert.equal(percentileEvery([{ W: { length: 5000 } }]), 1, 'from 4,096 weights on: every probe step');
+  const k = percentileEvery(trainer.net.layers, 16);
+  assert.equal(k, 50);
   const recs: StepRecord[] = [];
   trainer.runSteps(k + 1, { step: (r) => recs.push(r) });
   assert.equal(recs.length, k + 1);
