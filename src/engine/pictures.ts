@@ -57,21 +57,31 @@ export interface WeightPictures {
  * (made when absent or too small; reuse one to allocate nothing).
  */
 export function weightPictures(net: Network, first: number, count: number, into?: WeightPictures): WeightPictures {
-  const layer = net.layers[0]!, F = layer.inSize, U = layer.outSize, W = layer.W;
-  const f = Math.max(0, Math.min(first, U - 1)), n = Math.max(0, Math.min(count, U - f));
+  const layer = net.layers[0]!;
+  return weightRowsPictures(layer.W, layer.inSize, layer.outSize, first, count, into);
+}
+
+/**
+ * weightPictures of a first layer given as `rows`: W's rows [from, from + rows.length / inputs)
+ * of a layer of `units` units (all of W: from 0; a page read from disk: from its first unit).
+ * Units [first, first + count) are encoded, clamped to the layer and to the rows given.
+ */
+export function weightRowsPictures(rows: ArrayLike<number>, inputs: number, units: number, first: number, count: number, into?: WeightPictures, from = 0): WeightPictures {
+  const F = inputs, U = Math.min(units, from + Math.floor(rows.length / F));
+  const f = Math.max(from, Math.min(first, U - 1)), n = Math.max(0, Math.min(count, U - f));
   const out = into && into.pixels.length >= n * F && into.scales.length >= n && into.inputs === F
     ? into
     : { first: f, count: n, inputs: F, pixels: new Uint8Array(n * F), scales: new Float64Array(n) };
   out.first = f;
   out.count = n;
   for (let u = 0; u < n; u++) {
-    const off = (f + u) * F;
+    const off = (f - from + u) * F;
     let s = 0;
-    for (let i = 0; i < F; i++) s = Math.max(s, Math.abs(W[off + i]!));
+    for (let i = 0; i < F; i++) s = Math.max(s, Math.abs(rows[off + i]!));
     if (!(s > 0) || !Number.isFinite(s)) s = 1;
     out.scales[u] = s;
     const k = 127 / s;
-    for (let i = 0; i < F; i++) out.pixels[u * F + i] = encodeWeight(W[off + i]!, k);
+    for (let i = 0; i < F; i++) out.pixels[u * F + i] = encodeWeight(rows[off + i]!, k);
   }
   return out;
 }

@@ -10,6 +10,7 @@ import type { EpochRecord, Trainer } from '../engine/trainer';
 import type { Dataset } from '../engine/types';
 import { toBase64 } from '../shared/columns';
 import type { ErrorStrip, VariantPictures, WeightFrame } from '../shared/protocol';
+import { weightFrame } from '../shared/weight-frame';
 
 export const PICTURE_INTERVAL_MS = 300;
 /** encoding time × this = the least time to the next weight frame */
@@ -50,10 +51,7 @@ export class PictureSampler {
   weightFrame(count = WEIGHT_PAGE, first = this.first): WeightFrame {
     const t = this.trainer, net = t.net;
     const p = (this.buf = weightPictures(net, first, count, this.buf));
-    return {
-      step: t.step, epoch: t.epoch, shape: this.shape, first: p.first, count: p.count, layerUnits: net.sizes[1]!,
-      scales: Array.from(p.scales.subarray(0, p.count)), pixels: toBase64(p.pixels.subarray(0, p.count * p.inputs)),
-    };
+    return weightFrame(p, this.shape, net.sizes[1]!, t.step, t.epoch);
   }
 
   /** An epoch ended: its strip goes out with the next due() frame. */

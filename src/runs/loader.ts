@@ -3,9 +3,13 @@
  * reopened run looks the same as it did live; and grouping of folders into runs for Open Run.
  */
 import * as path from 'node:path';
+import { BUILTIN_IMAGES } from '../engine/datasets/builtin';
+import { WEIGHT_PAGE, weightRowsPictures } from '../engine/pictures';
 import type { ResolvedConfig } from '../engine/types';
+import { weightFrame } from '../shared/weight-frame';
+import { readFirstLayerRows } from './model-file';
 import { readRunHead, readRunRecords, realRoot, type MetricsRead } from './read';
-import { RunModel } from './model';
+import { RunModel, type WeightsOnDisk } from './model';
 import { runKeyOf } from './names';
 import { scanOne, scanRunFolder, type ScannedRun } from './scan';
 import { SUMMARY_FILE, type RunSummary } from './summary';
@@ -58,6 +62,8 @@ export async function loadRunModel(dirs: string[], capacity: number, id: string,
     }
   }
   const first = runs[0]!;
+  /** what the panel's message line says of what could not be read */
+  const notes: string[] = [];
   const model = new RunModel(id, first.summary.name, first.summary.configFile, runs.map((r) => r.config), capacity, first.summary.startedAt);
   model.dataset = null;
   for (const r of runs) {
@@ -78,11 +84,40 @@ export async function loadRunModel(dirs: string[], capacity: number, id: string,
     model.variantDone(variant, r.dir, summary);
     const v = model.variant(variant)!;
     v.meta.totalSteps = summary.stepsPlanned;
+    // image data: the first page of the first layer's weights, from model.bin (the rest on request)
+    const image = BUILTIN_IMAGES[r.config.dataset.type];
+    if (image && r.config.output === 'softmax') {
+      const [h, w] = image.shape;
+      v.weightsOnDisk = { dir: r.dir, root: r.root, inputs: h * w, units: r.config.layers[0]!, parameters: summary.parameters, shape: image.shape, step: summary.steps, epoch: summary.epochs };
+      try {
+        if (!await weightPageFromDisk(model, variant, 0)) delete v.weightsOnDisk;
+      } catch (e) {
+        delete v.weightsOnDisk;
+        notes.push(`no weight pictures: ${(e as Error).message}`);
+      }
+    }
   }
   const bad = runs.filter((r) => r.metrics?.badCount);
   const statuses = model.variants.map((v) => v.meta.status);
-  model.finish(RunModel.overall(statuses), bad.length ? `unreadable metrics ${bad.every((r) => r.metrics?.format === 'binary') ? 'records' : 'lines'} skipped in ${bad.map((r) => badLinesNote(r.dir, r.metrics!)).join('; ')}` : null);
+  if (bad.length) notes.unshift(`unreadable metrics ${bad.every((r) => r.metrics?.format === 'binary') ? 'records' : 'lines'} skipped in ${bad.map((r) => badLinesNote(r.dir, r.metrics!)).join('; ')}`);
+  model.finish(RunModel.overall(statuses), notes.length ? notes.join('; ') : null);
   return model;
+}
+
+/**
+ * A run opened from its folder, of image data: the page of first-layer weight pictures from unit
+ * `first` (WEIGHT_PAGE units), read from the run's model.bin into the model (the panel shows it).
+ * False when the variant has no weights on disk (no model.bin: a run that did not end).
+ */
+export async function weightPageFromDisk(model: RunModel, variant: string, first: number): Promise<boolean> {
+  const src: WeightsOnDisk | undefined = model.variant(variant)?.weightsOnDisk;
+  if (!src) return false;
+  const U = src.units, F = src.inputs;
+  const f = Math.max(0, Math.min(Math.floor(first), U - 1));
+  const rows = await readFirstLayerRows(src.dir, src.root ?? await realRoot(src.dir), src, f, WEIGHT_PAGE);
+  if (!rows) return false;
+  model.setPictures(variant, { weights: weightFrame(weightRowsPictures(rows, F, U, f, WEIGHT_PAGE, undefined, f), src.shape, U, src.step, src.epoch) });
+  return true;
 }
 
 export interface RunGroup {

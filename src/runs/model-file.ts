@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FloatArray } from '../engine/kernels';
 import { writeJsonAtomic } from './atomic';
+import { openRunFile, RunReadError } from './read';
 
 export const MODEL_FORMAT = 'mlp-lens-model/v1';
 export const MODEL_FILE = 'model.json';
@@ -108,8 +109,7 @@ export function readModel(dir: string): { header: ModelHeader; weights: Float32A
   const header = JSON.parse(fs.readFileSync(path.join(dir, MODEL_FILE), 'utf8')) as ModelHeader;
   if (header.format !== MODEL_FORMAT) throw new Error(`${path.join(dir, MODEL_FILE)}: not an ${MODEL_FORMAT} file`);
   const sizes = header.layer_sizes;
-  let total = 0;
-  for (let k = 0; k + 1 < sizes.length; k++) total += sizes[k + 1]! * (sizes[k]! + 1);
+  const total = parameterCount(sizes);
   const file = path.join(dir, header.weightsFile ?? WEIGHTS_FILE);
   const all = new Float32Array(total);
   const bytes = new Uint8Array(all.buffer);
@@ -135,4 +135,48 @@ export function readModel(dir: string): { header: ModelHeader; weights: Float32A
     off += nw + sizes[k + 1]!;
   }
   return { header, weights, biases };
+}
+
+/** Parameters of a network of these layer sizes (weights and biases). */
+export function parameterCount(sizes: readonly number[]): number {
+  let total = 0;
+  for (let k = 0; k + 1 < sizes.length; k++) total += sizes[k + 1]! * (sizes[k]! + 1);
+  return total;
+}
+
+/**
+ * Units [first, first + count) of a run's first layer (`inputs` × `units`) from its model.bin:
+ * those rows of W (row-major [out, in], at the file's start), `count` clamped to the layer. Read
+ * without blocking, from a regular file inside `root`, whose size must be that of `parameters`
+ * float32s. Null when the folder has no model.bin (a run still training, or one that failed); a
+ * RunReadError when the file is not what the run's parameters make.
+ */
+export async function readFirstLayerRows(dir: string, root: string, layer: { inputs: number; units: number; parameters: number }, first: number, count: number): Promise<Float32Array | null> {
+  let opened: Awaited<ReturnType<typeof openRunFile>>;
+  try {
+    opened = await openRunFile(dir, root, WEIGHTS_FILE);
+  } catch (e) {
+    if (e instanceof RunReadError && e.missing) return null;
+    throw e;
+  }
+  const { file, size } = opened;
+  try {
+    const shown = path.join(dir, WEIGHTS_FILE);
+    const { inputs: F, units: U, parameters } = layer;
+    const expected = 4 * parameters;
+    if (size !== expected) throw new RunReadError(`${shown}: ${size} bytes, but the run's ${parameters.toLocaleString('en-US')} parameters make ${expected}`);
+    if (F * U > parameters) throw new RunReadError(`${shown}: a first layer of ${F} × ${U} weights is more than the run's ${parameters} parameters`);
+    const f = Math.max(0, Math.min(first, U - 1)), n = Math.max(0, Math.min(count, U - f));
+    const rows = new Float32Array(n * F);
+    const bytes = new Uint8Array(rows.buffer);
+    for (let done = 0; done < bytes.length; ) {
+      const { bytesRead } = await file.read(bytes, done, bytes.length - done, 4 * f * F + done);
+      if (bytesRead === 0) throw new RunReadError(`${shown}: ends early`);
+      done += bytesRead;
+    }
+    if (!littleEndian) swap32(rows);
+    return rows;
+  } finally {
+    await file.close();
+  }
 }

@@ -27,6 +27,23 @@ export interface VariantModel {
   pictures: VariantPictures;
   weightsGen: number;
   errorsGen: number;
+  /** a run opened from its folder, of image data: where its first-layer weights are read from, a page at a time */
+  weightsOnDisk?: WeightsOnDisk;
+}
+
+/** A run folder's model.bin as the source of its weight pictures (loader.ts, weightPageFromDisk). */
+export interface WeightsOnDisk {
+  dir: string;
+  /** the folder the file must stay inside (null: the run folder's own real path) */
+  root: string | null;
+  /** the first layer's inputs (the image's pixels) and units */
+  inputs: number;
+  units: number;
+  /** the network's parameters: model.bin holds 4 bytes of each */
+  parameters: number;
+  shape: [number, number];
+  step: number;
+  epoch: number;
 }
 
 export class RunModel {
@@ -168,6 +185,14 @@ export class RunModel {
     v.meta.totalSteps = summary.stepsPlanned;
     v.meta.epoch = summary.epochs;
     v.meta.divergence = summary.divergence ?? null;
+    // trained here, of image data: further pages of its weight pictures come from its model.bin
+    const f = v.pictures.weights;
+    if (f && v.meta.runDir) {
+      v.weightsOnDisk = {
+        dir: v.meta.runDir, root: null, inputs: f.shape[0] * f.shape[1], units: f.layerUnits,
+        parameters: summary.parameters, shape: f.shape, step: summary.steps, epoch: summary.epochs,
+      };
+    }
     this.changed();
   }
 

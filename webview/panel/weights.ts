@@ -3,7 +3,8 @@
  * weights laid out as the input image, on a diverging scale symmetric around 0 (the theme's blue
  * for negative, its red for positive, the background for 0), per unit (each unit's largest
  * |weight| at the ends) or shared by the units shown. A page of WEIGHT_PAGE units at a time: a live
- * run sends only the page shown (the panel asks the worker for another), a report carries more.
+ * run, or one opened from its folder, holds only the page shown (the panel asks the host for
+ * another: from the worker, or from the run's model.bin); a report carries more.
  * Arrow keys move over the units (read out); a table gives each unit's range.
  */
 import { decodeWeight, WEIGHT_PAGE } from '../../src/engine/pictures';
@@ -90,8 +91,9 @@ function weightsBlock(v: ClientVariant, vi: number): WeightsView {
     view.first = Math.max(0, Math.min(view.first + d * WEIGHT_PAGE, Math.floor((f.layerUnits - 1) / WEIGHT_PAGE) * WEIGHT_PAGE));
     view.unit = 0;
     const r = state.run;
-    // a live run sends only the page shown: ask for this one (a report's frame holds several pages)
-    if (r?.run.live) api.postMessage({ type: 'weightPage', runId: r.run.id, first: view.first });
+    // a live run, or one opened from its folder, has only the page shown: ask the host for this
+    // one (a report's frame holds several pages, and a report has no host)
+    if (r && (view.first < f.first || view.first >= f.first + f.count)) api.postMessage({ type: 'weightPage', runId: r.run.id, first: view.first });
     redraw();
   };
   prev.addEventListener('click', () => page(-1));

@@ -20,6 +20,16 @@
 import type { BuiltinKind, DataIO, Dataset } from '../types';
 import { applyStandardizer, checkTestFraction, describeSplit, fitStandardizer, splitAndScale, type SplitData } from './split';
 
+/**
+ * The built-in image sets: one sample's [height, width] and the classes, known from the spec
+ * alone (a run folder's first-layer weights are pictures of this shape; the MNIST file's own
+ * header must agree, checked when it loads).
+ */
+export const BUILTIN_IMAGES: Partial<Record<string, { shape: [number, number]; classes: number }>> = {
+  digits: { shape: [8, 8], classes: 10 },
+  mnist: { shape: [28, 28], classes: 10 },
+};
+
 export type BuiltinSpec = { type: BuiltinKind; testFraction: number; standardize: boolean; seed: number };
 
 export const BUILTIN_ASSETS: Record<BuiltinKind, string> = {
@@ -92,7 +102,7 @@ async function loadDigits(spec: BuiltinSpec, io: DataIO): Promise<Dataset> {
     classNames: DIGIT_NAMES.slice(),
     featureNames: pixelNames(8, 8),
     ...data,
-    imageShape: [8, 8],
+    imageShape: [BUILTIN_IMAGES.digits!.shape[0], BUILTIN_IMAGES.digits!.shape[1]],
     description:
       `8x8 handwritten digits (UCI, via scikit-learn): ${y.length} images, ${describeSplit(data)}, ` +
       (spec.standardize ? 'standardized' : 'pixels scaled to [0,1]'),
@@ -162,6 +172,8 @@ async function loadMnist(spec: BuiltinSpec, io: DataIO): Promise<Dataset> {
   checkTestFraction(spec.testFraction); // ignored, but a bad value is still an error
   const name = BUILTIN_ASSETS.mnist;
   const f = parseMnistFile(await io.readAsset(name), name);
+  const [h, w] = BUILTIN_IMAGES.mnist!.shape;
+  if (f.height !== h || f.width !== w) throw corrupt(name, `images of ${f.height}x${f.width}, not ${h}x${w}`);
   const scale = (p: Uint8Array) => {
     const out = new Float32Array(p.length); // a plain loop: Float32Array.from(p, fn) is ~20x slower here
     for (let i = 0; i < p.length; i++) out[i] = p[i]! / 255;

@@ -12,6 +12,7 @@ import { resolveConfig, validateConfig } from '../../engine/config';
 import { hasSweep } from '../../engine/experiment';
 import { Experiments } from '../experiment';
 import type { HostToWorker, PanelSettings } from '../../shared/protocol';
+import { weightPageFromDisk } from '../../runs/loader';
 import { RunModel } from '../../runs/model';
 import type { PanelHost, RunPanel } from '../panel';
 import { PanelExport } from '../panel-export';
@@ -230,7 +231,17 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
 
   weightPage(runId: string, first: number): void {
     const live = this.live;
-    if (live && live.model.id === runId) live.worker.postMessage({ type: 'weightPage', first } satisfies HostToWorker);
+    if (live && live.model.id === runId) {
+      live.worker.postMessage({ type: 'weightPage', first } satisfies HostToWorker);
+      return;
+    }
+    // a run opened from its folder: the page from each variant's model.bin
+    const model = this.panels.findModel(runId);
+    if (model) {
+      void this.guard('weight pictures', async () => {
+        for (const v of model.variants) if (v.weightsOnDisk) await weightPageFromDisk(model, v.meta.name, first);
+      });
+    }
   }
 
   disposed(panel: RunPanel): void {
