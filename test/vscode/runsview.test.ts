@@ -3,7 +3,8 @@
  * a workspace with a run made by the CLI (the diverging example) and a run folder whose summary
  * says it was made another day; Train MLP trains the lecture; the Runs view lists all three
  * configs' runs with their statuses; Compare on the old run and today's CLI training opens the
- * Compare panel showing the runs of both days. Screenshots: dist/test/screens/vscode-runs-*.png.
+ * Compare panel showing the runs of both days; Open on a digits run shows its final weights as
+ * pictures, the next page read from its model.bin. Screenshots: dist/test/screens/vscode-runs-*.png.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -36,6 +37,10 @@ before(async () => {
   s.startedAt = '2026-03-02T10:15:00.000Z';
   s.finishedAt = '2026-03-02T10:15:02.000Z';
   writeFileSync(join(old, 'summary.json'), JSON.stringify(s));
+  // a digits run made by the CLI: its weights as pictures when opened
+  writeFileSync(join(ws, 'pictures.mlp.json'), JSON.stringify({ name: 'pictures', dataset: { type: 'digits', testFraction: 0.2, seed: 0 }, layers: [96], activation: 'relu', init: 'he_normal', lr: 0.1, batchSize: 32, epochs: 2, seed: 1 }));
+  const p = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'train', 'pictures.mlp.json'], { cwd: ws, encoding: 'utf8' });
+  assert.equal(p.status, 0, p.stderr);
   cs = await CodeServer.start({ name: 'runs', vsix: VSIX, settings: { 'editor.minimap.enabled': false, 'workbench.colorTheme': 'Dark 2026' } });
   wb = await Workbench.open(cs, { folder: ws, width: 1600, height: 1000 });
 });
@@ -103,4 +108,34 @@ test('Compare on runs of two days opens the Compare panel with both', async () =
   await sleep(500);
   await wb.page.locator('.part.editor').screenshot({ path: join(SCREEN_DIR, 'vscode-runs-compare.png') });
   await wb.screenshot('vscode-runs-compare-window');
+});
+
+test('Open on a digits run shows its weights as pictures; Next reads the next page from model.bin', async () => {
+  await wb.runCommand('View: Close All Editors');
+  await wb.runCommand('Focus on Runs View');
+  // the config's row, then its one run's (a single-variant run is listed by its variant, "base")
+  const config = tree().filter({ hasText: /pictures/ }).first();
+  await config.waitFor({ state: 'visible', timeout: 30_000 });
+  if (await config.getAttribute('aria-expanded') === 'false') {
+    await config.click();
+    await wb.page.keyboard.press('ArrowRight');
+  }
+  await waitForRows((rows) => rows.some((t) => /^base\s*acc/.test(t)), 'the digits run listed', 30_000);
+  const row = tree().filter({ hasText: /base\s*acc/ }).first();
+  await row.waitFor({ state: 'visible', timeout: 30_000 });
+  await row.click({ button: 'right' });
+  const item = wb.page.locator('.monaco-menu .action-item', { hasText: /^\s*Open\s*$/ }).first();
+  await item.waitFor({ state: 'visible', timeout: 10_000 });
+  await item.click();
+  const f = await wb.webview((d) => d.getElementById('app')?.getAttribute('data-view') === 'panel' && d.querySelector('canvas.weight-pictures') !== null, 60_000);
+  const block = f.locator('.weights-block').first();
+  const caption = block.locator('.region-caption');
+  await f.waitForFunction(() => /^units 0–63 of 96/.test(document.querySelector('.weights-block .region-caption')?.textContent ?? ''), undefined, { timeout: 30_000 });
+  assert.match(await caption.textContent() ?? '', /^units 0–63 of 96 at step \d+, 8×8 each/);
+  await block.scrollIntoViewIfNeeded();
+  await block.screenshot({ path: join(SCREEN_DIR, 'vscode-runs-weights-page1.png') });
+  await block.getByRole('button', { name: 'Next ›' }).click();
+  await f.waitForFunction(() => /^units 64–95 of 96/.test(document.querySelector('.weights-block .region-caption')?.textContent ?? ''), undefined, { timeout: 30_000 });
+  assert.equal(await block.getByRole('button', { name: 'Next ›' }).isDisabled(), true);
+  await block.screenshot({ path: join(SCREEN_DIR, 'vscode-runs-weights-page2.png') });
 });
