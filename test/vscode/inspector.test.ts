@@ -5,7 +5,7 @@
  *    numbers this test computes in-process for the same text), warnings also in Problems;
  * 3. change relu to sigmoid in the editor (find/replace, typed): the saturation/gain numbers change;
  * 4. break the JSON: a diagnostic appears, the view keeps the last result marked stale; fix it;
- * 5. the MNIST lecture config: update latency from the last keystroke to the view on screen.
+ * 5. the MNIST and digits lecture configs: update latency from the last keystroke to the view on screen.
  * Screenshots: dist/test/screens/inspector-vscode-*.png and sideview.png (MLP_LENS_README_SHOTS=1:
  * also media/screenshots/sideview.png and media/walkthrough/inspector.png).
  * Measured latencies go to dist/test/inspector-latency.json.
@@ -42,6 +42,7 @@ before(async () => {
   mkdirSync(WS, { recursive: true });
   writeFileSync(join(WS, 'lecture.mlp.json'), LECTURE);
   writeFileSync(join(WS, 'lecture-mnist.mlp.json'), MNIST);
+  writeFileSync(join(WS, 'latency-digits.mlp.json'), LECTURE);
   cs = await CodeServer.start({ name: 'inspector', settings: { 'editor.minimap.enabled': false, 'workbench.sideBar.location': 'left', 'editor.codeLens': true } });
   wb = await Workbench.open(cs, { folder: WS, extensionDevelopmentPath: ROOT, width: 1500, height: 950 });
 });
@@ -236,47 +237,70 @@ test('break the JSON: a diagnostic appears, the view keeps the last result marke
   assert.equal(await again.frame.locator('#stale-banner').count(), 0);
 });
 
+/** Nearest-rank percentile `p` (0-100) of `xs`. */
+const percentile = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)]!; };
+
 /**
- * The 300 ms budget is checked by `npm run bench:inspect` (the inspection itself, in the worker,
- * which exits non-zero over budget). Here the whole path is timed on screen: keystroke in the
- * browser, code-server, the extension host, the worker, back, the webview's render, seen by
- * polling the webview each frame. The same 2-core machine runs the browser, code-server and, in
- * CI, other suites, so this test asserts only that every edit is shown (fresh, the right file),
- * within a functional bound of 30 s, and records the numbers in dist/test/inspector-latency.json,
- * which npm run bench:vscode reports.
+ * Keystroke -> view on screen for `file`: 3 warm-up edits, then `n` edits of `lr` and `n` of
+ * `batchSize` in turn, each a value not used before; every edit must show (fresh, the right file).
+ * The goals (npm run bench:vscode) are checked on these numbers, not here.
  */
-test('MNIST lecture config (784-256-256-256-10): time from the last keystroke to the updated view', async () => {
-  await openFile('lecture-mnist.mlp.json');
-  let { version: v } = await nextVersion(undefined, 'fresh', 'lecture-mnist.mlp.json');
+async function keystrokeLatency(file: string, network: RegExp, n: number) {
+  await openFile(file);
+  let { version: v } = await nextVersion(undefined, 'fresh', file);
   const f0 = await inspector();
-  assert.match(await f0.locator('#network').innerText(), /784 → 256 → 256 → 256 → 10/);
+  assert.match(await f0.locator('#network').innerText(), network);
   const samples: { edit: string; ms: number; hostMs: number }[] = [];
-  // warm-up edits, then measured ones; each a value not used before
   const edits: [string, string, string][] = [];
   for (let i = 0; i < 3; i++) edits.push(['warm-up', `"batchSize": ${32 + i}`, `"batchSize": ${33 + i}`]);
   let bs = 35;
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < n; i++) {
     edits.push(['lr', `"lr": ${i === 0 ? '0.1' : (0.1 + i * 0.01).toFixed(2)}`, `"lr": ${(0.1 + (i + 1) * 0.01).toFixed(2)}`]);
     edits.push(['batchSize', `"batchSize": ${bs}`, `"batchSize": ${bs + 1}`]);
     bs++;
   }
   for (const [kind, from, to] of edits) {
     const t = await replaceInEditor(from, to);
-    const r = await nextVersion(v, 'fresh', 'lecture-mnist.mlp.json');
+    const r = await nextVersion(v, 'fresh', file);
     v = r.version;
     const status = await r.frame.locator('#status').innerText();
     const hostMs = Number(/(\d+) ms/.exec(status)?.[1] ?? NaN);
     if (kind !== 'warm-up') samples.push({ edit: kind, ms: r.at - t, hostMs });
   }
-  const by = (k: string) => samples.filter((s) => s.edit === k).map((s) => s.ms).sort((a, b) => a - b);
-  const med = (xs: number[]) => xs[Math.floor(xs.length / 2)]!;
-  const report = { config: 'examples/lecture-mnist.mlp.json', loadAverage: os.loadavg(), samples, medianMs: { lr: med(by('lr')), batchSize: med(by('batchSize')) }, maxMs: Math.max(...samples.map((s) => s.ms)) };
-  writeFileSync(join(ROOT, 'dist/test/inspector-latency.json'), JSON.stringify(report, null, 2));
+  const by = (k: string) => samples.filter((x) => x.edit === k).map((x) => x.ms);
+  const all = samples.map((x) => x.ms);
+  assert.equal(samples.length, 2 * n);
+  // functional: every edit updates the view
+  assert.ok(Math.max(...all) <= 30_000, `an update took ${Math.max(...all)} ms: ${JSON.stringify(samples)}`);
+  return {
+    config: file, loadAverage: os.loadavg(), samples,
+    medianMs: { lr: percentile(by('lr'), 50), batchSize: percentile(by('batchSize'), 50) },
+    p90Ms: percentile(all, 90), maxMs: Math.max(...all),
+  };
+}
+
+/**
+ * The whole path is timed on screen: keystroke in the browser, code-server, the extension host,
+ * the worker, back, the webview's render, seen by polling the webview each frame. The same 2-core
+ * machine runs the browser, code-server and, in CI, other suites, so these tests assert only that
+ * every edit is shown within a functional bound of 30 s, and record the numbers in
+ * dist/test/inspector-latency.json, which npm run bench:vscode reports against the goals (p90
+ * at most 150 ms on the MNIST lecture config, 60 ms on the digits one).
+ */
+const latency: Record<string, unknown> = {};
+test('MNIST lecture config (784-256-256-256-10): time from the last keystroke to the updated view', async () => {
+  const r = await keystrokeLatency('lecture-mnist.mlp.json', /784 → 256 → 256 → 256 → 10/, 10);
+  latency.mnist = r;
+  writeFileSync(join(ROOT, 'dist/test/inspector-latency.json'), JSON.stringify(latency, null, 2));
   await wb.screenshot('inspector-vscode-mnist');
-  console.log(`MNIST keystroke -> view on screen: median ${report.medianMs.lr} ms (lr edits), ${report.medianMs.batchSize} ms (batchSize edits: every network recomputed); max ${report.maxMs} ms`);
-  assert.equal(samples.length, 10);
-  // functional: every edit updates the view; the latency goal is reported by npm run bench:vscode
-  assert.ok(report.maxMs <= 30_000, `an update took ${report.maxMs} ms: ${JSON.stringify(samples)}`);
+  console.log(`MNIST keystroke -> view on screen: p90 ${r.p90Ms} ms; median ${r.medianMs.lr} ms (lr edits), ${r.medianMs.batchSize} ms (batchSize edits: every network recomputed); max ${r.maxMs} ms`);
+});
+
+test('digits lecture config (64-64-64-64-10): time from the last keystroke to the updated view', async () => {
+  const r = await keystrokeLatency('latency-digits.mlp.json', /64 → 64 → 64 → 64 → 10/, 10);
+  latency.digits = r;
+  writeFileSync(join(ROOT, 'dist/test/inspector-latency.json'), JSON.stringify(latency, null, 2));
+  console.log(`digits keystroke -> view on screen: p90 ${r.p90Ms} ms; median ${r.medianMs.lr} ms (lr edits), ${r.medianMs.batchSize} ms (batchSize edits); max ${r.maxMs} ms`);
 });
 
 test('New Experiment Config from the view: dataset and preset picked, a commented config, inspected', async () => {
