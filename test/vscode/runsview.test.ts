@@ -122,12 +122,30 @@ test('Open on a digits run shows its weights as pictures; Next reads the next pa
   }
   await waitForRows((rows) => rows.some((t) => /^base\s*acc/.test(t)), 'the digits run listed', 30_000);
   const row = tree().filter({ hasText: /base\s*acc/ }).first();
-  await row.waitFor({ state: 'visible', timeout: 30_000 });
-  await row.click({ button: 'right' });
-  const item = wb.page.locator('.monaco-menu .action-item', { hasText: /^\s*Open\s*$/ }).first();
-  await item.waitFor({ state: 'visible', timeout: 10_000 });
-  await item.click();
-  const f = await wb.webview((d) => d.getElementById('app')?.getAttribute('data-view') === 'panel' && d.querySelector('canvas.weight-pictures') !== null, 60_000);
+  const isPanel = (d: Document) => d.getElementById('app')?.getAttribute('data-view') === 'panel';
+  // Open from the row's context menu (once more if no panel came: a menu can close as the view refreshes)
+  for (let attempt = 0; attempt < 2 && !(await wb.webviews(isPanel)).length; attempt++) {
+    await row.click();
+    await row.click({ button: 'right' });
+    const item = wb.page.locator('.monaco-menu .action-item', { hasText: /^\s*Open\s*$/ }).first();
+    await item.waitFor({ state: 'visible', timeout: 10_000 });
+    await item.click();
+    try {
+      await wb.webview(isPanel, 30_000);
+    } catch {
+      // no panel yet: try again
+    }
+  }
+  let f;
+  try {
+    f = await wb.webview(isPanel, 30_000);
+    await f.waitForSelector('canvas.weight-pictures', { timeout: 30_000 });
+  } catch (e) {
+    await wb.screenshot('vscode-runs-weights-failure');
+    const panels = await wb.webviews(isPanel);
+    const text = panels.length ? (await panels[0]!.locator('body').innerText()).slice(0, 600) : '(no panel)';
+    throw new Error(`${(e as Error).message}; ${panels.length} panel(s): ${text}`);
+  }
   const block = f.locator('.weights-block').first();
   const caption = block.locator('.region-caption');
   await f.waitForFunction(() => /^units 0–63 of 96/.test(document.querySelector('.weights-block .region-caption')?.textContent ?? ''), undefined, { timeout: 30_000 });
