@@ -136,24 +136,25 @@ test('Open on a digits run shows its weights as pictures; Next reads the next pa
       // no panel yet: try again
     }
   }
-  let f;
-  try {
-    f = await wb.webview(isPanel, 30_000);
-    await f.waitForSelector('canvas.weight-pictures', { timeout: 30_000 });
-  } catch (e) {
+  // the panel's frame is looked up afresh for each step: VS Code may re-create a webview's frame
+  // while it settles (a frame held across that is detached)
+  const page1 = (d: Document) => d.getElementById('app')?.getAttribute('data-view') === 'panel' && /^units 0–63 of 96 at step \d+, 8×8 each/.test(d.querySelector('.weights-block .region-caption')?.textContent ?? '');
+  const page2 = (d: Document) => d.getElementById('app')?.getAttribute('data-view') === 'panel' && /^units 64–95 of 96/.test(d.querySelector('.weights-block .region-caption')?.textContent ?? '') && (d.querySelector('.weights-block .weights-bar button:nth-child(2)') as HTMLButtonElement | null)?.disabled === true;
+  const fail = async (e: unknown): Promise<never> => {
     await wb.screenshot('vscode-runs-weights-failure');
     const panels = await wb.webviews(isPanel);
-    const text = panels.length ? (await panels[0]!.locator('body').innerText()).slice(0, 600) : '(no panel)';
+    const text = panels.length ? (await panels[0]!.locator('body').innerText().catch(() => '(detached)')).slice(0, 600) : '(no panel)';
     throw new Error(`${(e as Error).message}; ${panels.length} panel(s): ${text}`);
+  };
+  const f1 = await wb.webview(page1, 60_000).catch(fail);
+  await f1.locator('.weights-block').first().screenshot({ path: join(SCREEN_DIR, 'vscode-runs-weights-page1.png') }).catch(() => undefined);
+  // Next (again on a fresh frame if the first was detached before the click landed)
+  for (let attempt = 0; attempt < 3 && !(await wb.webviews(page2)).length; attempt++) {
+    const f = await wb.webview(isPanel, 30_000).catch(fail);
+    await f.locator('.weights-block').first().getByRole('button', { name: 'Next ›' }).click({ timeout: 10_000 }).catch(() => undefined);
+    await wb.webview(page2, 20_000).catch(() => undefined);
   }
-  const block = f.locator('.weights-block').first();
-  const caption = block.locator('.region-caption');
-  await f.waitForFunction(() => /^units 0–63 of 96/.test(document.querySelector('.weights-block .region-caption')?.textContent ?? ''), undefined, { timeout: 30_000 });
-  assert.match(await caption.textContent() ?? '', /^units 0–63 of 96 at step \d+, 8×8 each/);
-  await block.scrollIntoViewIfNeeded();
-  await block.screenshot({ path: join(SCREEN_DIR, 'vscode-runs-weights-page1.png') });
-  await block.getByRole('button', { name: 'Next ›' }).click();
-  await f.waitForFunction(() => /^units 64–95 of 96/.test(document.querySelector('.weights-block .region-caption')?.textContent ?? ''), undefined, { timeout: 30_000 });
-  assert.equal(await block.getByRole('button', { name: 'Next ›' }).isDisabled(), true);
-  await block.screenshot({ path: join(SCREEN_DIR, 'vscode-runs-weights-page2.png') });
+  const f2 = await wb.webview(page2, 10_000).catch(fail);
+  const block = f2.locator('.weights-block').first();
+  await block.screenshot({ path: join(SCREEN_DIR, 'vscode-runs-weights-page2.png') }).catch(() => undefined);
 });
