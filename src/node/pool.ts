@@ -51,6 +51,14 @@ export function datasetKey(configFile: string, dataset: ResolvedConfig['dataset'
   return `${configFile}\n${JSON.stringify(dataset)}`;
 }
 
+/**
+ * The workers' environment: `env` without the test hooks' variables (MLP_LENS_TEST_*, see
+ * pool-worker.ts) unless `testMode` (the extension passes VS Code's test mode).
+ */
+export function poolEnv(env: NodeJS.ProcessEnv, testMode: boolean): NodeJS.ProcessEnv {
+  return testMode ? env : Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('MLP_LENS_TEST_')));
+}
+
 /** The cores this process may use: one worker each by default. */
 export function defaultJobs(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
