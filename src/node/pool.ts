@@ -6,6 +6,9 @@
  * Every run trains single-threaded in its worker, so its records are the same bytes whatever the
  * pool's size. stop() sets a flag in shared memory that each worker's run in flight sees before
  * its next step: it ends "stopped"; a queued run then never starts (its reply says skipped).
+ * A worker thread that dies (an uncaught error, out of memory, process.exit in it) answers the
+ * run it trained and the one queued behind it with `crash` once it has exited (experiment-run.ts
+ * marks them failed); the next run sent to it starts a new thread.
  */
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
