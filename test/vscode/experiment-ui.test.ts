@@ -153,7 +153,7 @@ test('a long sweep shows its runs in the status bar; Stop Training from the pale
   assert.ok(await f.locator('#stop').isHidden(), 'no Stop once it stopped');
 });
 
-test('Reload Window: the Experiment panel comes back with its folder as it is, unfinished runs "interrupted"', async () => {
+test('Reload Window: the Experiment panel comes back with its folder as it is, its unfinished runs and how to resume them', async () => {
   await wb.runCommand('View: Close All Editors');
   await wb.openFile('sweep-long.mlp.json');
   await wb.runCommand('MLP Lens: Train MLP');

@@ -172,13 +172,22 @@ export default function (): void {
     test('a restored Experiment panel shows a listed folder as it is now; any other state closes it', async function () {
       this.timeout(120_000);
       const runs = path.join(ws, '.mlp-lens', 'runs');
-      const folder = fs.readdirSync(runs).map((n) => path.join(runs, n)).find((d) => d.endsWith('-sweep-long'))!;
-      assert.ok(folder, 'the stopped experiment of the Stop test');
-      // a run left "running" by a process that is gone (as a window reload leaves it)
+      // a copy of the experiment the first test trained (every run completed) ...
+      const trained = fs.readdirSync(runs).map((n) => path.join(runs, n)).find((d) => {
+        try {
+          const r = JSON.parse(fs.readFileSync(path.join(d, 'experiment.json'), 'utf8')) as ExperimentRecord;
+          return r.name === 'sweep' && r.runs.every((x) => x.status === 'completed');
+        } catch {
+          return false;
+        }
+      });
+      assert.ok(trained, 'a completed sweep experiment');
+      const folder = path.join(runs, 'restored-sweep');
+      fs.cpSync(trained, folder, { recursive: true });
+      // ... with a run left "running" by a process that is gone (as a window reload leaves it)
       const rec = JSON.parse(fs.readFileSync(path.join(folder, 'experiment.json'), 'utf8')) as ExperimentRecord;
-      const stopped = rec.runs.find((r) => r.status === 'stopped')!;
-      assert.ok(stopped);
-      const sfile = path.join(folder, stopped.folder, 'summary.json');
+      const cut = rec.runs[0]!;
+      const sfile = path.join(folder, cut.folder, 'summary.json');
       fs.writeFileSync(sfile, JSON.stringify({ ...JSON.parse(fs.readFileSync(sfile, 'utf8')) as object, status: 'running', finishedAt: null }));
       const make = () => vscode.window.createWebviewPanel('mlpLens.experiment', 'restored', vscode.ViewColumn.Active, { enableScripts: true });
       const exps = api.training.experiments;
@@ -194,17 +203,19 @@ export default function (): void {
       const restored = await exps.restore(make(), { folder, sortKey: 'name', sortDescending: false, metric: 'testAccuracy', x: null, y: null });
       assert.ok(restored, 'restored');
       assert.equal(restored.folder, folder);
-      assert.equal(restored.panel.title, 'MLP Lens: sweep-long');
+      assert.equal(restored.panel.title, 'MLP Lens: sweep');
       const rows = restored.view!.rows;
-      assert.equal(rows.length, 6);
-      assert.equal(rows.find((r) => r.name === stopped.name)?.status, 'interrupted');
+      assert.equal(rows.length, 8);
+      assert.equal(rows.find((r) => r.name === cut.name)?.status, 'interrupted');
       assert.ok(!rows.some((r) => r.status === 'running'));
-      assert.match(restored.view!.message ?? '', /^\d of 6 runs not finished: 1 interrupted \(the process training them ended\).*Train MLP on sweep-long\.mlp\.json resumes the experiment/);
+      assert.equal(restored.view!.message, '1 of 8 runs not finished: 1 interrupted (the process training them ended). Train MLP on sweep.mlp.json resumes the experiment (completed runs are kept).');
+      assert.equal(rows.filter((r) => r.status === 'completed').length, 7);
       // a second panel of the same folder is not made
       const dup = make();
       assert.equal(await exps.restore(dup, { folder }), undefined);
       assert.equal(exps.panels.filter((p) => p.folder === folder).length, 1);
       restored.dispose();
+      fs.rmSync(folder, { recursive: true, force: true });
     });
   });
 }
