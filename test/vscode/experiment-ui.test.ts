@@ -5,7 +5,8 @@
  * one folder is listed in the Runs view, and its Open shows every run of both shards in the
  * Experiment panel. A long sweep trained from the palette shows its runs in the status bar, and
  * "MLP Lens: Stop Training" from the palette stops it (runs in flight "stopped", the others
- * pending, experiment.json written). Trained again (it resumes) and then Reload Window: the
+ * pending, experiment.json written); its panel closed while it trains comes back from a click on
+ * the status bar item, and its Stop stops it. Trained again (it resumes) and then Reload Window: the
  * Experiment panel comes back (its serializer) showing the folder as it now is, the runs the
  * reload cut off "interrupted" (or "stopped", when the extension's shutdown stopped them in time)
  * and the hint that Train MLP resumes them.
@@ -153,11 +154,33 @@ test('a long sweep shows its runs in the status bar; Stop Training from the pale
   assert.ok(await f.locator('#stop').isHidden(), 'no Stop once it stopped');
 });
 
+test('a click on the status bar item shows the training experiment\'s panel again; its Stop stops it', async () => {
+  await wb.runCommand('View: Close All Editors');
+  await wb.openFile('sweep-long.mlp.json');
+  await wb.runCommand('MLP Lens: Train MLP');
+  const folder = (await until('the experiment folder', () => longFolder(), (f) => f !== null))!;
+  await experimentFrame(/^\d\/6 done/, 6);
+  await until('a run trains', () => statuses(folder), (s) => s.includes('running'));
+  const item = wb.page.locator('.statusbar-item', { hasText: /MLP Lens: \d\/6 runs/ });
+  await item.waitFor({ state: 'visible', timeout: 30_000 });
+  // the panel closed while it trains: the status bar's item brings it back, live (with Stop)
+  await wb.runCommand('View: Close All Editors');
+  await until('the panel closed', () => wb.page.locator('.tabs-container .tab', { hasText: 'MLP Lens: sweep-long' }).count(), (n) => n === 0, 30_000);
+  await item.click();
+  const f = await experimentFrame(/^\d\/6 done/, 6);
+  assert.equal(await wb.page.locator('.tabs-container .tab', { hasText: 'MLP Lens: sweep-long' }).count(), 1, 'titled by the experiment');
+  await f.locator('#stop').waitFor({ state: 'visible', timeout: 30_000 });
+  await f.locator('#stop').click();
+  await until('the panel says it stopped', () => f.locator('#message').innerText(), (m) => /^stopped: \d of 6 runs completed/.test(m));
+  assert.ok(!statuses(folder).includes('running'), statuses(folder).join(','));
+  await until('the status bar lets the experiment go', () => wb.statusBar(), (t) => !/MLP Lens: \d\/6 runs/.test(t), 30_000);
+});
+
 test('Reload Window: the Experiment panel comes back with its folder as it is, its unfinished runs and how to resume them', async () => {
   await wb.runCommand('View: Close All Editors');
   await wb.openFile('sweep-long.mlp.json');
   await wb.runCommand('MLP Lens: Train MLP');
-  const folder = longFolder()!;
+  const folder = (await until('the experiment folder', () => longFolder(), (f) => f !== null))!;
   // resumed in its folder; reload while its runs train
   await experimentFrame(/^\d\/6 done/, 6);
   await until('a run trains again', () => statuses(folder), (s) => s.includes('running'));

@@ -33,6 +33,8 @@ export interface LiveExperiment {
   name: string;
   /** runs in its grid */
   total: number;
+  /** runs ended: completed before it started (kept), and ended since (however) */
+  ended: number;
   pool: Pool;
   panel: ExperimentPanel;
   /** resolves when every run handed out has ended and experiment.json is final */
@@ -101,8 +103,7 @@ export class Experiments implements vscode.Disposable {
     const l = this.live;
     if (!l) return null;
     const rows = l.panel.view?.folder === l.folder ? l.panel.view.rows : [];
-    const done = rows.filter((r) => r.status !== 'pending' && r.status !== 'running').length;
-    return { name: l.name, folder: l.folder, done, total: l.total, running: rows.filter((r) => r.status === 'running').length };
+    return { name: l.name, folder: l.folder, done: Math.min(l.ended, l.total), total: l.total, running: rows.filter((r) => r.status === 'running').length };
   }
 
   /**
@@ -129,7 +130,10 @@ export class Experiments implements vscode.Disposable {
     return p;
   }
 
-  /** The Experiment panel of a folder: the one open already, or a new one. */
+  /**
+   * The Experiment panel of a folder: the one open already, or a new one (which takes over as the
+   * live experiment's panel when that is its folder: its panel was closed while it trains).
+   */
   openFolder(folder: string, title = path.basename(folder)): ExperimentPanel {
     const dir = path.resolve(folder);
     let p = this.panels.find((x) => x.folder === dir);
@@ -137,6 +141,12 @@ export class Experiments implements vscode.Disposable {
     else {
       p = ExperimentPanel.open(this.panelHost, dir, title);
       this.panels.push(p);
+      const l = this.live;
+      if (l && l.folder === dir) {
+        p.live = true;
+        p.message = l.panel.message;
+        l.panel = p;
+      }
     }
     p.refresh();
     return p;
@@ -154,23 +164,27 @@ export class Experiments implements vscode.Disposable {
     const folder = resumed ?? newExperimentFolder(parent, exp.name);
     const folders = runFolderNames(exp.runs);
     const writer = new ExperimentWriter(folder, exp, folders, configFile);
-    await writer.write();
+    const kept = (await writer.write()).runs.filter((r) => r.status === 'completed').length;
     const jobs = Math.max(1, Math.min(defaultJobs(), exp.runs.length));
     const pool = new Pool(jobs, vscode.Uri.joinPath(this.host.extensionUri, 'dist', 'cli.js').fsPath, { env: poolEnv(process.env, this.host.testMode) });
-    const panel = this.openFolder(folder, exp.name);
-    panel.live = true;
-    panel.message = resumed ? 'resumed: runs completed earlier are kept' : null;
+    const first = this.openFolder(folder, exp.name);
+    first.live = true;
+    first.message = resumed ? 'resumed: runs completed earlier are kept' : null;
+    // the panel it shows in now (closed and opened again while it trains: the new one)
+    const live: LiveExperiment = { folder, name: exp.name, total: exp.runs.length, ended: kept, pool, panel: first, done: Promise.resolve() };
     this.log.info(`experiment ${exp.name}: ${exp.runs.length} runs on ${jobs} worker${jobs > 1 ? 's' : ''} into ${folder}${resumed ? ' (resumed)' : ''}`);
-    const tick = setInterval(() => panel.refresh(), 1000);
-    const done = (async () => {
+    const tick = setInterval(() => live.panel.refresh(), 1000);
+    live.done = (async () => {
       try {
         const out = await runExperiment({
           pool, writer, runs: exp.runs, folderOf: new Map(exp.runs.map((r, k) => [r.id, folders[k]!])), configFile,
           assetDir: vscode.Uri.joinPath(this.host.extensionUri, 'media', 'datasets').fsPath, format: recordFormat(),
-          onStart: () => panel.refresh(),
+          onStart: () => live.panel.refresh(),
           onDone: (run, reply) => {
             if (!reply.summary) this.log.warn(`experiment ${exp.name}: run "${run.name}" could not start: ${reply.error ?? 'unknown reason'}`);
-            panel.refresh();
+            if (!reply.skipped) live.ended++;
+            live.panel.refresh();
+            this.host.changed();
           },
           onWriteError: (e) => this.log.error(`experiment ${exp.name}: cannot write experiment.json: ${e.message}`),
           onWorkerDied: (message, runs) => {
@@ -183,23 +197,23 @@ export class Experiments implements vscode.Disposable {
         const stopped = pool.stopped;
         const done = out.record.runs.filter((r) => r.status === 'completed').length;
         const resume = done < out.record.runs.length && !out.busy ? `; Train MLP on ${path.basename(configFile)} resumes it` : '';
-        panel.message = `${stopped ? 'stopped' : 'finished'}: ${done} of ${out.record.runs.length} runs completed${out.skipped ? ` (${out.skipped} kept from before)` : ''}${out.busy ? `; ${out.busy} left to another process` : ''}${resume}`;
-        this.log.info(`experiment ${exp.name}: ${panel.message}`);
+        live.panel.message = `${stopped ? 'stopped' : 'finished'}: ${done} of ${out.record.runs.length} runs completed${out.skipped ? ` (${out.skipped} kept from before)` : ''}${out.busy ? `; ${out.busy} left to another process` : ''}${resume}`;
+        this.log.info(`experiment ${exp.name}: ${live.panel.message}`);
       } catch (e) {
-        panel.message = `the experiment failed: ${(e as Error).message}`;
+        live.panel.message = `the experiment failed: ${(e as Error).message}`;
         this.log.error(`experiment ${exp.name}: ${(e as Error).stack ?? String(e)}`);
       } finally {
         clearInterval(tick);
         await pool.close();
         if (this.live?.pool === pool) this.live = null;
-        panel.live = false;
-        await panel.update();
+        live.panel.live = false;
+        await live.panel.update();
         this.host.changed();
       }
     })();
-    this.live = { folder, name: exp.name, total: exp.runs.length, pool, panel, done };
+    this.live = live;
     this.host.changed();
-    return panel;
+    return first;
   }
 
   /** Stops the live experiment: its runs in flight end "stopped", no more start. */

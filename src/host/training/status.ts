@@ -48,6 +48,10 @@ export class StatusBar implements vscode.Disposable {
     return this.statusItem.text;
   }
 
+  get tooltip(): vscode.MarkdownString | string | undefined {
+    return this.statusItem.tooltip;
+  }
+
   updateStatus(now = false): void {
     const experiment = this.state.live ? null : this.experiment();
     const model = this.state.live?.model ?? this.state.lastRun;

@@ -167,7 +167,7 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
   showPanel(): void {
     const l = this.experiments.live;
     if (!this.live && l) {
-      this.experiments.openFolder(l.folder);
+      this.experiments.openFolder(l.folder, l.name);
       return;
     }
     this.panels.showPanel();
@@ -203,6 +203,10 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
 
   get statusText(): string {
     return this.status.text;
+  }
+
+  get statusTooltip(): vscode.MarkdownString | string | undefined {
+    return this.status.tooltip;
   }
 
   whenIdle(): Promise<void> {

@@ -81,6 +81,11 @@ export default function (): void {
         assert.ok(Date.now() - t1 < 30_000, `the status bar shows the experiment: ${api.training.statusText}`);
         await sleep(100);
       }
+      // its tooltip has Stop (a trusted link to Stop Training)
+      const tip = api.training.statusTooltip as vscode.MarkdownString;
+      assert.match(tip.value, /\[\$\(debug-stop\) Stop\]\(command:mlpLens\.stop /);
+      assert.deepEqual(tip.isTrusted, { enabledCommands: ['mlpLens.stop'] });
+      assert.match(tip.value, /experiment sweep-long\*\* \(training\)/);
       await vscode.commands.executeCommand('mlpLens.stop');
       await live.done;
       const all = summaries(live.folder);
