@@ -163,6 +163,7 @@ export async function cmdTrainExperiment(args: Args, text: string, early: Pool |
         if (s?.divergence) complain(`${args.config}: run "${run.config.variant}" ${s.divergence.message}`);
       },
       onWriteError: (e) => complain(`cannot write ${path.join(dir, 'experiment.json')}: ${e.message}`),
+      onWorkerDied: (message, runs) => complain(`${args.config}: ${message}; ${runs.map((r) => `"${r.name}"`).join(' and ')} failed, the other runs go on`),
     });
   } finally {
     process.off('SIGINT', onSigint);

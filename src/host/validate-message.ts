@@ -198,6 +198,24 @@ export function parseExperimentMessage(x: unknown, rows: number): Parsed<Experim
   }
 }
 
+/** The fields an Experiment webview's saved state may have (ExperimentUiState). */
+const EXPERIMENT_STATE_KEYS = ['folder', 'sortKey', 'sortDescending', 'metric', 'x', 'y'];
+const isAbsolutePath = (x: string) => x.startsWith('/') || /^[A-Za-z]:[\\/]/.test(x) || x.startsWith('\\\\');
+
+/**
+ * The experiment folder an Experiment panel's saved state names (what its serializer gets back
+ * after a window reload), or why there is none. Shape only: the host then opens it only if it is
+ * an experiment folder it lists itself (src/host/experiment/restore.ts).
+ */
+export function parseExperimentState(x: unknown): Parsed<{ folder: string }> {
+  if (x === undefined || x === null) return { ok: false, reason: 'no saved state' };
+  if (!isObj(x)) return { ok: false, reason: 'the saved state is not an object' };
+  if (!onlyKeys(x, EXPERIMENT_STATE_KEYS)) return { ok: false, reason: 'unexpected fields in the saved state' };
+  if (x.folder === undefined) return { ok: false, reason: 'the saved state names no experiment folder' };
+  if (!isPath(x.folder) || !isAbsolutePath(x.folder)) return { ok: false, reason: 'the saved experiment folder is not an absolute path' };
+  return { ok: true, msg: { folder: x.folder } };
+}
+
 /**
  * The paths the side view has shown its webview: the config it inspects, the files its problems
  * point into, and the folders of the runs it lists. A webview request naming any other path is

@@ -12,7 +12,7 @@
 import * as path from 'node:path';
 import type { ExperimentRun } from '../engine/experiment';
 import type { ResolvedConfig } from '../engine/types';
-import { claimRun, type ExperimentRecord, type ExperimentWriter } from '../runs/experiment-record';
+import { claimRun, markRunFailed, type ExperimentRecord, type ExperimentWriter } from '../runs/experiment-record';
 import type { OutLock } from '../runs/outdir';
 import type { RecordFormat } from '../runs/record';
 import type { Pool, PoolJob, PoolReply } from './pool';
@@ -33,6 +33,12 @@ export interface ExperimentRunOptions {
   onDone?(run: ExperimentRun, reply: PoolReply): void | Promise<void>;
   /** experiment.json could not be written */
   onWriteError?(e: Error): void;
+  /**
+   * A worker thread died (`message` says how): `runs`, the one it trained and the one queued
+   * behind it, end "failed" (before their onDone); the other workers go on, and a new thread
+   * takes the next run. Called once per death.
+   */
+  onWorkerDied?(message: string, runs: ExperimentRun[]): void;
   /** close the pool once every run has ended (while experiment.json is written a last time) */
   closeWhenDone?: boolean;
 }
@@ -76,6 +82,7 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
   let writing: Promise<unknown> = Promise.resolve();
   /** the record the last write wrote (null: it failed) */
   let written: ExperimentRecord | null = null;
+  const deaths = new Set<number>();
   let lastWrite = performance.now();
   const update = (force = false) => {
     if (!force && performance.now() - lastWrite < 1000) return writing;
@@ -111,6 +118,18 @@ export async function runExperiment(o: ExperimentRunOptions): Promise<Experiment
       locks.delete(job.id);
       if (reply.skipped) return; // queued when the pool stopped: never started, still pending
       finished++;
+      if (reply.crash) {
+        // the worker died: nothing else writes this run's end
+        if (!deaths.has(reply.crash.serial)) {
+          deaths.add(reply.crash.serial);
+          o.onWorkerDied?.(reply.crash.message, reply.crash.ids.flatMap((id) => byId.get(id) ?? []));
+        }
+        try {
+          reply.summary = markRunFailed(job.dir, job.config, o.configFile, reply.error ?? reply.crash.message);
+        } catch {
+          // the folder cannot be written: experiment.json says it (writer.failures)
+        }
+      }
       const s = reply.summary;
       if (!s) writer.failures.set(job.id, reply.error ?? 'it could not start');
       if (!s || s.status === 'failed' || s.status === 'diverged') bad = true;

@@ -5,6 +5,11 @@
  * It takes the kernel modules and datasets the main thread hands it (else compiles and loads its
  * own). A flag in shared memory stops the run in flight: it ends "stopped", with its weights; a
  * run queued behind it is answered "skipped" without starting.
+ *
+ * For tests only: MLP_LENS_TEST_POOL_CRASH=HOW:RUN makes the worker training the run named RUN
+ * die on its first step, once a run is queued behind it (or after 10 s): HOW is "throw" (an
+ * uncaught error) or "exit" (process.exit(7) in the thread). See CONTRIBUTING.md. The extension
+ * passes this variable to its pool only when it runs in VS Code's test mode.
  */
 import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -24,7 +29,14 @@ export function isPoolWorker(): boolean {
   return parentPort !== null && (workerData as { mlpLensPool?: boolean } | null)?.mlpLensPool === true;
 }
 
+/** The test hook's request (see the file's comment), or null. */
+export function crashHook(value: string | undefined): { how: 'throw' | 'exit'; run: string } | null {
+  const m = /^(throw|exit):(.+)$/s.exec(value ?? '');
+  return m ? { how: m[1] as 'throw' | 'exit', run: m[2]! } : null;
+}
+
 export function poolWorkerMain(): void {
+  const crash = crashHook(process.env.MLP_LENS_TEST_POOL_CRASH);
   const port = parentPort!;
   const stop = new Int32Array((workerData as { stop: SharedArrayBuffer }).stop);
   // the kernels: the modules the main thread compiled (at the start, or in a message once it has
@@ -52,6 +64,8 @@ export function poolWorkerMain(): void {
   };
   const post = (m: PoolReply) => port.postMessage(m);
   let queue: Promise<void> = Promise.resolve();
+  /** jobs received and not started yet */
+  let waiting = 0;
   port.on('message', (job: PoolJob & { warm?: boolean; kernels?: Record<string, WebAssembly.Module>; data?: { key: string; data: Dataset } }) => {
     if (job.kernels) {
       kernels(job.kernels);
@@ -68,8 +82,10 @@ export function poolWorkerMain(): void {
       return;
     }
     kernels();
+    waiting++;
     // one run at a time, in the order sent: the pool queues the next run behind the one training
     queue = queue.then(async () => {
+      waiting--;
       if (Atomics.load(stop, 0) !== 0) {
         post({ id: job.id, summary: null, skipped: true });
         return;
@@ -84,9 +100,16 @@ export function poolWorkerMain(): void {
           post({ id: job.id, summary: null, error: (e as Error).message });
           return;
         }
+        let dieAt = crash && crash.run === job.config.variant ? Date.now() : null;
         const outcome = await trainVariant(trainer, job.configFile, {
           recorder,
-          shouldStop: () => Atomics.load(stop, 0) !== 0,
+          shouldStop: () => {
+            if (dieAt !== null && (waiting > 0 || Date.now() - dieAt > 10_000)) {
+              dieAt = null;
+              die(crash!.how);
+            }
+            return Atomics.load(stop, 0) !== 0;
+          },
           evaluateOnStop: false, // a Ctrl-C ends every run promptly
         });
         trainer.dispose();
@@ -97,4 +120,10 @@ export function poolWorkerMain(): void {
       }
     });
   });
+}
+
+/** The test hook: ends this thread as a crash would (an error thrown where nothing catches it, or an exit). */
+function die(how: 'throw' | 'exit'): void {
+  if (how === 'exit') process.exit(7);
+  setImmediate(() => { throw new Error('MLP_LENS_TEST_POOL_CRASH: this worker dies'); });
 }

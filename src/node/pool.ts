@@ -6,6 +6,9 @@
  * Every run trains single-threaded in its worker, so its records are the same bytes whatever the
  * pool's size. stop() sets a flag in shared memory that each worker's run in flight sees before
  * its next step: it ends "stopped"; a queued run then never starts (its reply says skipped).
+ * A worker thread that dies (an uncaught error, out of memory, process.exit in it) answers the
+ * run it trained and the one queued behind it with `crash` once it has exited (experiment-run.ts
+ * marks them failed); the next run sent to it starts a new thread.
  */
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -34,6 +37,16 @@ export interface PoolReply {
   error?: string;
   /** a job queued behind another that the pool's stop reached first: never started, nothing written */
   skipped?: boolean;
+  /**
+   * The worker thread died with this job sent to it (error says how, and whether it was training
+   * or queued); every job of one death has the same crash (`ids`: all of them, the one training first).
+   */
+  crash?: { serial: number; message: string; ids: number[] };
+}
+
+export interface PoolOptions {
+  /** the workers' environment (default: this process's) */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Which runs share a dataset in a worker: the same config file and dataset settings. */
@@ -41,34 +54,59 @@ export function datasetKey(configFile: string, dataset: ResolvedConfig['dataset'
   return `${configFile}\n${JSON.stringify(dataset)}`;
 }
 
+/**
+ * The workers' environment: `env` without the test hooks' variables (MLP_LENS_TEST_*, see
+ * pool-worker.ts) unless `testMode` (the extension passes VS Code's test mode).
+ */
+export function poolEnv(env: NodeJS.ProcessEnv, testMode: boolean): NodeJS.ProcessEnv {
+  return testMode ? env : Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('MLP_LENS_TEST_')));
+}
+
 /** The cores this process may use: one worker each by default. */
 export function defaultJobs(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
-class PoolWorker {
-  private worker: Worker | null = null;
-  /** jobs sent and not answered: the one training and the one queued behind it */
-  private readonly pending = new Map<number, (r: PoolReply) => void>();
+/** Numbers the deaths of workers, so that the replies of one death can be told apart from another's. */
+let deaths = 0;
 
-  constructor(private readonly script: string, private readonly stop: SharedArrayBuffer) {}
+class PoolWorker {
+  /** the thread, and the jobs sent to it and not answered: the one training and the one queued behind it */
+  private current: { worker: Worker; pending: Map<number, (r: PoolReply) => void> } | null = null;
+
+  constructor(private readonly script: string, private readonly stop: SharedArrayBuffer, private readonly env: NodeJS.ProcessEnv | undefined) {}
+
+  private get worker(): Worker | null {
+    return this.current?.worker ?? null;
+  }
 
   private start(): Worker {
     // the kernel modules this thread compiled go along: a worker instantiates them, never compiles
-    const w = new Worker(this.script, { workerData: { mlpLensPool: true, stop: this.stop, kernels: compiledKernelModules() } });
+    const w = new Worker(this.script, { workerData: { mlpLensPool: true, stop: this.stop, kernels: compiledKernelModules() }, ...(this.env ? { env: this.env } : {}) });
+    const pending = new Map<number, (r: PoolReply) => void>();
+    this.current = { worker: w, pending };
     w.on('message', (m: PoolReply) => {
-      const resolve = this.pending.get(m.id);
-      this.pending.delete(m.id);
+      const resolve = pending.get(m.id);
+      pending.delete(m.id);
       resolve?.(m);
     });
-    const died = (message: string) => {
-      this.worker = null;
-      const all = [...this.pending];
-      this.pending.clear();
-      for (const [id, resolve] of all) resolve({ id, summary: null, error: message });
-    };
-    w.on('error', (e) => died(`the worker training it crashed: ${e.message}`));
-    w.on('exit', (c) => died(`the worker training it exited (code ${c})`));
+    // A thread that dies (an uncaught error, out of memory, process.exit in it) answers its
+    // jobs here, once it has exited (nothing of it writes any more): the one it trained and the
+    // one queued behind it fail, with the reason. The next job starts a new thread.
+    let error: Error | null = null;
+    w.on('error', (e) => { error ??= e; });
+    w.on('exit', (code) => {
+      if (this.current?.worker === w) this.current = null;
+      if (!pending.size) return;
+      const why = error ? `${(error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'out of memory' : 'an uncaught error'}: ${error.message}` : `it exited with code ${code}`;
+      const all = [...pending];
+      pending.clear();
+      const crash = { serial: ++deaths, message: `a training worker died (${why})`, ids: all.map(([id]) => id) };
+      all.forEach(([id, resolve], k) => resolve({
+        id, summary: null, crash,
+        error: k === 0 ? `${crash.message} while training this run` : `${crash.message} before this run, queued behind another, started`,
+      }));
+    });
     return w;
   }
 
@@ -79,33 +117,32 @@ class PoolWorker {
 
   /** Hands the worker a dataset loaded here (copied), so that it loads none itself. */
   shareData(key: string, data: Dataset): void {
-    this.worker ??= this.start();
-    this.worker.postMessage({ data: { key, data } });
+    (this.worker ?? this.start()).postMessage({ data: { key, data } });
   }
 
   /** Starts the worker's thread now (it boots while the caller works). */
   boot(): void {
-    this.worker ??= this.start();
+    if (!this.current) this.start();
   }
 
   /** Starts the worker and has it load the job's data, before any job is sent. */
   warm(job: PoolJob): void {
-    this.worker ??= this.start();
-    this.worker.postMessage({ ...job, warm: true });
+    (this.worker ?? this.start()).postMessage({ ...job, warm: true });
   }
 
   /** Sends a job; the worker trains its jobs one at a time, in the order sent. */
   run(job: PoolJob): Promise<PoolReply> {
-    this.worker ??= this.start();
+    if (!this.current) this.start();
+    const { worker, pending } = this.current!;
     return new Promise((resolve) => {
-      this.pending.set(job.id, resolve);
-      this.worker!.postMessage(job);
+      pending.set(job.id, resolve);
+      worker.postMessage(job);
     });
   }
 
   async close(): Promise<void> {
     const w = this.worker;
-    this.worker = null;
+    this.current = null;
     if (w) {
       w.removeAllListeners('exit');
       await w.terminate();
@@ -117,8 +154,8 @@ export class Pool {
   private readonly stopBuffer = new SharedArrayBuffer(4);
   private readonly workers: PoolWorker[];
 
-  constructor(size: number, script: string) {
-    this.workers = Array.from({ length: size }, () => new PoolWorker(script, this.stopBuffer));
+  constructor(size: number, script: string, options: PoolOptions = {}) {
+    this.workers = Array.from({ length: size }, () => new PoolWorker(script, this.stopBuffer, options.env));
   }
 
   get size(): number {

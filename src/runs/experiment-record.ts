@@ -21,7 +21,7 @@ import { writeJsonAtomic } from './atomic';
 import { slug, timeStamp } from './names';
 import { lockOutFolder, OutputError, RECORD_FILE, type OutLock } from './outdir';
 import { readCheckedRecords, readRunHead } from './read';
-import type { RunSummary } from './summary';
+import { newSummary, tryReadSummary, writeSummary, type RunSummary } from './summary';
 import { groupBySeed, hasSeeds, type SeedGroup } from '../shared/seed-stats';
 
 export const EXPERIMENT_FORMAT = 'mlp-lens-experiment/v1';
@@ -148,6 +148,27 @@ export async function claimRun(dir: string, config: ResolvedConfig): Promise<Cla
   }
   for (const name of fs.readdirSync(dir)) if (RECORD_FILE.test(name)) fs.rmSync(path.join(dir, name), { force: true });
   return { kind: 'train', lock };
+}
+
+/**
+ * Marks a run "failed", with the reason, when the process that was to write its end cannot (its
+ * worker thread died while training it, or before it started it): the summary the run left
+ * ("running") keeps its progress; a run that never started gets its config.json and a summary
+ * saying it failed before its first step. A summary that already says how the run ended is kept.
+ * Returns the summary now on disk. Throws when the folder cannot be written.
+ */
+export function markRunFailed(dir: string, config: ResolvedConfig, configFile: string | null, reason: string): RunSummary {
+  const now = new Date().toISOString();
+  const had = tryReadSummary(dir);
+  if (had && had.status !== 'running') return had;
+  const configPath = path.join(dir, 'config.json');
+  if (!had && !fs.existsSync(configPath)) writeJsonAtomic(configPath, config);
+  const summary: RunSummary = had ?? { ...newSummary(config, configFile, { parameters: 0, stepsPlanned: 0, batchSize: config.batchSize, kernel: '' }), startedAt: now };
+  summary.status = 'failed';
+  summary.failure = reason.slice(0, 2000);
+  summary.finishedAt ??= now;
+  writeSummary(dir, summary);
+  return summary;
 }
 
 /** Thrown from readRunRecords' callback to stop after the first step record. */

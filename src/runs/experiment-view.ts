@@ -6,6 +6,11 @@
  * inside the experiment's folder; a run folder that cannot be read is a "pending" row. Curves and
  * init probes of ended runs are kept between reads (ExperimentReader), so a live refresh reads
  * only the summaries and the runs still training.
+ *
+ * A run whose summary says "running" but that no live process holds (its run lock: outdir.ts
+ * lockHeld) and that this window does not train is "interrupted": the process training it ended
+ * (a window reload ends the extension's pool) without writing its end. When nothing trains the
+ * experiment and some runs are not finished, the view says so and how to resume it.
  */
 import * as path from 'node:path';
 import { valueText } from '../engine/experiment-grid';
@@ -14,6 +19,7 @@ import type { EpochRecord } from '../engine/trainer';
 import { EXPERIMENT_CURVE_POINTS, type ExperimentAxis, type ExperimentRow, type ExperimentView } from '../shared/protocol';
 import { deltaRatio, firstStep, meanSaturation } from './experiment-record';
 import { EPOCHS_FILE, hasRunFile, METRICS_FILE, readJsonLines, readRunSummary, realRoot } from './read';
+import { lockHeld } from './outdir';
 import { readExperimentFile, type ExperimentEntry } from './run-list';
 import type { RunSummary } from './summary';
 
@@ -30,6 +36,26 @@ export function experimentAxes(grid: unknown, runs: ExperimentEntry[]): Experime
   const seeds = Array.isArray(g.seeds) ? g.seeds.filter((s): s is number => typeof s === 'number') : [...new Set(runs.map((r) => r.seed))];
   if (seeds.length > 1) axes.push({ name: 'seed', values: seeds.map(String) });
   return axes;
+}
+
+/**
+ * The line for an experiment that nothing trains now and that has runs not finished (interrupted,
+ * stopped, failed or pending): how many, and that Train MLP on its config resumes it. Null while a
+ * run trains (this window or another process) or when every run completed or diverged.
+ */
+export function unfinishedNote(rows: readonly { status: string }[], configFile: string | null): string | null {
+  const count = (s: string) => rows.filter((r) => r.status === s).length;
+  if (count('running')) return null;
+  const parts = [
+    [count('interrupted'), 'interrupted (the process training them ended)'],
+    [count('stopped'), 'stopped'],
+    [count('failed'), 'failed'],
+    [count('pending'), 'never started'],
+  ].filter(([n]) => n) as [number, string][];
+  if (!parts.length) return null;
+  const total = parts.reduce((a, [n]) => a + n, 0);
+  const config = configFile ? path.basename(configFile) : 'its config';
+  return `${total} of ${rows.length} runs not finished: ${parts.map(([n, what]) => `${n} ${what}`).join(', ')}. Train MLP on ${config} resumes the experiment (completed runs are kept).`;
 }
 
 /** Every n-th point so that at most `max` remain (the last one always). */
@@ -80,7 +106,11 @@ export class ExperimentReader {
     const rows: ExperimentRow[] = [];
     for (const [index, e] of rec.runs.entries()) rows.push(await this.row(folder, root, e, index));
     this.folders = rec.runs.map((e) => e.folder);
-    return { folder, name: rec.name, configFile: rec.configFile, axes: experimentAxes(rec.grid, rec.runs), rows, live, message };
+    if (!live) {
+      // "running" with no live process holding the run: interrupted (see the file's comment)
+      for (const r of rows) if (r.status === 'running' && !lockHeld(path.join(folder, rec.runs[r.index]!.folder))) r.status = 'interrupted';
+    }
+    return { folder, name: rec.name, configFile: rec.configFile, axes: experimentAxes(rec.grid, rec.runs), rows, live, message: message ?? (live ? null : unfinishedNote(rows, rec.configFile)) };
   }
 
   private async row(folder: string, root: string, e: ExperimentEntry, index: number): Promise<ExperimentRow> {

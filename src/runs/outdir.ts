@@ -179,6 +179,31 @@ function holderAlive(lock: LockInfo): boolean {
   return started === null || started <= lock.startedAt + 2000;
 }
 
+/**
+ * Whether a live process holds DIR/.mlp-lens.lock (a run it trains). Read only when the lock is a
+ * small regular file (never through a link); anything else is no live holder.
+ */
+export function lockHeld(dir: string): boolean {
+  const { O_RDONLY, O_NOFOLLOW = 0, O_NONBLOCK = 0 } = fs.constants;
+  let fd: number;
+  try {
+    fd = fs.openSync(path.join(dir, LOCK_FILE), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch {
+    return false;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.size > 4096) return false;
+    const buf = Buffer.alloc(st.size);
+    const v = JSON.parse(buf.subarray(0, fs.readSync(fd, buf, 0, st.size, 0)).toString('utf8')) as Partial<LockInfo>;
+    return typeof v.pid === 'number' && typeof v.startedAt === 'number' && holderAlive({ pid: v.pid, startedAt: v.startedAt });
+  } catch {
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export interface OutLock {
   file: string;
   release(): void;

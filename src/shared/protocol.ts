@@ -441,7 +441,7 @@ export interface ExperimentRow {
   seed: number;
   /** swept values as text, by field ("layers": "64x64x64") */
   sweep: Record<string, string>;
-  /** pending, running, completed, stopped, diverged, failed, ... */
+  /** pending, running, completed, stopped, diverged, failed, interrupted (see experiment-view.ts), ... */
   status: string;
   trainLoss: number | null;
   trainAccuracy: number | null;
@@ -487,8 +487,14 @@ export type ExperimentToHost =
   | { type: 'stop' }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
-/** The experiment webview's saved state. */
+/**
+ * The experiment webview's saved state, also what the WebviewPanelSerializer gets back after a
+ * window reload: `folder` (the experiment folder of the last view) is all the host reads of it to
+ * find the experiment, and it is accepted only as a folder the host lists itself
+ * (src/host/experiment/restore.ts); the rest is the webview's own.
+ */
 export interface ExperimentUiState {
+  folder?: string;
   sortKey: string;
   sortDescending: boolean;
   metric: ExperimentMetric;

@@ -3,11 +3,18 @@
  * VSIX): "MLP Lens: Train MLP" on a config with a sweep opens the Experiment panel, which fills in
  * live and ends with every run's row ("8/8 done"); an experiment the CLI trained as two shards into
  * one folder is listed in the Runs view, and its Open shows every run of both shards in the
- * Experiment panel. Screenshots: dist/test/screens/vscode-experiment-*.png.
+ * Experiment panel. A long sweep trained from the palette shows its runs in the status bar, and
+ * "MLP Lens: Stop Training" from the palette stops it (runs in flight "stopped", the others
+ * pending, experiment.json written); its panel closed while it trains comes back from a click on
+ * the status bar item, and its Stop stops it. Trained again (it resumes) and then Reload Window: the
+ * Experiment panel comes back (its serializer) showing the folder as it now is, the runs the
+ * reload cut off "interrupted" (or "stopped", when the extension's shutdown stopped them in time)
+ * and the hint that Train MLP resumes them.
+ * Screenshots: dist/test/screens/vscode-experiment-*.png.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Frame } from 'playwright-core';
@@ -97,4 +104,117 @@ test('the Runs view opens the two shards\' folder as one experiment with every r
   await sleep(300);
   await wb.page.locator('.part.editor').screenshot({ path: join(SCREEN_DIR, 'vscode-experiment-shards.png') });
   await wb.screenshot('vscode-experiment-window');
+});
+
+/** The summaries of an experiment folder's runs that have one. */
+function statuses(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(folder, d.name, 'summary.json')))
+    .map((d) => (JSON.parse(readFileSync(join(folder, d.name, 'summary.json'), 'utf8')) as { status: string }).status);
+}
+
+/** The one experiment folder of sweep-long. */
+function longFolder(): string | null {
+  const runs = join(ws, '.mlp-lens/runs');
+  const found = existsSync(runs) ? readdirSync(runs).filter((d) => d.endsWith('-sweep-long')) : [];
+  assert.ok(found.length <= 1, found.join(', '));
+  return found.length ? join(runs, found[0]!) : null;
+}
+
+async function until<T>(what: string, get: () => Promise<T> | T, ok: (v: T) => boolean, ms = 120_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await get();
+    if (ok(v)) return v;
+    if (Date.now() - t0 > ms) {
+      await wb.screenshot('vscode-experiment-failure');
+      throw new Error(`${what} within ${ms} ms (last: ${JSON.stringify(v)})`);
+    }
+    await sleep(300);
+  }
+}
+
+test('a long sweep shows its runs in the status bar; Stop Training from the palette stops it', async () => {
+  await wb.runCommand('View: Close All Editors');
+  await wb.openFile('sweep-long.mlp.json');
+  await wb.runCommand('MLP Lens: Train MLP');
+  const bar = await until('the status bar shows the experiment', () => wb.statusBar(), (t) => /MLP Lens: \d\/6 runs/.test(t));
+  assert.match(bar, /MLP Lens: [0-5]\/6 runs/);
+  const folder = await until('a run trains', () => { const f = longFolder(); return f && statuses(f).includes('running') ? f : null; }, (f) => f !== null);
+  await wb.page.locator('.statusbar').screenshot({ path: join(SCREEN_DIR, 'vscode-experiment-statusbar.png') });
+  await wb.runCommand('MLP Lens: Stop Training');
+  const f = await experimentFrame(/^\d\/6 done/, 6);
+  await until('the panel says it stopped', () => f.locator('#message').innerText(), (m) => /^stopped: \d of 6 runs completed; Train MLP on sweep-long\.mlp\.json resumes it$/.test(m));
+  const onDisk = statuses(folder!);
+  assert.ok(onDisk.includes('stopped') && !onDisk.includes('running'), onDisk.join(','));
+  const rec = JSON.parse(readFileSync(join(folder!, 'experiment.json'), 'utf8')) as { runs: { status: string }[] };
+  const recorded = rec.runs.map((r) => r.status);
+  assert.ok(recorded.includes('stopped') && recorded.includes('pending') && !recorded.includes('running'), recorded.join(','));
+  // the status bar no longer shows a training experiment
+  await until('the status bar lets the experiment go', () => wb.statusBar(), (t) => !/MLP Lens: \d\/6 runs/.test(t), 30_000);
+  assert.ok(await f.locator('#stop').isHidden(), 'no Stop once it stopped');
+});
+
+test('a click on the status bar item shows the training experiment\'s panel again; its Stop stops it', async () => {
+  await wb.runCommand('View: Close All Editors');
+  await wb.openFile('sweep-long.mlp.json');
+  await wb.runCommand('MLP Lens: Train MLP');
+  const folder = (await until('the experiment folder', () => longFolder(), (f) => f !== null))!;
+  await experimentFrame(/^\d\/6 done/, 6);
+  await until('a run trains', () => statuses(folder), (s) => s.includes('running'));
+  const item = wb.page.locator('.statusbar-item', { hasText: /MLP Lens: \d\/6 runs/ });
+  await item.waitFor({ state: 'visible', timeout: 30_000 });
+  // the panel closed while it trains: the status bar's item brings it back, live (with Stop)
+  await wb.runCommand('View: Close All Editors');
+  await until('the panel closed', () => wb.page.locator('.tabs-container .tab', { hasText: 'MLP Lens: sweep-long' }).count(), (n) => n === 0, 30_000);
+  await item.click();
+  const f = await experimentFrame(/^\d\/6 done/, 6);
+  assert.equal(await wb.page.locator('.tabs-container .tab', { hasText: 'MLP Lens: sweep-long' }).count(), 1, 'titled by the experiment');
+  await f.locator('#stop').waitFor({ state: 'visible', timeout: 30_000 });
+  await f.locator('#stop').click();
+  await until('the panel says it stopped', () => f.locator('#message').innerText(), (m) => /^stopped: \d of 6 runs completed/.test(m));
+  assert.ok(!statuses(folder).includes('running'), statuses(folder).join(','));
+  await until('the status bar lets the experiment go', () => wb.statusBar(), (t) => !/MLP Lens: \d\/6 runs/.test(t), 30_000);
+});
+
+test('Reload Window: the Experiment panel comes back with its folder as it is, its unfinished runs and how to resume them', async () => {
+  await wb.runCommand('View: Close All Editors');
+  await wb.openFile('sweep-long.mlp.json');
+  await wb.runCommand('MLP Lens: Train MLP');
+  const folder = (await until('the experiment folder', () => longFolder(), (f) => f !== null))!;
+  // resumed in its folder; reload while its runs train
+  await experimentFrame(/^\d\/6 done/, 6);
+  await until('a run trains again', () => statuses(folder), (s) => s.includes('running'));
+  await wb.runCommand('Developer: Reload Window');
+  await wb.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  await sleep(2000);
+  // the restored panel: six rows, the runs cut off "interrupted", the hint to resume
+  let f: Frame | null = null;
+  let texts: { message: string; statuses: string[] } | null = null;
+  await until('the restored panel shows the interrupted runs', async () => {
+    try {
+      f = await experimentFrame(/^\d\/6 done/, 6, 90_000);
+      texts = await f.evaluate(() => ({
+        message: document.getElementById('message')?.textContent ?? '',
+        statuses: [...document.querySelectorAll('#runs-table tbody tr td[class*="status-"]')].map((td) => td.textContent ?? ''),
+      }));
+      return texts;
+    } catch {
+      return null; // a frame replaced while read: look again
+    }
+  }, (t) => !!t && t.statuses.length === 6 && !t.statuses.includes('running') && /resumes the experiment/.test(t.message), 180_000);
+  assert.ok(f && texts);
+  const t = texts as { message: string; statuses: string[] };
+  assert.equal(t.statuses.length, 6);
+  // the runs the reload cut off: "interrupted" (the extension host ended before they did) or
+  // "stopped" (its shutdown stopped the pool in time); none is shown running
+  assert.ok(t.statuses.some((x) => x === 'interrupted' || x === 'stopped'), t.statuses.join(','));
+  console.log(`restored after the reload: ${t.statuses.join(', ')}; ${t.message}`);
+  assert.match(t.message, /^\d of 6 runs not finished: .*\. Train MLP on sweep-long\.mlp\.json resumes the experiment \(completed runs are kept\)\.$/);
+  assert.ok(await (f as Frame).locator('#stop').isHidden(), 'no Stop: nothing trains it now');
+  const tab = wb.page.locator('.tabs-container .tab', { hasText: 'MLP Lens: sweep-long' });
+  assert.equal(await tab.count(), 1, 'one tab, titled by the experiment');
+  // on disk: every run not completed is one Train MLP resumes
+  assert.ok(statuses(folder).filter((x) => x !== 'completed').length >= 1);
+  await sleep(500);
+  await wb.page.locator('.part.editor').screenshot({ path: join(SCREEN_DIR, 'vscode-experiment-restored.png') });
 });

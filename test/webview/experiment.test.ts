@@ -130,7 +130,8 @@ test('table, sorting, heatmap, hover curves and opening runs', async () => {
   await wv.page.selectOption('#axis-x', 'layers');
   await wv.page.selectOption('#axis-y', '');
   assert.match(await wv.page.locator('#heatmap').getAttribute('aria-label') ?? '', /^train loss over layers;/);
-  assert.deepEqual((await wv.state<{ metric: string; x: string; y: string | null }>()), { sortKey: 'testAccuracy', sortDescending: false, metric: 'trainLoss', x: 'layers', y: null });
+  // the saved state: the view's choices, and the folder a restored panel finds its experiment by
+  assert.deepEqual((await wv.state<{ metric: string; x: string; y: string | null }>()), { sortKey: 'testAccuracy', sortDescending: false, metric: 'trainLoss', x: 'layers', y: null, folder: view.folder });
   await wv.screenshot('dark');
   assert.deepEqual(await wv.problems(), []);
   await wv.close();

@@ -164,6 +164,11 @@ onHostMessage<HostToExperiment>((m) => {
   if (!m || m.type !== 'experimentView' || !m.view || !Array.isArray(m.view.rows)) return;
   try {
     view = m.view;
+    // the folder is what a restored panel finds its experiment by (after a window reload)
+    if (typeof view.folder === 'string' && ui.folder !== view.folder) {
+      ui.folder = view.folder;
+      api.setState(ui);
+    }
     render();
   } catch (e) {
     api.postMessage({ type: 'log', level: 'error', message: `experiment: ${(e as Error).message}` });

@@ -25,6 +25,8 @@ export interface ExperimentPanelHost {
   openRun(dir: string): Promise<unknown>;
   /** Stop: the experiment this panel shows, if this window trains it */
   stop(folder: string): void;
+  /** the panel read its folder again (its view is new) */
+  viewed(panel: ExperimentPanel): void;
   disposed(panel: ExperimentPanel): void;
 }
 
@@ -100,6 +102,7 @@ export class ExperimentPanel implements vscode.Disposable {
       if (!this.view) this.view = { folder: this.folder, name: path.basename(this.folder), configFile: null, axes: [], rows: [], live: this.live, message: `cannot read ${path.join(this.folder, 'experiment.json')}: ${(e as Error).message}` };
     }
     this.post();
+    this.host.viewed(this);
     // a folder another process trains (the CLI, a shard elsewhere): read it again while it has
     // runs not ended and something changed in the last minute
     const rows = this.view?.rows ?? [];

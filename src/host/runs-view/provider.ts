@@ -8,13 +8,12 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DEFAULT_RUN_FOLDER } from '../../runs/folders';
 import { listRuns, type RunListing } from '../../runs/run-list';
 import { allNodes, buildRunTree, type RunNode, type ViewStatus } from '../../runs/run-tree';
 import type { TrainingApi } from '../training';
 import { RefreshSchedule } from './debounce';
+import { ADDED_FOLDERS_KEY, addedRunFolders, runViewFolders } from '../run-roots';
 
-const ADDED_KEY = 'mlpLens.runs.addedFolders';
 
 const ICONS: Record<ViewStatus, [string, string | undefined]> = {
   running: ['sync~spin', 'charts.blue'],
@@ -61,24 +60,16 @@ export class RunsProvider implements vscode.TreeDataProvider<RunNode>, vscode.Di
 
   /** The folders looked in: per workspace folder Train MLP's and the CLI's default, then the added ones. */
   folders(): string[] {
-    const out: string[] = [];
-    for (const f of vscode.workspace.workspaceFolders ?? []) {
-      if (f.uri.scheme !== 'file') continue;
-      out.push(this.training.runFolderFor(vscode.Uri.joinPath(f.uri, 'x.mlp.json')), path.join(f.uri.fsPath, DEFAULT_RUN_FOLDER));
-    }
-    if (!out.length) out.push(this.training.runFolderFor(null));
-    out.push(...this.addedFolders());
-    return [...new Set(out.map((f) => path.resolve(f)))];
+    return runViewFolders((uri) => this.training.runFolderFor(uri), this.context.workspaceState);
   }
 
   addedFolders(): string[] {
-    const v = this.context.workspaceState.get<unknown>(ADDED_KEY);
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && path.isAbsolute(x)) : [];
+    return addedRunFolders(this.context.workspaceState);
   }
 
   async addFolder(dir: string): Promise<void> {
     const now = this.addedFolders();
-    if (!now.includes(dir)) await this.context.workspaceState.update(ADDED_KEY, [...now, dir]);
+    if (!now.includes(dir)) await this.context.workspaceState.update(ADDED_FOLDERS_KEY, [...now, dir]);
     await this.schedule.now();
   }
 

@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import { resolveConfig, validateConfig } from '../../engine/config';
 import { hasSweep } from '../../engine/experiment';
 import { Experiments } from '../experiment';
+import { runViewFolders } from '../run-roots';
 import type { HostToWorker, PanelSettings } from '../../shared/protocol';
 import { weightPageFromDisk } from '../../runs/loader';
 import { RunModel } from '../../runs/model';
@@ -49,14 +50,23 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
   constructor(context: vscode.ExtensionContext, readonly log: vscode.LogOutputChannel) {
     this.extensionUri = context.extensionUri;
     this.diagnostics = new ConfigDiagnostics(log, (uri) => this.inspectorFollows(uri));
-    this.status = new StatusBar(this);
+    this.status = new StatusBar(this, () => this.experiments?.progress() ?? null);
     this.panels = new Panels(this, this, this.status);
     this.folders = new RunFolders(context, log);
     this.panelExport = new PanelExport(log, () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? context.globalStorageUri.fsPath);
     const parts = { context, log, extensionUri: this.extensionUri, status: this.status, diagnostics: this.diagnostics, panels: this.panels, folders: this.folders };
     this.worker = new TrainingWorker(this, parts);
     this.runs = new RunCommands(this, parts);
-    this.experiments = new Experiments(log, this.extensionUri, (dir) => this.openRunDirs([dir]));
+    this.experiments = new Experiments(log, {
+      extensionUri: this.extensionUri,
+      openRun: (dir) => this.openRunDirs([dir]),
+      roots: () => runViewFolders((uri) => this.folders.runFolderFor(uri), context.workspaceState),
+      testMode: context.extensionMode === vscode.ExtensionMode.Test,
+      changed: () => {
+        void this.setContext();
+        this.status.updateStatus();
+      },
+    });
     const cmd = (id: string, fn: (...a: never[]) => unknown) => vscode.commands.registerCommand(id, (...a: never[]) => this.guard(id, () => fn(...a)));
     this.subs.push(
       this.diagnostics,
@@ -67,7 +77,7 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
       cmd('mlpLens.followRun', (uri?: vscode.Uri) => this.runs.followRun(uri instanceof vscode.Uri ? uri : undefined)),
       // from the palette: no arguments; from automation: (runId?, target file URI?)
       cmd('mlpLens.exportRun', (arg?: unknown, target?: unknown) => this.exportRun(typeof arg === 'string' ? arg : undefined, target instanceof vscode.Uri ? target : undefined)),
-      cmd('mlpLens.showPanel', () => this.panels.showPanel()),
+      cmd('mlpLens.showPanel', () => this.showPanel()),
       this.panels,
       this.experiments,
     );
@@ -87,8 +97,10 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
 
   async setContext(): Promise<void> {
     this.runsChanged.fire();
-    await vscode.commands.executeCommand('setContext', 'mlpLens.training', !!this.live);
-    await vscode.commands.executeCommand('setContext', 'mlpLens.hasRun', !!this.lastRun || this.panels.size > 0);
+    // an experiment training in the background counts: Stop Training stops it
+    const experiment = !!this.experiments?.live;
+    await vscode.commands.executeCommand('setContext', 'mlpLens.training', !!this.live || experiment);
+    await vscode.commands.executeCommand('setContext', 'mlpLens.hasRun', !!this.lastRun || this.panels.size > 0 || experiment);
   }
 
   nextRunNumber(): number {
@@ -136,7 +148,7 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
     if (this.live) {
       const choice = await vscode.window.showWarningMessage(`MLP Lens: "${this.live.model.title}" is still training.`, { modal: false }, 'Stop It and Train');
       if (choice !== 'Stop It and Train') return undefined;
-      await this.stop();
+      await this.worker.stop();
     }
     const outDir = this.folders.runFolderFor(picked.builtIn ? null : uri);
     const id = `run-${Date.now().toString(36)}-${this.nextRunNumber()}`;
@@ -147,9 +159,19 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
     return this.worker.startWorker(model, uri, text, outDir, t0, plan);
   }
 
-  stop(): Promise<void> {
-    if (!this.live && this.experiments.live) return this.experiments.stop();
-    return this.worker.stop();
+  /** Stop Training: the live run and the experiment training in the background, whichever train. */
+  async stop(): Promise<void> {
+    await Promise.all([this.live ? this.worker.stop() : undefined, this.experiments.stop()]);
+  }
+
+  /** Show Training Panel (and the status bar's click): the live run's panel, else the training experiment's. */
+  showPanel(): void {
+    const l = this.experiments.live;
+    if (!this.live && l) {
+      this.experiments.openFolder(l.folder, l.name);
+      return;
+    }
+    this.panels.showPanel();
   }
 
   control(runId: string, action: 'pause' | 'step' | 'resume'): void {
@@ -178,6 +200,14 @@ export class Training implements TrainingApi, RunState, PanelHost, vscode.Dispos
     const configUri = vscode.Uri.file(model.configFile ?? got.runDirs[0]!);
     this.log.info(`continuing ${model.title} to ${got.epochs} epochs${got.lr !== undefined ? ` at lr ${got.lr}` : ''}: ${got.runDirs.join(', ')}`);
     return this.worker.startWorker(model, configUri, '', '', Date.now(), undefined, got);
+  }
+
+  get statusText(): string {
+    return this.status.text;
+  }
+
+  get statusTooltip(): vscode.MarkdownString | string | undefined {
+    return this.status.tooltip;
   }
 
   whenIdle(): Promise<void> {

@@ -67,6 +67,9 @@ export interface TrainingApi {
   continueRun(runId: string): Promise<RunModel | undefined>;
   /** Open run folders and continue them (the Runs view's Continue); `ask`: the answers, without asking */
   continueRunDirs(dirs: string[], ask?: { runDirs: string[]; epochs: number; lr?: number }): Promise<RunModel | undefined>;
+  /** what the status bar item says now, and its tooltip */
+  readonly statusText: string;
+  readonly statusTooltip: vscode.MarkdownString | string | undefined;
   /** resolves when the live run (if any) has ended */
   whenIdle(): Promise<void>;
   /** Open run folders in a panel (rejects with the folder named when one is unreadable). */

@@ -167,8 +167,13 @@ export default function (): void {
       assert.ok(model);
       await waitFor(() => model.variants.every((v) => v.meta.step > 0), 60_000, 'every run to train');
       assert.equal(api.training.live?.workers.length, Math.min(6, (await import('node:os')).availableParallelism()), 'one worker per core');
+      // the status bar counts the experiment's runs
+      await waitFor(() => /^\$\(pulse\) MLP Lens: 0\/6 runs$/.test(api.training.statusText), 10_000, `the status bar to show the runs (${api.training.statusText})`);
       await vscode.commands.executeCommand('mlpLens.stop');
       await api.training.whenIdle();
+      // experiment.json says every run stopped
+      const expDir = path.dirname(model.variants[0]!.meta.runDir!);
+      await waitFor(() => (JSON.parse(fs.readFileSync(path.join(expDir, 'experiment.json'), 'utf8')) as { runs: { status: string }[] }).runs.every((r) => r.status === 'stopped'), 10_000, 'experiment.json to say stopped');
       assert.equal(api.training.live, null);
       assert.equal(model.status, 'stopped');
       for (const v of model.variants) {
