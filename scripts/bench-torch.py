@@ -9,6 +9,8 @@ is taken (what the probes cost; a busy machine stretches wall time, and a slow d
 machine's speed hits the three kinds of step alike). From the medians:
   every=1:  recorded / plain − 1
   every=10: (recorded + 9 × unrecorded) / (10 × plain) − 1
+Each step's parts (forward, loss and backward, optimizer, lens.step) are timed too: the
+recorded step's forward and backward against the plain step's are the hooks' cost.
 A last pass trains the watched model with every=10 for real and reports its wall time too.
 
 usage: python3 scripts/bench-torch.py [--steps N] [--threads N]
@@ -66,12 +68,16 @@ def main():
         t0 = time.process_time()
         opt.zero_grad()
         logits = model(X)
+        t1 = time.process_time()
         loss = nn.functional.cross_entropy(logits, y)
         loss.backward()
+        t2 = time.process_time()
         opt.step()
+        t3 = time.process_time()
         if model is watched:
             lens.step(loss)
-        return time.process_time() - t0
+        t4 = time.process_time()
+        return t4 - t0, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)
 
     kinds = {"plain": (plain, False), "recorded": (watched, True), "unrecorded": (watched, False)}
     # every step follows a step of the other model (the caches hold the other one's weights)
@@ -80,9 +86,12 @@ def main():
         for k in cycle:
             step(*kinds[k])
     times = {k: [] for k in kinds}
+    parts = {k: [] for k in kinds}
     for _ in range(args.steps):
         for k in cycle:
-            times[k].append(step(*kinds[k]))
+            t, ps = step(*kinds[k])
+            times[k].append(t)
+            parts[k].append(ps)
     med = {k: statistics.median(v) for k, v in times.items()}
     # every=10 for real: wall and CPU time of 10-step blocks, the plain model's blocks between
     lens.every = 10
@@ -111,8 +120,10 @@ def main():
         cpu_name(), os.cpu_count(), " ".join("%.1f" % x for x in os.getloadavg()), torch.__version__, torch.get_num_threads(), env or "no thread variables set"))
     print("command: python3 scripts/bench-torch.py %s" % " ".join(sys.argv[1:]))
     print("W2 784-256-256-256-10 ReLU, batch 64, SGD; %d steps of each kind in rotation; median CPU ms per step:" % args.steps)
+    print("  %-10s %6s   %s" % ("", "step", "forward  loss+backward  optimizer  lens.step (medians of each part)"))
     for k in kinds:
-        print("  %-10s %.3f" % (k, 1000 * med[k]))
+        pm = [1000 * statistics.median(p[j] for p in parts[k]) for j in range(4)]
+        print("  %-10s %6.3f   %7.3f  %13.3f  %9.3f  %9.3f" % (k, 1000 * med[k], *pm))
     e1 = med["recorded"] / med["plain"] - 1
     e10 = (med["recorded"] + 9 * med["unrecorded"]) / (10 * med["plain"]) - 1
     print("probe cost: every=1 %+.1f%% of a step (goal <= 10%%), every=10 %+.1f%% (goal <= 2%%)" % (100 * e1, 100 * e10))

@@ -90,8 +90,8 @@ def _dist():
 class _GroupBuffers:
     """Kept buffers of the hidden layers of one width and activation, for one (rows, device,
     dtype): their activations a [G, rows, units] (written in the forward pass), float32 scratch
-    for the saturation marks and the histogram's bins, int32 bin indices, and the bins' offsets
-    per (layer, unit mod 8)."""
+    for the saturation marks and then the histogram's bins, int32 bin indices, and the bins'
+    offsets per (layer, unit mod 8)."""
 
     def __init__(self, key, G, units, bins):
         rows, dev, dtype = key
@@ -99,8 +99,8 @@ class _GroupBuffers:
         self.a_all = torch.empty(G, rows, units, device=dev, dtype=dtype)
         self.a = list(self.a_all.unbind(0))
         self.f = torch.empty(G, rows, units, device=dev, dtype=torch.float32)
-        self.h = torch.empty(G, rows, units, device=dev, dtype=torch.float32)
         self.i = torch.empty(G, rows, units, device=dev, dtype=torch.int32)
+        self.i_as_f = self.i.view(torch.float32)
         lane = torch.arange(units, device=dev, dtype=torch.int32).remainder_(8)
         layer = torch.arange(G, device=dev, dtype=torch.int32).mul_(8)
         self.offsets = (layer.view(G, 1, 1) + lane.view(1, 1, units)).mul_(bins)
@@ -251,16 +251,22 @@ class Lens:
                 self._z_out = z
             self._seen[k] = True
             self._dnorm[k] = None
-            if out.requires_grad:
-                out.register_hook(grad_hook)
+            node = out.grad_fn
+            if node is not None:
+                # a hook on the node that made z_k: its gradient output is ∂loss/∂z_k (cheaper to
+                # register than Tensor.register_hook on a new tensor)
+                nr = out.output_nr
+                node.register_hook(grad_hook if nr == 0 else (lambda gi, go: grad_hook(gi, go[nr:])))
 
         return hook
 
     def _grad_hook(self, k):
-        def hook(g):
+        def hook(grad_inputs, grad_outputs):
             # ‖δ_k‖ of this rank's rows, of the loss this rank back-propagated; the optimizer's
             # gradient is those ranks' gradients averaged (DDP) or summed (grad_reduction)
-            self._dnorm[k] = _norm(g.detach())
+            g = grad_outputs[0]
+            if g is not None:
+                self._dnorm[k] = _norm(g.detach())
 
         return hook
 
@@ -294,10 +300,11 @@ class Lens:
             k0 = idxs[0]
             act = self.acts[k0]
             bufs = self._cur[gi]
-            A, F, Hb, I = bufs.a_all, bufs.f, bufs.h, bufs.i
+            A, Hb, I = bufs.a_all, bufs.f, bufs.i
             G = len(idxs)
-            # saturated entries as 0/1 in F, counted per unit (exact in float32 below 2^24 rows)
-            per_unit = F.sum(dim=1) if _saturated_into(act, A, F, Hb) else bufs.zero_units
+            # saturated entries as 0/1 (float32 scratch, then the histogram's), counted per unit
+            # (exact in float32 below 2^24 rows); I's memory is the comparisons' other scratch
+            per_unit = Hb.sum(dim=1) if _saturated_into(act, A, Hb, bufs.i_as_f) else bufs.zero_units
             norms = torch.linalg.vector_norm(A, dim=(1, 2))
             sums = A.sum(dim=(1, 2))
             # bin = floor((a − min) · scale), each step rounded to float32; below the range: bin 0;
@@ -354,7 +361,11 @@ class Lens:
         on the CPU (reading a CPU tensor is no synchronisation), else float64 on dev; added to the
         epoch's sums."""
         p, self._pending = self._pending, []
-        if dev.type == "cpu" or not p:
+        if len(p) == 1 and dev.type == "cpu":  # a record every step
+            x, acc, r = p[0]
+            r = float(r)
+            sums = [float(x) * r, float(acc) * r, r]
+        elif dev.type == "cpu" or not p:
             rs = [float(q[2]) for q in p]
             ls = [float(q[0]) for q in p]
             acs = [float(q[1]) for q in p]
