@@ -80,6 +80,13 @@ def _norm(x):
     return torch.linalg.vector_norm(x)
 
 
+def _scalar(x):
+    """A loss or accuracy as kept until the next record: a float, or a detached device tensor."""
+    if torch.is_tensor(x):
+        return float(x) if x.is_cpu else x.detach()
+    return float(x)
+
+
 def _dist():
     d = torch.distributed
     if d.is_available() and d.is_initialized():
@@ -346,10 +353,9 @@ class Lens:
         if self.status is not None:
             raise RuntimeError("lens.step: the lens is closed (%s)" % self.status)
         self.step_count += 1
-        # kept as they are (no device op, no synchronisation) until the next record sums them
-        self._pending.append((loss.detach() if torch.is_tensor(loss) else float(loss),
-                              0.0 if accuracy is None else accuracy.detach() if torch.is_tensor(accuracy) else float(accuracy),
-                              self._rows))
+        # kept until the next record sums them: read at once on the CPU (no synchronisation there,
+        # and cheaper than detaching), else kept on the device (reading would synchronise)
+        self._pending.append((_scalar(loss), 0.0 if accuracy is None else _scalar(accuracy), self._rows))
         if not self._rec:
             self._rec = self._recorded(self.step_count + 1)
             return
