@@ -97,19 +97,20 @@ def _dist():
 class _GroupBuffers:
     """Kept buffers of the hidden layers of one width and activation, for one (rows, device,
     dtype): their activations a [G, rows, units] (written in the forward pass), float32 scratch
-    for the saturation marks and then the histogram's bins, int32 bin indices, and the bins'
-    offsets per (layer, unit mod 8)."""
+    for the saturation marks and then the histogram's bins (and a second one for sigmoid and
+    tanh's two thresholds), int16 bin indices, and the bins' offsets per (layer, unit mod 8)."""
 
-    def __init__(self, key, G, units, bins):
+    def __init__(self, key, G, units, bins, act):
         rows, dev, dtype = key
         self.key = key
         self.a_all = torch.empty(G, rows, units, device=dev, dtype=dtype)
         self.a = list(self.a_all.unbind(0))
         self.f = torch.empty(G, rows, units, device=dev, dtype=torch.float32)
-        self.i = torch.empty(G, rows, units, device=dev, dtype=torch.int32)
-        self.i_as_f = self.i.view(torch.float32)
-        lane = torch.arange(units, device=dev, dtype=torch.int32).remainder_(8)
-        layer = torch.arange(G, device=dev, dtype=torch.int32).mul_(8)
+        self.tmp = torch.empty(G, rows, units, device=dev, dtype=torch.float32) if act in ("sigmoid", "tanh") else None
+        # int16 holds every index (16 layers × 8 lanes × 100 bins < 2^15) and halves the traffic
+        self.i = torch.empty(G, rows, units, device=dev, dtype=torch.int16)
+        lane = torch.arange(units, device=dev, dtype=torch.int16).remainder_(8)
+        layer = torch.arange(G, device=dev, dtype=torch.int16).mul_(8)
         self.offsets = (layer.view(G, 1, 1) + lane.view(1, 1, units)).mul_(bins)
         self.zero_units = torch.zeros(G, units, device=dev, dtype=torch.float32)
 
@@ -293,7 +294,7 @@ class Lens:
             if len(cache) >= 4:
                 cache.clear()
             k0 = self._same[gi][0]
-            bufs = cache[key] = _GroupBuffers(key, len(self._same[gi]), self.units[k0], self.bins)
+            bufs = cache[key] = _GroupBuffers(key, len(self._same[gi]), self.units[k0], self.bins, self.acts[k0])
         self._cur[gi] = bufs
         return bufs
 
@@ -310,8 +311,8 @@ class Lens:
             A, Hb, I = bufs.a_all, bufs.f, bufs.i
             G = len(idxs)
             # saturated entries as 0/1 (float32 scratch, then the histogram's), counted per unit
-            # (exact in float32 below 2^24 rows); I's memory is the comparisons' other scratch
-            per_unit = Hb.sum(dim=1) if _saturated_into(act, A, Hb, bufs.i_as_f) else bufs.zero_units
+            # (exact in float32 below 2^24 rows)
+            per_unit = Hb.sum(dim=1) if _saturated_into(act, A, Hb, bufs.tmp) else bufs.zero_units
             norms = torch.linalg.vector_norm(A, dim=(1, 2))
             sums = A.sum(dim=(1, 2))
             # bin = floor((a − min) · scale), each step rounded to float32; below the range: bin 0;
@@ -331,7 +332,7 @@ class Lens:
             Hb.clamp_(0, bins - 1)
             # each (layer, unit mod 8) counts in its own bins: bincount's increments then seldom
             # wait on the one before (most of a ReLU layer's entries fall in one bin)
-            I.copy_(Hb).add_(bufs.offsets)  # a NaN becomes negative (x86) or 0 (ARM)
+            I.copy_(Hb).add_(bufs.offsets)  # a NaN becomes 0 or negative (then caught below)
             try:
                 counts = torch.bincount(I.view(-1), minlength=G * 8 * bins)
             except RuntimeError:  # a negative index: NaN activations (a diverging network)
