@@ -259,22 +259,16 @@ class Lens:
                 self._z_out = z
             self._seen[k] = True
             self._dnorm[k] = None
-            node = out.grad_fn
-            if node is not None:
-                # a hook on the node that made z_k: its gradient output is ∂loss/∂z_k (cheaper to
-                # register than Tensor.register_hook on a new tensor)
-                nr = out.output_nr
-                node.register_hook(grad_hook if nr == 0 else (lambda gi, go: grad_hook(gi, go[nr:])))
+            if out.requires_grad:
+                out.register_hook(grad_hook)
 
         return hook
 
     def _grad_hook(self, k):
-        def hook(grad_inputs, grad_outputs):
+        def hook(g):
             # ‖δ_k‖ of this rank's rows, of the loss this rank back-propagated; the optimizer's
             # gradient is those ranks' gradients averaged (DDP) or summed (grad_reduction)
-            g = grad_outputs[0]
-            if g is not None:
-                self._dnorm[k] = _norm(g.detach())
+            self._dnorm[k] = _norm(g.detach())
 
         return hook
 
