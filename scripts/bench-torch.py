@@ -10,8 +10,11 @@ machine's speed hits the three kinds of step alike). From the medians:
   every=1:  recorded / plain − 1
   every=10: (recorded + 9 × unrecorded) / (10 × plain) − 1
 Each step's parts (forward, loss and backward, optimizer, lens.step) are timed too: the
-recorded step's forward and backward against the plain step's are the hooks' cost.
-A last pass trains the watched model with every=10 for real and reports its wall time too.
+recorded step's forward and backward against the plain step's are the hooks' cost; then recorded
+steps of the watched model alone time two parts of lens.step (the hidden layers' counts and sums,
+writing the record).
+A last pass trains both models for real in blocks of 10 steps (plain, every=1, plain, every=10)
+and reports wall and CPU time: there each model's steps follow its own, as in a real run.
 
 usage: python3 scripts/bench-torch.py [--steps N] [--threads N]
 """
@@ -93,12 +96,32 @@ def main():
             times[k].append(t)
             parts[k].append(ps)
     med = {k: statistics.median(v) for k, v in times.items()}
-    # every=10 for real: wall and CPU time of 10-step blocks, the plain model's blocks between
-    lens.every = 10
-    lens._rec = lens._recorded(lens.step_count + 1)
-    blocks = {"plain": [], "every=10": []}
-    for _ in range(max(3, args.steps // 10)):
-        for name, model in (("plain", plain), ("every=10", watched)):
+    # inside lens.step: the hidden layers' counts and sums, and writing the record, timed on their
+    # own over recorded steps of the watched model alone (the rest: norms, gathering, Python)
+    inner = {"lens.step": [], "hidden": [], "write": []}
+
+    def timed(fn, key):
+        def f(*a, **kw):
+            t0 = time.process_time()
+            r = fn(*a, **kw)
+            inner[key].append(time.process_time() - t0)
+            return r
+        return f
+
+    lens._hidden_stats = timed(lens._hidden_stats, "hidden")
+    lens.writer.step_values = timed(lens.writer.step_values, "write")
+    for _ in range(max(50, args.steps // 3)):
+        inner["lens.step"].append(step(watched, True)[1][3])
+    del lens._hidden_stats, lens.writer.step_values
+    # every=1 and every=10 for real: wall and CPU time of 10-step blocks of each model in turn
+    # (plain, every=1, plain, every=10), so each model's steps follow its own
+    blocks = {"plain": [], "every=1": [], "every=10": []}
+    for _ in range(max(3, args.steps // 20)):
+        for name in ("plain", "every=1", "plain", "every=10"):
+            model = plain if name == "plain" else watched
+            if model is watched:
+                lens.every = 1 if name == "every=1" else 10
+                lens._rec = lens._recorded(lens.step_count + 1)
             w0, c0 = time.perf_counter(), time.process_time()
             for _ in range(10):
                 X, y = data[i[0] % len(data)]
@@ -124,13 +147,20 @@ def main():
     for k in kinds:
         pm = [1000 * statistics.median(p[j] for p in parts[k]) for j in range(4)]
         print("  %-10s %6.3f   %7.3f  %13.3f  %9.3f  %9.3f" % (k, 1000 * med[k], *pm))
+    im = {k: 1000 * statistics.median(v) for k, v in inner.items()}
+    print("inside a recorded lens.step (%d steps of the watched model alone, medians): %.3f ms, of which %.3f the hidden "
+          "layers' counts and sums, %.3f writing the record, %.3f the rest (norms of dW and db, the output layer, "
+          "one vector to the host, the record in Python)" % (len(inner["lens.step"]), im["lens.step"], im["hidden"], im["write"],
+                                                            im["lens.step"] - im["hidden"] - im["write"]))
     e1 = med["recorded"] / med["plain"] - 1
     e10 = (med["recorded"] + 9 * med["unrecorded"]) / (10 * med["plain"]) - 1
     print("probe cost: every=1 %+.1f%% of a step (goal <= 10%%), every=10 %+.1f%% (goal <= 2%%)" % (100 * e1, 100 * e10))
-    for what, j in (("wall", 0), ("cpu", 1)):
-        p = statistics.median(b[j] for b in blocks["plain"]) / 10
-        w = statistics.median(b[j] for b in blocks["every=10"]) / 10
-        print("every=10 trained for real, %s: %.3f ms/step against %.3f plain (%+.1f%%; %d blocks of 10 steps each)" % (what, 1000 * w, 1000 * p, 100 * (w / p - 1), len(blocks["plain"])))
+    for every in ("every=1", "every=10"):
+        for what, j in (("wall", 0), ("cpu", 1)):
+            p = statistics.median(b[j] for b in blocks["plain"]) / 10
+            w = statistics.median(b[j] for b in blocks[every]) / 10
+            print("%s trained for real, %s: %.3f ms/step against %.3f plain (%+.1f%%; %d blocks of 10 steps)" % (
+                every, what, 1000 * w, 1000 * p, 100 * (w / p - 1), len(blocks[every])))
 
 
 if __name__ == "__main__":
