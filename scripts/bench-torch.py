@@ -9,7 +9,12 @@ is taken (what the probes cost; a busy machine stretches wall time, and a slow d
 machine's speed hits the three kinds of step alike). From the medians:
   every=1:  recorded / plain − 1
   every=10: (recorded + 9 × unrecorded) / (10 × plain) − 1
-A last pass trains the watched model with every=10 for real and reports its wall time too.
+Each step's parts (forward, loss and backward, optimizer, lens.step) are timed too: the
+recorded step's forward and backward against the plain step's are the hooks' cost; then recorded
+steps of the watched model alone time two parts of lens.step (the hidden layers' counts and sums,
+writing the record).
+A last pass trains both models for real in blocks of 10 steps (plain, every=1, plain, every=10)
+and reports wall and CPU time: there each model's steps follow its own, as in a real run.
 
 usage: python3 scripts/bench-torch.py [--steps N] [--threads N]
 """
@@ -66,12 +71,16 @@ def main():
         t0 = time.process_time()
         opt.zero_grad()
         logits = model(X)
+        t1 = time.process_time()
         loss = nn.functional.cross_entropy(logits, y)
         loss.backward()
+        t2 = time.process_time()
         opt.step()
+        t3 = time.process_time()
         if model is watched:
             lens.step(loss)
-        return time.process_time() - t0
+        t4 = time.process_time()
+        return t4 - t0, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)
 
     kinds = {"plain": (plain, False), "recorded": (watched, True), "unrecorded": (watched, False)}
     # every step follows a step of the other model (the caches hold the other one's weights)
@@ -80,16 +89,39 @@ def main():
         for k in cycle:
             step(*kinds[k])
     times = {k: [] for k in kinds}
+    parts = {k: [] for k in kinds}
     for _ in range(args.steps):
         for k in cycle:
-            times[k].append(step(*kinds[k]))
+            t, ps = step(*kinds[k])
+            times[k].append(t)
+            parts[k].append(ps)
     med = {k: statistics.median(v) for k, v in times.items()}
-    # every=10 for real: wall and CPU time of 10-step blocks, the plain model's blocks between
-    lens.every = 10
-    lens._rec = lens._recorded(lens.step_count + 1)
-    blocks = {"plain": [], "every=10": []}
-    for _ in range(max(3, args.steps // 10)):
-        for name, model in (("plain", plain), ("every=10", watched)):
+    # inside lens.step: the hidden layers' counts and sums, and writing the record, timed on their
+    # own over recorded steps of the watched model alone (the rest: norms, gathering, Python)
+    inner = {"lens.step": [], "hidden": [], "write": []}
+
+    def timed(fn, key):
+        def f(*a, **kw):
+            t0 = time.process_time()
+            r = fn(*a, **kw)
+            inner[key].append(time.process_time() - t0)
+            return r
+        return f
+
+    lens._hidden_stats = timed(lens._hidden_stats, "hidden")
+    lens.writer.step_values = timed(lens.writer.step_values, "write")
+    for _ in range(max(50, args.steps // 3)):
+        inner["lens.step"].append(step(watched, True)[1][3])
+    del lens._hidden_stats, lens.writer.step_values
+    # every=1 and every=10 for real: wall and CPU time of 10-step blocks of each model in turn
+    # (plain, every=1, plain, every=10), so each model's steps follow its own
+    blocks = {"plain": [], "every=1": [], "every=10": []}
+    for _ in range(max(3, args.steps // 20)):
+        for name in ("plain", "every=1", "plain", "every=10"):
+            model = plain if name == "plain" else watched
+            if model is watched:
+                lens.every = 1 if name == "every=1" else 10
+                lens._rec = lens._recorded(lens.step_count + 1)
             w0, c0 = time.perf_counter(), time.process_time()
             for _ in range(10):
                 X, y = data[i[0] % len(data)]
@@ -111,15 +143,24 @@ def main():
         cpu_name(), os.cpu_count(), " ".join("%.1f" % x for x in os.getloadavg()), torch.__version__, torch.get_num_threads(), env or "no thread variables set"))
     print("command: python3 scripts/bench-torch.py %s" % " ".join(sys.argv[1:]))
     print("W2 784-256-256-256-10 ReLU, batch 64, SGD; %d steps of each kind in rotation; median CPU ms per step:" % args.steps)
+    print("  %-10s %6s   %s" % ("", "step", "forward  loss+backward  optimizer  lens.step (medians of each part)"))
     for k in kinds:
-        print("  %-10s %.3f" % (k, 1000 * med[k]))
+        pm = [1000 * statistics.median(p[j] for p in parts[k]) for j in range(4)]
+        print("  %-10s %6.3f   %7.3f  %13.3f  %9.3f  %9.3f" % (k, 1000 * med[k], *pm))
+    im = {k: 1000 * statistics.median(v) for k, v in inner.items()}
+    print("inside a recorded lens.step (%d steps of the watched model alone, medians): %.3f ms, of which %.3f the hidden "
+          "layers' counts and sums, %.3f writing the record, %.3f the rest (norms of dW and db, the output layer, "
+          "one vector to the host, the record in Python)" % (len(inner["lens.step"]), im["lens.step"], im["hidden"], im["write"],
+                                                            im["lens.step"] - im["hidden"] - im["write"]))
     e1 = med["recorded"] / med["plain"] - 1
     e10 = (med["recorded"] + 9 * med["unrecorded"]) / (10 * med["plain"]) - 1
     print("probe cost: every=1 %+.1f%% of a step (goal <= 10%%), every=10 %+.1f%% (goal <= 2%%)" % (100 * e1, 100 * e10))
-    for what, j in (("wall", 0), ("cpu", 1)):
-        p = statistics.median(b[j] for b in blocks["plain"]) / 10
-        w = statistics.median(b[j] for b in blocks["every=10"]) / 10
-        print("every=10 trained for real, %s: %.3f ms/step against %.3f plain (%+.1f%%; %d blocks of 10 steps each)" % (what, 1000 * w, 1000 * p, 100 * (w / p - 1), len(blocks["plain"])))
+    for every in ("every=1", "every=10"):
+        for what, j in (("wall", 0), ("cpu", 1)):
+            p = statistics.median(b[j] for b in blocks["plain"]) / 10
+            w = statistics.median(b[j] for b in blocks[every]) / 10
+            print("%s trained for real, %s: %.3f ms/step against %.3f plain (%+.1f%%; %d blocks of 10 steps)" % (
+                every, what, 1000 * w, 1000 * p, 100 * (w / p - 1), len(blocks[every])))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import struct
 import torch
 from torch import nn
 
-from .record import HIDDEN, HIST_RANGE, RunWriter
+from .record import HIDDEN, HIST_RANGE, SCALARS, RunWriter
 
 ACTIVATION_MODULES = ((nn.Sigmoid, "sigmoid"), (nn.Tanh, "tanh"), (nn.ReLU, "relu"), (nn.LeakyReLU, "leaky_relu"), (nn.Identity, "linear"))
 F64 = torch.float64
@@ -42,33 +42,49 @@ def _activation_of(m):
     return None, None
 
 
-def _apply(act, z, slope):
+def _apply_into(act, z, slope, out):
+    """out = the hidden activation of z, the torch function the model applies (relu is
+    clamp_min(z, 0) in ATen), written into a kept buffer."""
     if act == "sigmoid":
-        return torch.sigmoid(z)
-    if act == "tanh":
-        return torch.tanh(z)
-    if act == "relu":
-        return torch.relu(z)
-    if act == "leaky_relu":
-        return torch.nn.functional.leaky_relu(z, slope)
-    return z
+        torch.sigmoid(z, out=out)
+    elif act == "tanh":
+        torch.tanh(z, out=out)
+    elif act == "relu":
+        torch.clamp_min(z, 0, out=out)
+    else:
+        out.copy_(z)
+        if act == "leaky_relu":
+            torch.nn.functional.leaky_relu_(out, slope)
 
 
-def _saturated(act, a):
-    """Section 2.6: the entries of a hidden layer's output that are saturated (None: linear)."""
+def _saturated_into(act, a, out, tmp):
+    """Section 2.6: out = 1 where an entry of a hidden layer's output is saturated, else 0
+    (float32: comparisons written as numbers are several times faster than as bools). tmp: a
+    float32 buffer of a's shape. False for a linear layer (nothing saturates)."""
     if act == "sigmoid":
-        return (a < 0.05) | (a > 0.95)
-    if act == "tanh":
-        return a.abs() > 0.95
-    if act == "relu":
-        return a == 0
-    if act == "leaky_relu":
-        return a <= 0
-    return None
+        torch.lt(a, 0.05, out=out)
+        out.add_(torch.gt(a, 0.95, out=tmp))
+    elif act == "tanh":  # |a| > 0.95: negation is exact
+        torch.gt(a, 0.95, out=out)
+        out.add_(torch.lt(a, -0.95, out=tmp))
+    elif act == "relu":
+        torch.eq(a, 0, out=out)
+    elif act == "leaky_relu":
+        torch.le(a, 0, out=out)
+    else:
+        return False
+    return True
 
 
 def _norm(x):
     return torch.linalg.vector_norm(x)
+
+
+def _scalar(x):
+    """A loss or accuracy as kept until the next record: a float, or a detached device tensor."""
+    if torch.is_tensor(x):
+        return float(x) if x.is_cpu else x.detach()
+    return float(x)
 
 
 def _dist():
@@ -76,6 +92,27 @@ def _dist():
     if d.is_available() and d.is_initialized():
         return d.get_world_size(), d.get_rank()
     return 1, 0
+
+
+class _GroupBuffers:
+    """Kept buffers of the hidden layers of one width and activation, for one (rows, device,
+    dtype): their activations a [G, rows, units] (written in the forward pass), float32 scratch
+    for the saturation marks and then the histogram's bins (and a second one for sigmoid and
+    tanh's two thresholds), int16 bin indices, and the bins' offsets per (layer, unit mod 8)."""
+
+    def __init__(self, key, G, units, bins, act):
+        rows, dev, dtype = key
+        self.key = key
+        self.a_all = torch.empty(G, rows, units, device=dev, dtype=dtype)
+        self.a = list(self.a_all.unbind(0))
+        self.f = torch.empty(G, rows, units, device=dev, dtype=torch.float32)
+        self.tmp = torch.empty(G, rows, units, device=dev, dtype=torch.float32) if act in ("sigmoid", "tanh") else None
+        # int16 holds every index (16 layers × 8 lanes × 100 bins < 2^15) and halves the traffic
+        self.i = torch.empty(G, rows, units, device=dev, dtype=torch.int16)
+        lane = torch.arange(units, device=dev, dtype=torch.int16).remainder_(8)
+        layer = torch.arange(G, device=dev, dtype=torch.int16).mul_(8)
+        self.offsets = (layer.view(G, 1, 1) + lane.view(1, 1, units)).mul_(bins)
+        self.zero_units = torch.zeros(G, units, device=dev, dtype=torch.float32)
 
 
 class Lens:
@@ -147,14 +184,32 @@ class Lens:
         for k in range(H):
             same.setdefault((acts[k], self.units[k]), []).append(k)
         self._same = list(same.values())
+        self._slot = {}  # hidden layer k -> (its group, its index in the group)
+        self._pos = {}  # hidden layer k -> its place in the groups' results, group after group
+        for gi, idxs in enumerate(self._same):
+            for j, k in enumerate(idxs):
+                self._slot[k] = (gi, j)
+                self._pos[k] = len(self._pos)
+        # where layer k's histogram and per-unit counts are among the counts that come back: group
+        # after group, its layers' histograms then their per-unit counts
+        self._count_at, self._unit_at, c = {}, {}, 0
+        for idxs in self._same:
+            G, U = len(idxs), self.units[idxs[0]]
+            for j, k in enumerate(idxs):
+                self._count_at[k] = c + j * bins
+                self._unit_at[k] = c + G * bins + j * U
+            c += G * (bins + U)
+        self._bufs = [{} for _ in self._same]  # per group: (rows, device, dtype) -> _GroupBuffers
+        self._cur = [None] * len(self._same)  # per group: the buffers of this step's forward pass
         # state
         self.step_count = 0
         self.epoch_count = 0
         self.status = None
         self._rec = True  # step 1 is recorded
         self._rows = 0
-        self._stats = [None] * (H + 1)
-        self._dsq = [None] * (H + 1)
+        self._seen = [False] * (H + 1)  # layers whose activations this step's forward pass kept
+        self._z_out = None  # the output layer's z
+        self._dnorm = [None] * (H + 1)  # ‖δ_k‖ of this rank, from the hooks on z_k
         self._w0 = [None] * (H + 1)
         self._pending = []  # (loss, accuracy, rows) of the steps since the last record, unread
         self._epoch_sums = None  # float64 [loss·rows, accuracy·rows, rows] of the epoch's recorded part
@@ -172,6 +227,9 @@ class Lens:
         self.writer = None
         self._writer_args = dict(run_dir=run_dir, name=name, variant=variant, batch_size=batch_size, config=config,
                                  config_file=config_file, record_format=record_format, dataset=dataset)
+        self._grad_hooks = [self._grad_hook(k) for k in range(H + 1)]
+        self._last = None  # what the last record was made of; last_record builds the dict on demand
+        self._last_dict = None
         self._hooks = [l.register_forward_hook(self._forward_hook(k)) for k, l in enumerate(linears)]
 
     # ---- hooks -------------------------------------------------------------------------------
@@ -179,6 +237,9 @@ class Lens:
     def _forward_hook(self, k):
         lin = self.linears[k]
         units = lin.out_features
+        hidden = k < self.H
+        gi, j = self._slot.get(k, (None, None))
+        grad_hook = self._grad_hooks[k]
 
         def hook(module, inp, out):
             if not torch.is_grad_enabled():
@@ -187,62 +248,93 @@ class Lens:
                 self._rows = inp[0].numel() // lin.in_features
             if not self._rec:
                 return
-            with torch.no_grad():
-                w = module.weight.detach()
-                self._w0[k] = _norm(w) if self._plain_sgd else w.clone()
-                z = out.detach().reshape(-1, units)
-                if k < self.H:
-                    self._stats[k] = z  # measured in lens.step, with the layers of its width
-                else:
-                    p = torch.softmax(z, dim=1) if self.output == "softmax" else torch.sigmoid(z)
-                    self._stats[k] = torch.stack([p.sum(), p.square().sum()]).to(F64)
-            self._dsq[k] = None
+            # detached tensors: no autograd graph (and no torch.no_grad() to enter)
+            w = module.weight.detach()
+            self._w0[k] = _norm(w) if self._plain_sgd else w.clone()
+            z = out.detach().reshape(-1, units)
+            if hidden:
+                # a_k into its group's kept buffer, measured in lens.step with the group
+                _apply_into(self.acts[k], z, self.slope, self._group_buffers(gi, j, z).a[j])
+            else:
+                self._z_out = z
+            self._seen[k] = True
+            self._dnorm[k] = None
             if out.requires_grad:
-                out.register_hook(self._grad_hook(k, units))
+                out.register_hook(grad_hook)
 
         return hook
 
-    def _grad_hook(self, k, units):
+    def _grad_hook(self, k):
         def hook(g):
-            # ‖δ_k‖² of this rank's rows, of the loss this rank back-propagated; the optimizer's
+            # ‖δ_k‖ of this rank's rows, of the loss this rank back-propagated; the optimizer's
             # gradient is those ranks' gradients averaged (DDP) or summed (grad_reduction)
-            self._dsq[k] = g.detach().square().sum()
+            self._dnorm[k] = _norm(g.detach())
 
         return hook
+
+    def _group_buffers(self, gi, j, z):
+        """The kept buffers of group gi for this step's z (rows, device, dtype); the group's
+        layers must agree on them, as the activations are measured together."""
+        key = (z.shape[0], z.device, z.dtype)
+        cur = self._cur[gi]
+        if cur is not None and cur.key == key:
+            return cur
+        if cur is not None and j and self._seen[self._same[gi][0]]:
+            raise RuntimeError("watch: hidden layers %s (same width and activation) saw %s and %s rows in one forward "
+                               "pass" % (self._same[gi], cur.key[0], key[0]))
+        cache = self._bufs[gi]
+        bufs = cache.get(key)
+        if bufs is None:
+            if len(cache) >= 4:
+                cache.clear()
+            k0 = self._same[gi][0]
+            bufs = cache[key] = _GroupBuffers(key, len(self._same[gi]), self.units[k0], self.bins, self.acts[k0])
+        self._cur[gi] = bufs
+        return bufs
 
     def _hidden_stats(self):
-        """The hidden layers' counts and sums, from the z_k the forward pass kept: layers of the
-        same width and activation measured together (one op each for all of them)."""
+        """The hidden layers' counts and sums from the activations the forward pass kept: layers
+        of the same width and activation measured together (one op each for all of them). Returns
+        per group ([G] ‖a‖, [G] Σa, [G, bins] histogram counts, [G, units] saturated counts)."""
         bins = self.bins
-        for idxs in self._same:
-            act, units = self.acts[idxs[0]], self.units[idxs[0]]
-            z = torch.stack([self._stats[k] for k in idxs]) if len(idxs) > 1 else self._stats[idxs[0]].unsqueeze(0)
+        out = []
+        for gi, idxs in enumerate(self._same):
+            k0 = idxs[0]
+            act = self.acts[k0]
+            bufs = self._cur[gi]
+            A, Hb, I = bufs.a_all, bufs.f, bufs.i
             G = len(idxs)
-            a = _apply(act, z, self.slope)  # [G, rows, units]
-            sat = _saturated(act, a)
-            per_unit = torch.zeros(G, units, dtype=torch.long, device=a.device) if sat is None else sat.sum(dim=1)
-            sums = torch.stack([a.sum(dim=(1, 2)), torch.linalg.vector_norm(a, dim=(1, 2)).square()], dim=1)
+            # saturated entries as 0/1 (float32 scratch, then the histogram's), counted per unit
+            # (exact in float32 below 2^24 rows)
+            per_unit = Hb.sum(dim=1) if _saturated_into(act, A, Hb, bufs.tmp) else bufs.zero_units
+            norms = torch.linalg.vector_norm(A, dim=(1, 2))
+            sums = A.sum(dim=(1, 2))
             # bin = floor((a − min) · scale), each step rounded to float32; below the range: bin 0;
             # at or past its end: the last bin (clamped first, truncation is the floor); NaN: bin 0
             lo = HIST_RANGE[act][0]
-            scale = self._scales[idxs[0]]
-            b = (a.float() - lo).mul_(scale) if lo else a.float() * scale  # never a in place: it may be z
-            b.clamp_(0, bins - 1)
-            bi = b.int()  # a NaN becomes negative (x86) or 0 (ARM)
-            if G > 1:
-                bi += (torch.arange(G, device=b.device, dtype=torch.int32) * bins).view(G, 1, 1)
+            scale = self._scales[k0]
+            if A.dtype == torch.float32:
+                if lo:
+                    torch.sub(A, lo, out=Hb).mul_(scale)
+                else:
+                    torch.mul(A, scale, out=Hb)
+            else:
+                Hb.copy_(A)  # a.float() first, then float32 arithmetic
+                if lo:
+                    Hb.sub_(lo)
+                Hb.mul_(scale)
+            Hb.clamp_(0, bins - 1)
+            # each (layer, unit mod 8) counts in its own bins: bincount's increments then seldom
+            # wait on the one before (most of a ReLU layer's entries fall in one bin)
+            I.copy_(Hb).add_(bufs.offsets)  # a NaN becomes 0 or negative (then caught below)
             try:
-                hist = torch.bincount(bi.reshape(-1), minlength=G * bins)
+                counts = torch.bincount(I.view(-1), minlength=G * 8 * bins)
             except RuntimeError:  # a negative index: NaN activations (a diverging network)
-                bi = b.nan_to_num_(0.0).int()
-                if G > 1:
-                    bi += (torch.arange(G, device=b.device, dtype=torch.int32) * bins).view(G, 1, 1)
-                hist = torch.bincount(bi.reshape(-1), minlength=G * bins)
-            hist = hist.view(G, bins)
-            counts = torch.cat([per_unit.sum(dim=1, keepdim=True), hist] + ([per_unit] if self.unit_sat else []), dim=1).to(F64)
-            m = torch.cat([counts[:, :1], sums.to(F64), counts[:, 1:]], dim=1)
-            for j, k in enumerate(idxs):
-                self._stats[k] = m[j]
+                I.copy_(Hb.nan_to_num_(0.0)).add_(bufs.offsets)
+                counts = torch.bincount(I.view(-1), minlength=G * 8 * bins)
+            hist = counts.view(G, 8, bins).sum(dim=1)
+            out.append((norms, sums, hist, per_unit))
+        return out
 
     # ---- the training loop's calls -------------------------------------------------------------
 
@@ -256,10 +348,9 @@ class Lens:
         if self.status is not None:
             raise RuntimeError("lens.step: the lens is closed (%s)" % self.status)
         self.step_count += 1
-        # kept as they are (no device op, no synchronisation) until the next record sums them
-        self._pending.append((loss.detach() if torch.is_tensor(loss) else float(loss),
-                              0.0 if accuracy is None else accuracy.detach() if torch.is_tensor(accuracy) else float(accuracy),
-                              self._rows))
+        # kept until the next record sums them: read at once on the CPU (no synchronisation there,
+        # and cheaper than detaching), else kept on the device (reading would synchronise)
+        self._pending.append((_scalar(loss), 0.0 if accuracy is None else _scalar(accuracy), self._rows))
         if not self._rec:
             self._rec = self._recorded(self.step_count + 1)
             return
@@ -267,15 +358,20 @@ class Lens:
         self._rec = self._recorded(self.step_count + 1)
 
     def _fold(self, dev):
-        """[Σ loss·rows, Σ accuracy·rows, Σ rows] of the steps since the last fold (float64 on dev);
-        added to the epoch's sums."""
+        """[Σ loss·rows, Σ accuracy·rows, Σ rows] of the steps since the last fold: Python floats
+        on the CPU (reading a CPU tensor is no synchronisation), else float64 on dev; added to the
+        epoch's sums."""
         p, self._pending = self._pending, []
-        if p and dev.type == "cpu":  # reading a CPU tensor is no synchronisation
+        if len(p) == 1 and dev.type == "cpu":  # a record every step
+            x, acc, r = p[0]
+            r = float(r)
+            sums = [float(x) * r, float(acc) * r, r]
+        elif dev.type == "cpu" or not p:
             rs = [float(q[2]) for q in p]
             ls = [float(q[0]) for q in p]
             acs = [float(q[1]) for q in p]
-            sums = torch.tensor([sum(x * r for x, r in zip(ls, rs)), sum(x * r for x, r in zip(acs, rs)), sum(rs)], dtype=F64)
-        elif p:
+            sums = [sum(x * r for x, r in zip(ls, rs)), sum(x * r for x, r in zip(acs, rs)), sum(rs)]
+        else:
             cols = []
             for j in (0, 1):
                 xs = [q[j] for q in p]
@@ -285,9 +381,13 @@ class Lens:
                     cols.append(torch.tensor([float(x) for x in xs], dtype=F64, device=dev))
             rows = torch.tensor([q[2] for q in p], dtype=F64, device=dev)
             sums = torch.cat([torch.stack(cols) @ rows, rows.sum().reshape(1)])
+        e = self._epoch_sums
+        if e is None:
+            self._epoch_sums = sums
+        elif isinstance(e, list) and isinstance(sums, list):
+            self._epoch_sums = [x + y for x, y in zip(e, sums)]
         else:
-            sums = torch.zeros(3, dtype=F64, device=dev)
-        self._epoch_sums = sums if self._epoch_sums is None else self._epoch_sums + sums
+            self._epoch_sums = torch.as_tensor(e, dtype=F64, device=dev) + torch.as_tensor(sums, dtype=F64, device=dev)
         return sums
 
     def _lr(self, lr):
@@ -307,82 +407,148 @@ class Lens:
         return float(g.get("weight_decay", 0.0))
 
     def _record(self, lr):
-        missing = [k for k in range(self.H + 1) if self._stats[k] is None]
-        if missing:
+        H = self.H
+        if not all(self._seen):
             raise RuntimeError("lens.step: no forward pass of layer %d was seen this step (call lens.step once per "
-                               "training step, after the forward and backward passes)" % missing[0])
-        nograd = [k for k in range(self.H + 1) if self._dsq[k] is None or self._params[k][0].grad is None]
+                               "training step, after the forward and backward passes)" % self._seen.index(False))
+        params = self._params
+        # (`None in` a list of tensors would compare each tensor with None: slow)
+        nograd = [k for k in range(H + 1) if self._dnorm[k] is None or params[k][0].grad is None]
         if nograd:
             raise RuntimeError("lens.step: layer %d has no gradient this step: call lens.step after loss.backward() "
                                "and optimizer.step(), before optimizer.zero_grad()" % nograd[0])
-        dev = self._stats[0].device
-        self._hidden_stats()
-        rows = self._rows
-        since = self._fold(dev)
-        red = torch.cat([torch.tensor([rows], dtype=F64, device=dev), since] + self._stats
-                        + [torch.stack(self._dsq).to(device=dev, dtype=F64)])
+        # every tensor here is detached (or a .grad): no autograd graph is built
+        z = self._z_out
+        dev = z.device
+        plain_sgd = self._plain_sgd
+        stats = self._hidden_stats()
+        p = torch.softmax(z, dim=1) if self.output == "softmax" else torch.sigmoid(z)
+        # ‖dW‖, ‖db‖ and the update ratio's ‖ΔW‖, ‖W‖ (the same on every rank: not reduced); norms
+        # in the tensors' own precision (torch's CPU and GPU reductions sum in blocks: a relative
+        # error near 1e-7 in float32)
         loc = []
-        with torch.no_grad():
-            for k, (weight, bias) in enumerate(self._params):
-                W, w0 = weight.detach(), self._w0[k]
-                g = weight.grad
-                wd = self._weight_decay(weight)
-                if wd:
-                    g = g + wd * w0  # the gradient the step used (W before the step: w0)
-                b = bias.grad if bias is not None and bias.grad is not None else torch.zeros(1, device=W.device)
-                # norms in the tensors' own precision (torch's CPU and GPU reductions sum in
-                # blocks: a relative error near 1e-7 in float32), returned as float64
-                if self._plain_sgd:
-                    loc.append(torch.stack([_norm(g), _norm(b), w0, w0]))
-                else:
-                    loc.append(torch.stack([_norm(g), _norm(b), _norm(W - w0), _norm(w0)]))
+        for k, (weight, bias) in enumerate(params):
+            w0 = self._w0[k]
+            g = weight.grad
+            wd = self._weight_decay(weight)
+            if wd:
+                g = g + wd * w0  # the gradient the step used (W before the step: w0)
+            loc.append(_norm(g))
+            loc.append(_norm(bias.grad) if bias is not None and bias.grad is not None else self._zero(g))
+            if plain_sgd:
+                loc.append(w0)  # ‖W‖ before the step; ‖ΔW‖ = lr·‖dW‖ (below)
+            else:
+                loc.append(_norm(weight.detach() - w0))
+                loc.append(_norm(w0))
+        # then the numbers all-reduced under torch.distributed: ‖δ_k‖, Σp² and Σp of the output, the
+        # rows and loss sums (head), each group's ‖a‖ and Σa, its histogram counts and saturated
+        # counts per unit: one float64 vector (cat promotes), the norms squared to sums of squares
+        nloc = len(loc)
+        pieces = [torch.stack(loc + self._dnorm + [_norm(p), p.sum()])]
+        since = self._fold(dev)
+        head = None
+        if self.world > 1 or not isinstance(since, list):
+            head = torch.tensor([self._rows] + since, dtype=F64, device=dev) if isinstance(since, list) \
+                else torch.cat([torch.tensor([self._rows], dtype=F64, device=dev), since])
+            pieces.append(head)
+        g0 = nloc + H + 3 + (4 if head is not None else 0)
+        pieces += [s[0] for s in stats]
+        pieces += [s[1] for s in stats]
+        for s in stats:
+            pieces.append(s[2].view(-1))
+            pieces.append(s[3].view(-1))
+        v = torch.cat(pieces)
         if self.world > 1:
-            torch.distributed.all_reduce(red)
-        vals = torch.cat([red, torch.cat(loc).to(device=dev, dtype=F64)]).tolist()  # the one transfer to the host
-        self._stats = [None] * (self.H + 1)
-        self._dsq = [None] * (self.H + 1)
-        self._w0 = [None] * (self.H + 1)
-        grows, lsum, asum, srows = vals[0], vals[1], vals[2], vals[3]
-        H, bins = self.H, self.bins
-        # where each layer's numbers are in vals: hidden [sat, Σa, Σa², hist…, units…], output [Σp, Σp²]
-        at, i = [], 4
-        for k in range(H + 1):
-            at.append(i)
-            i += 3 + bins + (self.units[k] if self.unit_sat else 0) if k < H else 2
-        dsq, norms = vals[i:i + H + 1], vals[i + H + 1:]
-        layers = []
-        for k in range(H + 1):
-            j = at[k]
-            N = grows * (self.units[k] if k < H or self.output == "softmax" else 1)
-            s1, s2 = (vals[j + 1], vals[j + 2]) if k < H else (vals[j], vals[j + 1])
-            mean = s1 / N
-            gw, gb, dw, w = norms[4 * k:4 * k + 4]
-            if self._plain_sgd:
-                dw = self._group_lr(self._params[k][0]) * gw
-            p = {"layer": k, "activation": self.acts[k] if k < H else self.output, "saturation": vals[j] / N if k < H else None,
-                 "mean": mean, "std": math.sqrt(max(s2 / N - mean * mean, 0.0)), "gradW": gw, "gradB": gb,
-                 "delta": math.sqrt(dsq[k]) * self._delta_scale, "updateRatio": dw / w if w > 0 else 0.0}
-            if k < H:
-                lo, hi = HIST_RANGE[self.acts[k]]
-                p["histogram"] = {"min": lo, "max": hi, "counts": list(map(int, vals[j + 3:j + 3 + bins]))}
-                if self.unit_sat:
-                    # per-unit counts; the fractions (count / rows) are made where JSON is written
-                    p["unitCounts"] = list(map(int, vals[j + 3 + bins:j + 3 + bins + self.units[k]]))
-            layers.append(p)
+            v[nloc:nloc + H + 2].square_()
+            v[g0:g0 + H].square_()
+            torch.distributed.all_reduce(v[nloc:])
+        v = v.cpu()  # the one transfer to the host
+        nf = g0 + 2 * H
+        vals = v[:nf].tolist()
+        cnt = v[nf:].long().tolist()
+        self._seen = [False] * (H + 1)
+        self._dnorm = [None] * (H + 1)
+        self._w0 = [None] * (H + 1)
+        self._z_out = None
+        grows, lsum, asum, srows = vals[nloc + H + 3:nloc + H + 7] if head is not None else [self._rows] + since
         loss = lsum / srows if srows else float("nan")
         acc = asum / srows if srows else float("nan")
-        rec = {"kind": "step", "step": self.step_count, "epoch": self.epoch_count, "loss": loss, "accuracy": acc,
-               "lr": self._lr(lr), "layers": layers}
-        self.last_record = rec
+        # per layer: (saturation, mean, std, gradW, gradB, delta, updateRatio), histogram, unit counts
+        dsq = vals[nloc:nloc + H + 2]  # ‖δ_k‖ (k = 0..H), ‖p‖: squared below unless reduced
+        asq = vals[g0:g0 + H]  # ‖a_k‖ (group order)
+        if self.world == 1:
+            dsq = [x * x for x in dsq]
+            asq = [x * x for x in asq]
+        psum = vals[nloc + H + 2]
+        asum_ = vals[g0 + H:nf]  # Σa_k (group order)
+        scalars, hists, ucounts = [], [], []
+        per = 3 if plain_sgd else 4
+        ds = self._delta_scale
+        for k in range(H + 1):
+            gw, gb = vals[per * k], vals[per * k + 1]
+            if plain_sgd:
+                dw, w = self._group_lr(params[k][0]) * gw, vals[per * k + 2]
+            else:
+                dw, w = vals[per * k + 2], vals[per * k + 3]
+            if k < H:
+                N = grows * self.units[k]
+                i = self._pos[k]
+                s1, s2 = asum_[i], asq[i]
+                c, units = self._count_at[k], self.units[k]
+                hists.append(cnt[c:c + self.bins])
+                c = self._unit_at[k]
+                u = cnt[c:c + units]
+                sat = sum(u) / N
+                ucounts.append(u if self.unit_sat else None)
+            else:
+                N = grows * (self.units[k] if self.output == "softmax" else 1)
+                s1, s2 = psum, dsq[H + 1]
+                sat = None
+            mean = s1 / N
+            scalars.append((sat, mean, math.sqrt(max(s2 / N - mean * mean, 0.0)), gw, gb,
+                            math.sqrt(dsq[k]) * ds, dw / w if w > 0 else 0.0))
+        self._last = (self.step_count, self.epoch_count, loss, acc, self._lr(lr), scalars, hists, ucounts)
+        self._last_dict = None
         if self.rank == 0:
             if self.writer is None:
                 self._open_writer(int(grows))
             self.writer.samples += int(srows)
-            self.writer.step(rec, int(grows))
+            self.writer.step_values(self._last, int(grows), self._step_dict)
         if not math.isfinite(loss):
             self._divergence = {"step": self.step_count, "epoch": self.epoch_count, "layer": None, "where": "loss",
                                 "message": "the loss is %s at step %d" % (loss, self.step_count)}
             raise Diverged(self._divergence["message"])
+
+    def _zero(self, like):
+        z = getattr(self, "_zero_t", None)
+        if z is None or z.device != like.device or z.dtype != like.dtype:
+            z = self._zero_t = torch.zeros((), device=like.device, dtype=like.dtype)
+        return z
+
+    def _step_dict(self):
+        """The last step record as a dict (as metrics.jsonl holds it, with per-unit saturation as
+        counts in 'unitCounts')."""
+        step, epoch, loss, acc, lr, scalars, hists, ucounts = self._last
+        layers = []
+        for k, sc in enumerate(scalars):
+            p = {"layer": k, "activation": self.acts[k] if k < self.H else self.output}
+            p.update(zip(SCALARS, sc))
+            if k < self.H:
+                lo, hi = HIST_RANGE[self.acts[k]]
+                p["histogram"] = {"min": lo, "max": hi, "counts": hists[k]}
+                if ucounts[k] is not None:
+                    p["unitCounts"] = ucounts[k]
+            layers.append(p)
+        return {"kind": "step", "step": step, "epoch": epoch, "loss": loss, "accuracy": acc, "lr": lr, "layers": layers}
+
+    @property
+    def last_record(self):
+        """The last step record (a dict, built when first asked for), or None."""
+        if self._last is None:
+            return None
+        if self._last_dict is None:
+            self._last_dict = self._step_dict()
+        return self._last_dict
 
     def epoch(self, train=None, test=None):
         """Call at each epoch's end (on every rank). train/test: (loss, accuracy) or
@@ -393,8 +559,9 @@ class Lens:
         sums, self._epoch_sums = self._epoch_sums, None
         if train is None:
             if self.world > 1:
+                sums = torch.as_tensor(sums, dtype=F64, device=dev)
                 torch.distributed.all_reduce(sums)
-            l, a, n = sums.tolist()
+            l, a, n = sums.tolist() if torch.is_tensor(sums) else sums
             train = (l / n, a / n) if n else (float("nan"), float("nan"))
         rec = {"kind": "epoch", "epoch": self.epoch_count, "step": self.step_count, "train": _eval(train), "test": _eval(test)}
         if self.rank == 0:

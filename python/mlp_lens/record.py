@@ -108,14 +108,28 @@ class StepsLayout:
     def frame(self, rec, rows):
         """rec: a step record (dict as in metrics.jsonl) with per-unit saturation as counts in
         'unitCounts'; returns the frame's bytes, CRC included."""
-        vals = [rec["step"], rec["epoch"], rows, rec["loss"], rec["accuracy"], rec["lr"]]
-        for (hidden, units, bins, unit), p in zip(self.slots, rec["layers"]):
-            sat = p["saturation"]
-            vals += [float("nan") if sat is None else sat, p["mean"], p["std"], p["gradW"], p["gradB"], p["delta"], p["updateRatio"]]
+        scalars, hists, units = [], [], []
+        for (hidden, _, _, unit), p in zip(self.slots, rec["layers"]):
+            scalars.append([p[s] for s in SCALARS])
+            hists.append(p["histogram"]["counts"] if hidden else None)
+            units.append(p["unitCounts"] if hidden and unit else None)
+        return self.pack(rec["step"], rec["epoch"], rows, rec["loss"], rec["accuracy"], rec["lr"], scalars, hists, units)
+
+    def pack(self, step, epoch, rows, loss, accuracy, lr, scalars, hists, units):
+        """A frame from its values: per layer the SCALARS (saturation None for the output layer),
+        and for each hidden layer its histogram counts and per-unit saturated counts (ints)."""
+        vals = [step, epoch, rows, loss, accuracy, lr]
+        for k, (hidden, _, _, unit) in enumerate(self.slots):
+            sc = scalars[k]
+            if sc[0] is None:
+                vals.append(float("nan"))
+                vals += sc[1:]
+            else:
+                vals += sc
             if hidden:
-                vals += p["histogram"]["counts"]
+                vals += hists[k]
                 if unit:
-                    vals += p["unitCounts"]
+                    vals += units[k]
         body = self.body.pack(*vals)
         return body + struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)
 
@@ -182,6 +196,18 @@ class RunWriter:
         else:
             line = dict(rec)
             line["layers"] = [json_probe(p, rows) for p in rec["layers"]]
+            os.write(self._lines, (_json(line) + "\n").encode())
+
+    def step_values(self, last, rows, as_dict):
+        """A step record from Lens: last = (step, epoch, loss, accuracy, lr, per-layer scalars,
+        histograms, per-unit counts); as_dict() gives it as a dict (for metrics.jsonl)."""
+        self.samples_seen(last[0])
+        if self.layout is not None:
+            step, epoch, loss, acc, lr, scalars, hists, units = last
+            os.write(self._steps, self.layout.pack(step, epoch, rows, loss, acc, lr, scalars, hists, units))
+        else:
+            line = dict(as_dict())
+            line["layers"] = [json_probe(p, rows) for p in line["layers"]]
             os.write(self._lines, (_json(line) + "\n").encode())
 
     def samples_seen(self, step):

@@ -1,5 +1,6 @@
 """watch on its own: which layers and activations it finds, what it refuses, a run that diverges
-or stops, the histogram of NaN activations, and a model whose activations are functions."""
+or stops, the histogram of NaN activations, a model whose activations are functions, and layers
+measured together against each measured alone."""
 import math
 import os
 import tempfile
@@ -85,6 +86,89 @@ class LensTest(unittest.TestCase):
         # a NaN activation counts in bin 0 (docs/dump-format.md section 5)
         self.assertEqual(sum(frames[2]["histogram.0"]), 8 * 24)
         self.assertGreaterEqual(frames[2]["histogram.0"][0], 24)
+
+    def test_layers_measured_together_match_each_layer_measured_alone(self):
+        """Hidden layers 0 and 2 share a width and activation (measured together), layer 1 does
+        not; the batch shrinks at step 2 and has a NaN at step 3. Every probe against each layer
+        measured on its own by the definitions (docs/dump-format.md sections 2.6 and 5)."""
+        for dtype, act, rtol in ((torch.float32, nn.Sigmoid, 1e-5), (torch.float64, nn.ReLU, 1e-12), (torch.float32, nn.Tanh, 1e-5)):
+            torch.manual_seed(7)
+            model = nn.Sequential(nn.Linear(9, 17), act(), nn.Linear(17, 13), nn.LeakyReLU(0.2), nn.Linear(13, 17), act(),
+                                  nn.Linear(17, 4)).to(dtype)
+            with torch.no_grad():
+                for m in model:
+                    if isinstance(m, nn.Linear):
+                        m.weight.mul_(3)
+            linears = [m for m in model if isinstance(m, nn.Linear)]
+            seen = {}
+            for k, lin in enumerate(linears):
+                def keep(mod, inp, out, k=k):
+                    seen[("z", k)] = out.detach().clone()
+                    seen[("W", k)] = mod.weight.detach().clone()
+                    out.register_hook(lambda g, k=k: seen.__setitem__(("d", k), g.detach().clone()))
+                lin.register_forward_hook(keep)
+            opt = torch.optim.SGD(model.parameters(), lr=0.05)
+            name = "m-%s-%s" % (str(dtype)[6:], act.__name__)
+            with mlp_lens.watch(model, self.run_dir(name), every=1, bins=10, epochs=1, optimizer=opt) as lens:
+                for step, rows in enumerate((24, 11, 11)):
+                    x, y = torch.randn(rows, 9, dtype=dtype), torch.randint(0, 4, (rows,))
+                    if step == 2:
+                        x[3, :] = float("nan")
+                    opt.zero_grad()
+                    loss = nn.functional.cross_entropy(model(x), y)
+                    loss.backward()
+                    opt.step()
+                    try:
+                        lens.step(loss)
+                    except mlp_lens.Diverged:
+                        pass
+                    rec = lens.last_record
+                    self.assertEqual(rec["step"], step + 1)
+                    for k, p in enumerate(rec["layers"]):
+                        at = "%s step %d layer %d" % (name, step + 1, k)
+                        W, z, d = seen[("W", k)], seen[("z", k)], seen[("d", k)]
+                        lin = linears[k]
+                        if step == 2:  # NaN gradients: the counts below are what is defined
+                            self.assertTrue(math.isnan(p["gradW"]), at)
+                        else:
+                            self.check_norms(p, lin, W, d, rtol, at)
+                        if k == 3:
+                            a = torch.softmax(z, dim=1)
+                        else:
+                            a = model[2 * k + 1](z)
+                        N = a.numel()
+                        if step < 2:
+                            mean = a.double().sum().item() / N
+                            self.assertAlmostEqual(p["mean"], mean, delta=rtol * abs(mean) + 1e-12, msg=at)
+                            std = math.sqrt(max(a.double().square().sum().item() / N - mean * mean, 0.0))
+                            self.assertAlmostEqual(p["std"], std, delta=1e-3 * std + 1e-9, msg=at)
+                        if k == 3:
+                            self.assertIsNone(p["saturation"], at)
+                            continue
+                        kind = p["activation"]
+                        if kind == "sigmoid":
+                            sat = (a < 0.05) | (a > 0.95)
+                        elif kind == "tanh":
+                            sat = a.abs() > 0.95
+                        elif kind == "relu":
+                            sat = a == 0
+                        else:
+                            sat = a <= 0
+                        self.assertEqual(p["unitCounts"], sat.sum(dim=0).tolist(), at)
+                        self.assertEqual(p["saturation"], sat.sum().item() / N, at)
+                        lo, hi = p["histogram"]["min"], p["histogram"]["max"]
+                        scale = torch.tensor(10 / (hi - lo), dtype=torch.float32)
+                        b = ((a.float() - lo) * scale).clamp(0, 9).nan_to_num(0.0).floor().long()
+                        self.assertEqual(p["histogram"]["counts"], torch.bincount(b.reshape(-1), minlength=10).tolist(), at)
+                        if step == 2:
+                            self.assertGreater(p["histogram"]["counts"][0], 0, at)
+
+    def check_norms(self, p, lin, W, d, rtol, at):
+        self.assertAlmostEqual(p["gradW"], lin.weight.grad.double().norm().item(), delta=rtol * p["gradW"], msg=at)
+        self.assertAlmostEqual(p["gradB"], lin.bias.grad.double().norm().item(), delta=rtol * p["gradB"], msg=at)
+        self.assertAlmostEqual(p["delta"], d.double().norm().item(), delta=rtol * p["delta"], msg=at)
+        ratio = 0.05 * lin.weight.grad.double().norm().item() / W.double().norm().item()
+        self.assertAlmostEqual(p["updateRatio"], ratio, delta=rtol * ratio, msg=at)
 
     def test_an_exception_in_the_block_records_the_run_as_stopped(self):
         model = mlp(2)
