@@ -32,7 +32,8 @@ after(closeBrowser);
 const APP = (wv: WebviewPage, key: string) => wv.page.evaluate((k) => (document.getElementById('app') as HTMLElement).dataset[k] ?? '', key);
 const gradCanvas = (v: number) => `canvas.heatmap.grad[data-variant="${v}"]`;
 const satCanvas = (v: number) => `canvas.heatmap.sat[data-variant="${v}"]`;
-const frame = (wv: WebviewPage) => wv.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+/** the panel has drawn everything (it draws over a few frames: schedule.ts) */
+const frame = (wv: WebviewPage) => wv.settled();
 
 /** Where viridis puts a colour: its green channel grows monotonically from 1 to 231 along the ramp. */
 const viridisT = (rgb: [number, number, number]) => (rgb[1] - 1) / 230;

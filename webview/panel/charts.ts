@@ -58,6 +58,15 @@ function groupCurves(run: ClientRun, g: SeedGroup, kind: 'loss' | 'accuracy', mo
 
 type XY = { x: number; y: number };
 
+/** Point i of a chart's data, its object reused. */
+function setPoint(data: XY[], i: number, x: number, y: number): void {
+  const p = data[i];
+  if (p) {
+    p.x = x;
+    p.y = y;
+  } else data[i] = { x, y };
+}
+
 const cursorLine: Plugin<'line'> = {
   id: 'mlpCursor',
   afterDatasetsDraw(chart) {
@@ -136,10 +145,17 @@ export class Curves {
     return `${run.run.id}|${run.variants.map((v) => v.meta.name).join(',')}|${seedGroups(run) ? 'seeds' : ''}|${theme.kind}|${theme.series.join(',')}|${theme.chartsForeground}|${theme.chartsLines}|${theme.fontFamily}`;
   }
 
-  update(run: ClientRun, theme: Theme, cursorStep: number | null): void {
+  /** The canvas of the loss (0) or accuracy (1) chart. */
+  canvas(k: number): HTMLCanvasElement {
+    return this.canvases[k]!;
+  }
+
+  /** Redraw the curves (`only`: the loss (0) or the accuracy (1) chart alone, each costs a few ms). */
+  update(run: ClientRun, theme: Theme, cursorStep: number | null, only?: number): void {
     if (this.shapeKey(run, theme) !== this.key || !this.charts.length) this.build(run, theme);
     const maxStep = runStepSpan(run);
     this.charts.forEach((chart, k) => {
+      if (only !== undefined && k !== only) return;
       const kind = k === 0 ? 'loss' : 'accuracy';
       let lo = Infinity, hi = 0;
       const groups = seedGroups(run);
@@ -151,17 +167,24 @@ export class Curves {
       });
       else run.variants.forEach((v, i) => {
         const s = v.store.s;
-        const train: XY[] = new Array(v.store.count);
         const ys = kind === 'loss' ? s.loss : s.accuracy;
-        for (let c = 0; c < v.store.count; c++) train[c] = { x: s.step[c]!, y: ys[c]! };
-        const test: XY[] = [];
+        // the chart's own arrays, rewritten in place: a new array would make Chart.js drop and
+        // re-create what it keeps per point
+        const train = chart.data.datasets[2 * i]!.data;
+        const n = v.store.count;
+        for (let c = 0; c < n; c++) setPoint(train, c, s.step[c]!, ys[c]!);
+        train.length = n;
+        const test = chart.data.datasets[2 * i + 1]!.data;
+        let t = 0;
         for (const e of v.epochs) {
           const val = e.test ? (kind === 'loss' ? e.test.loss : e.test.accuracy) : NaN;
-          if (Number.isFinite(val)) test.push({ x: e.step, y: val });
+          if (Number.isFinite(val)) setPoint(test, t++, e.step, val);
         }
-        chart.data.datasets[2 * i]!.data = train;
-        chart.data.datasets[2 * i + 1]!.data = test;
-        for (const p of train) if (p.y > 0 && Number.isFinite(p.y)) { lo = Math.min(lo, p.y); hi = Math.max(hi, p.y); }
+        test.length = t;
+        for (let c = 0; c < n; c++) {
+          const y = train[c]!.y;
+          if (y > 0 && Number.isFinite(y)) { lo = Math.min(lo, y); hi = Math.max(hi, y); }
+        }
       });
       if (kind === 'loss') {
         // a diverging variant's loss would flatten every other curve: switch to a log axis
