@@ -57,6 +57,8 @@ function groupCurves(run: ClientRun, g: SeedGroup, kind: 'loss' | 'accuracy', mo
 }
 
 type XY = { x: number; y: number };
+/** a chart with the step under the cursor (the cursor line: set, then drawn without an update) */
+type CursorChart = Chart<'line', XY[]> & { $mlpStep?: number | null };
 
 /** Point i of a chart's data, its object reused. */
 function setPoint(data: XY[], i: number, x: number, y: number): void {
@@ -71,8 +73,9 @@ const cursorLine: Plugin<'line'> = {
   id: 'mlpCursor',
   afterDatasetsDraw(chart) {
     const step = (chart.options.plugins as { mlpCursor?: { step: number | null; color: string } }).mlpCursor;
-    if (!step || step.step === null) return;
-    const x = chart.scales.x!.getPixelForValue(step.step);
+    const at = (chart as CursorChart).$mlpStep ?? null;
+    if (!step || at === null) return;
+    const x = chart.scales.x!.getPixelForValue(at);
     if (x < chart.chartArea.left || x > chart.chartArea.right) return;
     const ctx = chart.ctx;
     ctx.save();
@@ -141,6 +144,16 @@ export class Curves {
   }
 
   private key = '';
+  /** per chart: the data it was last updated with (dataKey) */
+  private drawnData: string[] = [];
+  /** What the curves are drawn from: the columns and epochs held, the axis, the band. */
+  private dataKey(run: ClientRun): string {
+    return `${runStepSpan(run)}|${this.band()}|${run.run.live}|${run.variants.map((v) => {
+      const s = v.store.s, c = v.store.count - 1;
+      return `${v.store.count},${v.store.stride},${s.step[c]},${s.loss[c]},${s.accuracy[c]},${v.epochs.length}`;
+    }).join(';')}`;
+  }
+
   private shapeKey(run: ClientRun, theme: Theme): string {
     return `${run.run.id}|${run.variants.map((v) => v.meta.name).join(',')}|${seedGroups(run) ? 'seeds' : ''}|${theme.kind}|${theme.series.join(',')}|${theme.chartsForeground}|${theme.chartsLines}|${theme.fontFamily}`;
   }
@@ -154,8 +167,16 @@ export class Curves {
   update(run: ClientRun, theme: Theme, cursorStep: number | null, only?: number): void {
     if (this.shapeKey(run, theme) !== this.key || !this.charts.length) this.build(run, theme);
     const maxStep = runStepSpan(run);
+    const data = this.dataKey(run);
     this.charts.forEach((chart, k) => {
       if (only !== undefined && k !== only) return;
+      (chart as CursorChart).$mlpStep = cursorStep;
+      // only the cursor moved: the chart as laid out, drawn again with the cursor's line
+      if (this.drawnData[k] === data) {
+        chart.draw();
+        return;
+      }
+      this.drawnData[k] = data;
       const kind = k === 0 ? 'loss' : 'accuracy';
       let lo = Infinity, hi = 0;
       const groups = seedGroups(run);
@@ -195,7 +216,6 @@ export class Curves {
         }
       }
       chart.options.scales!.x!.max = maxStep;
-      (chart.options.plugins as { mlpCursor: { step: number | null } }).mlpCursor.step = cursorStep;
       chart.update('none');
     });
   }
@@ -209,5 +229,6 @@ export class Curves {
     for (const c of this.charts) c.destroy();
     this.charts = [];
     this.key = '';
+    this.drawnData = [];
   }
 }
