@@ -123,7 +123,7 @@ function report(scene: string, r: { frames: number[]; work: number[]; heapMB: nu
   const q = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN; };
   const line = (xs: number[], over: number, what: string) => `p50 ${q(xs, 0.5).toFixed(1)} ms, p95 ${q(xs, 0.95).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms; ${xs.filter((x) => x > over).length} of ${xs.length} ${what}`;
   console.log(`${scene}:`);
-  console.log(`  frame work     ${line(r.work, 16, 'over 16 ms')}`);
+  console.log(`  frame work     ${line(r.work, 16, 'over 16 ms')}; ${r.work.reduce((a, b) => a + b, 0).toFixed(0)} ms in all`);
   // at 60 Hz frames are 16.7 ms apart: over 20 ms, a frame was missed
   console.log(`  frame interval ${line(r.frames, 20, 'over 20 ms (a frame missed)')}`);
   console.log(`  JS heap after a garbage collection: ${heap.length ? `${heap.map((h) => h.toFixed(1)).join(', ')} MiB along the scene, ` : ''}${r.heapMB.toFixed(1)} MiB at the end`);
