@@ -15,7 +15,7 @@
 import { isVisible, onShown, unwatch, watch } from './visibility';
 
 /** JavaScript time a frame spends drawing before the rest waits for the next frame */
-export const FRAME_BUDGET_MS = 8;
+export const FRAME_BUDGET_MS = 4;
 /** while a run trains, an off-screen job is drawn at most this often (a test may set window.__mlpOffscreenMs before the panel loads) */
 export const OFFSCREEN_MS = (window as { __mlpOffscreenMs?: number }).__mlpOffscreenMs ?? 1000;
 
