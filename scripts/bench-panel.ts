@@ -16,7 +16,10 @@
  * The page's JS heap after a garbage collection (Chrome DevTools Protocol: HeapProfiler.collectGarbage,
  * Runtime.getHeapUsage) along the stream and at the end of each scene.
  *
- *   npm run bench:panel [-- --steps N]     (--steps: the cursor scene's run length, default 1,000,000)
+ *   npm run bench:panel [-- --steps N] [--scene stream|cursor] [--profile]
+ *
+ * --steps: the cursor scene's run length (default 1,000,000); --scene: run one scene only;
+ * --profile: a CPU profile of each scene (DevTools Protocol Profiler), its functions by self time.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -30,6 +33,8 @@ import { LECTURE, panelStream, recordWorker } from '../test/webview/panel-stream
 const args = process.argv.slice(2);
 const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
 const STEPS = Number(opt('--steps') ?? 1_000_000);
+const SCENE = opt('--scene');
+const PROFILE = args.includes('--profile');
 const SETTINGS: PanelSettings = { gradientScale: 'window', gradientDomain: [1e-5, 10], colorWindow: 100 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -51,6 +56,45 @@ async function startFrames(wv: WebviewPage): Promise<void> {
     };
     requestAnimationFrame(loop);
   });
+}
+
+type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
+type CDP = Awaited<ReturnType<WebviewPage['context']['newCDPSession']>>;
+
+/** --profile: start the page's CPU profiler (sampling every 200 µs). */
+async function startProfile(wv: WebviewPage): Promise<CDP | null> {
+  if (!PROFILE) return null;
+  const cdp = await wv.context.newCDPSession(wv.page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  return cdp;
+}
+
+/** --profile: stop it and print the 25 functions with the most self time, and what each spent in total (self + callees). */
+async function stopProfile(cdp: CDP | null): Promise<void> {
+  if (!cdp) return;
+  const { profile } = await cdp.send('Profiler.stop') as unknown as { profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] } };
+  await cdp.detach();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const name = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}`;
+  const self = new Map<string, number>(), total = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    const n = byId.get(id)!;
+    self.set(name(n), (self.get(name(n)) ?? 0) + dt);
+    const seen = new Set<string>();
+    for (let m: ProfileNode | undefined = n; m; m = byId.get(parent.get(m.id) ?? -1)) {
+      const k = name(m);
+      if (!seen.has(k)) total.set(k, (total.get(k) ?? 0) + dt);
+      seen.add(k);
+    }
+  });
+  const all = [...self.values()].reduce((a, b) => a + b, 0);
+  console.log(`  CPU profile: ${all.toFixed(0)} ms sampled; self ms / total ms, function`);
+  for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`    ${v.toFixed(0).padStart(6)} ${total.get(k)!.toFixed(0).padStart(6)}  ${k}`);
 }
 
 /** The page's JS heap in MiB after a full garbage collection: what it retains. */
@@ -79,7 +123,7 @@ function report(scene: string, r: { frames: number[]; work: number[]; heapMB: nu
   const q = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN; };
   const line = (xs: number[], over: number, what: string) => `p50 ${q(xs, 0.5).toFixed(1)} ms, p95 ${q(xs, 0.95).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms; ${xs.filter((x) => x > over).length} of ${xs.length} ${what}`;
   console.log(`${scene}:`);
-  console.log(`  frame work     ${line(r.work, 16, 'over 16 ms')}`);
+  console.log(`  frame work     ${line(r.work, 16, 'over 16 ms')}; ${r.work.reduce((a, b) => a + b, 0).toFixed(0)} ms in all`);
   // at 60 Hz frames are 16.7 ms apart: over 20 ms, a frame was missed
   console.log(`  frame interval ${line(r.frames, 20, 'over 20 ms (a frame missed)')}`);
   console.log(`  JS heap after a garbage collection: ${heap.length ? `${heap.map((h) => h.toFixed(1)).join(', ')} MiB along the scene, ` : ''}${r.heapMB.toFixed(1)} MiB at the end`);
@@ -95,6 +139,7 @@ async function stream(): Promise<void> {
   const { messages } = panelStream(rec.msgs, text, rec.file);
   const wv = await openWebview('panel', { theme: 'dark', name: 'bench-panel-stream' });
   await startFrames(wv);
+  const prof = await startProfile(wv);
   const t0 = performance.now();
   const heap: number[] = [];
   for (const [i, m] of messages.entries()) {
@@ -104,6 +149,7 @@ async function stream(): Promise<void> {
     if (i > 0 && i % Math.ceil(messages.length / 4) === 0) heap.push(await heapMiB(wv));
   }
   await sleep(200);
+  await stopProfile(prof);
   const r = await stopFrames(wv);
   const steps = await wv.page.evaluate(() => (document.getElementById('app') as HTMLElement).dataset.steps);
   report(`stream: 4 variants x ${Number(steps) / 4} steps, ${messages.length} messages over ${((performance.now() - t0) / 1000).toFixed(1)} s`, r, heap);
@@ -133,6 +179,7 @@ async function cursor(tmp: string): Promise<void> {
   const boxes = [];
   for (const el of await wv.page.locator('canvas.heatmap.grad').all()) boxes.push((await el.boundingBox())!);
   await startFrames(wv);
+  const prof = await startProfile(wv);
   const moves = 400;
   for (let i = 0; i < moves; i++) {
     const b = boxes[Math.floor(i / (moves / boxes.length)) % boxes.length]!;
@@ -142,6 +189,7 @@ async function cursor(tmp: string): Promise<void> {
   }
   await wv.page.mouse.move(1, 1);
   await sleep(200);
+  await stopProfile(prof);
   const r = await stopFrames(wv);
   report(`cursor: ${STEPS.toLocaleString('en-US')}-step lecture run, ${moves} mouse moves over ${boxes.length} gradient heatmap(s)`, r);
   await wv.close();
@@ -152,8 +200,8 @@ async function main(): Promise<void> {
   console.log(`command: npm run bench:panel -- ${args.join(' ')}\n`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-bench-panel-'));
   try {
-    await stream();
-    await cursor(tmp);
+    if (SCENE !== 'cursor') await stream();
+    if (SCENE !== 'stream') await cursor(tmp);
   } finally {
     await closeBrowser();
     fs.rmSync(tmp, { recursive: true, force: true });

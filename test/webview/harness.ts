@@ -77,6 +77,8 @@ export interface OpenOptions {
   reducedMotion?: boolean;
   /** a name for screenshots (default: the bundle name) */
   name?: string;
+  /** a script run in the page before the bundle (e.g. a test's setting) */
+  init?: string;
 }
 
 export interface PixelImage {
@@ -125,8 +127,17 @@ export class WebviewPage {
       document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast', 'vscode-high-contrast-light');
       document.body.classList.add(cls);
     }, { vars: THEMES[theme], cls: BODY_CLASS[theme] });
-    // the webview redraws on the next animation frame
+    // the webview redraws on the next animation frame (the panel over the next few)
+    await this.settled();
+  }
+
+  /**
+   * Two animation frames, then until the page has nothing left to draw: the training panel draws
+   * in jobs over several frames and lets off-screen ones wait (its #app[data-pending] counts them).
+   */
+  async settled(timeoutMs = 5000): Promise<void> {
     await this.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await this.page.waitForFunction(() => (document.getElementById('app')?.dataset.pending ?? '0') === '0', undefined, { timeout: timeoutMs });
   }
 
   /** Wait until fn() is truthy in the page. */
@@ -255,6 +266,7 @@ export async function openWebview(bundle: string, o: OpenOptions = {}): Promise<
   // anything else (there should be nothing) fails fast instead of touching the network
   await page.route((url) => !url.href.startsWith(ORIGIN), (route) => route.abort());
   await page.addInitScript(STUB);
+  if (o.init) await page.addInitScript({ content: o.init });
   if (o.state !== undefined) {
     await page.addInitScript((s) => {
       if (sessionStorage.getItem('__vscodeState') === null) sessionStorage.setItem('__vscodeState', JSON.stringify(s));

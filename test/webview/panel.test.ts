@@ -32,7 +32,8 @@ after(closeBrowser);
 const APP = (wv: WebviewPage, key: string) => wv.page.evaluate((k) => (document.getElementById('app') as HTMLElement).dataset[k] ?? '', key);
 const gradCanvas = (v: number) => `canvas.heatmap.grad[data-variant="${v}"]`;
 const satCanvas = (v: number) => `canvas.heatmap.sat[data-variant="${v}"]`;
-const frame = (wv: WebviewPage) => wv.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+/** the panel has drawn everything (it draws over a few frames: schedule.ts) */
+const frame = (wv: WebviewPage) => wv.settled();
 
 /** Where viridis puts a colour: its green channel grows monotonically from 1 to 231 along the ramp. */
 const viridisT = (rgb: [number, number, number]) => (rgb[1] - 1) / 230;
@@ -137,9 +138,13 @@ test('the settings choose the gradient domain until the panel\'s own choice over
 test('hovering a cell shows variant, layer, steps and the exact value; the cursor step is shared', async () => {
   const wv = await openWebview('panel', { theme: 'light', name: 'panel-hover' });
   await feedAll(wv, lecture.messages);
+  const chart = await wv.readCanvas('#loss-chart');
   const box = (await wv.page.locator(gradCanvas(1)).boundingBox())!;
   // hidden 2 (row 1 of 4), 40% along
   await wv.page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.375);
+  await frame(wv);
+  const cursorAt40 = await wv.readCanvas('#loss-chart');
+  assert.ok(diffCount(chart, cursorAt40) > 50, 'the cursor\'s step is a line on the curves');
   const text = await wv.page.locator('.tooltip').innerText();
   const m = /relu\+he · hidden 2\nstep (\d+) \(epoch (\d)\)\n‖δ‖ = (\S+)/.exec(text);
   assert.ok(m, text);
@@ -155,7 +160,12 @@ test('hovering a cell shows variant, layer, steps and the exact value; the curso
   const ub = (await wv.page.locator('canvas.heatmap.units[data-variant="1"]').boundingBox())!;
   await wv.page.mouse.move(ub.x + ub.width * 0.5, ub.y + 2);
   assert.match(await wv.page.locator('.tooltip').innerText(), /relu\+he · hidden 1, unit 0\nstep \d+ \(epoch \d\)\nunit saturation = [\d.]+/);
+  await frame(wv);
+  assert.ok(diffCount(cursorAt40, await wv.readCanvas('#loss-chart')) > 50, 'the line follows the cursor');
   await wv.page.mouse.move(1, 1);
+  await frame(wv);
+  // the chart is only drawn again (the data did not change): exactly as before the cursor came
+  assert.equal(diffCount(chart, await wv.readCanvas('#loss-chart')), 0, 'no line once the cursor left');
   await wv.close();
 });
 

@@ -47,7 +47,8 @@ before(async () => {
 });
 after(closeBrowser);
 
-const frame = (wv: WebviewPage) => wv.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+/** the panel has drawn everything (it draws over a few frames: schedule.ts) */
+const frame = (wv: WebviewPage) => wv.settled();
 
 function sent(): { weights: WeightFrame[]; strips: ErrorStrip[]; epochs: EpochRecord[] } {
   const out = { weights: [] as WeightFrame[], strips: [] as ErrorStrip[], epochs: [] as EpochRecord[] };

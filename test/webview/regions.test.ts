@@ -24,7 +24,8 @@ before(async () => {
 });
 after(closeBrowser);
 
-const frame = (wv: WebviewPage) => wv.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+/** the panel has drawn everything (it draws over a few frames: schedule.ts) */
+const frame = (wv: WebviewPage) => wv.settled();
 const plane = (v: number) => `canvas.region-plane[data-variant="${v}"]`;
 const thumbs = (v: number) => `canvas.region-thumbs[data-variant="${v}"]`;
 

@@ -30,7 +30,8 @@ before(async () => {
 });
 after(closeBrowser);
 
-const frame = (wv: WebviewPage) => wv.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+/** the panel has drawn everything (it draws over a few frames: schedule.ts) */
+const frame = (wv: WebviewPage) => wv.settled();
 async function feed(wv: WebviewPage, messages: HostToPanel[]): Promise<void> {
   for (const m of messages) await wv.post(m);
   await frame(wv);

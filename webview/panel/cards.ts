@@ -6,6 +6,7 @@ import { attachCellInteraction, Heatmap } from '../shared/heatmap';
 import { onCell } from './cursor';
 import { el, unitLabel, unitSelect, variantsBox } from './layout';
 import type { ClientRun, ClientVariant } from './model';
+import { clearJobs, scheduleRender } from './schedule';
 import { state, ui } from './state';
 import type { Card, HeatView } from './types';
 import { regionBlock } from './regions';
@@ -60,7 +61,7 @@ function heatBlock(card: Card, v: ClientVariant, vi: number, kind: HeatView['kin
   block.append(row, axis);
   const hm = new Heatmap(canvas);
   const view: HeatView = {
-    hm, kind, layers, axis,
+    hm, kind, layers, axis, pendingFrom: 0,
     interaction: attachCellInteraction(hm, {
       onCell: (cell, source) => onCell(vi, view, cell, source),
     }),
@@ -70,6 +71,7 @@ function heatBlock(card: Card, v: ClientVariant, vi: number, kind: HeatView['kin
 }
 
 export function rebuild(): void {
+  clearJobs();
   cards.forEach((c) => { for (const v of c.views) v.interaction.dispose(); });
   cards = [];
   variantsBox.replaceChildren();
@@ -100,7 +102,7 @@ export function rebuild(): void {
       // the seed view: the variant's card shows one of its seeds
       root.dataset.group = group.g.name;
       root.dataset.seed = String(group.g.seeds[group.g.members.indexOf(vi)]);
-      head.append(swatch, document.createTextNode(group.g.name), seedSelect(r, group.g, () => rebuild()));
+      head.append(swatch, document.createTextNode(group.g.name), seedSelect(r, group.g, () => { rebuild(); scheduleRender(); }));
     } else head.append(swatch, document.createTextNode(v.meta.name));
     const info = el('div', 'variant-info muted');
     const problem = el('div', 'variant-problem');

@@ -57,13 +57,25 @@ function groupCurves(run: ClientRun, g: SeedGroup, kind: 'loss' | 'accuracy', mo
 }
 
 type XY = { x: number; y: number };
+/** a chart with the step under the cursor (the cursor line: set, then drawn without an update) */
+type CursorChart = Chart<'line', XY[]> & { $mlpStep?: number | null };
+
+/** Point i of a chart's data, its object reused. */
+function setPoint(data: XY[], i: number, x: number, y: number): void {
+  const p = data[i];
+  if (p) {
+    p.x = x;
+    p.y = y;
+  } else data[i] = { x, y };
+}
 
 const cursorLine: Plugin<'line'> = {
   id: 'mlpCursor',
   afterDatasetsDraw(chart) {
     const step = (chart.options.plugins as { mlpCursor?: { step: number | null; color: string } }).mlpCursor;
-    if (!step || step.step === null) return;
-    const x = chart.scales.x!.getPixelForValue(step.step);
+    const at = (chart as CursorChart).$mlpStep ?? null;
+    if (!step || at === null) return;
+    const x = chart.scales.x!.getPixelForValue(at);
     if (x < chart.chartArea.left || x > chart.chartArea.right) return;
     const ctx = chart.ctx;
     ctx.save();
@@ -132,14 +144,39 @@ export class Curves {
   }
 
   private key = '';
+  /** per chart: the data it was last updated with (dataKey) */
+  private drawnData: string[] = [];
+  /** What the curves are drawn from: the columns and epochs held, the axis, the band. */
+  private dataKey(run: ClientRun): string {
+    return `${runStepSpan(run)}|${this.band()}|${run.run.live}|${run.variants.map((v) => {
+      const s = v.store.s, c = v.store.count - 1;
+      return `${v.store.count},${v.store.stride},${s.step[c]},${s.loss[c]},${s.accuracy[c]},${v.epochs.length}`;
+    }).join(';')}`;
+  }
+
   private shapeKey(run: ClientRun, theme: Theme): string {
     return `${run.run.id}|${run.variants.map((v) => v.meta.name).join(',')}|${seedGroups(run) ? 'seeds' : ''}|${theme.kind}|${theme.series.join(',')}|${theme.chartsForeground}|${theme.chartsLines}|${theme.fontFamily}`;
   }
 
-  update(run: ClientRun, theme: Theme, cursorStep: number | null): void {
+  /** The canvas of the loss (0) or accuracy (1) chart. */
+  canvas(k: number): HTMLCanvasElement {
+    return this.canvases[k]!;
+  }
+
+  /** Redraw the curves (`only`: the loss (0) or the accuracy (1) chart alone, each costs a few ms). */
+  update(run: ClientRun, theme: Theme, cursorStep: number | null, only?: number): void {
     if (this.shapeKey(run, theme) !== this.key || !this.charts.length) this.build(run, theme);
     const maxStep = runStepSpan(run);
+    const data = this.dataKey(run);
     this.charts.forEach((chart, k) => {
+      if (only !== undefined && k !== only) return;
+      (chart as CursorChart).$mlpStep = cursorStep;
+      // only the cursor moved: the chart as laid out, drawn again with the cursor's line
+      if (this.drawnData[k] === data) {
+        chart.draw();
+        return;
+      }
+      this.drawnData[k] = data;
       const kind = k === 0 ? 'loss' : 'accuracy';
       let lo = Infinity, hi = 0;
       const groups = seedGroups(run);
@@ -151,17 +188,24 @@ export class Curves {
       });
       else run.variants.forEach((v, i) => {
         const s = v.store.s;
-        const train: XY[] = new Array(v.store.count);
         const ys = kind === 'loss' ? s.loss : s.accuracy;
-        for (let c = 0; c < v.store.count; c++) train[c] = { x: s.step[c]!, y: ys[c]! };
-        const test: XY[] = [];
+        // the chart's own arrays, rewritten in place: a new array would make Chart.js drop and
+        // re-create what it keeps per point
+        const train = chart.data.datasets[2 * i]!.data;
+        const n = v.store.count;
+        for (let c = 0; c < n; c++) setPoint(train, c, s.step[c]!, ys[c]!);
+        train.length = n;
+        const test = chart.data.datasets[2 * i + 1]!.data;
+        let t = 0;
         for (const e of v.epochs) {
           const val = e.test ? (kind === 'loss' ? e.test.loss : e.test.accuracy) : NaN;
-          if (Number.isFinite(val)) test.push({ x: e.step, y: val });
+          if (Number.isFinite(val)) setPoint(test, t++, e.step, val);
         }
-        chart.data.datasets[2 * i]!.data = train;
-        chart.data.datasets[2 * i + 1]!.data = test;
-        for (const p of train) if (p.y > 0 && Number.isFinite(p.y)) { lo = Math.min(lo, p.y); hi = Math.max(hi, p.y); }
+        test.length = t;
+        for (let c = 0; c < n; c++) {
+          const y = train[c]!.y;
+          if (y > 0 && Number.isFinite(y)) { lo = Math.min(lo, y); hi = Math.max(hi, y); }
+        }
       });
       if (kind === 'loss') {
         // a diverging variant's loss would flatten every other curve: switch to a log axis
@@ -172,7 +216,6 @@ export class Curves {
         }
       }
       chart.options.scales!.x!.max = maxStep;
-      (chart.options.plugins as { mlpCursor: { step: number | null } }).mlpCursor.step = cursorStep;
       chart.update('none');
     });
   }
@@ -186,5 +229,6 @@ export class Curves {
     for (const c of this.charts) c.destroy();
     this.charts = [];
     this.key = '';
+    this.drawnData = [];
   }
 }

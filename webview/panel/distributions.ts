@@ -58,20 +58,20 @@ function distBlock(v: ClientVariant, vi: number, hidden: LayerMeta[]): DistView 
     const hm = new Heatmap(canvas);
     const interaction = attachCellInteraction(hm, {
       onCell: (cell, source) => {
-        view.key = '';
         if (!cell) {
           tooltip.hide();
-          drawView(view, v, vi);
+          drawLayer(view, v, vi, view.layers.indexOf(layer));
           return;
         }
         const lines = binText(v, l, cell);
         const p = hm.cellCenter(cell);
         tooltip.show(lines, p.x, p.y);
         if (source === 'keyboard') live.textContent = lines.join(', ');
-        drawView(view, v, vi);
+        drawLayer(view, v, vi, view.layers.indexOf(layer));
       },
     });
-    layers.push({ meta: l, hm, bands, interaction });
+    const layer: LayerDist = { meta: l, hm, bands, interaction, key: '' };
+    layers.push(layer);
   }
   // the weights' and gradients' percentiles of every layer (hidden until a column has them)
   const params: DistView['params'] = [];
@@ -89,17 +89,20 @@ function distBlock(v: ClientVariant, vi: number, hidden: LayerMeta[]): DistView 
       canvas.dataset.kind = kind;
       cell.append(canvas);
       row.append(cell);
-      params.push({ meta: l, kind, canvas });
+      params.push({ meta: l, kind, canvas, key: '' });
     }
     pbox.append(row);
   }
   root.append(pbox);
-  const view: DistView = { root, layers, params, key: '' };
+  const view: DistView = { root, layers, params };
   return view;
 }
 
-/** Adds the block to the card once the variant's layers are known, and draws it when the history changed. */
-export function drawDistributions(card: { root: HTMLElement; dist?: DistView }, v: ClientVariant, vi: number): void {
+/**
+ * Adds the block to the card once the variant's layers are known, and draws it when the history
+ * changed (`paint`: false, only adds it; the panel draws its parts one by one with distPart).
+ */
+export function drawDistributions(card: { root: HTMLElement; dist?: DistView }, v: ClientVariant, vi: number, paint = true): void {
   const meta = v.store.meta;
   if (!card.dist) {
     const hidden = (meta ?? []).filter((l) => l.hidden && l.histBins > 0);
@@ -107,31 +110,48 @@ export function drawDistributions(card: { root: HTMLElement; dist?: DistView }, 
     card.dist = distBlock(v, vi, hidden);
     card.root.append(card.dist.root);
   }
-  drawView(card.dist, v, vi);
+  if (paint) for (const { part } of distParts(card.dist)) drawPart(card.dist, v, vi, part);
 }
 
-function drawView(view: DistView, v: ClientVariant, vi: number): void {
+/** The block's parts, each drawn on its own: a hidden layer's heatmap and bands (index i), a layer's weight or gradient bands (P + j). */
+export function distParts(view: DistView): { part: number; el: HTMLCanvasElement }[] {
+  return [...view.layers.map((l, i) => ({ part: i, el: l.hm.canvas })), ...view.params.map((p, j) => ({ part: view.layers.length + j, el: p.canvas }))];
+}
+
+/** What a part shows (besides its own cursor): it is redrawn when this changes. */
+function historyKey(v: ClientVariant, el: HTMLElement): { key: string; n: number; fill: number } | null {
   const r = state.run;
-  if (!r || !view.root.isConnected) return;
+  if (!r || !el.isConnected) return null;
   const th = state.theme, n = v.store.count;
   const span = heatmapSpan(r, v);
   const fill = span > 0 && n > 0 ? Math.min(1, v.store.s.step[n - 1]! / span) : 1;
-  const key = `${n}|${v.store.stride}|${v.store.s.step[n - 1]}|${fill}|${th.kind}|${th.background}|${view.root.clientWidth}|${view.layers.map((l) => JSON.stringify(l.interaction.current())).join()}`;
-  if (key === view.key) return;
-  view.key = key;
+  return { key: `${n}|${v.store.stride}|${v.store.s.step[n - 1]}|${fill}|${th.kind}|${th.background}|${th.foreground}|${th.focus}|${th.muted}|${th.series.join()}|${el.clientWidth}`, n, fill };
+}
+
+/** Draw one part of the block (distParts) if what it shows changed. */
+export function drawPart(view: DistView, v: ClientVariant, vi: number, part: number): void {
+  if (part < view.layers.length) drawLayer(view, v, vi, part);
+  else drawParam(view.params[part - view.layers.length]!, v, vi);
+}
+
+function drawLayer(view: DistView, v: ClientVariant, vi: number, i: number): void {
+  const l = view.layers[i];
+  const h = l && historyKey(v, view.root);
+  if (!l || !h) return;
+  const key = `${h.key}|${JSON.stringify(l.interaction.current())}`;
+  if (key === l.key) return;
+  l.key = key;
+  const { n, fill } = h, th = state.theme;
   const bg = parseColor(th.background), fg = parseColor(th.foreground);
-  for (const l of view.layers) {
-    const B = l.meta.histBins, hist = v.store.layers[l.meta.index]!.hist;
-    let max = 0;
-    for (let i = 0; i < n * B; i++) if (hist[i]! > max) max = hist[i]!;
-    const scale = new ColorScale({ kind: 'linear', min: 0, max: Math.sqrt(max) || 1 }, Ramp.between(bg, fg), 'share of activations', bg);
-    l.hm.draw({
-      cols: n, rows: B, get: (c, row) => Math.sqrt(hist[c * B + (B - 1 - row)]!), scale, background: th.background, fill,
-      cursor: l.interaction.current(), cursorColor: th.focus,
-    });
-    drawBands(l, v, vi, n, fill);
-  }
-  drawParams(view, v, vi, n, fill);
+  const B = l.meta.histBins, hist = v.store.layers[l.meta.index]!.hist;
+  let max = 0;
+  for (let i = 0; i < n * B; i++) if (hist[i]! > max) max = hist[i]!;
+  const scale = new ColorScale({ kind: 'linear', min: 0, max: Math.sqrt(max) || 1 }, Ramp.between(bg, fg), 'share of activations', bg);
+  l.hm.draw({
+    cols: n, rows: B, get: (c, row) => Math.sqrt(hist[c * B + (B - 1 - row)]!), scale, background: th.background, fill,
+    cursor: l.interaction.current(), cursorColor: th.focus,
+  });
+  drawBands(l, v, vi, n, fill);
 }
 
 /** Percentile bands of layer l's activations over its columns, read off each column's histogram. */
@@ -220,18 +240,20 @@ function paramValues(v: ClientVariant, k: number, kind: 'w' | 'g', n: number): F
   return any ? vals : null;
 }
 
-/** The weights' and weight gradients' percentile bands of every layer, when the run recorded them. */
-function drawParams(view: DistView, v: ClientVariant, vi: number, n: number, fill: number): void {
-  for (const p of view.params) {
-    const vals = paramValues(v, p.meta.index, p.kind, n);
-    p.canvas.hidden = !vals;
-    if (!vals) continue;
-    let span = 0;
-    for (const x of vals) if (Number.isFinite(x)) span = Math.max(span, Math.abs(x));
-    span ||= 1;
-    paintBands(p.canvas, vals, 5, n, fill, -span, span, vi);
-    const last = (n - 1) * 5, f = (j: number) => vals[last + j]!.toPrecision(3);
-    const what = p.kind === 'w' ? 'weights' : 'weight gradients';
-    p.canvas.setAttribute('aria-label', `Percentiles of ${p.meta.name}'s ${what} over training for ${v.meta.name} (0–100 and 16–84 bands, the median a line; symmetric axis ±${span.toPrecision(3)}): at the last column the median is ${f(2)}, 16th to 84th percentile ${f(1)} to ${f(3)}, range ${f(0)} to ${f(4)}.`);
-  }
+/** A layer's weights' or weight gradients' percentile bands, when the run recorded them. */
+function drawParam(p: DistView['params'][number], v: ClientVariant, vi: number): void {
+  const h = historyKey(v, p.canvas.closest('.dist-block') as HTMLElement);
+  if (!h || h.key === p.key) return;
+  p.key = h.key;
+  const { n, fill } = h;
+  const vals = paramValues(v, p.meta.index, p.kind, n);
+  p.canvas.hidden = !vals;
+  if (!vals) return;
+  let span = 0;
+  for (const x of vals) if (Number.isFinite(x)) span = Math.max(span, Math.abs(x));
+  span ||= 1;
+  paintBands(p.canvas, vals, 5, n, fill, -span, span, vi);
+  const last = (n - 1) * 5, f = (j: number) => vals[last + j]!.toPrecision(3);
+  const what = p.kind === 'w' ? 'weights' : 'weight gradients';
+  p.canvas.setAttribute('aria-label', `Percentiles of ${p.meta.name}'s ${what} over training for ${v.meta.name} (0–100 and 16–84 bands, the median a line; symmetric axis ±${span.toPrecision(3)}): at the last column the median is ${f(2)}, 16th to 84th percentile ${f(1)} to ${f(3)}, range ${f(0)} to ${f(4)}.`);
 }

@@ -81,14 +81,14 @@ function errorsBlock(v: ClientVariant, vi: number): ErrorsView {
   return view;
 }
 
-/** Adds the block to the card once the variant has errors, and draws it when they changed. */
-export function drawErrors(card: { root: HTMLElement; errors?: ErrorsView }, v: ClientVariant, vi: number): void {
+/** Adds the block to the card once the variant has errors, and draws it when they changed (`paint`: false, only adds it). */
+export function drawErrors(card: { root: HTMLElement; errors?: ErrorsView }, v: ClientVariant, vi: number, paint = true): void {
   if (!card.errors) {
     if (!lastErrors(v)) return;
     card.errors = errorsBlock(v, vi);
     card.root.append(card.errors.root);
   }
-  draw(card.errors, v);
+  if (paint) draw(card.errors, v);
 }
 
 function mix(bg: number[], c: number[], a: number): string {

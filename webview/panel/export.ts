@@ -13,6 +13,7 @@
  */
 import type { Chart } from 'chart.js';
 import { app, chartsView } from './layout';
+import { flushDraws } from './schedule';
 import { api, state } from './state';
 
 type Box = { x: number; y: number; w: number; h: number };
@@ -27,6 +28,7 @@ const transparent = (c: string) => !c || c === 'transparent' || /rgba\([^)]*,\s*
 
 /** The panel's visible parts, in page order, relative to the panel's top left. */
 function collect(): { w: number; h: number; bg: string; items: Item[] } {
+  flushDraws(); // what waited off-screen or for a later frame
   const scrollY = window.scrollY, scrollX = window.scrollX;
   window.scrollTo(0, 0); // the sticky header at its own place
   const base = app.getBoundingClientRect();

@@ -15,19 +15,20 @@ import { onThemeChange } from '../shared/theme';
 import { onHostMessage } from '../shared/vscode-api';
 import { invalidateCards, rebuild } from './cards';
 import { savePanel } from './export';
-import { saveButtons, unitSelect, variantsBox } from './layout';
+import { app, saveButtons, unitSelect, variantsBox } from './layout';
 import { onMessage, onSnapshot } from './messages';
 import type { Snapshot } from './model';
 import { render } from './render';
 import { scheduleRender, setRenderer } from './schedule';
 import { api, saved, saveState, state, ui } from './state';
 
-setRenderer(render);
+setRenderer(render, () => !!state.run?.run.live, app);
 
 unitSelect.addEventListener('change', () => {
   ui.unitLayer = Number(unitSelect.value);
   saveState();
   rebuild();
+  scheduleRender();
 });
 
 for (const b of saveButtons) b.addEventListener('click', () => savePanel(b.dataset.format as 'png' | 'svg' | 'csv'));

@@ -12,6 +12,8 @@ export interface HeatView {
   layers: number[];
   axis: HTMLElement;
   interaction: ReturnType<typeof attachCellInteraction>;
+  /** the first column changed since the heatmap was last drawn (Infinity: none) */
+  pendingFrom: number;
 }
 
 export interface Card {
@@ -39,8 +41,9 @@ export interface DistView {
     hm: Heatmap;
     bands: HTMLCanvasElement;
     interaction: ReturnType<typeof attachCellInteraction>;
+    /** what was drawn (distributions.ts): a redraw only when it changes */
+    key: string;
   }[];
   /** per layer: the weights' (w) and weight gradients' (g) percentile bands */
-  params: { meta: LayerMeta; kind: 'w' | 'g'; canvas: HTMLCanvasElement }[];
-  key: string;
+  params: { meta: LayerMeta; kind: 'w' | 'g'; canvas: HTMLCanvasElement; key: string }[];
 }

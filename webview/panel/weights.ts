@@ -118,14 +118,14 @@ function weightsBlock(v: ClientVariant, vi: number): WeightsView {
 
 const colsFor = (n: number) => Math.max(1, Math.min(16, Math.ceil(Math.sqrt(n * 2))));
 
-/** Adds the block to the card once the variant has weight pictures, and draws it when they changed. */
-export function drawWeights(card: { root: HTMLElement; weights?: WeightsView }, v: ClientVariant, vi: number): void {
+/** Adds the block to the card once the variant has weight pictures, and draws it when they changed (`paint`: false, only adds it). */
+export function drawWeights(card: { root: HTMLElement; weights?: WeightsView }, v: ClientVariant, vi: number, paint = true): void {
   if (!card.weights) {
     if (!v.pictures.weights) return;
     card.weights = weightsBlock(v, vi);
     card.root.append(card.weights.root);
   }
-  draw(card.weights, v);
+  if (paint) draw(card.weights, v);
 }
 
 const scratch = document.createElement('canvas');
