@@ -39,7 +39,9 @@ export default function (): void {
       const exited = new Promise<number | null>((r) => child.on('exit', (c) => { exitCode = c; r(c); }));
       try {
         const t0 = Date.now();
-        while (!fs.existsSync(path.join(out, 'base', 'metrics.bin')) || !fs.existsSync(path.join(out, 'base', 'config.json'))) {
+        // the recorder opens metrics.bin, then writes config.json, then summary.json (what makes a
+        // folder a run): wait for all three, or Follow may look between them and find no run
+        while (['metrics.bin', 'config.json', 'summary.json'].some((f) => !fs.existsSync(path.join(out, 'base', f)))) {
           assert.ok(Date.now() - t0 < 60_000, 'the CLI wrote no run folder within 60 s');
           await sleep(20);
         }
