@@ -350,7 +350,14 @@ export class Workbench {
         await this.page.locator(`.tabs-container .tab[aria-label^="${name}"]`).first().waitFor({ state: 'visible', timeout: 10_000 });
         return;
       } catch (e) {
-        if (Date.now() - t0 > timeoutMs) throw e;
+        // a modal dialog that came up meanwhile takes the keys: answer it and try again
+        const dialog = await this.dismissDialog();
+        if (dialog) console.log(`opening ${relPath}: answered a dialog: ${dialog}`);
+        if (Date.now() - t0 > timeoutMs) {
+          const shot = await this.screenshot(`open-file-failure-${name}`).catch(() => '(no screenshot)');
+          throw new Error(`${(e as Error).message}; screenshot ${shot}`);
+        }
+        await this.page.keyboard.press('Escape');
       }
     }
   }
