@@ -10,11 +10,12 @@
  */
 import * as os from 'node:os';
 import { selectedKernelPath } from '../src/engine/kernel-path';
-import { parameterPercentiles, percentileEvery } from '../src/engine/probes';
+import { percentileEvery } from '../src/engine/probes';
 import { Rng } from '../src/engine/rng';
 import { Trainer } from '../src/engine/trainer';
 import type { Dataset, HiddenActivation, ResolvedConfig } from '../src/engine/types';
 import { setupKernels } from '../src/node/kernel-setup';
+import { percentileTiming } from './percentile-timing';
 
 setupKernels();
 const kernelPath = selectedKernelPath();
@@ -39,7 +40,6 @@ const NETS: [string, number[], number, HiddenActivation][] = [
   ['W2', [784, 256, 256, 256, 10], 64, 'relu'],
 ];
 
-const median = (x: number[]) => { const s = [...x].sort((a, b) => a - b); return s[s.length >> 1]!; };
 console.log(`bench:percentiles ${new Date().toISOString()}`);
 console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} x ${os.cpus().length}, ${os.platform()} ${os.release()}, Node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; kernels ${kernelPath}`);
 console.log('command: npm run bench:percentiles  (11 rounds a network, one thread, probes every step)\n');
@@ -57,21 +57,11 @@ for (const [name, sizes, batch, act] of NETS) {
   const t = new Trainer(cfg, dataset(sizes[0]!, sizes.at(-1)!, 4096), 'float32', kernelPath, { threads: 1 });
   const weights = t.net.layers.reduce((a, l) => a + l.W.length, 0);
   const K = Math.max(20, Math.round(3e7 / weights / batch));
-  const sink = { transientSteps: true };
-  t.runSteps(K, sink); // warm up
-  const share: number[] = [], stepUs: number[] = [], measureUs: number[] = [];
-  for (let r = 0; r < 11; r++) {
-    let t0 = performance.now();
-    const steps = t.runSteps(K, sink);
-    const step = (performance.now() - t0) / Math.max(1, steps);
-    t0 = performance.now();
-    for (let k = 0; k < K; k++) parameterPercentiles(t.net, t.probes);
-    const m = (performance.now() - t0) / K;
-    share.push(m / step); stepUs.push(step * 1000); measureUs.push(m * 1000);
-  }
-  const k = percentileEvery(t.net.layers, batch), s = median(share);
+  t.runSteps(K, { transientSteps: true }); // warm up
+  const { share: s, stepMs, measureMs } = percentileTiming(t, K, 11);
+  const k = percentileEvery(t.net.layers, batch);
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  console.log(`${name.padEnd(14)} ${String(batch).padStart(5)} ${String(weights).padStart(8)} ${median(stepUs).toFixed(1).padStart(8)} ${median(measureUs).toFixed(1).padStart(10)} ${pct(s).padStart(7)} ${String(k).padStart(3)} ${pct(s / k).padStart(9)}`);
+  console.log(`${name.padEnd(14)} ${String(batch).padStart(5)} ${String(weights).padStart(8)} ${(1000 * stepMs).toFixed(1).padStart(8)} ${(1000 * measureMs).toFixed(1).padStart(10)} ${pct(s).padStart(7)} ${String(k).padStart(3)} ${pct(s / k).padStart(9)}`);
   t.dispose();
 }
 console.log('\nstep us: a probed training step; measure us: one parameterPercentiles call; share: their ratio; k: probe steps per measurement.');

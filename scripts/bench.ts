@@ -33,7 +33,8 @@ import * as path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { availableKernelPaths, kernelPathProblem, selectedKernelPath, type KernelPath } from '../src/engine/kernel-path';
 import { Rng } from '../src/engine/rng';
-import { parameterPercentiles, percentileEvery } from '../src/engine/probes';
+import { percentileEvery } from '../src/engine/probes';
+import { percentileTiming } from './percentile-timing';
 import { Trainer, type StepRecord } from '../src/engine/trainer';
 import type { Dataset, HiddenActivation, ResolvedConfig } from '../src/engine/types';
 import { enableSecondCore, setupKernels } from '../src/node/kernel-setup';
@@ -183,24 +184,9 @@ function config(w: Workload, probeEvery: number): ResolvedConfig {
   };
 }
 
-/**
- * The weight and gradient percentiles' share of a probed step: rounds of K probed steps, then K
- * parameterPercentiles calls on the same network, taken in turn (so load hits both alike); the
- * median of the rounds' ratios.
- */
+/** The weight and gradient percentiles' share of a probed step (percentile-timing.ts), 15 rounds. */
 function percentileShare(c: EngineContender): number {
-  const t = c.trainer, K = Math.max(4, Math.round(2e6 / parameters(t.net.sizes) / 4));
-  const sink = { transientSteps: true };
-  const ratios: number[] = [];
-  for (let r = 0; r < 15; r++) {
-    let t0 = performance.now();
-    const steps = t.runSteps(K, sink);
-    const step = (performance.now() - t0) / Math.max(1, steps);
-    t0 = performance.now();
-    for (let k = 0; k < K; k++) parameterPercentiles(t.net, t.probes);
-    ratios.push((performance.now() - t0) / K / step);
-  }
-  return median(ratios);
+  return percentileTiming(c.trainer, Math.max(4, Math.round(2e6 / parameters(c.trainer.net.sizes) / 4)), 15).share;
 }
 
 class EngineContender {
