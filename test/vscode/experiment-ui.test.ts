@@ -133,6 +133,17 @@ async function until<T>(what: string, get: () => Promise<T> | T, ok: (v: T) => b
   }
 }
 
+/** Train MLP on sweep-long.mlp.json (a fresh window of editors) until its panel shows and a run trains: its folder. */
+async function trainLongSweep(): Promise<string> {
+  await wb.runCommand('View: Close All Editors');
+  await wb.openFile('sweep-long.mlp.json');
+  await wb.runCommand('MLP Lens: Train MLP');
+  const folder = (await until('the experiment folder', () => longFolder(), (f) => f !== null))!;
+  await experimentFrame(/^\d\/6 done/, 6);
+  await until('a run trains', () => statuses(folder), (st) => st.includes('running'));
+  return folder;
+}
+
 test('a long sweep shows its runs in the status bar; Stop Training from the palette stops it', async () => {
   await wb.runCommand('View: Close All Editors');
   await wb.openFile('sweep-long.mlp.json');
@@ -155,12 +166,7 @@ test('a long sweep shows its runs in the status bar; Stop Training from the pale
 });
 
 test('a click on the status bar item shows the training experiment\'s panel again; its Stop stops it', async () => {
-  await wb.runCommand('View: Close All Editors');
-  await wb.openFile('sweep-long.mlp.json');
-  await wb.runCommand('MLP Lens: Train MLP');
-  const folder = (await until('the experiment folder', () => longFolder(), (f) => f !== null))!;
-  await experimentFrame(/^\d\/6 done/, 6);
-  await until('a run trains', () => statuses(folder), (s) => s.includes('running'));
+  const folder = await trainLongSweep();
   const item = wb.page.locator('.statusbar-item', { hasText: /MLP Lens: \d\/6 runs/ });
   await item.waitFor({ state: 'visible', timeout: 30_000 });
   // the panel closed while it trains: the status bar's item brings it back, live (with Stop)
@@ -177,13 +183,8 @@ test('a click on the status bar item shows the training experiment\'s panel agai
 });
 
 test('Reload Window: the Experiment panel comes back with its folder as it is, its unfinished runs and how to resume them', async () => {
-  await wb.runCommand('View: Close All Editors');
-  await wb.openFile('sweep-long.mlp.json');
-  await wb.runCommand('MLP Lens: Train MLP');
-  const folder = (await until('the experiment folder', () => longFolder(), (f) => f !== null))!;
   // resumed in its folder; reload while its runs train
-  await experimentFrame(/^\d\/6 done/, 6);
-  await until('a run trains again', () => statuses(folder), (s) => s.includes('running'));
+  const folder = await trainLongSweep();
   await wb.runCommand('Developer: Reload Window');
   await wb.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   await sleep(2000);
