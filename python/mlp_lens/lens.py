@@ -76,8 +76,13 @@ def _saturated_into(act, a, out, tmp):
     return True
 
 
-def _norm(x):
-    return torch.linalg.vector_norm(x)
+def _sq(x):
+    """‖x‖², as a 0-d tensor on x's device: a dot product of x with itself for float32 and float64
+    (BLAS: two to three times faster than vector_norm on the CPU), else vector_norm squared."""
+    v = x.reshape(-1)
+    if v.dtype is torch.float32 or v.dtype is torch.float64:
+        return torch.dot(v, v)
+    return torch.linalg.vector_norm(v).square()
 
 
 def _scalar(x):
@@ -230,7 +235,12 @@ class Lens:
         self._grad_hooks = [self._grad_hook(k) for k in range(H + 1)]
         self._last = None  # what the last record was made of; last_record builds the dict on demand
         self._last_dict = None
-        self._hooks = [l.register_forward_hook(self._forward_hook(k)) for k, l in enumerate(linears)]
+        # layer 0's hook counts every training step's rows; the others measure, and are attached
+        # only for the forward passes of recorded steps (_arm): a module without hooks takes
+        # torch's fast path, and an unrecorded step then costs one hook call
+        self._hook_fns = [self._forward_hook(k) for k in range(H + 1)]
+        self._hooks = [l.register_forward_hook(f) for l, f in zip(linears, self._hook_fns)]
+        self._armed = True
 
     # ---- hooks -------------------------------------------------------------------------------
 
@@ -250,7 +260,7 @@ class Lens:
                 return
             # detached tensors: no autograd graph (and no torch.no_grad() to enter)
             w = module.weight.detach()
-            self._w0[k] = _norm(w) if self._plain_sgd else w.clone()
+            self._w0[k] = _sq(w) if self._plain_sgd else w.clone()
             z = out.detach().reshape(-1, units)
             if hidden:
                 # a_k into its group's kept buffer, measured in lens.step with the group
@@ -268,7 +278,7 @@ class Lens:
         def hook(g):
             # ‖δ_k‖ of this rank's rows, of the loss this rank back-propagated; the optimizer's
             # gradient is those ranks' gradients averaged (DDP) or summed (grad_reduction)
-            self._dnorm[k] = _norm(g.detach())
+            self._dnorm[k] = _sq(g.detach())
 
         return hook
 
@@ -352,10 +362,23 @@ class Lens:
         # and cheaper than detaching), else kept on the device (reading would synchronise)
         self._pending.append((_scalar(loss), 0.0 if accuracy is None else _scalar(accuracy), self._rows))
         if not self._rec:
-            self._rec = self._recorded(self.step_count + 1)
+            self._arm(self._recorded(self.step_count + 1))
             return
         self._record(lr)
-        self._rec = self._recorded(self.step_count + 1)
+        self._arm(self._recorded(self.step_count + 1))
+
+    def _arm(self, rec):
+        """Whether the next training step is recorded: the measuring hooks (every layer's but the
+        first's) attached for it, or detached until a recorded step comes."""
+        self._rec = rec
+        if rec == self._armed:
+            return
+        self._armed = rec
+        for k in range(1, self.H + 1):
+            if rec:
+                self._hooks[k] = self.linears[k].register_forward_hook(self._hook_fns[k])
+            else:
+                self._hooks[k].remove()
 
     def _fold(self, dev):
         """[Σ loss·rows, Σ accuracy·rows, Σ rows] of the steps since the last fold: Python floats
@@ -433,18 +456,18 @@ class Lens:
             wd = self._weight_decay(weight)
             if wd:
                 g = g + wd * w0  # the gradient the step used (W before the step: w0)
-            loc.append(_norm(g))
-            loc.append(_norm(bias.grad) if bias is not None and bias.grad is not None else self._zero(g))
+            loc.append(_sq(g))
+            loc.append(_sq(bias.grad) if bias is not None and bias.grad is not None else self._zero(g))
             if plain_sgd:
                 loc.append(w0)  # ‖W‖ before the step; ‖ΔW‖ = lr·‖dW‖ (below)
             else:
-                loc.append(_norm(weight.detach() - w0))
-                loc.append(_norm(w0))
+                loc.append(_sq(weight.detach() - w0))
+                loc.append(_sq(w0))
         # then the numbers all-reduced under torch.distributed: ‖δ_k‖, Σp² and Σp of the output, the
         # rows and loss sums (head), each group's ‖a‖ and Σa, its histogram counts and saturated
         # counts per unit: one float64 vector (cat promotes), the norms squared to sums of squares
         nloc = len(loc)
-        pieces = [torch.stack(loc + self._dnorm + [_norm(p), p.sum()])]
+        pieces = [torch.stack(loc + self._dnorm + [_sq(p), p.sum()])]
         since = self._fold(dev)
         head = None
         if self.world > 1 or not isinstance(since, list):
@@ -459,7 +482,6 @@ class Lens:
             pieces.append(s[3].view(-1))
         v = torch.cat(pieces)
         if self.world > 1:
-            v[nloc:nloc + H + 2].square_()
             v[g0:g0 + H].square_()
             torch.distributed.all_reduce(v[nloc:])
         v = v.cpu()  # the one transfer to the host
@@ -474,10 +496,9 @@ class Lens:
         loss = lsum / srows if srows else float("nan")
         acc = asum / srows if srows else float("nan")
         # per layer: (saturation, mean, std, gradW, gradB, delta, updateRatio), histogram, unit counts
-        dsq = vals[nloc:nloc + H + 2]  # ‖δ_k‖ (k = 0..H), ‖p‖: squared below unless reduced
-        asq = vals[g0:g0 + H]  # ‖a_k‖ (group order)
+        dsq = vals[nloc:nloc + H + 2]  # ‖δ_k‖² (k = 0..H), ‖p‖²
+        asq = vals[g0:g0 + H]  # ‖a_k‖ (group order): squared below unless reduced
         if self.world == 1:
-            dsq = [x * x for x in dsq]
             asq = [x * x for x in asq]
         psum = vals[nloc + H + 2]
         asum_ = vals[g0 + H:nf]  # Σa_k (group order)
@@ -485,11 +506,11 @@ class Lens:
         per = 3 if plain_sgd else 4
         ds = self._delta_scale
         for k in range(H + 1):
-            gw, gb = vals[per * k], vals[per * k + 1]
+            gw, gb = math.sqrt(vals[per * k]), math.sqrt(vals[per * k + 1])
             if plain_sgd:
-                dw, w = self._group_lr(params[k][0]) * gw, vals[per * k + 2]
+                dw, w = self._group_lr(params[k][0]) * gw, math.sqrt(vals[per * k + 2])
             else:
-                dw, w = vals[per * k + 2], vals[per * k + 3]
+                dw, w = math.sqrt(vals[per * k + 2]), math.sqrt(vals[per * k + 3])
             if k < H:
                 N = grows * self.units[k]
                 i = self._pos[k]

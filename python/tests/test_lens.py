@@ -163,6 +163,50 @@ class LensTest(unittest.TestCase):
                         if step == 2:
                             self.assertGreater(p["histogram"]["counts"][0], 0, at)
 
+    def test_recording_every_third_step_matches_recording_every_step(self):
+        """every=3 records steps 1, 3, 6, 9 and the last, with the measuring hooks attached only
+        for those steps' forward passes: each such record's layers equal those of a run of the
+        same model and data recording every step (its loss is the mean since the last record)."""
+        from helpers import batches
+        runs = {}
+        for every in (1, 3):
+            model = mlp(11, dtype=torch.float64)
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            linears = [m for m in model if isinstance(m, nn.Linear)]
+            attached = []
+            recs = {}
+            with mlp_lens.watch(model, self.run_dir("e%d" % every), every=every, epochs=1, steps_per_epoch=10,
+                                optimizer=opt) as lens:
+                for step, (x, y) in enumerate(batches(3, 10, 16, dtype=torch.float64)):
+                    attached.append([len(m._forward_hooks) for m in linears])
+                    opt.zero_grad()
+                    loss = nn.functional.cross_entropy(model(x), y)
+                    loss.backward()
+                    opt.step()
+                    lens.step(loss)
+                    if lens.last_record["step"] == step + 1:
+                        recs[step + 1] = lens.last_record
+            runs[every] = (recs, attached)
+        recs3, attached3 = runs[3]
+        self.assertEqual(sorted(recs3), [1, 3, 6, 9, 10])
+        # the steps before 1, 3, 6, 9 and 10 have every layer's hook; the others only layer 0's
+        for step, counts in enumerate(attached3, start=1):
+            want = [1] * 4 if step in recs3 else [1, 0, 0, 0]
+            self.assertEqual(counts, want, "hooks attached for step %d" % step)
+        self.assertEqual(runs[1][1], [[1] * 4] * 10)
+        for step, rec in recs3.items():
+            full = runs[1][0][step]
+            for a, b in zip(rec["layers"], full["layers"]):
+                self.assertEqual(a.keys(), b.keys())
+                for key in a:
+                    if isinstance(a[key], float):
+                        self.assertAlmostEqual(a[key], b[key], delta=1e-12 * max(1.0, abs(b[key])), msg="step %d %s" % (step, key))
+                    else:
+                        self.assertEqual(a[key], b[key], "step %d %s" % (step, key))
+        # steps 4-6's mean loss against the every-step run's losses
+        mean = sum(runs[1][0][s]["loss"] for s in (4, 5, 6)) / 3
+        self.assertAlmostEqual(recs3[6]["loss"], mean, delta=1e-12)
+
     def check_norms(self, p, lin, W, d, rtol, at):
         self.assertAlmostEqual(p["gradW"], lin.weight.grad.double().norm().item(), delta=rtol * p["gradW"], msg=at)
         self.assertAlmostEqual(p["gradB"], lin.bias.grad.double().norm().item(), delta=rtol * p["gradB"], msg=at)
