@@ -54,6 +54,15 @@ for (const [key, name, goal] of [['mnist', 'MNIST', 150], ['digits', 'digits', 6
   if (!r) continue;
   row(`${name} lecture: keystroke -> side view on screen, p90 of ${r.samples.length} edits (ms)`, r.p90Ms, `<= ${goal}`, r.p90Ms <= goal);
   row(`${name} lecture: the same, median lr / batchSize edits (ms)`, `${r.medianMs.lr} / ${r.medianMs.batchSize}`, '-', undefined);
+  // where it went: the host (last edit -> result posted, debounce included) and the webview
+  // (building the view, waiting for a frame, drawing the heatmaps); the rest is VS Code's way
+  // from the keystroke to the extension host and from the host to the webview, and the probe
+  const withRender = r.samples.filter((s) => Array.isArray(s.renderMs) && s.renderMs.length === 3);
+  if (withRender.length) {
+    const part = (f) => median(withRender.map(f)).toFixed(0);
+    row(`${name} lecture: of which host / webview build / frame wait / heatmaps, medians (ms)`, `${part((s) => s.hostMs)} / ${part((s) => s.renderMs[0])} / ${part((s) => s.renderMs[1])} / ${part((s) => s.renderMs[2])}`, '-', undefined);
+    row(`${name} lecture: the rest (VS Code's way there and back, the probe), median (ms)`, part((s) => s.ms - s.hostMs - s.renderMs[0] - s.renderMs[1] - s.renderMs[2]), '-', undefined);
+  }
 }
 const inspHost = read('dist/test/inspector-inhost-latency.json');
 if (inspHost) {

@@ -124,12 +124,22 @@ test('Open on a digits run shows its weights as pictures; Next reads the next pa
   const row = tree().filter({ hasText: /base\s*acc/ }).first();
   const isPanel = (d: Document) => d.getElementById('app')?.getAttribute('data-view') === 'panel';
   // Open from the row's context menu (once more if no panel came: a menu can close as the view refreshes)
-  for (let attempt = 0; attempt < 2 && !(await wb.webviews(isPanel)).length; attempt++) {
+  for (let attempt = 0; attempt < 3 && !(await wb.webviews(isPanel)).length; attempt++) {
     await row.click();
     await row.click({ button: 'right' });
     const item = wb.page.locator('.monaco-menu .action-item', { hasText: /^\s*Open\s*$/ }).first();
-    await item.waitFor({ state: 'visible', timeout: 10_000 });
-    await item.click();
+    try {
+      await item.waitFor({ state: 'visible', timeout: 10_000 });
+      await item.click();
+    } catch (e) {
+      // the menu did not come, or closed before the click (the view refreshed under it)
+      await wb.page.keyboard.press('Escape');
+      if (attempt === 2) {
+        await wb.screenshot('vscode-runs-open-menu-failure');
+        throw new Error(`the run's context menu showed no Open in 3 tries: ${(e as Error).message}`);
+      }
+      continue;
+    }
     try {
       await wb.webview(isPanel, 30_000);
     } catch {

@@ -28,6 +28,7 @@ function emptyState(): HTMLElement {
 }
 
 export function render(): void {
+  const t0 = performance.now();
   tip.hide();
   state.redrawers = [];
   refreshSurface();
@@ -56,8 +57,13 @@ export function render(): void {
   const warnings = [...ins.warnings, ...ins.variants.flatMap((x) => x.warnings)];
   body.append(warningsSection(warnings), networkSection(ins.variants), variantsSection(ins.variants), datasetSection(ins.dataset));
   app.append(body, runsSection(v.file));
+  const built = performance.now();
   requestAnimationFrame(() => {
+    const frame = performance.now();
     redraw();
+    // what this view's update took here (read by the latency tests): building the DOM, the wait
+    // for the next frame, the heatmaps drawn in it
+    app.dataset.renderMs = `${(built - t0).toFixed(1)} ${(frame - built).toFixed(1)} ${(performance.now() - frame).toFixed(1)}`;
     post({ type: 'rendered', file: v.file, version: v.version, state: v.state });
   });
 }
