@@ -9,6 +9,7 @@
 //   test/vscode/index.ts -> dist/test/vscode/index.js (mocha inside the extension host)
 import * as esbuild from 'esbuild';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -39,6 +40,18 @@ const browser = {
   format: 'iife',
   external: [],
 };
+
+// The kernel modules' bytes, generated now by src/engine/wasm/runtime.ts itself, for the bundles
+// to compile without generating them at start-up (src/engine/wasm/prebuilt.ts). Not in --watch:
+// an edited kernel would keep the bytes of the start.
+if (!watch) {
+  const gen = await esbuild.build({ ...node, sourcemap: false, minify: false, entryPoints: ['src/engine/wasm/runtime.ts'], write: false });
+  const mod = { exports: {} };
+  new Function('module', 'exports', 'require', gen.outputFiles[0].text)(mod, mod.exports, createRequire(import.meta.url));
+  const bytes = {};
+  for (const shared of [false, true]) bytes[`true/${shared}`] = Buffer.from(mod.exports.generateKernelBytes(true, shared)).toString('base64');
+  node.define = { MLP_LENS_KERNEL_BYTES: JSON.stringify(bytes) };
+}
 
 const builds = [];
 for (const [entry, outfile, extra] of [

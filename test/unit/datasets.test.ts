@@ -417,6 +417,41 @@ test('builtin digits: 1797 x 64, 10 classes, pixels in [0,1], stratified seeded 
   assert.equal(columnStats(std.trainX, 64, 0).std, 0); // always-blank corner pixel stays 0
 });
 
+test('builtin tables are read as Number() reads each field, whatever the line ends', async () => {
+  // the shipped digits, against the text split and read field by field
+  const gz = await io.readAsset('digits.csv.gz');
+  const rows = new TextDecoder().decode(gz).split(/\r?\n/).filter((l) => l.trim() !== '').map((l) => l.split(',').map(Number));
+  const d = await loadDataset({ type: 'digits', testFraction: 0.2, standardize: false, seed: 1 }, io);
+  const key = (xs: ArrayLike<number>, label: number) => `${Array.from(xs).join(',')};${label}`;
+  const want = rows.map((r) => key(Float32Array.from(r.slice(0, 64), (v) => Math.fround(v) / 16), r[64]!)).sort();
+  const got: string[] = [];
+  for (const [X, Y] of [[d.trainX, d.trainY], [d.testX, d.testY]] as const) {
+    for (let i = 0; i < Y.length; i++) got.push(key(X.subarray(i * 64, i * 64 + 64), Y[i]!));
+  }
+  assert.deepEqual(got.sort(), want);
+  // CRLF, a blank line of spaces, fields with spaces and a leading zero, no newline at the end
+  const row = (k: number) => Array.from({ length: 64 }, (_, j) => String((j + k) % 17)).join(',') + `,${k % 10}`;
+  const text = `${row(0)}\r\n   \r\n${row(1).replace(/^0,/, ' 00 ,')}\n\n${row(2)}`;
+  const fake: DataIO = { ...io, readAsset: async (name: string) => (name === 'digits.csv.gz' ? new TextEncoder().encode(text) : io.readAsset(name)) };
+  const t = await loadDataset({ type: 'digits', testFraction: 0.34, standardize: false, seed: 1 }, fake);
+  const all = [...t.trainY, ...t.testY].sort();
+  assert.deepEqual(all, [0, 1, 2]);
+  const firstOf = (label: number) => {
+    for (const [X, Y] of [[t.trainX, t.trainY], [t.testX, t.testY]] as const) {
+      const i = Array.from(Y).indexOf(label);
+      if (i >= 0) return Array.from(X.subarray(i * 64, i * 64 + 3));
+    }
+    return [];
+  };
+  assert.deepEqual(firstOf(1), [1 / 16, 2 / 16, 3 / 16]);
+  assert.deepEqual(firstOf(2), [2 / 16, 3 / 16, 4 / 16]);
+  // a short line, a line of commas, a word: one message naming the file and line
+  for (const [bad, line] of [[`${row(0)}\n1,2,3\n`, 2], [`${row(0)}\n,\n`, 2], [row(0).replace('5', 'x'), 1]] as const) {
+    const broken: DataIO = { ...io, readAsset: async () => new TextEncoder().encode(bad) };
+    await assert.rejects(loadDataset({ type: 'digits', testFraction: 0.2, standardize: false, seed: 1 }, broken), (e: Error) => e.message.includes('digits.csv.gz') && e.message.includes(`line ${line} does not hold 65 numbers`), bad.slice(-20));
+  }
+});
+
 test('builtin iris: 150 x 4, 3 classes of 50, standardized with train statistics', async () => {
   const d = await loadDataset({ type: 'iris', testFraction: 0.2, standardize: true, seed: 3 }, io);
   checkDataset(d, 150, 4, 3);
