@@ -51,7 +51,7 @@ describe('experiments in the CLI', () => {
     for (const [jobs, out] of [['1', 'one'], ['2', 'two']]) {
       const r = cli(['train', 'e.mlp.json', '--out', out!, '--jobs', jobs!], dir);
       assert.equal(r.status, 0, show(r));
-      assert.match(r.stdout, /^\[1\/4\] .* completed {2}test acc 0\.\d{3} {2}\d+\.\d s$/m);
+      assert.match(r.stdout, /^\[1\/4\] .* completed {2}test acc 0\.\d{3} {2}\d\.\d\d s$/m);
     }
     const rec = record(join(dir, 'two'));
     assert.deepEqual(rec.runs.map((r) => [r.name, r.status]), [

@@ -44,6 +44,8 @@ test('sorting by a swept field follows the grid order, ties keep the run order',
   assert.deepEqual(sortRows(rev, col('sweep:layers'), false).map((r) => r.index), [0, 1, 4, 5, 2, 3, 6, 7]);
   assert.deepEqual(sortRows(rows, col('status'), false).map((r) => r.status), ['completed', 'completed', 'completed', 'completed', 'completed', 'completed', 'completed', 'running']);
   assert.deepEqual(sortRows(rows, col('seconds'), true).map((r) => r.index), [7, 6, 5, 4, 3, 2, 1, 0]);
+  // a run's time: hundredths below 10 s, tenths from there
+  assert.deepEqual([0.04, 2.345, 12.34].map((seconds) => col('seconds').text({ ...rows[0]!, seconds })), ['0.04', '2.35', '12.3']);
   // by variant: in the grid's order (sigmoid before relu), not alphabetically
   assert.deepEqual(sortRows(rev, col('variant'), false).map((r) => r.index), [0, 1, 2, 3, 4, 5, 6, 7]);
   assert.deepEqual(columns(axes).map((c) => c.key).slice(0, 5), ['name', 'variant', 'sweep:layers', 'seed', 'status']);

@@ -43,10 +43,16 @@ export function columns(axes: readonly ExperimentAxis[]): Column[] {
   cols.push({ key: 'status', title: 'status', value: (r) => r.status, text: (r) => r.status, numeric: false });
   cols.push({ key: 'diverged', title: 'diverged', value: (r) => (r.diverged ? 1 : 0), text: (r) => (r.diverged ? 'yes' : 'no'), numeric: false });
   for (const m of METRICS) {
-    const digits = m.key === 'seconds' ? 1 : m.key === 'deltaRatio' ? 3 : 3;
-    cols.push({ key: m.key, title: m.title, value: (r) => metricValue(r, m.key), text: (r) => (m.key === 'deltaRatio' ? ratioText(metricValue(r, m.key)) : fixed(metricValue(r, m.key), digits)), numeric: true });
+    const text = m.key === 'deltaRatio' ? ratioText : m.key === 'seconds' ? secondsText : (x: number | null) => fixed(x, 3);
+    cols.push({ key: m.key, title: m.title, value: (r) => metricValue(r, m.key), text: (r) => text(metricValue(r, m.key)), numeric: true });
   }
   return cols;
+}
+
+/** A run's time: hundredths below 10 s (a small network's run takes a few of them), else tenths. */
+function secondsText(x: number | null): string {
+  if (x === null) return '–';
+  return x.toFixed(x < 10 ? 2 : 1);
 }
 
 function ratioText(x: number | null): string {
