@@ -446,8 +446,8 @@ class Lens:
         plain_sgd = self._plain_sgd
         stats = self._hidden_stats()
         p = torch.softmax(z, dim=1) if self.output == "softmax" else torch.sigmoid(z)
-        # ‖dW‖, ‖db‖ and the update ratio's ‖ΔW‖, ‖W‖ (the same on every rank: not reduced); norms
-        # in the tensors' own precision (torch's CPU and GPU reductions sum in blocks: a relative
+        # ‖dW‖², ‖db‖² and the update ratio's ‖ΔW‖², ‖W‖² (the same on every rank: not reduced),
+        # in the tensors' own precision (BLAS and the GPU's reductions sum in blocks: a relative
         # error near 1e-7 in float32)
         loc = []
         for k, (weight, bias) in enumerate(params):
@@ -463,9 +463,9 @@ class Lens:
             else:
                 loc.append(_sq(weight.detach() - w0))
                 loc.append(_sq(w0))
-        # then the numbers all-reduced under torch.distributed: ‖δ_k‖, Σp² and Σp of the output, the
-        # rows and loss sums (head), each group's ‖a‖ and Σa, its histogram counts and saturated
-        # counts per unit: one float64 vector (cat promotes), the norms squared to sums of squares
+        # then the numbers all-reduced under torch.distributed: ‖δ_k‖², Σp² and Σp of the output,
+        # the rows and loss sums (head), each group's ‖a‖ (squared to a sum of squares before the
+        # reduction) and Σa, its histogram counts and saturated counts per unit: one vector
         nloc = len(loc)
         pieces = [torch.stack(loc + self._dnorm + [_sq(p), p.sum()])]
         since = self._fold(dev)

@@ -21,6 +21,7 @@ import { DEFAULT_RUN_FOLDER } from '../runs/folders';
 import { checkOutFolder } from '../runs/outdir';
 import { intFlag, UsageError, type Args } from './args';
 import { complain, printableJson, say, sayRaw } from './print';
+import { runSecondsText } from '../shared/format';
 
 const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(digits));
 
@@ -63,9 +64,6 @@ async function checkRuns(exp: Experiment, configFile: string, pool: Pool): Promi
   }
   return `${data.description}; ${data.features} features, ${data.classes} classes`;
 }
-
-/** A run's time: hundredths below 10 s (a small network's run takes a few of them), else tenths. */
-const seconds = (x: number) => x.toFixed(x < 10 ? 2 : 1);
 
 /** The final table: the runs grouped over their seeds. */
 export function experimentTable(rec: ExperimentRecord): string {
@@ -162,7 +160,7 @@ export async function cmdTrainExperiment(args: Args, text: string, early: Pool |
       onDone: (run, reply) => {
         const s = reply.summary;
         const status = s?.status ?? 'failed';
-        log(`[${String(++finished).padStart(width)}/${mine.length}] ${run.config.variant}  ${status}  test acc ${num(s?.test?.accuracy)}  ${seconds(s?.seconds ?? 0)} s${reply.error ? `  (${reply.error})` : s?.failure ? `  (${s.failure})` : ''}`);
+        log(`[${String(++finished).padStart(width)}/${mine.length}] ${run.config.variant}  ${status}  test acc ${num(s?.test?.accuracy)}  ${runSecondsText(s?.seconds ?? 0)} s${reply.error ? `  (${reply.error})` : s?.failure ? `  (${s.failure})` : ''}`);
         if (s?.divergence) complain(`${args.config}: run "${run.config.variant}" ${s.divergence.message}`);
       },
       onWriteError: (e) => complain(`cannot write ${path.join(dir, 'experiment.json')}: ${e.message}`),

@@ -4,6 +4,7 @@
  * it (seeds and any axis not shown) of those that have the metric.
  */
 import type { ExperimentAxis, ExperimentMetric, ExperimentRow } from '../../src/shared/protocol';
+import { runSecondsText } from '../../src/shared/format';
 
 export interface Column {
   key: string;
@@ -49,10 +50,8 @@ export function columns(axes: readonly ExperimentAxis[]): Column[] {
   return cols;
 }
 
-/** A run's time: hundredths below 10 s (a small network's run takes a few of them), else tenths. */
 function secondsText(x: number | null): string {
-  if (x === null) return '–';
-  return x.toFixed(x < 10 ? 2 : 1);
+  return x === null ? '–' : runSecondsText(x);
 }
 
 function ratioText(x: number | null): string {
