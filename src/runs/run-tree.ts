@@ -12,6 +12,7 @@
  */
 import * as path from 'node:path';
 import type { ListedExperiment, ListedRun, RunListing } from './run-list';
+import { runSecondsText } from '../shared/format';
 
 export type ViewStatus = 'running' | 'completed' | 'stopped' | 'diverged' | 'failed' | 'crashed' | 'partial';
 export type RunNodeKind = 'config' | 'session' | 'run' | 'experiment' | 'unreadable';
@@ -89,7 +90,7 @@ function runTooltip(r: ListedRun, status: ViewStatus): string {
     `test: ${ev(s.test)}`,
     `train: ${ev(s.train)}`,
     `steps: ${s.steps.toLocaleString('en-US')} of ${s.stepsPlanned.toLocaleString('en-US')} · epochs ${s.epochs} of ${s.epochsPlanned}`,
-    `started: ${s.startedAt}${s.finishedAt ? ` · finished: ${s.finishedAt}` : ''} · ${s.seconds.toFixed(1)} s`,
+    `started: ${s.startedAt}${s.finishedAt ? ` · finished: ${s.finishedAt}` : ''} · ${runSecondsText(s.seconds)} s`,
     `parameters: ${s.parameters.toLocaleString('en-US')} · batch ${s.batchSize} · kernel ${s.kernel}`,
   ];
   if (r.experiment) lines.push(`seed: ${r.experiment.seed}${Object.keys(r.experiment.sweep).length ? ` · sweep: ${JSON.stringify(r.experiment.sweep)}` : ''}`);
