@@ -41,7 +41,8 @@ export interface FitQuery {
   budget?: number;
 }
 
-export const parameterCount = (sizes: number[]): number => {
+/** Parameters of a network of these layer sizes (weights and biases). */
+export const parameterCount = (sizes: readonly number[]): number => {
   let total = 0;
   for (let k = 0; k + 1 < sizes.length; k++) total += sizes[k + 1]! * (sizes[k]! + 1);
   return total;

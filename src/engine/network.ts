@@ -18,7 +18,7 @@
 import { activateInPlace, mulDerivative } from './activations';
 import { selectedKernelPath, type KernelPath } from './kernel-path';
 import { gemmAB, gemmABt, gemmAtB, sumRows, type FloatArray } from './kernels';
-import { fitProblem } from './limits';
+import { fitProblem, parameterCount } from './limits';
 import { closeHelper, closeHelperWith, initDescriptors, ownParams, planWasm, probeViews, stateSlots, WASM_MAX_BINS, type WasmLayout } from './network-layout';
 import type { DType, Layer, LossInfo, NetworkOptions, NetworkSpec, PassProbes, ProbeViews } from './network-types';
 import { actSumSums, backwardWasm, deltaSqSums, forwardWasm, partSumsFinite } from './network-wasm';
@@ -82,8 +82,7 @@ export class Network {
     this.output = spec.output;
     this.slope = spec.leakyReluSlope;
     this.maxBatch = maxBatch;
-    let total = 0;
-    for (let k = 0; k < L; k++) total += this.sizes[k + 1]! * (this.sizes[k]! + 1);
+    const total = parameterCount(this.sizes);
     this.kernelPath = dtype === 'float64' ? 'typescript-f64' : (kernel ?? selectedKernelPath());
     const split = options.split ?? 6 * total * maxBatch >= SPLIT_MIN_FLOPS;
     const threads = split && options.threads !== 1 && helperFactory() ? 2 : 1;

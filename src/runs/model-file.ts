@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FloatArray } from '../engine/kernels';
+import { parameterCount } from '../engine/limits';
 import { writeJsonAtomic } from './atomic';
 import { openRunFile, RunReadError } from './read';
 
@@ -135,13 +136,6 @@ export function readModel(dir: string): { header: ModelHeader; weights: Float32A
     off += nw + sizes[k + 1]!;
   }
   return { header, weights, biases };
-}
-
-/** Parameters of a network of these layer sizes (weights and biases). */
-export function parameterCount(sizes: readonly number[]): number {
-  let total = 0;
-  for (let k = 0; k + 1 < sizes.length; k++) total += sizes[k + 1]! * (sizes[k]! + 1);
-  return total;
 }
 
 /**
