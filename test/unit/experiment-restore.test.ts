@@ -91,16 +91,16 @@ describe('restorableExperiment', () => {
   test('a stale state (the folder is gone, or holds no experiment) is refused with a clear reason', async () => {
     const gone = await restorableExperiment({ folder: join(runs, 'deleted-since') }, [runs]);
     assert.equal(gone.ok, false);
-    assert.match((gone as { reason: string }).reason, /its folder deleted-since is gone/);
+    assert.match((gone as { reason: string }).reason, /its folder 'deleted-since' is gone/);
     mkdirSync(join(runs, 'empty'));
     const empty = await restorableExperiment({ folder: join(runs, 'empty') }, [runs]);
     assert.equal(empty.ok, false);
-    assert.match((empty as { reason: string }).reason, /empty holds no readable experiment\.json/);
+    assert.match((empty as { reason: string }).reason, /'empty' holds no readable experiment\.json/);
     mkdirSync(join(runs, 'junk'));
     writeFileSync(join(runs, 'junk', 'experiment.json'), '{"format": "something else"}');
     const junk = await restorableExperiment({ folder: join(runs, 'junk') }, [runs]);
     assert.equal(junk.ok, false);
-    assert.match((junk as { reason: string }).reason, /junk holds no readable experiment\.json/);
+    assert.match((junk as { reason: string }).reason, /'junk' holds no readable experiment\.json/);
   });
 
   test('no saved state closes quietly; a hostile one says why', async () => {
@@ -108,8 +108,9 @@ describe('restorableExperiment', () => {
     const r = await restorableExperiment({ folder: '/etc/\u001b[31mevil' }, [runs]);
     assert.equal(r.ok, false);
     assert.ok(!(r as { closeQuietly?: boolean }).closeQuietly, 'said, not closed quietly');
-    assert.equal(shownName('/etc/\u001b[31mevil'), '\ufffd[31mevil');
-    assert.equal(shownName('/a/' + 'x'.repeat(200)).length, 80);
+    assert.equal(shownName('/etc/\u001b[31mevil'), "'\\u001b[31mevil'");
+    assert.equal(shownName('/etc/\u202eevil'), "'\\u202eevil'", 'a bidirectional override is escaped too');
+    assert.equal(shownName('/a/' + 'x'.repeat(200)), `'${'x'.repeat(80)}…'`);
   });
 });
 

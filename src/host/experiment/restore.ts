@@ -8,17 +8,16 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { quote } from '../../engine/types';
 import { realRoot } from '../../runs/read';
 import { readExperimentFile } from '../../runs/run-list';
 import { parseExperimentState } from '../validate-message';
 
 export type Restorable = { ok: true; folder: string; name: string } | { ok: false; reason: string; closeQuietly?: boolean };
 
-/** A folder's name for a message: its last part, printable, at most 80 characters. */
+/** A folder's name for a message: its last part, quoted as every untrusted name is (quote). */
 export function shownName(folder: string): string {
-  const base = folder.split(/[\\/]/).filter(Boolean).pop() ?? '';
-  const clean = base.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
-  return clean.length > 80 ? `${clean.slice(0, 79)}…` : clean;
+  return quote(folder.split(/[\\/]/).filter(Boolean).pop() ?? '');
 }
 
 /** The experiment a saved state names, if the host offers that folder (see the file's comment). */
