@@ -52,16 +52,27 @@ const insp = read('dist/test/inspector-latency.json');
 for (const [key, name, goal] of [['mnist', 'MNIST', 150], ['digits', 'digits', 60]]) {
   const r = insp?.[key];
   if (!r) continue;
-  row(`${name} lecture: keystroke -> side view on screen, p90 of ${r.samples.length} edits (ms)`, r.p90Ms, `<= ${goal}`, r.p90Ms <= goal);
+  // the goal's measure: the browser's keydown of the edit -> the webview's frame that draws the
+  // view, both stamped in the browser (the same machine's clock)
+  if (r.screen) {
+    row(`${name} lecture: keystroke -> side view on screen, p90 of ${r.samples.length} edits (ms)`, r.screen.p90Ms, `<= ${goal}`, r.screen.p90Ms <= goal);
+    const stamped = r.samples.filter((s) => Array.isArray(s.path) && s.path.length === 4);
+    const part = (i) => median(stamped.map((s) => s.path[i])).toFixed(0);
+    row(`${name} lecture: the same, median (ms)`, r.screen.medianMs, '-', undefined);
+    row(`${name} lecture: key -> host / host (debounce, inspection) / host -> webview / webview, medians (ms)`, `${part(0)} / ${part(1)} / ${part(2)} / ${part(3)}`, '-', undefined);
+    // VS Code's own way for a message of a few bytes: the "busy" notice the host posts as the
+    // inspection starts (key -> host and host -> webview are VS Code's; the rest is the extension's)
+    const lags = r.samples.map((s) => s.busyLag).filter((x) => Number.isFinite(x));
+    if (lags.length) row(`${name} lecture: host -> webview for the small busy notice, median (ms)`, median(lags).toFixed(0), '-', undefined);
+  }
+  // what the test itself sees: from its key press returning to its polling (each frame, over the
+  // DevTools protocol) finding the view; the protocol's round trips come on top
+  row(`${name} lecture: keystroke -> view as the test sees it, p90 (ms)`, r.p90Ms, '-', undefined);
   row(`${name} lecture: the same, median lr / batchSize edits (ms)`, `${r.medianMs.lr} / ${r.medianMs.batchSize}`, '-', undefined);
-  // where it went: the host (last edit -> result posted, debounce included) and the webview
-  // (building the view, waiting for a frame, drawing the heatmaps); the rest is VS Code's way
-  // from the keystroke to the extension host and from the host to the webview, and the probe
   const withRender = r.samples.filter((s) => Array.isArray(s.renderMs) && s.renderMs.length === 3);
   if (withRender.length) {
     const part = (f) => median(withRender.map(f)).toFixed(0);
-    row(`${name} lecture: of which host / webview build / frame wait / heatmaps, medians (ms)`, `${part((s) => s.hostMs)} / ${part((s) => s.renderMs[0])} / ${part((s) => s.renderMs[1])} / ${part((s) => s.renderMs[2])}`, '-', undefined);
-    row(`${name} lecture: the rest (VS Code's way there and back, the probe), median (ms)`, part((s) => s.ms - s.hostMs - s.renderMs[0] - s.renderMs[1] - s.renderMs[2]), '-', undefined);
+    row(`${name} lecture: webview build / frame wait / heatmaps, medians (ms)`, `${part((s) => s.renderMs[0])} / ${part((s) => s.renderMs[1])} / ${part((s) => s.renderMs[2])}`, '-', undefined);
   }
 }
 const inspHost = read('dist/test/inspector-inhost-latency.json');

@@ -344,14 +344,22 @@ export interface InspectorView {
   timings: InspectTimings | null;
   /** ms from the last edit to the result (debounce included), when an edit triggered it */
   latencyMs: number | null;
+  /**
+   * Wall-clock times (ms since the epoch, sub-millisecond) for the latency tests: the extension
+   * host saw the edit (null: no edit triggered this view) and posted this view. The webview adds
+   * when it received and drew it (render.ts), so the path from a keystroke to the screen splits
+   * into VS Code's part and ours.
+   */
+  editedAt: number | null;
+  postedAt: number;
 }
 
 export type HostToInspector =
   /** no *.mlp.json editor is active */
   | { type: 'empty' }
   | { type: 'view'; view: InspectorView }
-  /** a recomputation started (true) or ended (false) for this file */
-  | { type: 'busy'; file: string; busy: boolean }
+  /** a recomputation started (true) or ended (false) for this file; postedAt: as a view's */
+  | { type: 'busy'; file: string; busy: boolean; postedAt?: number }
   /** `skipped`: why run folders were passed over (unreadable, hostile, over the scan's budget), the first few */
   | { type: 'runs'; file: string; runs: InspectorRun[]; training: boolean; skipped: string[]; skippedCount: number };
 

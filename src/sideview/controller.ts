@@ -171,7 +171,7 @@ export class InspectorController implements vscode.Disposable {
     const version = doc.version;
     const text = doc.getText();
     const file = fileOf(doc);
-    this.view.post({ type: 'busy', file, busy: true });
+    this.view.post({ type: 'busy', file, busy: true, postedAt: performance.timeOrigin + performance.now() });
     const outcome = await this.client.request(text, file);
     if (outcome.kind === 'cancelled') return;
     if (doc.isClosed) return;
@@ -235,6 +235,7 @@ export class InspectorController implements vscode.Disposable {
     const view: InspectorView = {
       file, fileName: path.basename(doc.uri.path), version, state, inspection, problems, locations,
       timings: timings ?? good?.timings ?? null, latencyMs,
+      editedAt: editAt !== undefined ? performance.timeOrigin + editAt : null, postedAt: performance.timeOrigin + performance.now(),
     };
     this.views.set(key, view);
     if (latencyMs !== null) {

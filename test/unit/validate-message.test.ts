@@ -57,7 +57,7 @@ function view(file: string, problemFiles: string[] = []): InspectorView {
   return {
     file, fileName: file.split('/').pop()!, version: 1, state: 'fresh', inspection: null,
     problems: problemFiles.map((f) => ({ severity: 'error', message: 'm', path: '$', line: 1, column: 1, file: f })) as InspectorView['problems'],
-    locations: {}, timings: null, latencyMs: null,
+    locations: {}, timings: null, latencyMs: null, editedAt: null, postedAt: 0,
   };
 }
 

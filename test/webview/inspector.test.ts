@@ -33,7 +33,7 @@ async function viewFor(text: string, file = lectureFile, state: 'fresh' | 'stale
     const r = locatePath(text, w.path);
     locations[w.path] = [r.line, r.column];
   }
-  return { file, fileName: path.basename(file), version: 1, state, inspection: ins, problems: [], locations, timings: o.timings, latencyMs: 120 };
+  return { file, fileName: path.basename(file), version: 1, state, inspection: ins, problems: [], locations, timings: o.timings, latencyMs: 120, editedAt: null, postedAt: 0 };
 }
 
 let fresh: InspectorView;

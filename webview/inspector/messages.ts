@@ -38,9 +38,12 @@ export function handle(m: HostToInspector, persist = true): void {
     case 'view':
       state.empty = false;
       state.view = m.view;
+      state.receivedAt = persist ? performance.timeOrigin + performance.now() : 0;
       state.busy = false;
       break;
     case 'busy':
+      // the way of a small message from the host to here (read by the latency tests)
+      if (persist && m.busy && typeof m.postedAt === 'number') document.getElementById('app')!.dataset.busyLag = (performance.timeOrigin + performance.now() - m.postedAt).toFixed(1);
       if (state.view && state.view.file !== m.file) state.view = null;
       state.empty = false;
       state.busy = m.busy;

@@ -64,6 +64,10 @@ export function render(): void {
     // what this view's update took here (read by the latency tests): building the DOM, the wait
     // for the next frame, the heatmaps drawn in it
     app.dataset.renderMs = `${(built - t0).toFixed(1)} ${(frame - built).toFixed(1)} ${(performance.now() - frame).toFixed(1)}`;
+    // and the path's wall-clock times (ms since the epoch): the host saw the edit, posted the
+    // view, the webview received it, drew it (this frame's paint follows this callback)
+    const at = (x: number | null | undefined) => (typeof x === 'number' && x > 0 ? x.toFixed(1) : '-');
+    app.dataset.times = `${at(v.editedAt)} ${at(v.postedAt)} ${at(state.receivedAt)} ${at(performance.timeOrigin + performance.now())}`;
     post({ type: 'rendered', file: v.file, version: v.version, state: v.state });
   });
 }

@@ -25,7 +25,9 @@ export const state: {
   theme: Theme;
   /** heatmaps to redraw on theme change / resize */
   redrawers: (() => void)[];
-} = { view: null, empty: false, busy: false, runs: [], training: false, runsFile: '', skipped: [], skippedCount: 0, theme: readTheme(), redrawers: [] };
+  /** when the view message arrived (ms since the epoch), for the latency tests; 0: not from a message */
+  receivedAt: number;
+} = { view: null, empty: false, busy: false, runs: [], training: false, runsFile: '', skipped: [], skippedCount: 0, theme: readTheme(), redrawers: [], receivedAt: 0 };
 
 export function post(m: InspectorToHost): void {
   api.postMessage(m);
