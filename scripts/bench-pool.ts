@@ -9,12 +9,16 @@
  * first run's start), each run's time outside its own seconds, and wind-down (the last run's
  * end to the exit).
  *
- *   npm run bench:pool [-- --reps N] [--config FILE] [--epochs N]
+ *   npm run bench:pool [-- --reps N] [--config FILE] [--epochs N] [--threads]
  *
  * --epochs N trains every run for N epochs instead of the config's (longer runs: start-up weighs less).
+ * --threads (Linux) then trains once more per setting, reading every thread's CPU time from
+ * /proc/PID/task/TID/stat every 20 ms (not during the timed rounds: the reading costs CPU too),
+ * and prints it in three groups: the main thread, the `jobs` busiest other threads (the pool's
+ * workers: Node does not name its threads) and the rest (V8's compiler and GC helpers, libuv).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ExperimentRecord } from '../src/runs/experiment-record';
@@ -68,6 +72,50 @@ function round(jobs: number): Round {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** CPU seconds (user + system) of each thread of `pid` now, by thread id; threads gone are missing. */
+function threadTimes(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  const tick = 100; // USER_HZ: clock ticks per second on Linux
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const t of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      // the fields after the command's closing parenthesis: state is the 1st, utime the 12th, stime the 13th
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(t), (Number(f[11]) + Number(f[12])) / tick);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/** One more round of `jobs` with every thread's CPU time read as it goes: main, workers, the rest. */
+async function threadRound(jobs: number): Promise<{ wall: number; main: number; workers: number[]; rest: number; threads: number }> {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'mlp-lens-bench-pool-'));
+  try {
+    const last = new Map<number, number>();
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [cli, 'train', config, '--out', out, '--jobs', String(jobs), '--json', ...(epochs ? ['--epochs', epochs] : [])], { stdio: 'ignore' });
+    const pid = child.pid!;
+    const timer = setInterval(() => { for (const [t, c] of threadTimes(pid)) last.set(t, c); }, 20);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    clearInterval(timer);
+    const wall = (performance.now() - t0) / 1000;
+    if (code !== 0) throw new Error(`mlp-lens exited ${code}`);
+    const main = last.get(pid) ?? 0;
+    const others = [...last].filter(([t]) => t !== pid).map(([, c]) => c).sort((a, b) => b - a);
+    return { wall, main, workers: others.slice(0, jobs), rest: others.slice(jobs).reduce((a, x) => a + x, 0), threads: last.size };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 console.log(`bench:pool  ${new Date().toISOString()}`);
 console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${os.platform()} ${os.release()}, Node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`command: node dist/cli.js train ${path.relative(root, config)} --out <fresh> --jobs N --json${epochs ? ` --epochs ${epochs}` : ''}  (${reps} rounds, alternating)`);
@@ -91,4 +139,19 @@ console.log('its own seconds (network build, final evaluation, model and summary
 if (cores > 1) {
   const w1 = median(one.map((r) => r.wall)), wn = median(results.get(cores)!.map((r) => r.wall));
   console.log(`\n${cores} workers: ${(w1 / wn).toFixed(2)}x the runs per minute of 1; wall / sum of the runs' own times (1 worker) ${(wn / oneSum).toFixed(2)} (goal <= 0.6 on 2 cores)`);
+}
+if (argv.includes('--threads')) {
+  if (os.platform() !== 'linux') {
+    console.log('\n--threads: skipped, it reads /proc (Linux only)');
+  } else {
+    void (async () => {
+      console.log('\nCPU seconds by thread (one more round each, read from /proc every 20 ms; the workers: the busiest threads after the main one):');
+      console.log('  jobs   wall s   main   workers          rest    all   threads   (rest: V8\'s compiler and GC helpers, libuv)');
+      for (const j of settings) {
+        const r = await threadRound(j);
+        const all = r.main + r.workers.reduce((a, x) => a + x, 0) + r.rest;
+        console.log(`  ${String(j).padStart(4)}  ${r.wall.toFixed(2).padStart(7)}  ${r.main.toFixed(2).padStart(5)}   ${r.workers.map((x) => x.toFixed(2)).join(' + ').padEnd(15)}  ${r.rest.toFixed(2).padStart(5)}  ${all.toFixed(2).padStart(5)}  ${String(r.threads).padStart(8)}`);
+      }
+    })();
+  }
 }
