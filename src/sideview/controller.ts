@@ -18,6 +18,7 @@ import type { Inspection } from '../engine/inspect/inspect';
 import { locatePath } from '../engine/inspect/paths';
 import type { InspectOutcome, InspectTimings } from '../engine/inspect/session';
 import type { InspectorProblem, InspectorRun, InspectorView } from '../shared/protocol';
+import { wallMs } from '../shared/clock';
 import type { InspectClient } from './inspect-client';
 import { SUMMARY_FILE } from '../runs/summary';
 import { lastRun } from './runs';
@@ -171,7 +172,7 @@ export class InspectorController implements vscode.Disposable {
     const version = doc.version;
     const text = doc.getText();
     const file = fileOf(doc);
-    this.view.post({ type: 'busy', file, busy: true, postedAt: performance.timeOrigin + performance.now() });
+    this.view.post({ type: 'busy', file, busy: true, postedAt: wallMs() });
     const outcome = await this.client.request(text, file);
     if (outcome.kind === 'cancelled') return;
     if (doc.isClosed) return;
@@ -235,7 +236,7 @@ export class InspectorController implements vscode.Disposable {
     const view: InspectorView = {
       file, fileName: path.basename(doc.uri.path), version, state, inspection, problems, locations,
       timings: timings ?? good?.timings ?? null, latencyMs,
-      editedAt: editAt !== undefined ? performance.timeOrigin + editAt : null, postedAt: performance.timeOrigin + performance.now(),
+      editedAt: editAt !== undefined ? performance.timeOrigin + editAt : null, postedAt: wallMs(),
     };
     this.views.set(key, view);
     if (latencyMs !== null) {

@@ -263,8 +263,8 @@ async function keystrokeLatency(file: string, network: RegExp, n: number) {
   let { version: v } = await nextVersion(undefined, 'fresh', file);
   const f0 = await inspector();
   assert.match(await f0.locator('#network').innerText(), network);
-  /** renderMs: in the webview, building the view's DOM, waiting for the frame, drawing its heatmaps */
   /**
+   * renderMs: in the webview, building the view's DOM, waiting for the frame, drawing its heatmaps.
    * ms: keystroke -> view as the test sees it (Playwright's key press returned -> its polling saw
    * the view; CDP round trips included). screenMs: the browser's keydown -> the webview's frame
    * that draws the view, both stamped in the browser; path: that split at the extension host's

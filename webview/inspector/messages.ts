@@ -2,6 +2,7 @@
  * Messages from the host (empty, view, busy, runs): applied to the state and rendered, and the
  * latest kept in the webview state (debounced) so a reloaded view shows them at once.
  */
+import { wallMs } from '../../src/shared/clock';
 import type { HostToInspector } from '../../src/shared/protocol';
 import { header } from './header';
 import { render } from './render';
@@ -38,12 +39,12 @@ export function handle(m: HostToInspector, persist = true): void {
     case 'view':
       state.empty = false;
       state.view = m.view;
-      state.receivedAt = persist ? performance.timeOrigin + performance.now() : 0;
+      state.receivedAt = persist ? wallMs() : 0;
       state.busy = false;
       break;
     case 'busy':
       // the way of a small message from the host to here (read by the latency tests)
-      if (persist && m.busy && typeof m.postedAt === 'number') document.getElementById('app')!.dataset.busyLag = (performance.timeOrigin + performance.now() - m.postedAt).toFixed(1);
+      if (persist && m.busy && typeof m.postedAt === 'number') document.getElementById('app')!.dataset.busyLag = (wallMs() - m.postedAt).toFixed(1);
       if (state.view && state.view.file !== m.file) state.view = null;
       state.empty = false;
       state.busy = m.busy;

@@ -10,6 +10,7 @@ import { variantsSection } from './layers';
 import { networkSection } from './network';
 import { runsSection } from './runs';
 import { app, post, refreshSurface, state, tip } from './state';
+import { wallMs } from '../../src/shared/clock';
 import { warningsSection } from './warnings';
 
 function emptyState(): HTMLElement {
@@ -67,7 +68,7 @@ export function render(): void {
     // and the path's wall-clock times (ms since the epoch): the host saw the edit, posted the
     // view, the webview received it, drew it (this frame's paint follows this callback)
     const at = (x: number | null | undefined) => (typeof x === 'number' && x > 0 ? x.toFixed(1) : '-');
-    app.dataset.times = `${at(v.editedAt)} ${at(v.postedAt)} ${at(state.receivedAt)} ${at(performance.timeOrigin + performance.now())}`;
+    app.dataset.times = `${at(v.editedAt)} ${at(v.postedAt)} ${at(state.receivedAt)} ${at(wallMs())}`;
     post({ type: 'rendered', file: v.file, version: v.version, state: v.state });
   });
 }
