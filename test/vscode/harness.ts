@@ -329,7 +329,12 @@ export class Workbench {
     return text;
   }
 
-  /** Open a file of the workspace with Quick Open (Ctrl+P) and wait for its editor tab (retries while the file index warms up). */
+  /**
+   * Open a file of the workspace with Quick Open (Ctrl+P) and wait until its editor is the active
+   * group's active tab (retries while the file index warms up). A tab that is merely visible is not
+   * enough: the file may be open already behind a webview panel, and a command run next (Train
+   * MLP) acts on the active editor.
+   */
   async openFile(relPath: string, timeoutMs = 60_000): Promise<void> {
     const name = relPath.split('/').pop()!;
     const t0 = Date.now();
@@ -347,7 +352,7 @@ export class Workbench {
       try {
         await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 5000 });
         await this.page.keyboard.press('Enter');
-        await this.page.locator(`.tabs-container .tab[aria-label^="${name}"]`).first().waitFor({ state: 'visible', timeout: 10_000 });
+        await this.page.locator(`.editor-group-container.active .tabs-container .tab.active[aria-label^="${name}"]`).first().waitFor({ state: 'visible', timeout: 10_000 });
         return;
       } catch (e) {
         // a modal dialog that came up meanwhile takes the keys: answer it and try again
