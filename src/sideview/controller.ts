@@ -61,6 +61,7 @@ export class InspectorController implements vscode.Disposable {
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('mlp-lens-inspector');
   private current: vscode.TextDocument | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** when each document was last edited (wallMs: the view carries it as editedAt) */
   private lastEditAt = new Map<string, number>();
   /** the last valid result per document URI */
   private readonly good = new Map<string, DocResult>();
@@ -96,7 +97,7 @@ export class InspectorController implements vscode.Disposable {
       vscode.window.onDidChangeActiveTextEditor((e) => this.follow(e?.document)),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (!isConfigDoc(e.document) || e.contentChanges.length === 0) return;
-        this.lastEditAt.set(e.document.uri.toString(), performance.now());
+        this.lastEditAt.set(e.document.uri.toString(), wallMs());
         if (this.current?.uri.toString() === e.document.uri.toString()) this.schedule();
         else this.good.delete(e.document.uri.toString());
       }),
@@ -231,12 +232,13 @@ export class InspectorController implements vscode.Disposable {
       }
     }
     const editAt = this.lastEditAt.get(key);
-    const latencyMs = editAt !== undefined ? performance.now() - editAt : null;
+    const postedAt = wallMs();
+    const latencyMs = editAt !== undefined ? postedAt - editAt : null;
     this.lastEditAt.delete(key);
     const view: InspectorView = {
       file, fileName: path.basename(doc.uri.path), version, state, inspection, problems, locations,
       timings: timings ?? good?.timings ?? null, latencyMs,
-      editedAt: editAt !== undefined ? performance.timeOrigin + editAt : null, postedAt: wallMs(),
+      editedAt: editAt ?? null, postedAt,
     };
     this.views.set(key, view);
     if (latencyMs !== null) {
@@ -254,7 +256,7 @@ export class InspectorController implements vscode.Disposable {
     const s = this.pendingLatency.get(`${file}#${version}`) as (LatencySample & { at: number }) | undefined;
     if (!s) return;
     this.pendingLatency.delete(`${file}#${version}`);
-    s.editToRendered = performance.now() - s.at;
+    s.editToRendered = wallMs() - s.at;
   }
 
   /** The walkthrough's last step: a variant that was sigmoid is now relu. */

@@ -6,7 +6,7 @@ import { wallMs } from '../../src/shared/clock';
 import type { HostToInspector } from '../../src/shared/protocol';
 import { header } from './header';
 import { render } from './render';
-import { api, state } from './state';
+import { api, app, state } from './state';
 
 let saveTimer: ReturnType<typeof setTimeout> | null = null;
 /** Persist the latest messages for a reload; debounced: serializing a view costs a few ms. */
@@ -44,7 +44,7 @@ export function handle(m: HostToInspector, persist = true): void {
       break;
     case 'busy':
       // the way of a small message from the host to here (read by the latency tests)
-      if (persist && m.busy && typeof m.postedAt === 'number') document.getElementById('app')!.dataset.busyLag = (wallMs() - m.postedAt).toFixed(1);
+      if (persist && m.busy && typeof m.postedAt === 'number') app.dataset.busyLag = (wallMs() - m.postedAt).toFixed(1);
       if (state.view && state.view.file !== m.file) state.view = null;
       state.empty = false;
       state.busy = m.busy;
