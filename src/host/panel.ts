@@ -6,10 +6,11 @@
  */
 import * as vscode from 'vscode';
 import type { HostToPanel, PanelSettings, PanelToHost } from '../shared/protocol';
-import { freshCursor, type HistoryCursor } from '../shared/columns';
+import { freshCursor, type HistoryCursor, type Packed } from '../shared/columns';
 import type { RunModel } from '../runs/model';
 import { parsePanelMessage } from './validate-message';
 import { makeNonce, webviewHtml } from '../shared/page';
+import { wallMs } from '../shared/clock';
 
 export const PANEL_VIEW_TYPE = 'mlpLens.run';
 
@@ -60,6 +61,8 @@ export class RunPanel implements vscode.Disposable {
   /** for tests and the log: how many messages went to the webview, and when */
   readonly posts: { type: string; at: number; bytes: number }[] = [];
   readonly createdAt = Date.now();
+  /** the same moment on the latency stamps' clock */
+  private readonly createdWall = wallMs();
   /** the longest a delta took to build and post (ms) */
   maxPostMs = 0;
 
@@ -107,7 +110,7 @@ export class RunPanel implements vscode.Disposable {
       case 'resync':
         if (!this.ready) this.host.log.info(`panel ${this.model.title}: webview ${m.type} ${Date.now() - this.createdAt} ms after the panel was created`);
         this.ready = true;
-        this.sendSnapshot();
+        this.sendSnapshot(wallMs());
         break;
       case 'stop':
         if (m.runId === this.model.id) this.host.stop(m.runId);
@@ -149,12 +152,13 @@ export class RunPanel implements vscode.Disposable {
     // the size of the packed columns (the bulk of a message), without serializing it twice
     const blocks = msg.type === 'snapshot' ? msg.columns : msg.type === 'delta' ? msg.variants.map((v) => v.columns) : [];
     let bytes = 0;
+    const size = (p: Packed<Float64Array | Float32Array>) => (typeof p === 'string' ? p.length : p.byteLength);
     for (const b of blocks) {
       if (!b) continue;
-      for (const k in b.scalars) bytes += b.scalars[k as keyof typeof b.scalars].length;
+      for (const k in b.scalars) bytes += size(b.scalars[k as keyof typeof b.scalars]);
       for (const l of b.layers) {
-        bytes += l.units.length + l.hist.length;
-        for (const k in l.q) bytes += l.q[k as keyof typeof l.q].length;
+        bytes += size(l.units) + size(l.hist);
+        for (const k in l.q) bytes += size(l.q[k as keyof typeof l.q]);
       }
     }
     this.posts.push({ type: msg.type, at: Date.now(), bytes });
@@ -163,7 +167,8 @@ export class RunPanel implements vscode.Disposable {
     void this.panel.webview.postMessage(msg);
   }
 
-  private sendSnapshot(): void {
+  /** `readyAt`: when the webview's ready or resync arrived (wallMs), stamped into the snapshot */
+  private sendSnapshot(readyAt?: number): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     const m = this.model;
@@ -175,12 +180,13 @@ export class RunPanel implements vscode.Disposable {
     this.post({
       type: 'snapshot',
       run: m.runInfo(),
-      columns: m.variants.map((v, i) => (v.store.meta ? v.store.takeSince(this.cursors[i]!) : null)),
+      columns: m.variants.map((v, i) => (v.store.meta ? v.store.takeSince(this.cursors[i]!, true) : null)),
       epochs: m.variants.map((v) => v.epochs.slice()),
       settings: this.host.settings(),
       plane: m.plane,
       regions: m.variants.map((v) => v.regions),
       pictures: m.variants.map((v) => ({ ...v.pictures })),
+      ...(readyAt !== undefined ? { createdAt: this.createdWall, readyAt, postedAt: wallMs() } : {}),
     });
   }
 
@@ -204,7 +210,7 @@ export class RunPanel implements vscode.Disposable {
       type: 'delta', runId: m.id, status: m.status, message: m.message, live: m.live, paused: m.paused,
       variants: m.variants.map((v, i) => {
         const cursor = (this.cursors[i] ??= freshCursor());
-        const columns = v.store.meta ? v.store.takeSince(cursor) : null;
+        const columns = v.store.meta ? v.store.takeSince(cursor, true) : null;
         const sent = this.epochsSent[i] ?? 0;
         this.epochsSent[i] = v.epochs.length;
         const regions = v.regionsGen !== (this.regionsSent[i] ?? 0) ? v.regions[v.regions.length - 1] : undefined;

@@ -58,7 +58,7 @@ export function labelFor(r: CompareRunInfo, differs: readonly CompareField[], al
 }
 
 /** The snapshot (see the file's comment); labels made unique with " (2)", ... when two runs read alike. */
-export function compareSnapshot(id: string, inputs: readonly CompareInput[], settings: PanelSettings): HostToCompare {
+export function compareSnapshot(id: string, inputs: readonly CompareInput[], settings: PanelSettings, binary = false): HostToCompare {
   const infos: CompareRunInfo[] = inputs.map((i) => {
     const v = i.model.variants[0]!;
     const s = v.meta.summary;
@@ -83,7 +83,7 @@ export function compareSnapshot(id: string, inputs: readonly CompareInput[], set
   };
   return {
     type: 'compareSnapshot', id, run,
-    columns: inputs.map((i) => (i.model.variants[0]!.store.meta ? i.model.variants[0]!.store.pack() : null)),
+    columns: inputs.map((i) => (i.model.variants[0]!.store.meta ? i.model.variants[0]!.store.pack(0, undefined, binary) : null)),
     epochs: inputs.map((i) => i.model.variants[0]!.epochs.slice()),
     settings, runs: infos, differs,
   };

@@ -10,8 +10,9 @@
  * bounded however long the run, and the whole run stays visible. The last column may be
  * partly filled ("provisional") and keeps absorbing records until it holds `stride` of them.
  *
- * Columns travel as PackedColumns: typed arrays as base64 strings (compact, JSON-safe, the
- * same in a postMessage, a webview state or an HTML file).
+ * Columns travel as PackedColumns in one of two forms with the same fields: typed arrays (what a
+ * host posts to its webviews: VS Code carries ArrayBuffers in a message as binary, neither JSON
+ * nor base64) or base64 strings of the same bytes (JSON-safe: an HTML report's embedded data).
  *
  * Pure: no vscode, node or DOM imports.
  */
@@ -54,10 +55,13 @@ export interface LayerColumns {
   hist: Float32Array;
 }
 
+/** A typed array's bytes as they travel: the array itself, or its bytes in base64. */
+export type Packed<T> = T | string;
+
 export interface PackedLayer {
-  q: Record<LayerQuantity, string>;
-  units: string;
-  hist: string;
+  q: Record<LayerQuantity, Packed<Float64Array>>;
+  units: Packed<Float32Array>;
+  hist: Packed<Float32Array>;
 }
 
 export interface PackedColumns {
@@ -71,7 +75,7 @@ export interface PackedColumns {
   count: number;
   /** records per full column */
   stride: number;
-  scalars: Record<Scalar, string>;
+  scalars: Record<Scalar, Packed<Float64Array>>;
   layers: PackedLayer[];
 }
 
@@ -429,8 +433,11 @@ export class ColumnStore {
     return ans;
   }
 
-  /** What a consumer at `cursor` lacks, as a block (null if nothing changed); advances the cursor. */
-  takeSince(cursor: HistoryCursor): PackedColumns | null {
+  /**
+   * What a consumer at `cursor` lacks, as a block (null if nothing changed); advances the cursor.
+   * `binary`: typed arrays of their own instead of base64 (see PackedColumns).
+   */
+  takeSince(cursor: HistoryCursor, binary = false): PackedColumns | null {
     const lastN = this.count ? this.s.n[this.count - 1]! : 0;
     const same = cursor.gen === this.gen && cursor.count === this.count && cursor.lastN === lastN;
     if (same) return null;
@@ -443,7 +450,7 @@ export class ColumnStore {
       for (let k = 0; k < compact; k++) from = Math.floor(from / 2);
       from = Math.min(from, this.count);
     }
-    const block = this.pack(from, this.count);
+    const block = this.pack(from, this.count, binary);
     if (compact) block.compact = compact;
     cursor.gen = this.gen;
     cursor.count = this.count;
@@ -452,19 +459,34 @@ export class ColumnStore {
     return block;
   }
 
-  pack(from = 0, to = this.count): PackedColumns {
+  /**
+   * Columns [from, to) as a block: base64 strings, or with `binary` typed arrays that are views of
+   * one buffer of the block's own (a view into the store would carry the store's whole buffer;
+   * one buffer instead of one per array keeps a message to a few buffers, none of them empty).
+   */
+  pack(from = 0, to = this.count, binary = false): PackedColumns {
     const n = Math.max(0, to - from);
-    const f64 = (a: Float64Array) => toBase64(new Uint8Array(a.buffer, a.byteOffset + from * 8, n * 8));
+    let f64 = SCALARS.length + this.layers.length * LAYER_QUANTITIES.length, f32 = 0;
+    this.meta?.forEach((m) => (f32 += m.units + m.histBins));
+    const block = binary && n > 0 ? new ArrayBuffer(n * (8 * f64 + 4 * f32)) : null;
+    // the doubles first, then the floats: every view is aligned to its element size
+    let at = 0;
+    const cut = <T extends Float64Array | Float32Array>(a: T, per: number): Packed<T> => {
+      const len = n * per;
+      if (!block) return toBase64(new Uint8Array(a.buffer, a.byteOffset + from * per * a.BYTES_PER_ELEMENT, len * a.BYTES_PER_ELEMENT));
+      const view = (a instanceof Float64Array ? new Float64Array(block, at, len) : new Float32Array(block, at, len)) as T;
+      view.set(a.subarray(from * per, from * per + len));
+      at += len * a.BYTES_PER_ELEMENT;
+      return view;
+    };
+    const scalars = Object.fromEntries(SCALARS.map((k) => [k, cut(this.s[k], 1)])) as Record<Scalar, Packed<Float64Array>>;
+    const q = this.layers.map((L) => Object.fromEntries(LAYER_QUANTITIES.map((k) => [k, cut(L.q[k], 1)])) as Record<LayerQuantity, Packed<Float64Array>>);
     return {
       from, count: n, stride: this.stride,
-      scalars: Object.fromEntries(SCALARS.map((k) => [k, f64(this.s[k])])) as Record<Scalar, string>,
+      scalars,
       layers: this.layers.map((L, i) => {
         const U = this.meta![i]!.units, B = this.meta![i]!.histBins;
-        return {
-          q: Object.fromEntries(LAYER_QUANTITIES.map((k) => [k, f64(L.q[k])])) as Record<LayerQuantity, string>,
-          units: toBase64(new Uint8Array(L.units.buffer, L.units.byteOffset + from * U * 4, n * U * 4)),
-          hist: toBase64(new Uint8Array(L.hist.buffer, L.hist.byteOffset + from * B * 4, n * B * 4)),
-        };
+        return { q: q[i]!, units: cut(L.units, U), hist: cut(L.hist, B) };
       }),
     };
   }
@@ -476,15 +498,16 @@ export class ColumnStore {
     const { from, count } = block;
     if (from > this.count) throw new Error(`history block starts at column ${from} but only ${this.count} are here`);
     this.reserve(from + count);
-    const put64 = (dst: Float64Array, b64: string) => dst.set(new Float64Array(bytes(b64, count * 8).buffer), from);
+    const put64 = (dst: Float64Array, p: Packed<Float64Array>) => dst.set(p instanceof Float64Array ? sized(p, count) : new Float64Array(bytes(p, count * 8).buffer), from);
+    const put32 = (dst: Float32Array, p: Packed<Float32Array>, per: number) => dst.set(p instanceof Float32Array ? sized(p, count * per) : new Float32Array(bytes(p, count * per * 4).buffer), from * per);
     for (const k of SCALARS) put64(this.s[k], block.scalars[k]);
     block.layers.forEach((P, i) => {
       const L = this.layers[i];
       if (!L) return;
       const U = this.meta![i]!.units, B = this.meta![i]!.histBins;
       for (const k of LAYER_QUANTITIES) put64(L.q[k], P.q[k]);
-      L.units.set(new Float32Array(bytes(P.units, count * U * 4).buffer), from * U);
-      L.hist.set(new Float32Array(bytes(P.hist, count * B * 4).buffer), from * B);
+      put32(L.units, P.units, U);
+      put32(L.hist, P.hist, B);
     });
     this.count = from + count;
     this.stride = block.stride;
@@ -500,7 +523,14 @@ export class ColumnStore {
   }
 }
 
-function bytes(b64: string, expected: number): Uint8Array {
+/** A typed array of a block, checked for its length. */
+function sized<T extends Float64Array | Float32Array>(a: T, expected: number): T {
+  if (a.length !== expected) throw new Error(`history block: expected ${expected} numbers, got ${a.length}`);
+  return a;
+}
+
+function bytes(b64: unknown, expected: number): Uint8Array {
+  if (typeof b64 !== 'string') throw new Error('history block: a field is neither a typed array of its kind nor base64');
   const out = fromBase64(b64);
   if (out.length !== expected) throw new Error(`history block: expected ${expected} bytes, got ${out.length}`);
   // a fresh, aligned buffer for the typed-array views

@@ -232,7 +232,14 @@ export interface PanelVariantDelta {
 }
 
 export type HostToPanel =
-  | { type: 'snapshot'; run: PanelRun; columns: (PackedColumns | null)[]; epochs: EpochRecord[][]; settings: PanelSettings; plane?: PlaneView | null; regions?: RegionFrame[][]; pictures?: VariantPictures[] }
+  | {
+    type: 'snapshot'; run: PanelRun; columns: (PackedColumns | null)[]; epochs: EpochRecord[][]; settings: PanelSettings; plane?: PlaneView | null; regions?: RegionFrame[][]; pictures?: VariantPictures[];
+    /**
+     * latency stamps (wallMs, src/shared/clock.ts): the host created the panel; the webview's
+     * ready or resync reached the host; the host posted this
+     */
+    createdAt?: number; readyAt?: number; postedAt?: number;
+  }
   | { type: 'delta'; runId: string; status: PanelRunStatus; message: string | null; live: boolean; paused?: boolean; variants: PanelVariantDelta[]; plane?: PlaneView }
   | { type: 'settings'; settings: PanelSettings };
 

@@ -118,6 +118,74 @@ test('a receiver fed one snapshot and then deltas mirrors the sender exactly, ac
   assert.ok(bytesAfterCompaction < 8 * 1024, `deltas stay small across compactions: largest ${bytesAfterCompaction} bytes`);
 });
 
+/**
+ * A message as VS Code carries it to a webview when it holds typed arrays: JSON with references
+ * to the distinct ArrayBuffers (each view's offset and length), the buffers sent beside it as
+ * bytes, and views made again over copies of them on the other side.
+ */
+function throughWebviewTransport<T>(msg: T): { msg: T; buffers: ArrayBuffer[] } {
+  const buffers: ArrayBuffer[] = [];
+  const json = JSON.stringify(msg, (_k, v: unknown) => {
+    if (ArrayBuffer.isView(v)) {
+      let index = buffers.indexOf(v.buffer as ArrayBuffer);
+      if (index < 0) index = buffers.push(v.buffer as ArrayBuffer) - 1;
+      return { $ref: index, type: v.constructor.name, byteOffset: v.byteOffset, byteLength: v.byteLength };
+    }
+    return v;
+  });
+  const copies = buffers.map((b) => b.slice(0));
+  const kinds: Record<string, Float64ArrayConstructor | Float32ArrayConstructor> = { Float64Array, Float32Array };
+  const out = JSON.parse(json, (_k, v: { $ref?: number; type: string; byteOffset: number; byteLength: number }) => {
+    if (!v || typeof v !== 'object' || v.$ref === undefined) return v;
+    const C = kinds[v.type]!;
+    return new C(copies[v.$ref]!, v.byteOffset, v.byteLength / C.BYTES_PER_ELEMENT);
+  }) as T;
+  return { msg: out, buffers };
+}
+
+test('binary blocks (typed arrays, as the panel posts them) mirror the sender like base64 ones, one buffer each', () => {
+  const sender = new ColumnStore(32);
+  const cursor = freshCursor();
+  const receiver = new ColumnStore(32);
+  let largestBinary = 0, largestBase64 = 0;
+  for (let i = 1; i <= 300; i++) {
+    sender.push(record(i));
+    if (i === 1) receiver.setLayers(sender.meta!);
+    if (i % 11 !== 0 && i !== 300) continue;
+    const from = cursor.final, count = sender.count;
+    const block = sender.takeSince(cursor, true)!;
+    const { msg, buffers } = throughWebviewTransport(block);
+    assert.equal(buffers.length, 1, 'one buffer per block');
+    assert.ok(buffers[0]!.byteLength > 0);
+    largestBinary = Math.max(largestBinary, buffers[0]!.byteLength);
+    largestBase64 = Math.max(largestBase64, JSON.stringify(sender.pack(from, count)).length);
+    receiver.apply(msg);
+  }
+  assert.equal(receiver.count, sender.count);
+  assert.deepEqual(receiver.pack(), sender.pack(), 'the same columns, base64 of the same bytes');
+  assert.ok(largestBinary < 0.8 * largestBase64, `binary ${largestBinary} bytes against base64 ${largestBase64}`);
+  // the views are of the block's own buffer, not the store's: the store's arrays stay its own
+  const whole = sender.pack(0, sender.count, true);
+  const scalars = whole.scalars.step as Float64Array;
+  assert.ok(scalars.buffer !== sender.s.step.buffer);
+  assert.equal(scalars.buffer.byteLength, (whole.layers[0]!.units as Float32Array).buffer.byteLength);
+  // an empty block has no buffer to carry
+  assert.equal(typeof sender.pack(sender.count, sender.count, true).scalars.step, 'string');
+});
+
+test('a binary block with an array of the wrong kind or length is refused', () => {
+  const a = new ColumnStore(10);
+  for (let i = 1; i <= 5; i++) a.push(record(i));
+  const b = new ColumnStore(10);
+  b.setLayers(a.meta!);
+  const short = a.pack(0, 5, true);
+  short.scalars.loss = (short.scalars.loss as Float64Array).subarray(1);
+  assert.throws(() => b.apply(short), /expected 5 numbers, got 4/);
+  const kind = a.pack(0, 5, true);
+  kind.layers[0]!.units = new Float64Array(5 * a.meta![0]!.units) as unknown as Float32Array;
+  assert.throws(() => b.apply(kind), /neither a typed array of its kind nor base64/);
+});
+
 test('packed records (as the worker transfers them) give the same history as record objects', () => {
   const a = new ColumnStore(16), b = new ColumnStore(16);
   const packer = new RecordPacker();

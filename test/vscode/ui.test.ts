@@ -52,6 +52,31 @@ after(async () => {
 
 const app = (f: Frame) => f.evaluate(() => ({ ...(document.getElementById('app') as HTMLElement).dataset }));
 
+/**
+ * The way from the host's new panel to its first heatmap, from the stamps the panel writes (wallMs):
+ * the panel created -> the webview's script starts, -> the host has its ready, the host builds and
+ * posts the snapshot, the post -> the webview has it, decoding it, -> the first heatmap drawn.
+ */
+/** created -> the webview document starts, -> its script is fetched, -> the script runs (when the browser has the timings) */
+function loadSplit(raw: string | undefined, created: number, loaded: number): Record<string, number> {
+  const [doc, fetchStart, fetchEnd] = (raw ?? '').split(',').map(Number) as [number, number, number];
+  if (!(doc > 0 && fetchStart > 0 && fetchEnd > 0)) return {};
+  const ms = (x: number) => Math.round(x * 10) / 10;
+  return { createdToDocument: ms(doc - created), documentToScriptFetch: ms(fetchStart - doc), scriptFetch: ms(fetchEnd - fetchStart), scriptFetchedToRun: ms(loaded - fetchEnd) };
+}
+
+function snapshotPath(d: Record<string, string | undefined>, t0: number): Record<string, number> | null {
+  const t = (d.snapshotTimes ?? '').split(',').map(Number);
+  if (t.length !== 5 || !t.every((x) => x > 0) || !d.loadedWallMs || !d.firstHeatAt) return null;
+  const [created, ready, posted, received, decoded] = t as [number, number, number, number, number];
+  const ms = (x: number) => Math.round(x * 10) / 10;
+  return {
+    commandToCreated: ms(created - t0), createdToLoad: ms(Number(d.loadedWallMs) - created),
+    ...loadSplit(d.loadSplit, created, Number(d.loadedWallMs)), loadToHostReady: ms(ready - Number(d.loadedWallMs)), hostBuild: ms(posted - ready), postToWebview: ms(received - posted),
+    decode: ms(decoded - received), toFirstHeatmap: ms(Number(d.firstHeatAt) - decoded), snapshotColumns: Number(d.snapshotColumns),
+  };
+}
+
 /** Every webview frame showing the training panel now (an old, hidden panel may still be there). */
 const panelFrames = () => wb.webviews((d) => d.getElementById('app')?.getAttribute('data-view') === 'panel');
 
@@ -126,7 +151,8 @@ test('Train MLP from the command palette: every variant updates; sigmoid\'s firs
   const b = await app(g);
   timings.warmFirstHeatmapMs = Number(b.firstDataAt) - warm0;
   timings.warmWebviewLoadedMs = Number(b.loadedAt) - warm0;
-  console.log(`command -> first heatmap: cold ${timings.coldFirstHeatmapMs} ms, warm ${timings.warmFirstHeatmapMs} ms`);
+  timings.warmSnapshot = snapshotPath(await app(g), warm0);
+  console.log(`command -> first heatmap: cold ${timings.coldFirstHeatmapMs} ms, warm ${timings.warmFirstHeatmapMs} ms (${JSON.stringify(timings.warmSnapshot)})`);
   // functional: the heatmap comes; its latency goal is reported by npm run bench:vscode
   assert.ok((timings.warmFirstHeatmapMs as number) < 30_000, `warm: ${timings.warmFirstHeatmapMs} ms`);
   // every variant's heatmap is drawn, not just the first
@@ -262,4 +288,24 @@ test('a config with seeds: one panel, one card per variant with its median seed,
   const exp = readdirSync(runs).filter((d) => d.endsWith('-seeds'));
   assert.equal(exp.length, 1, exp.join(', '));
   assert.deepEqual(readdirSync(join(runs, exp[0]!)).filter((d) => !d.startsWith('.')).sort(), ['experiment.json', 'relu_seed_0', 'relu_seed_1', 'relu_seed_2', 'tanh_seed_0', 'tanh_seed_1', 'tanh_seed_2']);
+});
+
+const WARM_REPS = Number(process.env.MLP_LENS_WARM_REPS ?? 0);
+test('warm Train, repeated: the first heatmap\'s path, run after run (MLP_LENS_WARM_REPS)', {
+  skip: WARM_REPS > 0 ? false : 'set MLP_LENS_WARM_REPS=N to time N more warm Trains of the lecture config (npm run bench:vscode reports them)',
+}, async () => {
+  let prev: string | null = null;
+  const runs: unknown[] = [];
+  for (let i = 0; i < WARM_REPS; i++) {
+    await wb.runCommand('View: Close All Editors');
+    await wb.openFile('lecture.mlp.json');
+    await wb.runCommand('MLP Lens: Train MLP');
+    const t0 = Date.now();
+    const g = await panelWithData(prev);
+    const d = await app(g);
+    prev = d.runId!;
+    runs.push({ firstHeatmapMs: Number(d.firstDataAt) - t0, ...snapshotPath(d, t0) });
+  }
+  timings.warmRuns = runs;
+  assert.equal(runs.length, WARM_REPS);
 });

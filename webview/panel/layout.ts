@@ -9,6 +9,7 @@ import { Curves } from './charts';
 import { scheduleRender } from './schedule';
 import { api, saveState, state, ui } from './state';
 import { el, gradientRadios } from '../shared/dom';
+import { wallMs } from '../../src/shared/clock';
 
 export { el };
 
@@ -16,6 +17,13 @@ export const app = document.getElementById('app')!;
 app.dataset.view = 'panel';
 // wall-clock times for the end-to-end tests: script start, first columns drawn
 app.dataset.loadedAt = String(Date.now());
+app.dataset.loadedWallMs = wallMs().toFixed(1);
+{
+  // where the load went (wallMs): the document's start, and the fetch of this script (resource timing)
+  const js = performance.getEntriesByType('resource').find((e) => /panel\.js(\?|$)/.test(e.name)) as PerformanceResourceTiming | undefined;
+  const at = (t: number | undefined) => (t === undefined ? 0 : performance.timeOrigin + t).toFixed(1);
+  app.dataset.loadSplit = [at(0), at(js?.startTime), at(js?.responseEnd)].join(',');
+}
 const header = el('header', 'bar');
 export const title = el('h1', 'title', 'MLP Lens');
 export const status = el('span', 'badge', 'waiting');

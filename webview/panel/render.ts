@@ -19,6 +19,7 @@ import { markDirty, scheduleRender } from './schedule';
 import type { ColorScale } from '../shared/colorscale';
 import type { HeatView } from './types';
 import { api, state, ui } from './state';
+import { wallMs } from '../../src/shared/clock';
 
 let renders = 0;
 
@@ -187,6 +188,8 @@ function drawHeatView(view: HeatView, v: ClientVariant): void {
     const units = store.layers[k]!.units;
     view.hm.draw({ ...common, rows: U, get: (c, u) => units[c * U + u]!, scale: sat });
   }
+  // for the latency tests: when the first heatmap with columns was drawn (wallMs)
+  if (n > 0 && !app.dataset.firstHeatAt) app.dataset.firstHeatAt = wallMs().toFixed(1);
 }
 
 let lastCharts = 0;

@@ -68,7 +68,7 @@ export function registerRunsView(context: vscode.ExtensionContext, training: Tra
     }
     const id = `compare-${Date.now().toString(36)}-${++compareCount}`;
     const inputs = await vscode.window.withProgress({ location: { viewId: RUNS_VIEW_ID } }, () => loadCompareInputs(runs, historyColumns(), id));
-    const snapshot = compareSnapshot(id, inputs, panelSettings());
+    const snapshot = compareSnapshot(id, inputs, panelSettings(), true);
     const panel = ComparePanel.open({ log, extensionUri: context.extensionUri, openRun: (dir) => training.openRunDirs([dir]) }, snapshot, runs.map((r) => r.dir));
     comparePanels.push(panel);
     panel.panel.onDidDispose(() => comparePanels.splice(comparePanels.indexOf(panel), 1));
