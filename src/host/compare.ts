@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { CompareToHost, HostToCompare } from '../shared/protocol';
-import { makeNonce, webviewHtml } from '../shared/page';
+import { bundlePage } from './webview-page';
 import { parseCompareMessage } from './validate-message';
 
 export const COMPARE_VIEW_TYPE = 'mlpLens.compare';
@@ -37,8 +37,7 @@ export class ComparePanel implements vscode.Disposable {
   constructor(readonly panel: vscode.WebviewPanel, readonly snapshot: HostToCompare, readonly dirs: string[], private readonly host: CompareHost) {
     const webview = panel.webview;
     panel.iconPath = vscode.Uri.joinPath(host.extensionUri, 'media', 'icon.png');
-    const asset = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(host.extensionUri, 'dist', 'webview', f)).toString();
-    webview.html = webviewHtml({ title: panel.title, cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: asset('compare.js'), styleUri: asset('compare.css') });
+    webview.html = bundlePage(host.extensionUri, webview, 'compare', panel.title, host.log);
     this.subs.push(webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)), panel.onDidDispose(() => this.dispose()));
   }
 

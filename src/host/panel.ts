@@ -9,7 +9,7 @@ import type { HostToPanel, PanelSettings, PanelToHost } from '../shared/protocol
 import { freshCursor, type HistoryCursor, type Packed } from '../shared/columns';
 import type { RunModel } from '../runs/model';
 import { parsePanelMessage } from './validate-message';
-import { makeNonce, webviewHtml } from '../shared/page';
+import { bundlePage } from './webview-page';
 import { wallMs } from '../shared/clock';
 
 export const PANEL_VIEW_TYPE = 'mlpLens.run';
@@ -71,8 +71,7 @@ export class RunPanel implements vscode.Disposable {
     webview.options = panelOptions(host.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(host.extensionUri, 'media', 'icon.png');
     panel.title = `MLP Lens: ${model.title}`;
-    const asset = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(host.extensionUri, 'dist', 'webview', f)).toString();
-    webview.html = webviewHtml({ title: `MLP Lens: ${model.title}`, cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: asset('panel.js'), styleUri: asset('panel.css') });
+    webview.html = bundlePage(host.extensionUri, webview, 'panel', `MLP Lens: ${model.title}`, host.log);
     this.subs.push(
       webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
       panel.onDidChangeViewState((e) => {

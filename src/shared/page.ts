@@ -1,8 +1,10 @@
 /**
  * The HTML shell of a webview bundle (dist/webview/<name>.js + .css), with a strict Content
- * Security Policy: nothing loads but our own script (by nonce) and stylesheet (from cspSource),
- * no inline styles, no eval. Used by the extension's panels, by the webview test harness (so
- * the tests run under the same CSP) and, in its standalone form, by the HTML report.
+ * Security Policy: nothing runs but our own script (by nonce) and nothing styles but our own
+ * stylesheet (from cspSource, or inlined by nonce), no inline style attributes, no eval. The
+ * extension's webviews inline the bundle (src/host/webview-page.ts: the page then needs no
+ * fetches of its own, about 100 ms sooner); the webview test harness loads it by URL under the
+ * same CSP; the HTML report is the standalone form.
  *
  * Pure: no vscode or node imports.
  */
@@ -12,8 +14,11 @@ export interface WebviewHtmlOptions {
   /** webview.cspSource in VS Code; the harness's origin in tests */
   cspSource: string;
   nonce: string;
-  scriptUri: string;
+  /** the bundle by URL: its script, and its stylesheet if any */
+  scriptUri?: string;
   styleUri?: string;
+  /** or the bundle's text, inlined (script and stylesheet by nonce) */
+  inline?: { script: string; style: string };
   /** data the page can read before any message arrives (JSON, id "mlp-bootstrap") */
   bootstrap?: unknown;
   /** extra classes on <body> */
@@ -33,11 +38,11 @@ export function makeNonce(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export function cspFor(cspSource: string, nonce: string): string {
+export function cspFor(cspSource: string, nonce: string, inlineStyle = false): string {
   return [
     "default-src 'none'",
     `img-src ${cspSource} data:`,
-    `style-src ${cspSource}`,
+    inlineStyle ? `style-src ${cspSource} 'nonce-${nonce}'` : `style-src ${cspSource}`,
     `font-src ${cspSource}`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
@@ -62,8 +67,17 @@ function page(csp: string, title: string, head: string, bodyClass: string | unde
 
 const bootstrapScript = (data: unknown) => `\n  <script type="application/json" id="mlp-bootstrap">${jsonForScript(data)}</script>`;
 
+/** A literal "</script" or "</style" inside inlined text would end its element early. */
+const inlineScript = (js: string) => js.replace(/<\/script/gi, '<\\/script');
+const inlineStyle = (css: string) => css.replace(/<\/style/gi, '<\\/style');
+
 export function webviewHtml(o: WebviewHtmlOptions): string {
   const boot = o.bootstrap === undefined ? '' : bootstrapScript(o.bootstrap);
+  if (o.inline) {
+    const head = `\n  <style nonce="${o.nonce}">${inlineStyle(o.inline.style)}</style>`;
+    return page(cspFor(o.cspSource, o.nonce, true), o.title, head, o.bodyClass, `${boot}\n  <script nonce="${o.nonce}">${inlineScript(o.inline.script)}</script>`);
+  }
+  if (!o.scriptUri) throw new Error('webviewHtml: a scriptUri or the inline bundle');
   const head = o.styleUri ? `\n  <link rel="stylesheet" href="${esc(o.styleUri)}">` : '';
   return page(cspFor(o.cspSource, o.nonce), o.title, head, o.bodyClass, `${boot}\n  <script nonce="${o.nonce}" src="${esc(o.scriptUri)}"></script>`);
 }
@@ -82,9 +96,6 @@ export interface StandaloneHtmlOptions {
 export function standaloneHtml(o: StandaloneHtmlOptions): string {
   const nonce = o.nonce ?? makeNonce();
   const csp = ["default-src 'none'", 'img-src data:', `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
-  // a literal "</script" or "</style" inside the inlined text would end the element early
-  const script = o.script.replace(/<\/script/gi, '<\\/script');
-  const style = o.style.replace(/<\/style/gi, '<\\/style');
-  const head = `\n  <meta name="generator" content="MLP Lens">\n  <style nonce="${nonce}">${style}</style>`;
-  return page(csp, o.title, head, 'standalone', `${bootstrapScript(o.bootstrap)}\n  <script nonce="${nonce}">${script}</script>`);
+  const head = `\n  <meta name="generator" content="MLP Lens">\n  <style nonce="${nonce}">${inlineStyle(o.style)}</style>`;
+  return page(csp, o.title, head, 'standalone', `${bootstrapScript(o.bootstrap)}\n  <script nonce="${nonce}">${inlineScript(o.script)}</script>`);
 }

@@ -4,7 +4,7 @@
  * and hands the webview's requests to the controller.
  */
 import * as vscode from 'vscode';
-import { makeNonce, webviewHtml } from '../shared/page';
+import { bundlePage } from '../host/webview-page';
 import type { HostToInspector, InspectorToHost } from '../shared/protocol';
 import { OfferedPaths, parseInspectorMessage } from '../host/validate-message';
 
@@ -32,13 +32,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider {
     this.view = view;
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
     view.webview.options = { enableScripts: true, localResourceRoots: [dist, vscode.Uri.joinPath(this.extensionUri, 'media')] };
-    view.webview.html = webviewHtml({
-      title: 'MLP Lens Inspector',
-      cspSource: view.webview.cspSource,
-      nonce: makeNonce(),
-      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'inspector.js')).toString(),
-      styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'inspector.css')).toString(),
-    });
+    view.webview.html = bundlePage(this.extensionUri, view.webview, 'inspector', 'MLP Lens Inspector', this.log);
     view.webview.onDidReceiveMessage((raw: unknown) => {
       const parsed = parseInspectorMessage(raw);
       if (!parsed.ok) return this.log.warn(`inspector webview: message refused (${parsed.reason})`);

@@ -84,6 +84,18 @@ test('the webview HTML has a strict CSP: scripts by nonce, styles from our origi
   assert.match(html, /<title>a&#60;b<\/title>/);
 });
 
+test('the inlined webview page: script and stylesheet by nonce, neither able to end its element early', () => {
+  const html = webviewHtml({ title: 't', cspSource: 'https://x.test', nonce: 'N0NCE', inline: { script: 'let a = "</script><script>alert(1)</script>";', style: 'p{color:red}</style><img src=x onerror=alert(2)>' } });
+  assert.match(html, /content="default-src &#39;none&#39;; img-src https:\/\/x.test data:; style-src https:\/\/x.test &#39;nonce-N0NCE&#39;; font-src https:\/\/x.test; script-src &#39;nonce-N0NCE&#39;">/);
+  assert.equal((html.match(/<script nonce/g) ?? []).length, 1, 'one script element');
+  assert.equal((html.match(/<\/script>/g) ?? []).length, 1);
+  assert.equal((html.match(/<\/style>/g) ?? []).length, 1);
+  assert.match(html, /<style nonce="N0NCE">p\{color:red\}<\\\/style>/);
+  assert.match(html, /<script nonce="N0NCE">let a = "<\\\/script>/);
+  assert.doesNotMatch(html, /<script[^>]*src=|<link/, "nothing fetched");
+  assert.throws(() => webviewHtml({ title: 't', cspSource: 'x', nonce: 'n' }), /scriptUri or the inline bundle/);
+});
+
 function runWorker(configText: string, configFile: string, outDir: string): Promise<WorkerToHost[]> {
   const w = new Worker(path.join(root, 'dist/worker.js'));
   const msgs: WorkerToHost[] = [];

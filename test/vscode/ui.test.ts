@@ -57,12 +57,15 @@ const app = (f: Frame) => f.evaluate(() => ({ ...(document.getElementById('app')
  * the panel created -> the webview's script starts, -> the host has its ready, the host builds and
  * posts the snapshot, the post -> the webview has it, decoding it, -> the first heatmap drawn.
  */
-/** created -> the webview document starts, -> its script is fetched, -> the script runs (when the browser has the timings) */
+/**
+ * created -> the webview's page starts, -> its script runs; and the script's fetch when it was
+ * fetched (a page with the bundle inlined fetches nothing)
+ */
 function loadSplit(raw: string | undefined, created: number, loaded: number): Record<string, number> {
   const [doc, fetchStart, fetchEnd] = (raw ?? '').split(',').map(Number) as [number, number, number];
-  if (!(doc > 0 && fetchStart > 0 && fetchEnd > 0)) return {};
+  if (!(doc > 0)) return {};
   const ms = (x: number) => Math.round(x * 10) / 10;
-  return { createdToDocument: ms(doc - created), documentToScriptFetch: ms(fetchStart - doc), scriptFetch: ms(fetchEnd - fetchStart), scriptFetchedToRun: ms(loaded - fetchEnd) };
+  return { createdToDocument: ms(doc - created), documentToScriptRun: ms(loaded - doc), ...(fetchStart > 0 && fetchEnd > 0 ? { scriptFetch: ms(fetchEnd - fetchStart) } : {}) };
 }
 
 function snapshotPath(d: Record<string, string | undefined>, t0: number): Record<string, number> | null {

@@ -19,7 +19,8 @@ app.dataset.view = 'panel';
 app.dataset.loadedAt = String(Date.now());
 app.dataset.loadedWallMs = wallMs().toFixed(1);
 {
-  // where the load went (wallMs): the document's start, and the fetch of this script (resource timing)
+  // where the load went (wallMs): the page's start, and the fetch of this script (resource timing;
+  // none when the host inlined the bundle)
   const js = performance.getEntriesByType('resource').find((e) => /panel\.js(\?|$)/.test(e.name)) as PerformanceResourceTiming | undefined;
   const at = (t: number | undefined) => (t === undefined ? 0 : performance.timeOrigin + t).toFixed(1);
   app.dataset.loadSplit = [at(0), at(js?.startTime), at(js?.responseEnd)].join(',');

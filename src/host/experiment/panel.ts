@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ExperimentReader } from '../../runs/experiment-view';
-import { makeNonce, webviewHtml } from '../../shared/page';
+import { bundlePage } from '../webview-page';
 import type { ExperimentToHost, ExperimentView, HostToExperiment } from '../../shared/protocol';
 import { parseExperimentMessage } from '../validate-message';
 
@@ -55,8 +55,7 @@ export class ExperimentPanel implements vscode.Disposable {
     const webview = panel.webview;
     webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(host.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(host.extensionUri, 'media')] };
     panel.iconPath = vscode.Uri.joinPath(host.extensionUri, 'media', 'icon.png');
-    const asset = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(host.extensionUri, 'dist', 'webview', f)).toString();
-    webview.html = webviewHtml({ title: panel.title, cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: asset('experiment.js'), styleUri: asset('experiment.css') });
+    webview.html = bundlePage(host.extensionUri, webview, 'experiment', panel.title, host.log);
     this.subs.push(
       webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
       panel.onDidChangeViewState((e) => {
