@@ -65,6 +65,8 @@ export class InspectorController implements vscode.Disposable {
   private lastEditAt = new Map<string, number>();
   /** the last valid result per document URI */
   private readonly good = new Map<string, DocResult>();
+  /** per document, the diagnostics last handed to VS Code (diagnosticsKey): the same set is not sent again */
+  private readonly published = new Map<string, string>();
   /** the view message last sent per document */
   private readonly views = new Map<string, InspectorView>();
   private runs: { file: string; runs: InspectorRun[]; skipped: string[] } | null = null;
@@ -104,6 +106,7 @@ export class InspectorController implements vscode.Disposable {
       vscode.workspace.onDidCloseTextDocument((d) => {
         if (!isConfigDoc(d)) return;
         this.diagnostics.delete(d.uri);
+        this.published.delete(d.uri.toString());
         this.good.delete(d.uri.toString());
         this.views.delete(d.uri.toString());
         if (this.current?.uri.toString() === d.uri.toString()) {
@@ -221,7 +224,6 @@ export class InspectorController implements vscode.Disposable {
       const old = this.good.get(key);
       if (old) diags.push(...warningDiagnostics(old.inspection, old.text));
     }
-    this.diagnostics.set(doc.uri, diags);
     const good = this.good.get(key);
     const inspection = good?.inspection ?? null;
     const locations: Record<string, [number, number]> = {};
@@ -249,6 +251,13 @@ export class InspectorController implements vscode.Disposable {
       (sample as LatencySample & { at: number }).at = editAt!;
     }
     if (this.current?.uri.toString() === key) this.view.post({ type: 'view', view });
+    // after the view: VS Code delivers the host's messages in order, and the view is what the
+    // user waits for; an unchanged set (most edits of a value) is not sent at all
+    const dk = diagnosticsKey(diags);
+    if (this.published.get(key) !== dk) {
+      this.diagnostics.set(doc.uri, diags);
+      this.published.set(key, dk);
+    }
     this.changed.fire(doc.uri);
   }
 
@@ -385,4 +394,13 @@ export function warningDiagnostics(ins: Inspection, text: string): vscode.Diagno
     out.push(d);
   }
   return out;
+}
+
+/** What a set of diagnostics shows (range, severity, message, source, code, related places), as one string. */
+export function diagnosticsKey(diags: readonly vscode.Diagnostic[]): string {
+  return JSON.stringify(diags.map((d) => [
+    d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character, d.severity, d.message, d.source ?? '',
+    typeof d.code === 'object' ? [String(d.code.value), d.code.target.toString()] : d.code ?? '', d.tags ?? [],
+    (d.relatedInformation ?? []).map((r) => [r.location.uri.toString(), r.location.range.start.line, r.location.range.start.character, r.message]),
+  ]));
 }

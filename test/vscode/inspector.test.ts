@@ -285,6 +285,8 @@ async function keystrokeLatency(file: string, network: RegExp, n: number) {
     const { t, keyAt } = await replaceInEditor(from, to);
     const r = await nextVersion(v, 'fresh', file);
     v = r.version;
+    // the stamps are written in the frame that draws the view, after data-version: wait for them
+    await r.frame.waitForFunction((ver) => document.getElementById('app')!.dataset.drawnVersion === ver, String(v), { timeout: 10_000 });
     const status = await r.frame.locator('#status').innerText();
     const hostMs = Number(/(\d+) ms/.exec(status)?.[1] ?? NaN);
     const renderMs = ((await r.frame.evaluate(() => document.getElementById('app')!.dataset.renderMs)) ?? '').split(' ').map(Number);

@@ -69,6 +69,8 @@ export function render(): void {
     // view, the webview received it, drew it (this frame's paint follows this callback)
     const at = (x: number | null | undefined) => (typeof x === 'number' && x > 0 ? x.toFixed(1) : '-');
     app.dataset.times = `${at(v.editedAt)} ${at(v.postedAt)} ${at(state.receivedAt)} ${at(wallMs())}`;
+    // the version these stamps are of (data-version is set before the frame; a reader waits for this)
+    app.dataset.drawnVersion = String(v.version);
     post({ type: 'rendered', file: v.file, version: v.version, state: v.state });
   });
 }

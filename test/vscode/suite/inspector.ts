@@ -97,6 +97,27 @@ export default function (): void {
       assert.match(sat.message, /^sigmoid\+normal\(1\): \d+% of layer-2 units are saturated at init/);
     });
 
+    test('an edit that leaves the warnings as they are does not send them to VS Code again', async () => {
+      const { doc } = await open('lecture.mlp.json');
+      const ours = () => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'MLP Lens');
+      const before = ours();
+      assert.equal(before.length, 2);
+      const changed = await replace(doc, '"lr": 0.1,', '"lr": 0.2,');
+      assert.equal(changed.state, 'fresh');
+      const after = ours();
+      assert.equal(after.length, 2);
+      after.forEach((d, i) => assert.equal(d, before[i], 'the same diagnostics, not a new set'));
+      // a change of the warnings is sent: a wider init saturates more units
+      await replace(doc, '"std": 1 }', '"std": 3 }');
+      const warned = ours();
+      const sat = (ds: readonly vscode.Diagnostic[]) => ds.find((d) => String(d.code) === 'saturated-init')?.message;
+      assert.notEqual(sat(warned), sat(before), 'the saturation warning names the new share');
+      assert.ok(!before.includes(warned.find((d) => String(d.code) === 'saturated-init')!), 'sent again');
+      await replace(doc, '"std": 3 }', '"std": 1 }');
+      await replace(doc, '"lr": 0.2,', '"lr": 0.1,');
+      await doc.save();
+    });
+
     test('relu -> sigmoid changes the numbers; broken JSON keeps the last result, stale, with a diagnostic', async () => {
       const { doc, view } = await open('lecture.mlp.json');
       const before = view.inspection!.variants[1]!;
