@@ -1,7 +1,8 @@
 /**
  * Webview-in-Chromium test harness: a built webview bundle (dist/webview/<name>.js + .css) in
  * headless Chromium, inside the same HTML shell and strict CSP the extension uses
- * (src/shared/page.ts), with a stub acquireVsCodeApi that records what the webview posts
+ * (src/shared/page.ts; the bundle inlined by nonce, or with `byUrl` by URL, the extension's
+ * fallback), with a stub acquireVsCodeApi that records what the webview posts
  * and keeps its setState across reloads (sessionStorage), and VS Code's theme variables.
  *
  * HOW ANOTHER TEST ADDS ITSELF: create test/webview/<name>.test.ts, e.g.
@@ -79,6 +80,11 @@ export interface OpenOptions {
   name?: string;
   /** a script run in the page before the bundle (e.g. a test's setting) */
   init?: string;
+  /**
+   * load the bundle by URL (the extension's fallback when it cannot read the bundle) instead of
+   * inlined by nonce, as the extension's pages carry it (src/host/webview-page.ts)
+   */
+  byUrl?: boolean;
 }
 
 export interface PixelImage {
@@ -248,8 +254,9 @@ export async function openWebview(bundle: string, o: OpenOptions = {}): Promise<
     title: bundle,
     cspSource: ORIGIN,
     nonce: 'testnonce0123456789',
-    scriptUri: `${ORIGIN}/dist/webview/${bundle}.js`,
-    styleUri: hasCss ? `${ORIGIN}/dist/webview/${bundle}.css` : undefined,
+    ...(o.byUrl
+      ? { scriptUri: `${ORIGIN}/dist/webview/${bundle}.js`, styleUri: hasCss ? `${ORIGIN}/dist/webview/${bundle}.css` : undefined }
+      : { inline: { script: readFileSync(js, 'utf8'), style: hasCss ? readFileSync(join(ROOT, 'dist/webview', `${bundle}.css`), 'utf8') : '' } }),
     bodyClass: BODY_CLASS[theme],
     bootstrap: o.bootstrap,
   }).replace('<title>', `<link rel="stylesheet" href="${ORIGIN}/__theme.css">\n  <title>`);

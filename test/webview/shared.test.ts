@@ -31,6 +31,18 @@ test('heatmap: one cell per value, log colours, legend numbers, no CSP problems'
   await wv.close();
 });
 
+test('the panel page as the extension makes it (bundle inlined) and by URL (its fallback): it runs, asks for its run, no CSP problems', async () => {
+  for (const byUrl of [false, true]) {
+    const wv = await openWebview('panel', { byUrl });
+    assert.equal(await wv.page.locator('script[src]').count(), byUrl ? 1 : 0, `byUrl ${byUrl}`);
+    assert.equal(await wv.page.locator('link[rel="stylesheet"][href*="panel.css"]').count(), byUrl ? 1 : 0);
+    assert.deepEqual((await wv.posted()).map((m) => (m as { type: string }).type), ['ready']);
+    assert.equal(await wv.page.locator('#empty').isVisible(), true, 'its styles applied: the empty state shows');
+    assert.deepEqual(await wv.problems(), []);
+    await wv.close();
+  }
+});
+
 test('hover and keyboard hit the right cell; theme change recolours; state survives reload', async () => {
   const wv = await openWebview('testbed', { theme: 'light', width: 400, height: 400 });
   await wv.post({ ...grid, ramp: 'theme', domain: { kind: 'linear', min: 0, max: 10 } });
