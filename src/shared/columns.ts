@@ -466,8 +466,8 @@ export class ColumnStore {
    */
   pack(from = 0, to = this.count, binary = false): PackedColumns {
     const n = Math.max(0, to - from);
-    let f64 = SCALARS.length + this.layers.length * LAYER_QUANTITIES.length, f32 = 0;
-    this.meta?.forEach((m) => (f32 += m.units + m.histBins));
+    const f64 = SCALARS.length + this.layers.length * LAYER_QUANTITIES.length;
+    const f32 = this.meta?.reduce((a, m) => a + m.units + m.histBins, 0) ?? 0;
     const block = binary && n > 0 ? new ArrayBuffer(n * (8 * f64 + 4 * f32)) : null;
     // the doubles first, then the floats: every view is aligned to its element size
     let at = 0;

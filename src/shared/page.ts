@@ -3,8 +3,8 @@
  * Security Policy: nothing runs but our own script (by nonce) and nothing styles but our own
  * stylesheet (from cspSource, or inlined by nonce), no inline style attributes, no eval. The
  * extension's webviews inline the bundle (src/host/webview-page.ts: the page then needs no
- * fetches of its own, about 100 ms sooner); the webview test harness loads it by URL under the
- * same CSP; the HTML report is the standalone form.
+ * fetches of its own, about 100 ms sooner) and load it by URL only when they cannot read it; the
+ * webview test harness makes both pages under the same CSP; the HTML report is the standalone form.
  *
  * Pure: no vscode or node imports.
  */
