@@ -60,9 +60,8 @@ export class RunPanel implements vscode.Disposable {
   private disposed = false;
   /** for tests and the log: how many messages went to the webview, and when */
   readonly posts: { type: string; at: number; bytes: number }[] = [];
-  readonly createdAt = Date.now();
-  /** the same moment on the latency stamps' clock */
-  private readonly createdWall = wallMs();
+  /** when the panel was made (wallMs: the snapshot's latency stamps carry it) */
+  readonly createdAt = wallMs();
   /** the longest a delta took to build and post (ms) */
   maxPostMs = 0;
 
@@ -107,7 +106,7 @@ export class RunPanel implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
       case 'resync':
-        if (!this.ready) this.host.log.info(`panel ${this.model.title}: webview ${m.type} ${Date.now() - this.createdAt} ms after the panel was created`);
+        if (!this.ready) this.host.log.info(`panel ${this.model.title}: webview ${m.type} ${(wallMs() - this.createdAt).toFixed(0)} ms after the panel was created`);
         this.ready = true;
         this.sendSnapshot(wallMs());
         break;
@@ -185,7 +184,7 @@ export class RunPanel implements vscode.Disposable {
       plane: m.plane,
       regions: m.variants.map((v) => v.regions),
       pictures: m.variants.map((v) => ({ ...v.pictures })),
-      ...(readyAt !== undefined ? { createdAt: this.createdWall, readyAt, postedAt: wallMs() } : {}),
+      ...(readyAt !== undefined ? { createdAt: this.createdAt, readyAt, postedAt: wallMs() } : {}),
     });
   }
 

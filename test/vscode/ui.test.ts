@@ -70,12 +70,12 @@ function loadSplit(raw: string | undefined, created: number, loaded: number): Re
 
 function snapshotPath(d: Record<string, string | undefined>, t0: number): Record<string, number> | null {
   const t = (d.snapshotTimes ?? '').split(',').map(Number);
-  if (t.length !== 5 || !t.every((x) => x > 0) || !d.loadedWallMs || !d.firstHeatAt) return null;
+  if (t.length !== 5 || !t.every((x) => x > 0) || !d.loadedAt || !d.firstHeatAt) return null;
   const [created, ready, posted, received, decoded] = t as [number, number, number, number, number];
   const ms = (x: number) => Math.round(x * 10) / 10;
   return {
-    commandToCreated: ms(created - t0), createdToLoad: ms(Number(d.loadedWallMs) - created),
-    ...loadSplit(d.loadSplit, created, Number(d.loadedWallMs)), loadToHostReady: ms(ready - Number(d.loadedWallMs)), hostBuild: ms(posted - ready), postToWebview: ms(received - posted),
+    commandToCreated: ms(created - t0), createdToLoad: ms(Number(d.loadedAt) - created),
+    ...loadSplit(d.loadSplit, created, Number(d.loadedAt)), loadToHostReady: ms(ready - Number(d.loadedAt)), hostBuild: ms(posted - ready), postToWebview: ms(received - posted),
     decode: ms(decoded - received), toFirstHeatmap: ms(Number(d.firstHeatAt) - decoded), snapshotColumns: Number(d.snapshotColumns),
   };
 }
