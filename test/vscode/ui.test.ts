@@ -85,7 +85,7 @@ const panelFrames = () => wb.webviews((d) => d.getElementById('app')?.getAttribu
 
 /**
  * The panel showing a run other than `notRunId`, once it has columns from every variant and its
- * heatmaps are drawn. Every panel frame is looked at, not only the first. A frame may be replaced
+ * heatmaps are drawn (`data-first-heat-at`: the first heatmap with columns, stamped as it was drawn). Every panel frame is looked at, not only the first. A frame may be replaced
  * while it is read (a webview restored after Reload Window can navigate once more): a destroyed
  * context means look again.
  */
@@ -98,7 +98,7 @@ async function panelWithData(notRunId: string | null, timeoutMs = 60_000): Promi
     for (const f of frames) {
       const a = await app(f).catch(() => null);
       let drawn: number[] | string = [];
-      if (a && a.runId !== notRunId && Number(a.columns) > 0) {
+      if (a && a.runId !== notRunId && Number(a.columns) > 0 && a.firstHeatAt) {
         drawn = await f.evaluate(() => [...document.querySelectorAll('canvas.heatmap.grad')].map((c) => (c as HTMLCanvasElement).width)).catch((e: Error) => e.message);
         if (typeof drawn !== 'string' && drawn.length >= 2 && drawn.every((w) => w > 0)) return f;
       }
@@ -131,7 +131,7 @@ test('Train MLP from the command palette: every variant updates; sigmoid\'s firs
   const cold0 = Date.now();
   const f = await panelWithData(null);
   const a = await app(f);
-  timings.coldFirstHeatmapMs = Number(a.firstDataAt) - cold0;
+  timings.coldFirstHeatmapMs = Number(a.firstHeatAt) - cold0;
   timings.coldWebviewLoadedMs = Number(a.loadedAt) - cold0;
   // the live state, read from inside the webview
   await f.waitForFunction(() => (document.getElementById('app') as HTMLElement).dataset.status === 'completed', undefined, { timeout: 60_000 });
@@ -152,7 +152,7 @@ test('Train MLP from the command palette: every variant updates; sigmoid\'s firs
   const warm0 = Date.now();
   const g = await panelWithData(done.runId!);
   const b = await app(g);
-  timings.warmFirstHeatmapMs = Number(b.firstDataAt) - warm0;
+  timings.warmFirstHeatmapMs = Number(b.firstHeatAt) - warm0;
   timings.warmWebviewLoadedMs = Number(b.loadedAt) - warm0;
   timings.warmSnapshot = snapshotPath(await app(g), warm0);
   console.log(`command -> first heatmap: cold ${timings.coldFirstHeatmapMs} ms, warm ${timings.warmFirstHeatmapMs} ms (${JSON.stringify(timings.warmSnapshot)})`);
@@ -307,7 +307,7 @@ test('warm Train, repeated: the first heatmap\'s path, run after run (MLP_LENS_W
     const g = await panelWithData(prev);
     const d = await app(g);
     prev = d.runId!;
-    runs.push({ firstHeatmapMs: Number(d.firstDataAt) - t0, ...snapshotPath(d, t0) });
+    runs.push({ firstHeatmapMs: Number(d.firstHeatAt) - t0, ...snapshotPath(d, t0) });
   }
   timings.warmRuns = runs;
   assert.equal(runs.length, WARM_REPS);

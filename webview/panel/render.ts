@@ -63,7 +63,6 @@ export function render(): void {
   app.dataset.steps = String(done);
   app.dataset.columns = String(r.columns);
   app.dataset.stepSpan = String(runStepSpan(r));
-  if (r.columns > 0 && !app.dataset.firstDataAt) app.dataset.firstDataAt = String(Date.now());
   app.dataset.runId = r.run.id;
   for (const input of gradRadios) input.checked = input.value === ui.gradient;
   scaleSelect.value = scaleMode();
