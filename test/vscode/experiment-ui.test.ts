@@ -13,24 +13,21 @@
  * Screenshots: dist/test/screens/vscode-experiment-*.png.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { closeBrowser, CodeServer, ROOT, SCREEN_DIR, Workbench } from './harness';
+import { closeBrowser, CodeServer, ROOT, SCREEN_DIR, Workbench, ensureVsix, VSIX } from './harness';
 import { makeWorkspace } from './fixtures';
 
-const VSIX = join(ROOT, 'dist/mlp-lens.vsix');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let cs: CodeServer;
 let wb: Workbench;
 let ws: string;
 
 before(async () => {
-  if (!existsSync(VSIX) || statSync(VSIX).mtimeMs < statSync(join(ROOT, 'dist/extension.js')).mtimeMs - 60_000) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--out', VSIX], { cwd: ROOT, stdio: 'pipe' });
-  }
+  ensureVsix();
   ws = makeWorkspace('ws-experiment-ui');
   // two shards of the sweep, in two processes at once, into one folder the Runs view lists
   const shard = (i: number) => new Promise<number | null>((resolve) => {

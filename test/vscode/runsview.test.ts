@@ -7,23 +7,20 @@
  * pictures, the next page read from its model.bin. Screenshots: dist/test/screens/vscode-runs-*.png.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { closeBrowser, CodeServer, ROOT, SCREEN_DIR, Workbench } from './harness';
+import { closeBrowser, CodeServer, ROOT, SCREEN_DIR, Workbench, ensureVsix, VSIX } from './harness';
 import { makeWorkspace } from './fixtures';
 
-const VSIX = join(ROOT, 'dist/mlp-lens.vsix');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let cs: CodeServer;
 let wb: Workbench;
 let ws: string;
 
 before(async () => {
-  if (!existsSync(VSIX) || statSync(VSIX).mtimeMs < statSync(join(ROOT, 'dist/extension.js')).mtimeMs - 60_000) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--out', VSIX], { cwd: ROOT, stdio: 'pipe' });
-  }
+  ensureVsix();
   ws = makeWorkspace('ws-runs');
   // a run made by the CLI (its default folder, .mlp-lens/runs): one variant diverges (exit 1)
   const r = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'train', 'diverging.mlp.json'], { cwd: ws, encoding: 'utf8' });

@@ -17,15 +17,13 @@
  * Measured numbers: dist/test/ui-timings.json.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { closeBrowser, CodeServer, ROOT, Workbench } from './harness';
+import { closeBrowser, CodeServer, ROOT, Workbench, ensureVsix, VSIX } from './harness';
 import { makeWorkspace } from './fixtures';
 
-const VSIX = join(ROOT, 'dist/mlp-lens.vsix');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let cs: CodeServer;
 let wb: Workbench;
@@ -33,9 +31,7 @@ let ws: string;
 const timings: Record<string, unknown> = {};
 
 before(async () => {
-  if (!existsSync(VSIX) || statSync(VSIX).mtimeMs < statSync(join(ROOT, 'dist/extension.js')).mtimeMs - 60_000) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--out', VSIX], { cwd: ROOT, stdio: 'pipe' });
-  }
+  ensureVsix();
   ws = makeWorkspace('ws-ui');
   cs = await CodeServer.start({ name: 'ui', vsix: VSIX, settings: { 'editor.minimap.enabled': false, 'workbench.colorTheme': 'Dark 2026' } });
   const installed = readdirSync(join(cs.dir, 'extensions'));
