@@ -7,7 +7,7 @@ import { Legend } from '../shared/legend';
 import { Tooltip } from '../shared/tooltip';
 import { Curves } from '../panel/charts';
 import { api, saveState, ui } from './state';
-import { el, gradientRadios } from '../shared/dom';
+import { el, gradientRadios, liveRegion, numbersSection } from '../shared/dom';
 
 export { el };
 
@@ -78,19 +78,12 @@ histCanvas.setAttribute('role', 'img');
 const histNote = el('div', 'muted note', 'each run in its colour, overlaid per hidden layer; Left/Right move the cursor step');
 histSection.append(histTitle, histCanvas, histNote);
 
-export const details = el('details', 'numbers');
-details.id = 'numbers';
-export const tableBox = el('div', 'table-box');
-details.append(el('summary', undefined, 'Per-layer numbers at the cursor (table)'), tableBox);
-details.open = ui.showTable;
-details.addEventListener('toggle', () => {
-  ui.showTable = details.open;
+export const { details, tableBox } = numbersSection('Per-layer numbers at the cursor (table)', ui.showTable, (open) => {
+  ui.showTable = open;
   saveState();
   rerender();
 });
-export const live = el('div', 'visually-hidden');
-live.id = 'live';
-live.setAttribute('aria-live', 'polite');
+export const live = liveRegion();
 export const empty = el('div', 'empty muted', 'Loading the runs…');
 empty.id = 'empty';
 

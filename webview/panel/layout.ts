@@ -8,7 +8,7 @@ import { Tooltip } from '../shared/tooltip';
 import { Curves } from './charts';
 import { scheduleRender } from './schedule';
 import { api, saveState, state, ui } from './state';
-import { el, gradientRadios } from '../shared/dom';
+import { el, gradientRadios, liveRegion, numbersSection } from '../shared/dom';
 import { wallMs } from '../../src/shared/clock';
 
 export { el };
@@ -147,20 +147,12 @@ export const variantsBox = el('section', 'variants');
 variantsBox.id = 'variants';
 variantsBox.setAttribute('aria-label', 'variants side by side');
 
-export const details = el('details', 'numbers');
-details.id = 'numbers';
-const summary = el('summary', undefined, 'Per-layer numbers (table)');
-export const tableBox = el('div', 'table-box');
-details.append(summary, tableBox);
-details.open = ui.showTable;
-details.addEventListener('toggle', () => {
-  ui.showTable = details.open;
+export const { details, tableBox } = numbersSection('Per-layer numbers (table)', ui.showTable, (open) => {
+  ui.showTable = open;
   saveState();
   scheduleRender();
 });
-export const live = el('div', 'visually-hidden');
-live.id = 'live';
-live.setAttribute('aria-live', 'polite');
+export const live = liveRegion();
 export const empty = el('div', 'empty muted', 'Waiting for the run…');
 empty.id = 'empty';
 

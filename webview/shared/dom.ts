@@ -1,4 +1,7 @@
-/** Element builders every webview uses: el (tag, class, text), a table's header, and the gradient-quantity radios. */
+/**
+ * Element builders every webview uses: el (tag, class, text), a table's header, the per-layer
+ * numbers' section, the live region, and the gradient-quantity radios.
+ */
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -18,6 +21,28 @@ export function tableHead(titles: readonly string[]): HTMLTableSectionElement {
   const thead = el('thead');
   thead.append(head);
   return thead;
+}
+
+/**
+ * The "Per-layer numbers" section: a <details id="numbers"> (styled by .numbers in
+ * shared/base.css) whose table goes into `tableBox`; `onToggle` is told when it opens or closes.
+ */
+export function numbersSection(summary: string, open: boolean, onToggle: (open: boolean) => void): { details: HTMLDetailsElement; tableBox: HTMLDivElement } {
+  const details = el('details', 'numbers');
+  details.id = 'numbers';
+  const tableBox = el('div', 'table-box');
+  details.append(el('summary', undefined, summary), tableBox);
+  details.open = open;
+  details.addEventListener('toggle', () => onToggle(details.open));
+  return { details, tableBox };
+}
+
+/** The visually hidden live region (#live) that announces changes to screen readers. */
+export function liveRegion(): HTMLDivElement {
+  const live = el('div', 'visually-hidden');
+  live.id = 'live';
+  live.setAttribute('aria-live', 'polite');
+  return live;
 }
 
 export type GradientQuantity = 'delta' | 'gradW';
