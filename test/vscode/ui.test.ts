@@ -81,9 +81,10 @@ const panelFrames = () => wb.webviews((d) => d.getElementById('app')?.getAttribu
 
 /**
  * The panel showing a run other than `notRunId`, once it has columns from every variant and its
- * heatmaps are drawn (`data-first-heat-at`: the first heatmap with columns, stamped as it was drawn). Every panel frame is looked at, not only the first. A frame may be replaced
- * while it is read (a webview restored after Reload Window can navigate once more): a destroyed
- * context means look again.
+ * heatmaps are drawn (`data-first-heat-at`: the first heatmap with columns, stamped as it was
+ * drawn). Every panel frame is looked at, not only the first. A frame may be replaced while it is
+ * read (a webview restored after Reload Window can navigate once more): a destroyed context means
+ * look again.
  */
 async function panelWithData(notRunId: string | null, timeoutMs = 60_000): Promise<Frame> {
   const t0 = Date.now();

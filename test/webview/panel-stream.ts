@@ -42,10 +42,10 @@ export async function recordWorker(configText: string, name = 'x.mlp.json', seed
 
 /**
  * The panel messages for a recorded run: [snapshot, ...deltas], and the final model. The deltas'
- * columns are typed arrays, as src/host/panel.ts posts them (`binary`), or base64 text, as JSON
- * must hold them (the HTML report).
+ * columns are typed arrays, as src/host/panel.ts posts them (the HTML report's base64 form is
+ * tested with the report).
  */
-export function panelStream(msgs: WorkerToHost[], configText: string, file: string, capacity = 1000, runId = 'run-test-1', seeds = false, binary = true): { messages: HostToPanel[]; model: RunModel } {
+export function panelStream(msgs: WorkerToHost[], configText: string, file: string, capacity = 1000, runId = 'run-test-1', seeds = false): { messages: HostToPanel[]; model: RunModel } {
   const exp = seeds ? resolveExperiment(configText, file) : null;
   const cfgs = exp ? exp.runs.map((r) => r.config) : resolveConfig(configText, file);
   const model = new RunModel(runId, cfgs[0]!.name, file, cfgs, capacity, '2026-01-01T00:00:00.000Z');
@@ -64,7 +64,7 @@ export function panelStream(msgs: WorkerToHost[], configText: string, file: stri
     return {
       type: 'delta', runId, status: model.status, message: model.message, live: model.live,
       variants: model.variants.map((v, i) => {
-        const columns = v.store.meta ? v.store.takeSince(cursors[i]!, binary) : null;
+        const columns = v.store.meta ? v.store.takeSince(cursors[i]!, true) : null;
         const sent = epochsSent[i]!;
         epochsSent[i] = v.epochs.length;
         const regions = v.regionsGen !== regionsSent[i] ? v.regions[v.regions.length - 1] : undefined;
