@@ -178,8 +178,8 @@ export class Rng {
       d = (d + 1) | 0; a = na; b = nb; c = nc;
       const l = (t >>> 0) >>> 6;
       out[i] = lo + span * ((h * 67108864 + l) / 9007199254740992);
+      this.a = a; this.b = b; this.c = c; this.d = d; // in the loop: see shuffle
     }
-    this.a = a; this.b = b; this.c = c; this.d = d;
   }
 
   /**
@@ -187,6 +187,13 @@ export class Rng {
    * steps (nextU32, next) written out on local state. The calls, when the compiler does not inline
    * them, return numbers that do not fit a small integer, and each is boxed: garbage for every
    * element, every epoch. A test checks it against the calls.
+   *
+   * The state goes back to the fields in every iteration, not after the loop. A first call on a
+   * long array is compiled in the middle of its loop (on-stack replacement), before any code
+   * after the loop has run; that code, compiled without type feedback, deoptimizes at the loop's
+   * end, and V8 can enter the same compiled loop again on every later call: a deoptimization and
+   * a few hundred interpreted, boxing iterations every epoch (with `--no-concurrent-osr` every
+   * call, and on a loaded machine often). The stores cost about 5% of a shuffle.
    */
   shuffle(arr: Uint32Array | Int32Array | number[]): void {
     let a = this.a, b = this.b, c = this.c, d = this.d;
@@ -203,7 +210,7 @@ export class Rng {
       const x = arr[i]!;
       arr[i] = arr[j]!;
       arr[j] = x;
+      this.a = a; this.b = b; this.c = c; this.d = d;
     }
-    this.a = a; this.b = b; this.c = c; this.d = d;
   }
 }

@@ -1,0 +1,66 @@
+/**
+ * No function of the training loop is deoptimized again and again. A function whose first call
+ * runs a long loop is compiled in the middle of that loop (on-stack replacement, OSR) before any
+ * code after the loop has run; that code, compiled without type feedback, deoptimizes when the
+ * loop ends, and V8 can enter the same compiled loop again on every later call: each call then
+ * deoptimizes and runs its first iterations in the interpreter, boxing floats (the per-epoch
+ * shuffle did this: garbage in every epoch, a failure of the allocation test on a loaded
+ * machine). Compiling OSR code at once (`--no-concurrent-osr`), as a busy machine often gets it,
+ * makes such a loop happen on every call, so the child below trains with that flag and
+ * `--trace-deopt`, and the test counts the deoptimizations of each function.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { availableKernelPaths } from '../../src/engine/kernel-path';
+import { Trainer } from '../../src/engine/trainer';
+import { makeConfig, randomDataset } from '../support/fixtures';
+
+const CHILD = process.env.MLP_LENS_DEOPT_CHILD === '1';
+/** calls of the self-check's long loop */
+const CALLS = 60;
+
+/** The pattern itself, as the self-check: a long loop, then its state written back. */
+class SelfCheck {
+  a = 0;
+  deoptLoopSelfCheck(n: number): void {
+    let a = this.a;
+    for (let i = 0; i < n; i++) a = (a + i * 3) | 0;
+    this.a = a;
+  }
+}
+
+if (CHILD) {
+  const s = new SelfCheck();
+  for (let k = 0; k < CALLS; k++) s.deoptLoopSelfCheck(200_000);
+  // every kernel path; 8192 examples in batches of 256 (a shuffle long enough to be compiled in
+  // its loop, 32 steps an epoch), 200 epochs
+  for (const path of availableKernelPaths()) {
+    const data = randomDataset(8192, 2, 2, 5);
+    const probes = { every: 1, histogramBins: 20, unitSaturation: true };
+    const trainers = [
+      new Trainer(makeConfig({ layers: [8, 8, 8], activation: ['sigmoid', 'relu', 'tanh'], epochs: 200, lr: 0.01, batchSize: 256, probes }), data, 'float32', path),
+      new Trainer(makeConfig({ layers: [16, 16], activation: ['relu', 'relu'], epochs: 200, lr: 0.01, batchSize: 256, init: { scheme: 'he_uniform', std: 1, limit: 0.05, bias: 0 }, probes: { ...probes, every: 10 } }), data, 'float32', path),
+    ];
+    while (trainers.some((t) => !t.done)) for (const t of trainers) if (!t.done) t.runSteps(16, { transientSteps: true, step: () => {} });
+    console.log(`trained on ${path}: ${trainers.map((t) => t.epoch).join(', ')} epochs`);
+  }
+} else {
+  test('no function of the training loop deoptimizes call after call (OSR compiled at once)', () => {
+    const known = spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).stdout;
+    assert.ok(known.includes('--concurrent-osr ') && known.includes('--trace-deopt '), 'this Node\'s V8 has --no-concurrent-osr and --trace-deopt');
+    const env: NodeJS.ProcessEnv = { ...process.env, MLP_LENS_DEOPT_CHILD: '1' };
+    delete env.NODE_TEST_CONTEXT; // else the child reports to this runner instead of running
+    const r = spawnSync(process.execPath, ['--no-concurrent-osr', '--trace-deopt', __filename], { encoding: 'utf8', env, maxBuffer: 256 << 20, timeout: 300_000 });
+    assert.equal(r.status, 0, `the child failed:\n${r.stderr.slice(-2000)}`);
+    assert.match(r.stdout, /trained on typescript-f32: 200, 200 epochs/);
+    const counts = new Map<string, number>();
+    for (const m of r.stdout.matchAll(/\[bailout \(kind: [^)]*\)[^\n]*?<JSFunction ([^\s>]+)/g)) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
+    // the trace is read: the self-check's loop deoptimizes on every call
+    assert.ok((counts.get('deoptLoopSelfCheck') ?? 0) >= CALLS / 2, `the self-check deoptimized ${counts.get('deoptLoopSelfCheck') ?? 0} times in ${CALLS} calls`);
+    counts.delete('deoptLoopSelfCheck');
+    const worst = [...counts].sort((a, b) => b[1] - a[1]);
+    console.log(`  deoptimizations while training: ${worst.slice(0, 5).map(([f, n]) => `${f} ${n}`).join(', ') || 'none'}`);
+    for (const [fn, n] of worst) assert.ok(n <= 5, `${fn} was deoptimized ${n} times while training (a few hundred epochs)`);
+  });
+}
