@@ -154,14 +154,14 @@ export class Rng {
       const r = Math.sqrt(-2 * Math.log(u));
       const theta = 2 * Math.PI * v;
       out[i++] = scale * (r * Math.cos(theta));
-      if (i < n) {
-        out[i++] = scale * (r * Math.sin(theta));
-      } else {
-        this.spare = r * Math.sin(theta);
-        this.hasSpare = true;
-      }
+      // the second value is kept as normal() keeps it, and the state goes back in the loop (see
+      // shuffle): no code after the loop, and no branch only the last pair takes
+      const second = r * Math.sin(theta);
+      this.spare = second;
+      this.hasSpare = i >= n;
+      if (i < n) out[i++] = scale * second;
+      this.a = a; this.b = b; this.c = c; this.d = d;
     }
-    this.a = a; this.b = b; this.c = c; this.d = d;
   }
 
   /** out[i] = uniform(lo, hi) for every i in order: the same values and generator state as those calls (see fillNormal). */

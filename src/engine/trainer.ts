@@ -435,8 +435,10 @@ export class Trainer {
     errors?.reset();
     for (let start = 0; start < n; start += B) {
       const M = Math.min(B, n - start);
-      for (let i = 0; i < M * F; i++) this.xb[i] = X[start * F + i]!;
-      for (let m = 0; m < M; m++) this.yb[m] = Y[start + m]!;
+      // the copies' long loops in functions of their own: a loop here would be compiled in its
+      // middle on the first call, with the code after it not yet run (see Rng.shuffle)
+      copyFloats(this.xb, X, start * F, M * F);
+      copyInts(this.yb, Y, start, M);
       net.forward(this.xb, M);
       net.lossAndCorrect(this.yb, M, this.info);
       loss += this.info.loss * M;
@@ -523,4 +525,14 @@ class ThreadTuner {
     }
     this.time = this.steps = 0;
   }
+}
+
+/** dst[0, count) = src[from, from + count): a loop with nothing after it (no view to allocate). */
+function copyFloats(dst: FloatArray, src: Float32Array, from: number, count: number): void {
+  for (let i = 0; i < count; i++) dst[i] = src[from + i]!;
+}
+
+/** The same for labels. */
+function copyInts(dst: Int32Array, src: Int32Array, from: number, count: number): void {
+  for (let i = 0; i < count; i++) dst[i] = src[from + i]!;
 }

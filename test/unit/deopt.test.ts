@@ -12,8 +12,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { availableKernelPaths } from '../../src/engine/kernel-path';
 import { Trainer } from '../../src/engine/trainer';
+import { CLI, ROOT } from '../support/cli';
 import { makeConfig, randomDataset } from '../support/fixtures';
 
 const CHILD = process.env.MLP_LENS_DEOPT_CHILD === '1';
@@ -36,7 +40,7 @@ if (CHILD) {
   // every kernel path; 8192 examples in batches of 256 (a shuffle long enough to be compiled in
   // its loop, 32 steps an epoch), 200 epochs
   for (const path of availableKernelPaths()) {
-    const data = randomDataset(8192, 2, 2, 5);
+    const data = randomDataset(8192, 2, 2, 5, 1024); // and a test split, evaluated at every epoch's end
     const probes = { every: 1, histogramBins: 20, unitSaturation: true };
     const trainers = [
       new Trainer(makeConfig({ layers: [8, 8, 8], activation: ['sigmoid', 'relu', 'tanh'], epochs: 200, lr: 0.01, batchSize: 256, probes }), data, 'float32', path),
@@ -44,23 +48,49 @@ if (CHILD) {
     ];
     while (trainers.some((t) => !t.done)) for (const t of trainers) if (!t.done) t.runSteps(16, { transientSteps: true, step: () => {} });
     console.log(`trained on ${path}: ${trainers.map((t) => t.epoch).join(', ')} epochs`);
+    // the weights of many networks, drawn on layers long enough to be compiled in their loops, and
+    // evaluations of a set whose batches are as long (64 features)
+    const wide = randomDataset(2048, 64, 2, 8);
+    for (let seed = 0; seed < 30; seed++) for (const scheme of ['he_normal', 'glorot_uniform'] as const) {
+      const t = new Trainer(makeConfig({ layers: [256, 256], activation: ['relu', 'relu'], init: { scheme, std: 1, limit: 0.05, bias: 0 }, seed }), wide, 'float32', path);
+      if (seed % 3 === 0) t.evaluate(wide.trainX, wide.trainY);
+    }
   }
 } else {
+  /** Deoptimizations per function in a trace (`--trace-deopt` prints one "[bailout ..." line each). */
+  const bailouts = (trace: string): Map<string, number> => {
+    const counts = new Map<string, number>();
+    for (const m of trace.matchAll(/\[bailout \(kind: [^)]*\)[^\n]*?<JSFunction ([^\s>]+)/g)) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
+    return counts;
+  };
+  const FLAGS = ['--no-concurrent-osr', '--trace-deopt'];
+
   test('no function of the training loop deoptimizes call after call (OSR compiled at once)', () => {
     const known = spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).stdout;
     assert.ok(known.includes('--concurrent-osr ') && known.includes('--trace-deopt '), 'this Node\'s V8 has --no-concurrent-osr and --trace-deopt');
     const env: NodeJS.ProcessEnv = { ...process.env, MLP_LENS_DEOPT_CHILD: '1' };
     delete env.NODE_TEST_CONTEXT; // else the child reports to this runner instead of running
-    const r = spawnSync(process.execPath, ['--no-concurrent-osr', '--trace-deopt', __filename], { encoding: 'utf8', env, maxBuffer: 256 << 20, timeout: 300_000 });
+    const r = spawnSync(process.execPath, [...FLAGS, __filename], { encoding: 'utf8', env, maxBuffer: 256 << 20, timeout: 300_000 });
     assert.equal(r.status, 0, `the child failed:\n${r.stderr.slice(-2000)}`);
     assert.match(r.stdout, /trained on typescript-f32: 200, 200 epochs/);
-    const counts = new Map<string, number>();
-    for (const m of r.stdout.matchAll(/\[bailout \(kind: [^)]*\)[^\n]*?<JSFunction ([^\s>]+)/g)) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
+    const counts = bailouts(r.stdout);
     // the trace is read: the self-check's loop deoptimizes on every call
     assert.ok((counts.get('deoptLoopSelfCheck') ?? 0) >= CALLS / 2, `the self-check deoptimized ${counts.get('deoptLoopSelfCheck') ?? 0} times in ${CALLS} calls`);
     counts.delete('deoptLoopSelfCheck');
     const worst = [...counts].sort((a, b) => b[1] - a[1]);
     console.log(`  deoptimizations while training: ${worst.slice(0, 5).map(([f, n]) => `${f} ${n}`).join(', ') || 'none'}`);
     for (const [fn, n] of worst) assert.ok(n <= 5, `${fn} was deoptimized ${n} times while training (a few hundred epochs)`);
+  });
+
+  test('mlp-lens train on the lecture example: no function deoptimizes call after call (OSR compiled at once)', () => {
+    // the product's whole path: three variants initialized, trained, recorded and evaluated at each epoch's end
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mlp-deopt-'));
+    const r = spawnSync(process.execPath, [...FLAGS, CLI, 'train', path.join(ROOT, 'examples/lecture.mlp.json'), '--out', out, '--json'],
+      { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 300_000, env: { ...process.env, MLP_LENS_THREADS: '1' } });
+    fs.rmSync(out, { recursive: true, force: true });
+    assert.equal(r.status, 0, `mlp-lens train failed:\n${r.stderr.slice(-2000)}`);
+    const worst = [...bailouts(r.stdout)].sort((a, b) => b[1] - a[1]);
+    console.log(`  deoptimizations in mlp-lens train (lecture): ${worst.slice(0, 5).map(([f, n]) => `${f} ${n}`).join(', ') || 'none'}`);
+    for (const [fn, n] of worst) assert.ok(n <= 5, `${fn} was deoptimized ${n} times training the lecture example`);
   });
 }
