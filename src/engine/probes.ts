@@ -92,6 +92,8 @@ export class ProbeBuffers implements PassProbes {
   readonly updateRatio: Float64Array;
   readonly unitSat: ProbeArray[];
   readonly hist: ProbeArray[];
+  /** activationStats' running Σa, Σa² and saturated count (see countActivations) */
+  readonly sums = new Float64Array(3);
   /** per layer: PARAM_PERCENTILES of W_k and of dW_k (parameterPercentiles) */
   readonly wPct: ProbeArray[];
   readonly gPct: ProbeArray[];
@@ -148,7 +150,25 @@ export function activationStats(kind: HiddenActivation, a: FloatArray, M: number
   const lo = range[0], hi = range[1];
   // bins in float32 arithmetic (x - lo, times the scale, floor), as the WebAssembly probe counts
   const scale = Math.fround(bins / (hi - lo));
+  const sums = P.sums;
+  countActivations(kind, a, M, N, lo, scale, bins, unit, hist, sums);
+  const count = M * N;
+  P.saturation[k] = sums[2]! / count;
+  const mean = sums[0]! / count;
+  P.mean[k] = mean;
+  P.std[k] = Math.sqrt(Math.max(sums[1]! / count - mean * mean, 0));
+  divideAll(unit, N, M);
+}
+
+/**
+ * activationStats' pass: saturated counts per unit and histogram counts, and Σa, Σa² and the
+ * saturated count into sums, written at the end of every row: nothing follows the loop (a long
+ * loop is compiled in its middle on the first call, and code after it, not yet run, would
+ * deoptimize at its end on every later call: see Rng.shuffle).
+ */
+function countActivations(kind: HiddenActivation, a: FloatArray, M: number, N: number, lo: number, scale: number, bins: number, unit: ProbeArray, hist: ProbeArray, sums: Float64Array): void {
   let sum = 0, sumSq = 0, sat = 0;
+  sums[0] = 0; sums[1] = 0; sums[2] = 0;
   for (let m = 0; m < M; m++) {
     const r = m * N;
     for (let j = 0; j < N; j++) {
@@ -168,13 +188,13 @@ export function activationStats(kind: HiddenActivation, a: FloatArray, M: number
       if (b < 0 || b !== b) b = 0; else if (b >= bins) b = bins - 1;
       hist[b]!++;
     }
+    sums[0] = sum; sums[1] = sumSq; sums[2] = sat;
   }
-  const count = M * N;
-  P.saturation[k] = sat / count;
-  const mean = sum / count;
-  P.mean[k] = mean;
-  P.std[k] = Math.sqrt(Math.max(sumSq / count - mean * mean, 0));
-  for (let j = 0; j < N; j++) unit[j]! /= M;
+}
+
+/** x[j] /= d for j < n. */
+function divideAll(x: ProbeArray, n: number, d: number): void {
+  for (let j = 0; j < n; j++) x[j]! /= d;
 }
 
 /** Mean and std of the output probabilities (no saturation for the output layer). */

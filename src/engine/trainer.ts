@@ -204,8 +204,7 @@ export class Trainer {
     this.tuner = this.net.threads === 2 ? new ThreadTuner() : null;
     this.stepsPerEpoch = Math.ceil(nTrain / B);
     this.totalSteps = this.stepsPerEpoch * cfg.epochs;
-    this.order = new Uint32Array(nTrain);
-    for (let i = 0; i < nTrain; i++) this.order[i] = i;
+    this.order = identityOrder(nTrain);
     this.shuffleRng.shuffle(this.order);
     this.xb = this.net.inputBuffer; // in the network's own memory: forward() reads it in place
     // wide rows are copied natively from views made once (no allocation per step)
@@ -525,6 +524,13 @@ class ThreadTuner {
     }
     this.time = this.steps = 0;
   }
+}
+
+/** 0, 1, ..., n - 1 (the constructor's loop in a function of its own: see evaluate). */
+function identityOrder(n: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
 }
 
 /** dst[0, count) = src[from, from + count): a loop with nothing after it (no view to allocate). */

@@ -38,7 +38,7 @@ import { dataWarnings, variantWarnings } from './warnings';
 import { DrawCache } from '../draws';
 import { measureLayers } from '../probes';
 import { Trainer } from '../trainer';
-import { InputError, type Dataset, type DatasetSpec, type InitSpec, type ResolvedConfig } from '../types';
+import { InputError, type Dataset, type DatasetSpec, type HiddenActivation, type InitSpec, type ResolvedConfig } from '../types';
 
 export type * from './types';
 import type { Architecture, ArchitectureLayer, DatasetPreview, DatasetSummary, FeatureStat, Inspection, LayerInspection, VariantInspection } from './types';
@@ -141,6 +141,35 @@ export class InspectCache {
 }
 
 /** One forward and backward pass at init on the first batch, exactly as gradientDump runs it. */
+// The long loops of an inspection are functions of their own, with nothing after the loop: a loop
+// in measure itself would be compiled in its middle on the first inspection, before the code after
+// it had run, and deoptimize at its end on every later one (see Rng.shuffle).
+
+/** Σ x² over x[0, n). */
+function sumOfSquares(x: ArrayLike<number>, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += x[i]! * x[i]!;
+  return s;
+}
+
+/** Σ f'(z)² over the first n outputs a = f(z) of a layer. */
+function derivativeSquares(kind: HiddenActivation, a: ArrayLike<number>, n: number, slope: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) { const d = derivativeFromOutput(kind, a[i]!, slope); s += d * d; }
+  return s;
+}
+
+/** Units saturated (ReLU: inactive) on every one of the batch's M examples (a: M × N outputs). */
+function deadUnits(kind: HiddenActivation, a: ArrayLike<number>, M: number, N: number): number {
+  let dead = 0;
+  for (let j = 0; j < N; j++) {
+    let all = true;
+    for (let m = 0; m < M && all; m++) all = isSaturated(kind, a[m * N + j]!);
+    if (all) dead++;
+  }
+  return dead;
+}
+
 function measure(cfg: ResolvedConfig, data: Dataset, architecture: Architecture, draws?: DrawCache): Measured {
   let trainer: Trainer;
   try {
@@ -164,8 +193,7 @@ function measure(cfg: ResolvedConfig, data: Dataset, architecture: Architecture,
 
   const L = net.layers.length;
   const F = net.sizes[0]!;
-  let inputSq = 0;
-  for (let i = 0; i < M * F; i++) inputSq += X[i]! * X[i]!;
+  const inputSq = sumOfSquares(X, M * F);
   // mean-field: q = Var(z) of the layer's pre-activations, from the input energy per example
   let q = architecture.layers[0]!.weightVariance * (inputSq / M);
   const mu = cfg.init.bias;
@@ -184,18 +212,9 @@ function measure(cfg: ResolvedConfig, data: Dataset, architecture: Architecture,
     if (layer.activation) {
       const kind = layer.activation;
       const a = net.acts[k]!;
-      let s = 0;
-      for (let i = 0; i < M * N; i++) { const d = derivativeFromOutput(kind, a[i]!, net.slope); s += d * d; }
-      fp2Batch.push(s / (M * N));
+      fp2Batch.push(derivativeSquares(kind, a, M * N, net.slope) / (M * N));
       li.unitSaturation = Array.from(P.unitSat[k]!);
-      // dead: saturated (relu: inactive) on every example of the batch
-      let dead = 0;
-      for (let j = 0; j < N; j++) {
-        let all = true;
-        for (let m = 0; m < M && all; m++) all = isSaturated(kind, a[m * N + j]!);
-        if (all) dead++;
-      }
-      li.deadUnits = dead;
+      li.deadUnits = deadUnits(kind, a, M, N);
       const g = gaussianMoments(kind, mu, Math.sqrt(q), net.slope);
       li.predictedSaturation = g.saturation;
       fp2Init.push(g.fp2);
