@@ -140,7 +140,6 @@ export class InspectCache {
   }
 }
 
-/** One forward and backward pass at init on the first batch, exactly as gradientDump runs it. */
 // The long loops of an inspection are functions of their own, with nothing after the loop: a loop
 // in measure itself would be compiled in its middle on the first inspection, before the code after
 // it had run, and deoptimize at its end on every later one (see Rng.shuffle).
@@ -170,6 +169,7 @@ function deadUnits(kind: HiddenActivation, a: ArrayLike<number>, M: number, N: n
   return dead;
 }
 
+/** One forward and backward pass at init on the first batch, exactly as gradientDump runs it. */
 function measure(cfg: ResolvedConfig, data: Dataset, architecture: Architecture, draws?: DrawCache): Measured {
   let trainer: Trainer;
   try {
