@@ -162,9 +162,8 @@ export function activationStats(kind: HiddenActivation, a: FloatArray, M: number
 
 /**
  * activationStats' pass: saturated counts per unit and histogram counts, and Σa, Σa² and the
- * saturated count into sums, written at the end of every row: nothing follows the loop (a long
- * loop is compiled in its middle on the first call, and code after it, not yet run, would
- * deoptimize at its end on every later call: see Rng.shuffle).
+ * saturated count into sums, written at the end of every row so that nothing follows the loop
+ * (see Rng.shuffle).
  */
 function countActivations(kind: HiddenActivation, a: FloatArray, M: number, N: number, lo: number, scale: number, bins: number, unit: ProbeArray, hist: ProbeArray, sums: Float64Array): void {
   let sum = 0, sumSq = 0, sat = 0;

@@ -36,7 +36,7 @@ import { fieldPath, formatJsonPath, variantIndex } from './paths';
 import { gaussianMoments } from './math';
 import { dataWarnings, variantWarnings } from './warnings';
 import { DrawCache } from '../draws';
-import { measureLayers } from '../probes';
+import { measureLayers, sumSquares } from '../probes';
 import { Trainer } from '../trainer';
 import { InputError, type Dataset, type DatasetSpec, type HiddenActivation, type InitSpec, type ResolvedConfig } from '../types';
 
@@ -140,16 +140,8 @@ export class InspectCache {
   }
 }
 
-// The long loops of an inspection are functions of their own, with nothing after the loop: a loop
-// in measure itself would be compiled in its middle on the first inspection, before the code after
-// it had run, and deoptimize at its end on every later one (see Rng.shuffle).
-
-/** Σ x² over x[0, n). */
-function sumOfSquares(x: ArrayLike<number>, n: number): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += x[i]! * x[i]!;
-  return s;
-}
+// The long loops of an inspection are functions of their own, with nothing after the loop (see
+// Rng.shuffle: a loop in measure itself would deoptimize it on every inspection).
 
 /** Σ f'(z)² over the first n outputs a = f(z) of a layer. */
 function derivativeSquares(kind: HiddenActivation, a: ArrayLike<number>, n: number, slope: number): number {
@@ -193,7 +185,7 @@ function measure(cfg: ResolvedConfig, data: Dataset, architecture: Architecture,
 
   const L = net.layers.length;
   const F = net.sizes[0]!;
-  const inputSq = sumOfSquares(X, M * F);
+  const inputSq = sumSquares(X.subarray(0, M * F));
   // mean-field: q = Var(z) of the layer's pre-activations, from the input energy per example
   let q = architecture.layers[0]!.weightVariance * (inputSq / M);
   const mu = cfg.init.bias;
